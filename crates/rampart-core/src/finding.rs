@@ -1,0 +1,83 @@
+use serde::Serialize;
+
+use crate::{Control, Severity};
+
+/// Where a finding points: a file (or `-` for standard input) and a 1-based
+/// line and column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The Kubernetes object a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ResourceRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    /// The namespace as written in the manifest; `None` when it sets none.
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ResourceRef {
+    /// `Kind/namespace/name`, or `Kind/name` without a namespace.
+    pub fn display_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{}/{}/{}", self.kind, ns, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// One broken control, at one place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    pub location: Location,
+    pub resource: Option<ResourceRef>,
+    /// Path of the offending field inside the object, e.g.
+    /// `spec.template.spec.containers[0].securityContext.privileged`.
+    pub field: String,
+    /// Name of the container the finding is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    pub controls: Vec<Control>,
+    /// How to fix it, in one sentence.
+    pub fix: String,
+    pub suppressed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression_reason: Option<String>,
+}
+
+/// An input that could not be read or parsed. The rest of the scan goes on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ScanError {
+    pub path: String,
+    /// 1-based line, when the problem has one.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl ScanError {
+    pub fn new(path: impl Into<String>, line: Option<usize>, message: impl Into<String>) -> Self {
+        ScanError {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path, line, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}

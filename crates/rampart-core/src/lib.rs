@@ -1,0 +1,16 @@
+//! Rampart's shared vocabulary: what a finding is, how severe it is, which
+//! checklist control it proves, and the metadata every rule carries.
+//!
+//! Every scanner (manifests, secrets, IaC, cluster audit) produces
+//! [`Finding`]s described by a [`RuleMeta`]; every reporter consumes them.
+//! This crate holds data and pure logic only: no file or network I/O.
+
+mod control;
+mod finding;
+mod rule;
+mod severity;
+
+pub use control::Control;
+pub use finding::{Finding, Location, ResourceRef, ScanError};
+pub use rule::{PssLevel, Reference, RuleMeta};
+pub use severity::Severity;

@@ -1,0 +1,22 @@
+//! Kubernetes manifests for Rampart: loading YAML and JSON with positions,
+//! the workload model (pod templates, containers, effective security
+//! context), and the manifest rules with their registry.
+//!
+//! Rules never read files or print: they receive parsed objects and return
+//! findings, so the CLI, the admission webhook and the cluster audit share
+//! them.
+
+pub mod engine;
+pub mod loader;
+pub mod object;
+pub mod rules;
+pub mod workload;
+pub mod yaml;
+
+#[cfg(test)]
+mod rule_testing;
+
+pub use engine::{Inventory, RuleContext, ScanConfig, check_objects};
+pub use loader::{LoadOptions, LoadedFile, load_bytes};
+pub use object::Object;
+pub use rules::{Check, Reporter, Rule};

@@ -1,0 +1,308 @@
+//! Turns the bytes of one file into Kubernetes objects.
+//!
+//! A file is cut into YAML documents at `---` lines and each document is
+//! parsed on its own, so one broken document is reported (with its line) and
+//! its neighbours are still scanned. JSON is parsed by the same YAML reader,
+//! which keeps positions. `kind: List` is unpacked into its items.
+
+use std::sync::Arc;
+
+use rampart_core::ScanError;
+
+use crate::object::Object;
+use crate::yaml::{self, Limits, Node, Value};
+
+/// Limits applied to every input.
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    pub limits: Limits,
+    /// Files larger than this are refused with an error.
+    pub max_file_size: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            limits: Limits::default(),
+            max_file_size: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// What came out of one file.
+#[derive(Debug, Default)]
+pub struct LoadedFile {
+    pub objects: Vec<Object>,
+    pub errors: Vec<ScanError>,
+    /// Documents that held a node.
+    pub documents: usize,
+    /// Documents that are not Kubernetes objects (no `apiVersion`/`kind`).
+    pub skipped_documents: usize,
+}
+
+const HELM_HINT: &str = "this looks like an unrendered Helm template; render it first: `helm template RELEASE CHART | rampart scan -`";
+
+/// Loads every object of a file's content. `path` is what findings show.
+pub fn load_bytes(path: &str, bytes: &[u8], options: &LoadOptions) -> LoadedFile {
+    let mut loaded = LoadedFile::default();
+    if bytes.len() as u64 > options.max_file_size {
+        loaded.errors.push(ScanError::new(
+            path,
+            None,
+            format!(
+                "file is {} bytes, over the {}-byte limit (raise it with --max-file-size)",
+                bytes.len(),
+                options.max_file_size
+            ),
+        ));
+        return loaded;
+    }
+    let text = match decode_text(bytes) {
+        Ok(text) => text,
+        Err(reason) => {
+            loaded.errors.push(ScanError::new(path, None, reason));
+            return loaded;
+        }
+    };
+    let shared_path: Arc<str> = Arc::from(path);
+    for (line_offset, document) in split_documents(text) {
+        match yaml::parse_document(document, line_offset, options.limits) {
+            // An explicit `---` with nothing after it is an empty document.
+            Ok(None) => {}
+            Ok(Some(root)) if root.is_null() => {}
+            Ok(Some(root)) => {
+                loaded.documents += 1;
+                collect_objects(root, &shared_path, &mut loaded);
+            }
+            Err(error) => {
+                let message = if looks_like_template(document) {
+                    format!("cannot parse YAML ({}); {HELM_HINT}", error.message)
+                } else {
+                    format!(
+                        "cannot parse YAML: {} (column {})",
+                        error.message, error.column
+                    )
+                };
+                loaded
+                    .errors
+                    .push(ScanError::new(path, Some(error.line as usize), message));
+            }
+        }
+    }
+    loaded
+}
+
+/// Checks the bytes are text we can read: no NUL bytes, UTF-8 (a UTF-8 byte
+/// order mark is dropped).
+fn decode_text(bytes: &[u8]) -> Result<&str, String> {
+    let head = &bytes[..bytes.len().min(8192)];
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err("file is UTF-16 encoded; convert it to UTF-8".to_string());
+    }
+    if head.contains(&0) {
+        return Err("binary file (contains NUL bytes); not a manifest".to_string());
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        format!("not UTF-8 text (invalid byte on line {line})")
+    })
+}
+
+/// Cuts a YAML stream at its `---` document markers. Each piece keeps its
+/// marker line and comes with the number of lines before it. A `---` that
+/// follows only directives (`%YAML`), comments or blank lines belongs to the
+/// same piece as they do.
+pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
+    let mut pieces = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 0u32;
+    let mut line = 0u32;
+    let mut piece_has_content = false;
+    let mut offset = 0usize;
+    for raw_line in text.split_inclusive('\n') {
+        let is_marker = raw_line.starts_with("---")
+            && matches!(
+                raw_line.as_bytes().get(3),
+                None | Some(b' ' | b'\t' | b'\n' | b'\r')
+            );
+        if is_marker && piece_has_content {
+            pieces.push((start_line, &text[start..offset]));
+            start = offset;
+            start_line = line;
+            piece_has_content = false;
+        }
+        if is_marker {
+            // Content may follow the marker on its line: `--- {a: 1}`.
+            let rest = raw_line[3..].trim();
+            piece_has_content = !rest.is_empty() && !rest.starts_with('#');
+        } else {
+            let trimmed = raw_line.trim_start();
+            if !(trimmed.is_empty() || trimmed.starts_with('#') || raw_line.starts_with('%')) {
+                piece_has_content = true;
+            }
+        }
+        offset += raw_line.len();
+        line += 1;
+    }
+    if start < text.len() {
+        pieces.push((start_line, &text[start..]));
+    }
+    pieces
+}
+
+/// Template markers outside comments.
+fn looks_like_template(document: &str) -> bool {
+    document.lines().any(|line| {
+        let code = line.trim_start();
+        !code.starts_with('#') && code.contains("{{") && code.contains("}}")
+    })
+}
+
+fn collect_objects(root: Node, path: &Arc<str>, loaded: &mut LoadedFile) {
+    match root.value {
+        // A JSON array of objects.
+        Value::Seq(items) => {
+            for item in items.into_vec() {
+                collect_objects(item, path, loaded);
+            }
+        }
+        Value::Map(_) => {
+            let api_version = root.get("apiVersion").and_then(Node::as_str);
+            let kind = root.get("kind").and_then(Node::as_str);
+            let (Some(api_version), Some(kind)) = (api_version, kind) else {
+                loaded.skipped_documents += 1;
+                return;
+            };
+            let is_list = kind == "List" || (kind.ends_with("List") && root.get("items").is_some());
+            if is_list {
+                let Some(items) = take_items(root) else {
+                    return;
+                };
+                for item in items {
+                    collect_objects(item, path, loaded);
+                }
+                return;
+            }
+            let api_version = api_version.to_string();
+            let kind = kind.to_string();
+            loaded
+                .objects
+                .push(Object::new(api_version, kind, root, path.clone()));
+        }
+        _ => loaded.skipped_documents += 1,
+    }
+}
+
+fn take_items(root: Node) -> Option<Vec<Node>> {
+    let Value::Map(entries) = root.value else {
+        return None;
+    };
+    entries
+        .into_vec()
+        .into_iter()
+        .find(|e| &*e.key == "items")
+        .map(|e| match e.value.value {
+            Value::Seq(items) => items.into_vec(),
+            _ => Vec::new(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> LoadedFile {
+        load_bytes("test.yaml", text.as_bytes(), &LoadOptions::default())
+    }
+
+    #[test]
+    fn splits_documents_and_keeps_file_lines() {
+        let pieces = split_documents("a: 1\n---\nb: 2\n--- # c\n---\nc: 3\n");
+        let starts: Vec<u32> = pieces.iter().map(|(line, _)| *line).collect();
+        assert_eq!(starts, vec![0, 1, 3]);
+        assert_eq!(pieces[2].1, "--- # c\n---\nc: 3\n");
+    }
+
+    #[test]
+    fn dashes_inside_a_line_or_block_scalar_do_not_split() {
+        let text = "a: |\n  ---\n  x\nb: ---x\n";
+        assert_eq!(split_documents(text).len(), 1);
+    }
+
+    #[test]
+    fn a_broken_document_does_not_hide_its_neighbours() {
+        let loaded = load(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\napiVersion: v1\nkind: [\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: c}\n",
+        );
+        assert_eq!(loaded.objects.len(), 2);
+        assert_eq!(loaded.errors.len(), 1);
+        assert_eq!(loaded.errors[0].path, "test.yaml");
+        assert!(
+            loaded.errors[0].line.unwrap() >= 6,
+            "{:?}",
+            loaded.errors[0]
+        );
+        assert_eq!(loaded.objects[1].name, "c");
+        assert_eq!(loaded.objects[1].root.pos.line, 8);
+    }
+
+    #[test]
+    fn lists_are_unpacked_and_non_objects_counted() {
+        let loaded = load(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: b}\n---\nfoo: bar\n---\n# only a comment\n",
+        );
+        let kinds: Vec<&str> = loaded.objects.iter().map(|o| o.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["Pod", "Deployment"]);
+        assert_eq!(loaded.objects[1].root.pos.line, 7);
+        assert_eq!(loaded.skipped_documents, 1);
+        assert_eq!(loaded.documents, 2);
+        assert!(loaded.errors.is_empty());
+    }
+
+    #[test]
+    fn json_arrays_of_objects_load() {
+        let loaded = load(
+            r#"[{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "x"}}]"#,
+        );
+        assert_eq!(loaded.objects.len(), 1);
+        assert_eq!(loaded.objects[0].namespace.as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn helm_templates_get_a_render_hint() {
+        let loaded = load("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n");
+        assert_eq!(loaded.errors.len(), 1);
+        assert!(
+            loaded.errors[0].message.contains("helm template"),
+            "{}",
+            loaded.errors[0].message
+        );
+        assert_eq!(loaded.errors[0].line, Some(4));
+    }
+
+    #[test]
+    fn binary_utf16_oversized_and_invalid_utf8_are_refused_with_one_error() {
+        let binary = load_bytes("b.yaml", b"apiVersion: v1\0\0", &LoadOptions::default());
+        assert!(binary.errors[0].message.contains("binary"));
+        let utf16 = load_bytes("u.yaml", &[0xFF, 0xFE, b'a', 0], &LoadOptions::default());
+        assert!(utf16.errors[0].message.contains("UTF-16"));
+        let invalid = load_bytes("i.yaml", b"a: 1\nb: \xC3\x28\n", &LoadOptions::default());
+        assert!(
+            invalid.errors[0].message.contains("line 2"),
+            "{}",
+            invalid.errors[0].message
+        );
+        let small = LoadOptions {
+            max_file_size: 4,
+            ..LoadOptions::default()
+        };
+        let huge = load_bytes("h.yaml", b"a: 12345", &small);
+        assert_eq!(huge.errors.len(), 1);
+        assert!(huge.errors[0].message.contains("--max-file-size"));
+    }
+}

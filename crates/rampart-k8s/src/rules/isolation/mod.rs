@@ -1,0 +1,5 @@
+//! Isolation rules: namespaces and service accounts.
+
+pub mod no_automount_sa_token;
+pub mod no_default_namespace;
+pub mod no_default_service_account;

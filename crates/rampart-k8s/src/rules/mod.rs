@@ -1,0 +1,156 @@
+//! The manifest rules, one file each, and the registry that lists them.
+//!
+//! A rule file opens with its documentation (`//!`, sections *What it
+//! checks*, *Why it matters*, *How to fix*, *Example*), then declares
+//! `pub static RULE: Rule` and its check, then its tests: a fixture where it
+//! fires and one where it must stay quiet. `rampart rules`, `rampart
+//! explain` and `docs/rules/` all read this registry.
+
+mod images;
+mod isolation;
+mod runtime;
+mod secrets;
+mod workload;
+
+use rampart_core::{Finding, Location, RuleMeta};
+
+use crate::engine::RuleContext;
+use crate::object::Object;
+use crate::workload::{Container, PodSpec};
+use crate::yaml::Pos;
+
+include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
+
+/// What a rule looks at.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Every pod spec of a workload object (Pod, Deployment, CronJob, ...).
+    Pod(fn(&PodSpec<'_>, &RuleContext<'_>, &mut Reporter<'_>)),
+    /// Every object, whatever its kind.
+    Object(fn(&Object, &RuleContext<'_>, &mut Reporter<'_>)),
+}
+
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: Check,
+}
+
+impl Rule {
+    /// The rule's documentation, from the `//!` comment of its file.
+    pub fn doc(&self) -> &'static str {
+        let stem = self.meta.id.replace('-', "_");
+        RULE_DOCS
+            .iter()
+            .find(|(file, _)| *file == stem)
+            .map(|(_, doc)| *doc)
+            .unwrap_or("")
+    }
+}
+
+/// Every built-in manifest rule, in the order `rampart rules` lists them.
+pub fn all() -> &'static [&'static Rule] {
+    static ALL: &[&Rule] = &[
+        // runtime: Pod Security Standards, baseline
+        &runtime::no_privileged::RULE,
+        &runtime::no_host_network::RULE,
+        &runtime::no_host_pid::RULE,
+        &runtime::no_host_ipc::RULE,
+        &runtime::no_dangerous_capabilities::RULE,
+        &runtime::capabilities_add_baseline::RULE,
+        &runtime::no_sensitive_host_path::RULE,
+        &runtime::no_host_path::RULE,
+        &runtime::no_host_port::RULE,
+        &runtime::no_probe_host_override::RULE,
+        &runtime::apparmor_not_unconfined::RULE,
+        &runtime::selinux_options_restricted::RULE,
+        &runtime::proc_mount_default::RULE,
+        &runtime::seccomp_not_unconfined::RULE,
+        &runtime::sysctls_safe::RULE,
+        &runtime::no_windows_host_process::RULE,
+        // runtime: Pod Security Standards, restricted
+        &runtime::restricted_volume_types::RULE,
+        &runtime::no_privilege_escalation::RULE,
+        &runtime::run_as_non_root::RULE,
+        &runtime::run_as_user_not_zero::RULE,
+        &runtime::seccomp_required::RULE,
+        &runtime::capabilities_drop_all::RULE,
+        &runtime::capabilities_add_restricted::RULE,
+        // runtime: checklist
+        &runtime::read_only_root_fs::RULE,
+        // isolation
+        &isolation::no_default_service_account::RULE,
+        &isolation::no_automount_sa_token::RULE,
+        &isolation::no_default_namespace::RULE,
+        // images
+        &images::image_tag_not_latest::RULE,
+        &images::image_digest_pinned::RULE,
+        &images::image_registry_allowed::RULE,
+        // workload health
+        &workload::resource_requests_set::RULE,
+        &workload::resource_limits_set::RULE,
+        &workload::liveness_probe_set::RULE,
+        &workload::readiness_probe_set::RULE,
+        // secrets
+        &secrets::no_literal_secret_env::RULE,
+    ];
+    ALL
+}
+
+/// Looks a rule up by id.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    all().iter().copied().find(|rule| rule.meta.id == id)
+}
+
+/// Collects a rule's findings about one object.
+pub struct Reporter<'a> {
+    meta: &'static RuleMeta,
+    object: &'a Object,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> Reporter<'a> {
+    pub(crate) fn new(
+        meta: &'static RuleMeta,
+        object: &'a Object,
+        out: &'a mut Vec<Finding>,
+    ) -> Self {
+        Reporter { meta, object, out }
+    }
+
+    /// Reports a finding at `pos` about `field` (its path in the object).
+    pub fn report(
+        &mut self,
+        pos: Pos,
+        field: String,
+        container: Option<&Container<'_>>,
+        message: String,
+    ) {
+        self.out.push(Finding {
+            rule: self.meta.id.to_string(),
+            severity: self.meta.severity,
+            message,
+            location: Location {
+                path: self.object.path.to_string(),
+                line: pos.line as usize,
+                column: pos.column as usize,
+            },
+            resource: Some(self.object.resource_ref()),
+            field,
+            container: container.map(|c| c.name.clone()),
+            controls: self.meta.controls.to_vec(),
+            fix: self.meta.fix.to_string(),
+            suppressed: false,
+            suppression_reason: None,
+        });
+    }
+}
+
+/// What every rule file imports.
+pub(crate) mod prelude {
+    pub use rampart_core::{Control, PssLevel, Reference, RuleMeta, Severity};
+
+    pub use crate::engine::RuleContext;
+    pub use crate::rules::{Check, Reporter, Rule};
+    pub use crate::workload::{Container, PodSpec};
+    pub use crate::yaml::Node;
+}

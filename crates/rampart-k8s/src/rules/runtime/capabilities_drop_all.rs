@@ -1,0 +1,114 @@
+//! ## What it checks
+//!
+//! That every container drops all capabilities:
+//! `securityContext.capabilities.drop` contains `ALL`.
+//!
+//! ## Why it matters
+//!
+//! Container runtimes grant a default set of capabilities (`NET_RAW`,
+//! `CHOWN`, `SETUID`, `DAC_OVERRIDE`, ...). Dropping them all, then adding
+//! back only what is needed, is the least-privilege baseline that the
+//! restricted Pod Security Standard requires.
+//!
+//! ## How to fix
+//!
+//! Add `drop: ["ALL"]` to each container's `securityContext.capabilities`.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     drop: ["ALL"]
+//! ```
+
+use super::super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "capabilities-drop-all",
+        title: "Containers must drop all capabilities",
+        severity: Severity::Medium,
+        controls: &[Control::Runtime],
+        pss: Some(PssLevel::Restricted),
+        references: &[
+            Reference {
+                source: "PSS",
+                id: "capabilities_restricted",
+            },
+            Reference {
+                source: "CIS",
+                id: "5.2.10",
+            },
+            Reference {
+                source: "Checkov",
+                id: "CKV_K8S_37",
+            },
+            Reference {
+                source: "Trivy",
+                id: "KSV-0003",
+            },
+        ],
+        fix: "Set `securityContext.capabilities.drop: [\"ALL\"]`.",
+    },
+    check: Check::Pod(check),
+};
+
+fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    for container in pod.containers() {
+        let drop = container.security_field("capabilities.drop");
+        let drops_all = drop.as_ref().is_some_and(|d| {
+            d.node
+                .as_seq()
+                .iter()
+                .any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case("ALL")))
+        });
+        if drops_all {
+            continue;
+        }
+        let message = format!("{} does not drop all capabilities", container.describe());
+        match drop {
+            Some(field) => out.report(field.node.pos, field.path, Some(&container), message),
+            None => {
+                let anchor = container
+                    .security_field("capabilities")
+                    .map(|c| c.node.pos)
+                    .unwrap_or_else(|| container.security_anchor());
+                out.report(
+                    anchor,
+                    container.security_path("capabilities.drop"),
+                    Some(&container),
+                    message,
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_testing::*;
+
+    #[test]
+    fn fires_when_missing_or_partial() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n    securityContext:\n      capabilities:\n        drop: [NET_RAW]\n",
+        );
+        assert_findings(
+            &findings,
+            &[
+                (6, "spec.containers[0].securityContext.capabilities.drop"),
+                (11, "spec.containers[1].securityContext.capabilities.drop"),
+            ],
+        );
+    }
+
+    #[test]
+    fn quiet_when_all_is_dropped_in_any_case() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities: {drop: [all]}\n",
+        );
+    }
+}

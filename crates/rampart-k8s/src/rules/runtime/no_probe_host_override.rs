@@ -1,0 +1,99 @@
+//! ## What it checks
+//!
+//! That no liveness, readiness or startup probe, and no `postStart` or
+//! `preStop` lifecycle hook, sets `httpGet.host` or `tcpSocket.host`.
+//! The Pod Security Standards baseline forbids it from Kubernetes 1.34.
+//!
+//! ## Why it matters
+//!
+//! The kubelet runs probes and hooks from the node. A `host` field makes the
+//! kubelet connect to any address it can reach, including services on the
+//! node's loopback and the cloud metadata endpoint: a server-side request
+//! forgery with the node's network identity.
+//!
+//! ## How to fix
+//!
+//! Remove `host`; probes then target the pod's own IP.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! livenessProbe:
+//!   httpGet:
+//!     path: /healthz
+//!     port: 8080
+//! ```
+
+use super::super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "no-probe-host-override",
+        title: "Probes and lifecycle hooks must not target another host",
+        severity: Severity::Medium,
+        controls: &[Control::Runtime, Control::Network],
+        pss: Some(PssLevel::Baseline),
+        references: &[Reference {
+            source: "PSS",
+            id: "hostProbesAndHostLifecycle",
+        }],
+        fix: "Remove `host` from the probe or hook; it then targets the pod itself.",
+    },
+    check: Check::Pod(check),
+};
+
+const HANDLERS: &[&str] = &[
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "lifecycle.postStart",
+    "lifecycle.preStop",
+];
+
+fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    for container in pod.containers() {
+        for handler in HANDLERS {
+            for action in ["httpGet", "tcpSocket"] {
+                let Some(host) = container.field(&format!("{handler}.{action}.host")) else {
+                    continue;
+                };
+                if host.node.as_str().is_some_and(|h| !h.is_empty()) {
+                    let message = format!(
+                        "{} {handler} targets host {}",
+                        container.describe(),
+                        host.node.as_str().unwrap_or_default()
+                    );
+                    out.report(host.node.pos, host.path, Some(&container), message);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_testing::*;
+
+    #[test]
+    fn fires_on_probe_and_hook_hosts() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    livenessProbe:\n      httpGet: {path: /, port: 80, host: 169.254.169.254}\n    lifecycle:\n      preStop:\n        tcpSocket:\n          port: 22\n          host: 10.0.0.1\n",
+        );
+        assert_findings(
+            &findings,
+            &[
+                (8, "spec.containers[0].livenessProbe.httpGet.host"),
+                (13, "spec.containers[0].lifecycle.preStop.tcpSocket.host"),
+            ],
+        );
+    }
+
+    #[test]
+    fn quiet_without_host_or_with_empty_host() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    livenessProbe: {httpGet: {path: /, port: 80}}\n    readinessProbe: {tcpSocket: {port: 80, host: \"\"}}\n",
+        );
+    }
+}

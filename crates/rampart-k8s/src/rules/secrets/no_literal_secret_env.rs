@@ -1,0 +1,207 @@
+//! ## What it checks
+//!
+//! That no container environment variable whose name says it holds a
+//! credential (`*PASSWORD*`, `*PASSWD*`, `*SECRET*`, `*TOKEN*`,
+//! `*API_KEY*`, `*APIKEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`,
+//! `*CREDENTIAL*`) has a literal `value` instead of `valueFrom`.
+//!
+//! Names that point at a credential rather than hold one (`*_FILE`,
+//! `*_PATH`, `*_NAME`, `*_ID`, `*_URL`, `*_TTL`, ...) and values that are
+//! placeholders, references (`$(VAR)`, `${VAR}`), booleans or numbers are
+//! not reported. The value is never printed.
+//!
+//! ## Why it matters
+//!
+//! A literal value is committed to git with the manifest, printed by
+//! `kubectl describe`, and readable by anyone who can read the Deployment.
+//! Secrets belong in a Secret (better: an external secret manager) and reach
+//! the container by reference.
+//!
+//! ## How to fix
+//!
+//! Move the value to a Secret, rotate it (it is in the git history now) and
+//! reference it with `valueFrom.secretKeyRef`.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! env:
+//!   - name: DB_PASSWORD
+//!     valueFrom:
+//!       secretKeyRef:
+//!         name: checkout-db
+//!         key: password
+//! ```
+
+use super::super::prelude::*;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "no-literal-secret-env",
+        title: "Credentials must not be literal environment values",
+        severity: Severity::High,
+        controls: &[Control::Secrets],
+        pss: None,
+        references: &[
+            Reference {
+                source: "kube-linter",
+                id: "env-var-secret",
+            },
+            Reference {
+                source: "Polaris",
+                id: "sensitiveContainerEnvVar",
+            },
+        ],
+        fix: "Move the value to a Secret, rotate it, and use `valueFrom.secretKeyRef`.",
+    },
+    check: Check::Pod(check),
+};
+
+const CREDENTIAL_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "ACCESS_KEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+];
+
+/// Suffixes of names that refer to a credential without holding it.
+const REFERENCE_SUFFIXES: &[&str] = &[
+    "_FILE",
+    "_PATH",
+    "_DIR",
+    "_NAME",
+    "_ID",
+    "_URL",
+    "_URI",
+    "_ENDPOINT",
+    "_HOST",
+    "_PORT",
+    "_TTL",
+    "_TIMEOUT",
+    "_EXPIRY",
+    "_EXPIRATION",
+    "_LENGTH",
+    "_TYPE",
+    "_HEADER",
+    "_REF",
+    "_ENABLED",
+    "_MODE",
+    "_KEY_ID",
+];
+
+const PLACEHOLDERS: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "changeit",
+    "replaceme",
+    "replace-me",
+    "dummy",
+    "example",
+    "redacted",
+    "none",
+    "null",
+    "placeholder",
+    "todo",
+    "tbd",
+    "secret",
+    "password",
+];
+
+fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    for container in pod.containers() {
+        let Some(env) = container.field("env") else {
+            continue;
+        };
+        for (index, variable) in env.node.as_seq().iter().enumerate() {
+            let Some(name) = variable.get("name").and_then(Node::as_str) else {
+                continue;
+            };
+            let Some(value) = variable.get("value") else {
+                continue;
+            };
+            if !names_a_credential(name) || !looks_like_a_credential(value) {
+                continue;
+            }
+            let message = format!(
+                "{} sets {name} to a literal value (redacted); credentials belong in a Secret",
+                container.describe()
+            );
+            out.report(
+                value.pos,
+                format!("{}[{index}].value", env.path),
+                Some(&container),
+                message,
+            );
+        }
+    }
+}
+
+fn names_a_credential(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase().replace('-', "_");
+    CREDENTIAL_WORDS.iter().any(|w| upper.contains(w))
+        && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
+}
+
+fn looks_like_a_credential(value: &Node) -> bool {
+    let Some(text) = value.as_str() else {
+        // Booleans, numbers and nulls are settings, not credentials.
+        return false;
+    };
+    let text = text.trim();
+    if text.len() < 4 {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    if PLACEHOLDERS.contains(&lower.as_str()) || lower.bytes().all(|b| b == b'x' || b == b'*') {
+        return false;
+    }
+    let is_reference = (text.starts_with("$(")
+        || text.starts_with("${")
+        || text.starts_with("{{")
+        || text.starts_with('<'))
+        && (text.ends_with(')') || text.ends_with('}') || text.ends_with('>'));
+    let is_path = text.starts_with('/');
+    let is_boolean_word = matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "enabled" | "disabled"
+    );
+    !(is_reference || is_path || is_boolean_word || text.parse::<f64>().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_testing::*;
+
+    #[test]
+    fn fires_on_literal_credentials_and_never_prints_them() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    env:\n    - name: DB_PASSWORD\n      value: hunter2-correct-horse\n    - name: stripe-api-key\n      value: sk_live_51Habcdefghijklmnop\n",
+        );
+        assert_findings(
+            &findings,
+            &[
+                (9, "spec.containers[0].env[0].value"),
+                (11, "spec.containers[0].env[1].value"),
+            ],
+        );
+        for finding in &findings {
+            assert!(!finding.message.contains("hunter2"));
+            assert!(!finding.message.contains("sk_live"));
+        }
+    }
+
+    #[test]
+    fn quiet_for_references_placeholders_settings_and_pointers() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    env:\n    - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}\n    - {name: DB_PASSWORD_FILE, value: /run/secrets/db}\n    - {name: TOKEN_TTL, value: \"3600\"}\n    - {name: ENABLE_TOKEN_AUTH, value: \"true\"}\n    - {name: API_TOKEN, value: $(TOKEN_FROM_SECRET)}\n    - {name: ADMIN_PASSWORD, value: changeme}\n    - {name: SECRET_NAME, value: my-secret}\n    - {name: LOG_LEVEL, value: debug}\n",
+        );
+    }
+}

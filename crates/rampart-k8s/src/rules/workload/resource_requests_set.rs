@@ -1,0 +1,86 @@
+//! ## What it checks
+//!
+//! That every container and init container requests CPU and memory
+//! (`resources.requests.cpu` and `.memory`). A limit without a request
+//! counts as a request, because Kubernetes copies the limit in.
+//!
+//! ## Why it matters
+//!
+//! The scheduler places pods by their requests. Without them a pod lands on
+//! a node that cannot hold it, is the first evicted under pressure
+//! (BestEffort), and one noisy workload can starve its neighbours.
+//!
+//! ## How to fix
+//!
+//! Set requests from observed usage (p90 is a good start).
+//!
+//! ## Example
+//!
+//! ```yaml
+//! resources:
+//!   requests:
+//!     cpu: 100m
+//!     memory: 128Mi
+//! ```
+
+use super::super::prelude::*;
+use super::check_resources;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "resource-requests-set",
+        title: "Containers must request CPU and memory",
+        severity: Severity::Low,
+        controls: &[Control::Workload],
+        pss: None,
+        references: &[
+            Reference {
+                source: "Checkov",
+                id: "CKV_K8S_10",
+            },
+            Reference {
+                source: "Checkov",
+                id: "CKV_K8S_12",
+            },
+            Reference {
+                source: "kube-score",
+                id: "container-resources",
+            },
+        ],
+        fix: "Set `resources.requests.cpu` and `resources.requests.memory`.",
+    },
+    check: Check::Pod(check),
+};
+
+fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    check_resources(pod, "requests", Some("limits"), out);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_testing::*;
+
+    #[test]
+    fn fires_on_missing_requests() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n  - name: b\n    resources:\n      requests:\n        cpu: 100m\n",
+        );
+        assert_findings(
+            &findings,
+            &[
+                (6, "spec.containers[0].resources.requests"),
+                (10, "spec.containers[1].resources.requests.memory"),
+            ],
+        );
+        assert!(findings[0].message.contains("cpu or memory"));
+    }
+
+    #[test]
+    fn quiet_when_requested_or_defaulted_from_limits() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    resources: {requests: {cpu: 1, memory: 1Gi}}\n  - name: b\n    resources: {limits: {cpu: 1, memory: 1Gi}}\n  ephemeralContainers:\n  - name: debug\n",
+        );
+    }
+}

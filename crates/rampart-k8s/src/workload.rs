@@ -1,0 +1,301 @@
+//! The workload model: where an object keeps its pod template, and a view
+//! of that pod and its containers that rules read.
+//!
+//! Container rules read the *effective* security context: the container's
+//! field when it sets one, otherwise the pod's. Ignoring that inheritance is
+//! the most common false positive of the peer tools.
+
+use crate::object::Object;
+use crate::yaml::{Node, Pos};
+
+/// A kind that carries a pod template, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadKind {
+    /// API groups the kind is accepted from (`""` is the core group).
+    pub groups: Vec<String>,
+    pub kind: String,
+    /// Dotted path of the pod spec (`spec.template.spec`).
+    pub pod_spec_path: String,
+    /// Dotted path of the pod metadata (`spec.template.metadata`).
+    pub pod_metadata_path: String,
+    /// Jobs run to completion: no liveness or readiness probe expected.
+    pub runs_to_completion: bool,
+}
+
+/// The table of workload kinds. Starts with Kubernetes' own and the common
+/// custom ones; users can add theirs.
+#[derive(Debug, Clone)]
+pub struct WorkloadKinds {
+    kinds: Vec<WorkloadKind>,
+}
+
+impl Default for WorkloadKinds {
+    fn default() -> Self {
+        let template = ("spec.template.spec", "spec.template.metadata");
+        let builtin: &[(&[&str], &str, (&str, &str), bool)] = &[
+            (&[""], "Pod", ("spec", "metadata"), false),
+            (
+                &[""],
+                "PodTemplate",
+                ("template.spec", "template.metadata"),
+                false,
+            ),
+            (&[""], "ReplicationController", template, false),
+            (&["apps", "extensions"], "Deployment", template, false),
+            (&["apps", "extensions"], "ReplicaSet", template, false),
+            (&["apps", "extensions"], "DaemonSet", template, false),
+            (&["apps"], "StatefulSet", template, false),
+            (&["batch"], "Job", template, true),
+            (
+                &["batch"],
+                "CronJob",
+                (
+                    "spec.jobTemplate.spec.template.spec",
+                    "spec.jobTemplate.spec.template.metadata",
+                ),
+                true,
+            ),
+            (&["argoproj.io"], "Rollout", template, false),
+            (&["apps.openshift.io"], "DeploymentConfig", template, false),
+        ];
+        let kinds = builtin
+            .iter()
+            .map(|(groups, kind, (spec, metadata), completes)| WorkloadKind {
+                groups: groups.iter().map(|g| g.to_string()).collect(),
+                kind: kind.to_string(),
+                pod_spec_path: spec.to_string(),
+                pod_metadata_path: metadata.to_string(),
+                runs_to_completion: *completes,
+            })
+            .collect();
+        WorkloadKinds { kinds }
+    }
+}
+
+impl WorkloadKinds {
+    /// Adds a custom kind whose pod template (a PodTemplateSpec, with
+    /// `metadata` and `spec`) is at `template_path`.
+    pub fn add(&mut self, group: &str, kind: &str, template_path: &str) {
+        self.kinds.push(WorkloadKind {
+            groups: vec![group.to_string()],
+            kind: kind.to_string(),
+            pod_spec_path: format!("{template_path}.spec"),
+            pod_metadata_path: format!("{template_path}.metadata"),
+            runs_to_completion: false,
+        });
+    }
+
+    pub fn find(&self, object: &Object) -> Option<&WorkloadKind> {
+        let group = object.group();
+        self.kinds
+            .iter()
+            .find(|k| k.kind == object.kind && k.groups.iter().any(|g| g == group))
+    }
+
+    /// The pod of a workload object, if it is one and has a pod spec.
+    pub fn pod_of<'a>(&self, object: &'a Object) -> Option<PodSpec<'a>> {
+        let kind = self.find(object)?;
+        let spec = object.root.get_path(&kind.pod_spec_path)?;
+        if !spec.is_map() {
+            return None;
+        }
+        Some(PodSpec {
+            object,
+            spec,
+            spec_path: kind.pod_spec_path.clone(),
+            metadata: object.root.get_path(&kind.pod_metadata_path),
+            metadata_path: kind.pod_metadata_path.clone(),
+            runs_to_completion: kind.runs_to_completion,
+        })
+    }
+}
+
+/// Which list of the pod spec a container is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerKind {
+    Regular,
+    Init,
+    Ephemeral,
+}
+
+impl ContainerKind {
+    pub fn list_name(self) -> &'static str {
+        match self {
+            ContainerKind::Regular => "containers",
+            ContainerKind::Init => "initContainers",
+            ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+
+    /// Words for messages: "container", "init container", ...
+    pub fn noun(self) -> &'static str {
+        match self {
+            ContainerKind::Regular => "container",
+            ContainerKind::Init => "init container",
+            ContainerKind::Ephemeral => "ephemeral container",
+        }
+    }
+}
+
+/// A pod spec inside a workload object.
+#[derive(Debug, Clone)]
+pub struct PodSpec<'a> {
+    pub object: &'a Object,
+    pub spec: &'a Node,
+    pub spec_path: String,
+    pub metadata: Option<&'a Node>,
+    pub metadata_path: String,
+    pub runs_to_completion: bool,
+}
+
+/// A value found in the tree, with its field path.
+#[derive(Debug, Clone)]
+pub struct Field<'a> {
+    pub node: &'a Node,
+    pub path: String,
+}
+
+impl<'a> PodSpec<'a> {
+    /// `spec_path.relative`.
+    pub fn path(&self, relative: &str) -> String {
+        format!("{}.{}", self.spec_path, relative)
+    }
+
+    pub fn field(&self, relative: &str) -> Option<Field<'a>> {
+        self.spec.get_path(relative).map(|node| Field {
+            node,
+            path: self.path(relative),
+        })
+    }
+
+    /// A pod-level `securityContext` field.
+    pub fn security_field(&self, key: &str) -> Option<Field<'a>> {
+        self.field(&format!("securityContext.{key}"))
+    }
+
+    /// Where to point when a pod-level field is missing: its security
+    /// context if it has one, else the pod spec.
+    pub fn security_anchor(&self) -> Pos {
+        self.spec.get("securityContext").unwrap_or(self.spec).pos
+    }
+
+    pub fn annotations(&self) -> &'a [crate::yaml::Entry] {
+        self.metadata
+            .and_then(|m| m.get("annotations"))
+            .map(Node::entries)
+            .unwrap_or(&[])
+    }
+
+    /// `spec.hostUsers: false` runs the pod in a user namespace.
+    pub fn uses_user_namespace(&self) -> bool {
+        self.spec.get("hostUsers").and_then(Node::as_bool) == Some(false)
+    }
+
+    /// `containers`, `initContainers` and `ephemeralContainers`, in order.
+    pub fn containers(&self) -> Vec<Container<'a>> {
+        let mut all = Vec::new();
+        for kind in [
+            ContainerKind::Init,
+            ContainerKind::Regular,
+            ContainerKind::Ephemeral,
+        ] {
+            let Some(list) = self.spec.get(kind.list_name()) else {
+                continue;
+            };
+            for (index, node) in list.as_seq().iter().enumerate() {
+                if !node.is_map() {
+                    continue;
+                }
+                all.push(Container {
+                    kind,
+                    index,
+                    name: node
+                        .get("name")
+                        .and_then(Node::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    node,
+                    path: format!("{}.{}[{}]", self.spec_path, kind.list_name(), index),
+                    pod_security: self.spec.get("securityContext"),
+                    pod_security_path: self.path("securityContext"),
+                });
+            }
+        }
+        all
+    }
+
+    /// The containers a scheduler keeps running (not init, not ephemeral).
+    pub fn regular_containers(&self) -> Vec<Container<'a>> {
+        self.containers()
+            .into_iter()
+            .filter(|c| c.kind == ContainerKind::Regular)
+            .collect()
+    }
+}
+
+/// One container of a pod spec.
+#[derive(Debug, Clone)]
+pub struct Container<'a> {
+    pub kind: ContainerKind,
+    pub index: usize,
+    pub name: String,
+    pub node: &'a Node,
+    /// `spec.template.spec.containers[0]`.
+    pub path: String,
+    pod_security: Option<&'a Node>,
+    pod_security_path: String,
+}
+
+impl<'a> Container<'a> {
+    pub fn path(&self, relative: &str) -> String {
+        format!("{}.{}", self.path, relative)
+    }
+
+    pub fn field(&self, relative: &str) -> Option<Field<'a>> {
+        self.node.get_path(relative).map(|node| Field {
+            node,
+            path: self.path(relative),
+        })
+    }
+
+    /// A field of the container's own `securityContext`.
+    pub fn security_field(&self, key: &str) -> Option<Field<'a>> {
+        self.field(&format!("securityContext.{key}"))
+    }
+
+    /// A security setting as it applies to this container: the container's
+    /// value when set, else the pod's. Only for fields a pod can set for all
+    /// its containers (`runAsNonRoot`, `runAsUser`, `seccompProfile`, ...).
+    pub fn effective_security_field(&self, key: &str) -> Option<Field<'a>> {
+        self.security_field(key)
+            .filter(|f| !f.node.is_null())
+            .or_else(|| {
+                let node = self.pod_security?.get_path(key)?;
+                (!node.is_null()).then(|| Field {
+                    node,
+                    path: format!("{}.{}", self.pod_security_path, key),
+                })
+            })
+    }
+
+    /// Path of a container-level security field, for a finding about it
+    /// being missing.
+    pub fn security_path(&self, key: &str) -> String {
+        self.path(&format!("securityContext.{key}"))
+    }
+
+    /// Where to point when a security field is missing: the container's
+    /// `securityContext` if it exists, else the container itself.
+    pub fn security_anchor(&self) -> Pos {
+        self.node.get("securityContext").unwrap_or(self.node).pos
+    }
+
+    pub fn image(&self) -> Option<Field<'a>> {
+        self.field("image")
+    }
+
+    /// "container `app`", "init container `setup`".
+    pub fn describe(&self) -> String {
+        format!("{} `{}`", self.kind.noun(), self.name)
+    }
+}
