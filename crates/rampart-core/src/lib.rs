@@ -7,10 +7,12 @@
 
 mod control;
 mod finding;
+mod report;
 mod rule;
 mod severity;
 
 pub use control::Control;
 pub use finding::{Finding, Location, ResourceRef, ScanError};
+pub use report::{Outcome, REPORT_VERSION, Report, SeverityCounts, Summary, Tool};
 pub use rule::{PssLevel, Reference, RuleMeta};
 pub use severity::Severity;

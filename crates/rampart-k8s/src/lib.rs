@@ -6,7 +6,9 @@
 //! findings, so the CLI, the admission webhook and the cluster audit share
 //! them.
 
+pub mod docs;
 pub mod engine;
+pub mod files;
 pub mod loader;
 pub mod object;
 pub mod rules;

@@ -69,10 +69,17 @@ pub fn load_bytes(path: &str, bytes: &[u8], options: &LoadOptions) -> LoadedFile
         match yaml::parse_document(document, line_offset, options.limits) {
             // An explicit `---` with nothing after it is an empty document.
             Ok(None) => {}
-            Ok(Some(root)) if root.is_null() => {}
-            Ok(Some(root)) => {
+            Ok(Some(parsed)) if parsed.root.is_null() => {}
+            Ok(Some(parsed)) => {
                 loaded.documents += 1;
-                collect_objects(root, &shared_path, &mut loaded);
+                for problem in parsed.problems {
+                    loaded.errors.push(ScanError::new(
+                        path,
+                        Some(problem.line as usize),
+                        problem.message,
+                    ));
+                }
+                collect_objects(parsed.root, &shared_path, &mut loaded);
             }
             Err(error) => {
                 let message = if looks_like_template(document) {
@@ -121,10 +128,9 @@ pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
     let mut pieces = Vec::new();
     let mut start = 0usize;
     let mut start_line = 0u32;
-    let mut line = 0u32;
     let mut piece_has_content = false;
     let mut offset = 0usize;
-    for raw_line in text.split_inclusive('\n') {
+    for (line, raw_line) in (0u32..).zip(text.split_inclusive('\n')) {
         let is_marker = raw_line.starts_with("---")
             && matches!(
                 raw_line.as_bytes().get(3),
@@ -147,7 +153,6 @@ pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
             }
         }
         offset += raw_line.len();
-        line += 1;
     }
     if start < text.len() {
         pieces.push((start_line, &text[start..]));

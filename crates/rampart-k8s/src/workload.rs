@@ -32,7 +32,9 @@ pub struct WorkloadKinds {
 impl Default for WorkloadKinds {
     fn default() -> Self {
         let template = ("spec.template.spec", "spec.template.metadata");
-        let builtin: &[(&[&str], &str, (&str, &str), bool)] = &[
+        // (API groups, kind, (pod spec path, pod metadata path), runs to completion)
+        type Builtin<'a> = (&'a [&'a str], &'a str, (&'a str, &'a str), bool);
+        let builtin: &[Builtin<'_>] = &[
             (&[""], "Pod", ("spec", "metadata"), false),
             (
                 &[""],

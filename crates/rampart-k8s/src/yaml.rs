@@ -147,6 +147,15 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// A parsed document and what was wrong with it but could be read anyway.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub root: Node,
+    /// Duplicate keys: Kubernetes refuses them; the last value is kept so
+    /// the rest of the document is still checked.
+    pub problems: Vec<YamlError>,
+}
+
 /// Parses one YAML document. `line_offset` is added to every line, so a
 /// document cut out of a larger file reports the file's line numbers.
 /// Returns `Ok(None)` when the text holds no node (only comments).
@@ -154,7 +163,7 @@ pub fn parse_document(
     text: &str,
     line_offset: u32,
     limits: Limits,
-) -> Result<Option<Node>, YamlError> {
+) -> Result<Option<Parsed>, YamlError> {
     let mut builder = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -163,6 +172,7 @@ pub fn parse_document(
         line_offset,
         root: None,
         documents: 0,
+        problems: Vec::new(),
     };
     let mut parser = Parser::new_from_str(text);
     while let Some(event) = parser.next_event() {
@@ -173,7 +183,10 @@ pub fn parse_document(
         })?;
         builder.event(event, span)?;
     }
-    Ok(builder.root)
+    Ok(builder.root.map(|root| Parsed {
+        root,
+        problems: builder.problems,
+    }))
 }
 
 enum Frame {
@@ -199,6 +212,7 @@ struct Builder {
     line_offset: u32,
     root: Option<Node>,
     documents: usize,
+    problems: Vec<YamlError>,
 }
 
 impl Builder {
@@ -306,10 +320,15 @@ impl Builder {
                 }) => {
                     apply_merges(&mut entries, merges);
                     if let Some(duplicate) = find_duplicate_key(&entries) {
-                        return Err(self.error(
+                        let problem = self.error(
                             duplicate.value.pos,
-                            format!("mapping key `{}` appears twice", duplicate.key),
-                        ));
+                            format!(
+                                "mapping key `{}` appears twice (Kubernetes rejects this; the last value was checked)",
+                                duplicate.key
+                            ),
+                        );
+                        self.problems.push(problem);
+                        entries = keep_last_of_each_key(entries);
                     }
                     let node = Node {
                         value: Value::Map(entries.into_boxed_slice()),
@@ -404,6 +423,17 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
             }
         }
     }
+}
+
+fn keep_last_of_each_key(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut kept: Vec<Entry> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match kept.iter_mut().find(|k| k.key == entry.key) {
+            Some(existing) => *existing = entry,
+            None => kept.push(entry),
+        }
+    }
+    kept
 }
 
 fn find_duplicate_key(entries: &[Entry]) -> Option<&Entry> {
@@ -506,7 +536,9 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Node {
-        parse_document(text, 0, Limits::default()).unwrap().unwrap()
+        let parsed = parse_document(text, 0, Limits::default()).unwrap().unwrap();
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        parsed.root
     }
 
     #[test]
@@ -532,7 +564,7 @@ mod tests {
         let doc = parse_document("a:\n  b: 1\n", 10, Limits::default())
             .unwrap()
             .unwrap();
-        assert_eq!(doc.get_path("a.b").unwrap().pos.line, 12);
+        assert_eq!(doc.root.get_path("a.b").unwrap().pos.line, 12);
     }
 
     #[test]
@@ -600,10 +632,15 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_and_complex_keys_are_errors_with_lines() {
-        let err = parse_document("a: 1\nb: 2\na: 3\n", 0, Limits::default()).unwrap_err();
-        assert_eq!(err.line, 3);
-        assert!(err.message.contains("`a` appears twice"));
+    fn duplicate_keys_are_problems_and_complex_keys_errors_with_lines() {
+        let parsed = parse_document("a: 1\nb: 2\na: 3\n", 0, Limits::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(parsed.problems[0].line, 3);
+        assert!(parsed.problems[0].message.contains("`a` appears twice"));
+        assert_eq!(parsed.root.get("a").unwrap().as_i64(), Some(3));
+        assert_eq!(parsed.root.entries().len(), 2);
         let err = parse_document("image: {{ .Values.image }}\n", 0, Limits::default()).unwrap_err();
         assert!(err.message.contains("mapping key"), "{}", err.message);
     }

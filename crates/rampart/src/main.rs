@@ -1,1 +1,110 @@
-fn main() {}
+//! `rampart`: hardening checks for Kubernetes, with proof.
+//!
+//! This crate parses arguments and wires the scanners to the reporters;
+//! the work happens in `rampart-k8s` and `rampart-core`.
+
+mod output;
+mod rules_command;
+mod scan;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use rampart_core::{Outcome, Severity};
+
+#[derive(Parser)]
+#[command(name = "rampart", version, about = "Hardening checks for Kubernetes manifests, with proof", long_about = None)]
+struct Cli {
+    /// When to colour the terminal output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    color: ColorWhen,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan Kubernetes manifests (files, folders, or '-' for stdin).
+    Scan(ScanArgs),
+    /// List every rule: id, severity, controls, title.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, e.g. run-as-non-root.
+        rule: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files or folders to scan; '-' reads standard input.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Exit 1 only for findings at or above this severity.
+    #[arg(long, value_parser = parse_severity, default_value = "high")]
+    fail_on: Severity,
+
+    /// A registry images may come from (host, or host/path prefix). Repeat
+    /// for several; without any, registries are not checked.
+    #[arg(long = "allowed-registry", value_name = "REGISTRY")]
+    allowed_registries: Vec<String>,
+
+    /// Namespace of objects that set none, as `kubectl apply -n` would use.
+    #[arg(long, short = 'n', default_value = "default")]
+    namespace: String,
+
+    /// Refuse files larger than this many bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
+    max_file_size: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_severity(value: &str) -> Result<Severity, String> {
+    value.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let choice = match cli.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let outcome = match cli.command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Rules { format } => rules_command::list(format),
+        Command::Explain { rule } => rules_command::explain(&rule),
+    };
+    ExitCode::from(outcome as u8)
+}
+
+/// Exit for a failure to write output (a closed pipe, a full disk).
+fn output_failed(error: std::io::Error) -> Outcome {
+    if error.kind() != std::io::ErrorKind::BrokenPipe {
+        eprintln!("rampart: cannot write output: {error}");
+    }
+    Outcome::Error
+}

@@ -1,6 +1,6 @@
 //! ## What it checks
 //!
-//! That every container must run as non-root: its effective `runAsNonRoot`
+//! That every container is made to run as non-root: its effective `runAsNonRoot`
 //! (the container's, else the pod's) is `true`. Pods with their own user
 //! namespace (`hostUsers: false`) are exempt, as in the Pod Security
 //! Standards from 1.35.

@@ -1,0 +1,205 @@
+use serde::Serialize;
+
+use crate::{Finding, ScanError, Severity};
+
+/// Version of the JSON document. Bump only on an incompatible change.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The whole result of a scan: what `--format json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub tool: Tool,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ScanError>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// Counts over the scan.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub documents: usize,
+    pub objects: usize,
+    /// Documents that are not Kubernetes objects, passed over.
+    pub skipped_documents: usize,
+    pub findings: SeverityCounts,
+    pub suppressed: usize,
+    pub errors: usize,
+    pub fail_on: Option<Severity>,
+    /// Whether a finding at or above `fail_on` was found.
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SeverityCounts {
+    pub total: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    pub fn add(&mut self, severity: Severity) {
+        self.total += 1;
+        match severity {
+            Severity::Critical => self.critical += 1,
+            Severity::High => self.high += 1,
+            Severity::Medium => self.medium += 1,
+            Severity::Low => self.low += 1,
+            Severity::Info => self.info += 1,
+        }
+    }
+
+    pub fn get(&self, severity: Severity) -> usize {
+        match severity {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+/// How the process should exit: the contract in DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at or above the threshold.
+    Pass = 0,
+    /// Findings at or above the threshold.
+    Fail = 1,
+    /// An input could not be read or parsed, or the command was misused.
+    Error = 2,
+}
+
+impl Report {
+    /// Builds the report and its summary. Suppressed findings are counted
+    /// apart and never fail the scan.
+    pub fn new(
+        tool: Tool,
+        findings: Vec<Finding>,
+        errors: Vec<ScanError>,
+        mut summary: Summary,
+        fail_on: Option<Severity>,
+    ) -> Report {
+        summary.findings = SeverityCounts::default();
+        summary.suppressed = 0;
+        for finding in &findings {
+            if finding.suppressed {
+                summary.suppressed += 1;
+            } else {
+                summary.findings.add(finding.severity);
+            }
+        }
+        summary.errors = errors.len();
+        summary.fail_on = fail_on;
+        summary.failed = fail_on.is_some_and(|threshold| {
+            findings
+                .iter()
+                .any(|f| !f.suppressed && f.severity >= threshold)
+        });
+        Report {
+            version: REPORT_VERSION,
+            tool,
+            findings,
+            errors,
+            summary,
+        }
+    }
+
+    pub fn outcome(&self) -> Outcome {
+        if !self.errors.is_empty() {
+            Outcome::Error
+        } else if self.summary.failed {
+            Outcome::Fail
+        } else {
+            Outcome::Pass
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Control, Location};
+
+    fn finding(severity: Severity, suppressed: bool) -> Finding {
+        Finding {
+            rule: "r".into(),
+            severity,
+            message: "m".into(),
+            location: Location {
+                path: "p".into(),
+                line: 1,
+                column: 1,
+            },
+            resource: None,
+            field: "f".into(),
+            container: None,
+            controls: vec![Control::Runtime],
+            fix: "x".into(),
+            suppressed,
+            suppression_reason: None,
+        }
+    }
+
+    fn tool() -> Tool {
+        Tool {
+            name: "rampart",
+            version: "0",
+        }
+    }
+
+    #[test]
+    fn fails_only_at_or_above_the_threshold_and_never_on_suppressed() {
+        let report = Report::new(
+            tool(),
+            vec![finding(Severity::Medium, false)],
+            vec![],
+            Summary::default(),
+            Some(Severity::High),
+        );
+        assert_eq!(report.outcome(), Outcome::Pass);
+        let report = Report::new(
+            tool(),
+            vec![finding(Severity::Medium, false)],
+            vec![],
+            Summary::default(),
+            Some(Severity::Medium),
+        );
+        assert_eq!(report.outcome(), Outcome::Fail);
+        let report = Report::new(
+            tool(),
+            vec![finding(Severity::Critical, true)],
+            vec![],
+            Summary::default(),
+            Some(Severity::Low),
+        );
+        assert_eq!(report.outcome(), Outcome::Pass);
+        assert_eq!(report.summary.suppressed, 1);
+        assert_eq!(report.summary.findings.total, 0);
+    }
+
+    #[test]
+    fn errors_win_over_findings() {
+        let errors = vec![ScanError::new("x.yaml", Some(3), "cannot parse")];
+        let report = Report::new(
+            tool(),
+            vec![finding(Severity::Critical, false)],
+            errors,
+            Summary::default(),
+            Some(Severity::High),
+        );
+        assert_eq!(report.outcome(), Outcome::Error);
+        assert_eq!(report.summary.errors, 1);
+    }
+}

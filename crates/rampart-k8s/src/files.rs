@@ -1,0 +1,204 @@
+//! Finds the manifest files under the paths a user names, and reads them
+//! within the size limit.
+//!
+//! Folders are walked recursively, honouring `.gitignore` (also outside a
+//! git repository) and skipping hidden entries; `*.yaml`, `*.yml` and
+//! `*.json` are read. A file named explicitly is read whatever its name.
+//! Symbolic links are followed and loops reported. The templates of a Helm
+//! chart (a `templates/` folder beside a `Chart.yaml`) are not YAML until
+//! rendered: each chart gets one error saying how to render it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rampart_core::ScanError;
+
+/// The name findings show for standard input.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// A file to load, or standard input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::File(path) => path.display().to_string(),
+            Input::Stdin => STDIN_NAME.to_string(),
+        }
+    }
+}
+
+/// The inputs found, and the paths that could not be walked.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub inputs: Vec<Input>,
+    pub errors: Vec<ScanError>,
+}
+
+const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
+
+/// Expands the user's paths (`-` is standard input) into inputs.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut discovery = Discovery::default();
+    let mut charts: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    let mut chart_cache: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            discovery.inputs.push(Input::Stdin);
+            continue;
+        }
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                discovery.errors.push(ScanError::new(
+                    path.display().to_string(),
+                    None,
+                    describe_io(&error),
+                ));
+                continue;
+            }
+        };
+        if metadata.is_file() {
+            discovery.inputs.push(Input::File(path.clone()));
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(path)
+            .follow_links(true)
+            .require_git(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    discovery.errors.push(walk_error(path, &error));
+                    continue;
+                }
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let file = entry.path();
+            let is_manifest = file
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+            if !is_manifest {
+                continue;
+            }
+            if let Some(chart) = chart_of_template(file, &mut chart_cache) {
+                *charts.entry(chart).or_default() += 1;
+                continue;
+            }
+            discovery.inputs.push(Input::File(file.to_path_buf()));
+        }
+    }
+    for (chart, templates) in charts {
+        discovery.errors.push(ScanError::new(
+            chart.display().to_string(),
+            None,
+            format!(
+                "Helm chart with {templates} unrendered template file(s) skipped; render it and scan the output: `helm template RELEASE {} | rampart scan -`",
+                chart.display()
+            ),
+        ));
+    }
+    discovery
+}
+
+/// The chart folder when `file` sits under a chart's `templates/`.
+fn chart_of_template(
+    file: &Path,
+    cache: &mut HashMap<PathBuf, Option<PathBuf>>,
+) -> Option<PathBuf> {
+    for ancestor in file.ancestors().skip(1) {
+        if ancestor.file_name().is_some_and(|n| n == "templates") {
+            let chart = ancestor.parent()?.to_path_buf();
+            let is_chart = cache
+                .entry(chart.clone())
+                .or_insert_with(|| chart.join("Chart.yaml").is_file().then(|| chart.clone()))
+                .clone();
+            if is_chart.is_some() {
+                return is_chart;
+            }
+        }
+    }
+    None
+}
+
+fn walk_error(root: &Path, error: &ignore::Error) -> ScanError {
+    let text = error.to_string();
+    let (path, message) = match error {
+        ignore::Error::WithPath { path, err } => (path.display().to_string(), err.to_string()),
+        ignore::Error::Loop { child, .. } => (
+            child.display().to_string(),
+            "symbolic link loop; not followed".to_string(),
+        ),
+        ignore::Error::WithDepth { err, .. } => return walk_error(root, err),
+        _ => (root.display().to_string(), text),
+    };
+    ScanError::new(path, None, message)
+}
+
+fn describe_io(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+/// Reads an input, refusing more than `max_size` bytes without reading
+/// them all.
+pub fn read_input(input: &Input, max_size: u64) -> Result<Vec<u8>, ScanError> {
+    let name = input.display_name();
+    let too_big = |size: u64| {
+        ScanError::new(
+            name.clone(),
+            None,
+            format!(
+                "file is {size} bytes, over the {max_size}-byte limit (raise it with --max-file-size)"
+            ),
+        )
+    };
+    match input {
+        Input::File(path) => {
+            let file = std::fs::File::open(path)
+                .map_err(|e| ScanError::new(name.clone(), None, describe_io(&e)))?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            if size > max_size {
+                return Err(too_big(size));
+            }
+            read_bounded(file, max_size).map_err(|e| match e {
+                BoundedReadError::TooBig(size) => too_big(size),
+                BoundedReadError::Io(e) => ScanError::new(name.clone(), None, describe_io(&e)),
+            })
+        }
+        Input::Stdin => read_bounded(std::io::stdin().lock(), max_size).map_err(|e| match e {
+            BoundedReadError::TooBig(size) => too_big(size),
+            BoundedReadError::Io(e) => ScanError::new(name.clone(), None, describe_io(&e)),
+        }),
+    }
+}
+
+enum BoundedReadError {
+    TooBig(u64),
+    Io(std::io::Error),
+}
+
+fn read_bounded(reader: impl Read, max_size: u64) -> Result<Vec<u8>, BoundedReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(BoundedReadError::Io)?;
+    if bytes.len() as u64 > max_size {
+        return Err(BoundedReadError::TooBig(bytes.len() as u64));
+    }
+    Ok(bytes)
+}

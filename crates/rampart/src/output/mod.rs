@@ -1,0 +1,4 @@
+//! Writers for `--format`.
+
+pub mod json;
+pub mod text;

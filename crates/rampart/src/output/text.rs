@@ -1,0 +1,136 @@
+//! `--format text`: findings grouped by file, for people. Colour only on a
+//! terminal (or with `--color always`).
+
+use std::io::Write;
+
+use owo_colors::{OwoColorize, Style};
+use rampart_core::{Finding, Report, Severity};
+
+pub fn write(report: &Report) -> std::io::Result<()> {
+    let mut out = anstream::stdout().lock();
+    let mut current_path: Option<&str> = None;
+    for finding in report.findings.iter().filter(|f| !f.suppressed) {
+        if current_path != Some(finding.location.path.as_str()) {
+            if current_path.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", finding.location.path.bold().underline())?;
+            current_path = Some(&finding.location.path);
+        }
+        write_finding(&mut out, finding)?;
+    }
+    if !report.errors.is_empty() {
+        if current_path.is_some() {
+            writeln!(out)?;
+        }
+        writeln!(out, "{}", "errors".bold().underline())?;
+        for error in &report.errors {
+            let place = match error.line {
+                Some(line) => format!("{}:{}", error.path, line),
+                None => error.path.clone(),
+            };
+            writeln!(
+                out,
+                "  {} {}: {}",
+                "error".red().bold(),
+                place,
+                error.message
+            )?;
+        }
+    }
+    if current_path.is_some() || !report.errors.is_empty() {
+        writeln!(out)?;
+    }
+    write_summary(&mut out, report)?;
+    out.flush()
+}
+
+fn write_finding(out: &mut impl Write, finding: &Finding) -> std::io::Result<()> {
+    let position = format!("{}:{}", finding.location.line, finding.location.column);
+    let resource = finding
+        .resource
+        .as_ref()
+        .map(|r| r.display_name())
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "  {:>7}  {}  {}  {}",
+        position.dimmed(),
+        format!("{:<8}", finding.severity).style(severity_style(finding.severity)),
+        finding.rule.bold(),
+        resource.cyan(),
+    )?;
+    writeln!(out, "           {}", finding.message)?;
+    writeln!(
+        out,
+        "           {} {}",
+        "field:".dimmed(),
+        finding.field.dimmed()
+    )?;
+    writeln!(out, "           {} {}", "fix:".green(), finding.fix)
+}
+
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Critical => Style::new().red().bold(),
+        Severity::High => Style::new().red(),
+        Severity::Medium => Style::new().yellow(),
+        Severity::Low => Style::new().blue(),
+        Severity::Info => Style::new().dimmed(),
+    }
+}
+
+fn write_summary(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    let summary = &report.summary;
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .filter(|s| summary.findings.get(**s) > 0)
+        .map(|s| format!("{} {}", summary.findings.get(*s), s))
+        .collect();
+    let findings = if summary.findings.total == 0 {
+        "no findings".to_string()
+    } else {
+        format!(
+            "{} finding{} ({})",
+            summary.findings.total,
+            if summary.findings.total == 1 { "" } else { "s" },
+            counts.join(", ")
+        )
+    };
+    let mut line = format!(
+        "{findings} in {} object{} from {} file{}",
+        summary.objects,
+        if summary.objects == 1 { "" } else { "s" },
+        summary.files,
+        if summary.files == 1 { "" } else { "s" },
+    );
+    if summary.skipped_documents > 0 {
+        line.push_str(&format!(
+            "; {} non-Kubernetes document(s) passed over",
+            summary.skipped_documents
+        ));
+    }
+    if summary.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", summary.suppressed));
+    }
+    if summary.errors > 0 {
+        line.push_str(&format!(
+            "; {} error{}",
+            summary.errors,
+            if summary.errors == 1 { "" } else { "s" }
+        ));
+    }
+    let verdict = match (summary.errors > 0, summary.failed, summary.fail_on) {
+        (true, _, _) => "input errors".red().bold().to_string(),
+        (false, true, Some(threshold)) => format!("failed (findings at or above {threshold})")
+            .red()
+            .bold()
+            .to_string(),
+        (false, false, Some(threshold)) => format!("passed (nothing at or above {threshold})")
+            .green()
+            .bold()
+            .to_string(),
+        (false, _, None) => "done".to_string(),
+    };
+    writeln!(out, "{line}: {verdict}")
+}
