@@ -58,7 +58,13 @@ impl Default for WorkloadKinds {
                 true,
             ),
             (&["argoproj.io"], "Rollout", template, false),
-            (&["apps.openshift.io"], "DeploymentConfig", template, false),
+            // OpenShift 3 served DeploymentConfig in the legacy core group `v1`.
+            (
+                &["apps.openshift.io", ""],
+                "DeploymentConfig",
+                template,
+                false,
+            ),
         ];
         let kinds = builtin
             .iter()

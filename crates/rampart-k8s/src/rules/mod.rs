@@ -150,6 +150,7 @@ pub(crate) mod prelude {
     pub use rampart_core::{Control, PssLevel, Reference, RuleMeta, Severity};
 
     pub use crate::engine::RuleContext;
+    pub use crate::object::Object;
     pub use crate::rules::{Check, Reporter, Rule};
     pub use crate::workload::{Container, PodSpec};
     pub use crate::yaml::Node;

@@ -49,12 +49,12 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Set `metadata.namespace` to the service's own namespace.",
     },
-    check: Check::Pod(check),
+    check: Check::Object(check),
 };
 
-fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let object = pod.object;
-    if context.namespace_of(object) != "default" {
+fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    let is_workload = context.config.workload_kinds.find(object).is_some();
+    if !is_workload || context.namespace_of(object) != "default" {
         return;
     }
     let metadata = object.root.get("metadata");

@@ -57,11 +57,13 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    let pod_annotation = pod
-        .annotations()
-        .iter()
-        .find(|e| &*e.key == "seccomp.security.alpha.kubernetes.io/pod")
-        .and_then(|e| e.value.as_str());
+    let annotation = |key: &str| {
+        pod.annotations()
+            .iter()
+            .find(|e| &*e.key == key)
+            .and_then(|e| e.value.as_str())
+    };
+    let pod_annotation = annotation("seccomp.security.alpha.kubernetes.io/pod");
     for container in pod.containers() {
         match container.effective_security_field("seccompProfile.type") {
             Some(field) => {
@@ -76,9 +78,15 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 out.report(field.node.pos, field.path, Some(&container), message);
             }
             None => {
-                // Clusters before 1.19 read the profile from annotations.
-                let annotated = pod_annotation
-                    .is_some_and(|v| v == "runtime/default" || v.starts_with("localhost/"));
+                // Clusters before 1.19 read the profile from annotations;
+                // `docker/default` is the old name of `runtime/default`.
+                let container_annotation = annotation(&format!(
+                    "container.seccomp.security.alpha.kubernetes.io/{}",
+                    container.name
+                ));
+                let annotated = container_annotation.or(pod_annotation).is_some_and(|v| {
+                    v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
+                });
                 if annotated {
                     continue;
                 }
@@ -110,6 +118,18 @@ mod tests {
                 (6, "spec.containers[0].securityContext.seccompProfile.type"),
                 (8, "spec.containers[1].securityContext.seccompProfile.type"),
             ],
+        );
+    }
+
+    #[test]
+    fn legacy_annotations_count_per_container() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    container.seccomp.security.alpha.kubernetes.io/a: docker/default\nspec:\n  containers:\n  - name: a\n  - name: b\n",
+        );
+        assert_findings(
+            &findings,
+            &[(10, "spec.containers[1].securityContext.seccompProfile.type")],
         );
     }
 

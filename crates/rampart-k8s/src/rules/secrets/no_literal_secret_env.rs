@@ -5,6 +5,9 @@
 //! `*API_KEY*`, `*APIKEY*`, `*ACCESS_KEY*`, `*PRIVATE_KEY*`,
 //! `*CREDENTIAL*`) has a literal `value` instead of `valueFrom`.
 //!
+//! A value that holds a private key (`BEGIN ... PRIVATE KEY`) is reported
+//! whatever the variable's name.
+//!
 //! Names that point at a credential rather than hold one (`*_FILE`,
 //! `*_PATH`, `*_NAME`, `*_ID`, `*_URL`, `*_TTL`, ...) and values that are
 //! placeholders, references (`$(VAR)`, `${VAR}`), booleans or numbers are
@@ -125,7 +128,9 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             let Some(value) = variable.get("value") else {
                 continue;
             };
-            if !names_a_credential(name) || !looks_like_a_credential(value) {
+            let holds_private_key = value.as_str().is_some_and(is_private_key);
+            if !holds_private_key && (!names_a_credential(name) || !looks_like_a_credential(value))
+            {
                 continue;
             }
             let message = format!(
@@ -140,6 +145,11 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             );
         }
     }
+}
+
+fn is_private_key(text: &str) -> bool {
+    text.find("BEGIN")
+        .is_some_and(|begin| text[begin..].contains("PRIVATE KEY"))
 }
 
 fn names_a_credential(name: &str) -> bool {
@@ -182,18 +192,20 @@ mod tests {
     fn fires_on_literal_credentials_and_never_prints_them() {
         let findings = run(
             &super::RULE,
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    env:\n    - name: DB_PASSWORD\n      value: hunter2-correct-horse\n    - name: stripe-api-key\n      value: sk_live_51Habcdefghijklmnop\n",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    env:\n    - name: DB_PASSWORD\n      value: hunter2-correct-horse\n    - name: stripe-api-key\n      value: sk_live_51Habcdefghijklmnop\n    - name: deploy\n      value: |\n        -----BEGIN OPENSSH PRIVATE KEY-----\n        b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n",
         );
         assert_findings(
             &findings,
             &[
                 (9, "spec.containers[0].env[0].value"),
                 (11, "spec.containers[0].env[1].value"),
+                (13, "spec.containers[0].env[2].value"),
             ],
         );
         for finding in &findings {
             assert!(!finding.message.contains("hunter2"));
             assert!(!finding.message.contains("sk_live"));
+            assert!(!finding.message.contains("b3BlbnNz"));
         }
     }
 
