@@ -32,9 +32,7 @@ fn collect(dir: &Path, docs: &mut Vec<(String, String)>) {
             collect(&path, docs);
             continue;
         }
-        if path.extension().is_none_or(|e| e != "rs")
-            || path.file_stem().is_some_and(|s| s == "mod")
-        {
+        if path.extension().is_none_or(|e| e != "rs") || path.file_stem().is_some_and(|s| s == "mod") {
             continue;
         }
         println!("cargo:rerun-if-changed={}", path.display());
@@ -42,11 +40,7 @@ fn collect(dir: &Path, docs: &mut Vec<(String, String)>) {
         let doc: Vec<&str> = source
             .lines()
             .take_while(|l| l.starts_with("//!"))
-            .map(|l| {
-                l.strip_prefix("//! ")
-                    .or_else(|| l.strip_prefix("//!"))
-                    .unwrap_or("")
-            })
+            .map(|l| l.strip_prefix("//! ").or_else(|| l.strip_prefix("//!")).unwrap_or(""))
             .collect();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         docs.push((stem, doc.join("\n").trim().to_string() + "\n"));

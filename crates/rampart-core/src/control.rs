@@ -71,19 +71,11 @@ impl Control {
             Control::Runtime => {
                 "non-root, read-only root filesystem, no privilege escalation, capabilities dropped, no host access, seccomp"
             }
-            Control::Admission => {
-                "Pod Security Admission enforces baseline or restricted everywhere"
-            }
-            Control::Images => {
-                "images pinned by digest, never latest, from allowed registries, signed"
-            }
-            Control::Secrets => {
-                "no credential in git, images, manifests, ConfigMaps or env literals"
-            }
+            Control::Admission => "Pod Security Admission enforces baseline or restricted everywhere",
+            Control::Images => "images pinned by digest, never latest, from allowed registries, signed",
+            Control::Secrets => "no credential in git, images, manifests, ConfigMaps or env literals",
             Control::Iac => "infrastructure code scanned before merge",
-            Control::Workload => {
-                "requests and limits, liveness and readiness probes, TLS on ingress"
-            }
+            Control::Workload => "requests and limits, liveness and readiness probes, TLS on ingress",
             Control::Build => "Dockerfiles: pinned minimal base, non-root USER, no secrets",
             Control::Exceptions => "every accepted risk is justified, owned, approved and expires",
             Control::Evidence => "every control maps to automation, evidence and a frequency",

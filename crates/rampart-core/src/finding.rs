@@ -1,3 +1,6 @@
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::{Control, Severity};
@@ -6,7 +9,8 @@ use crate::{Control, Severity};
 /// line and column.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
-    pub path: String,
+    /// Shared by every finding of the same file.
+    pub path: Arc<str>,
     pub line: usize,
     pub column: usize,
 }
@@ -35,20 +39,21 @@ impl ResourceRef {
 /// One broken control, at one place.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     pub severity: Severity,
     pub message: String,
     pub location: Location,
-    pub resource: Option<ResourceRef>,
+    /// Shared by every finding about the same object.
+    pub resource: Option<Arc<ResourceRef>>,
     /// Path of the offending field inside the object, e.g.
     /// `spec.template.spec.containers[0].securityContext.privileged`.
     pub field: String,
     /// Name of the container the finding is about, when it is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
-    pub controls: Vec<Control>,
+    pub controls: Cow<'static, [Control]>,
     /// How to fix it, in one sentence.
-    pub fix: String,
+    pub fix: Cow<'static, str>,
     pub suppressed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression_reason: Option<String>,

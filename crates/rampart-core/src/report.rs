@@ -102,11 +102,8 @@ impl Report {
         }
         summary.errors = errors.len();
         summary.fail_on = fail_on;
-        summary.failed = fail_on.is_some_and(|threshold| {
-            findings
-                .iter()
-                .any(|f| !f.suppressed && f.severity >= threshold)
-        });
+        summary.failed =
+            fail_on.is_some_and(|threshold| findings.iter().any(|f| !f.suppressed && f.severity >= threshold));
         Report {
             version: REPORT_VERSION,
             tool,
@@ -145,7 +142,7 @@ mod tests {
             resource: None,
             field: "f".into(),
             container: None,
-            controls: vec![Control::Runtime],
+            controls: vec![Control::Runtime].into(),
             fix: "x".into(),
             suppressed,
             suppression_reason: None,

@@ -45,12 +45,9 @@ impl RuleMeta {
     /// A rule id is lowercase kebab-case: `[a-z0-9]+(-[a-z0-9]+)*`.
     pub fn id_is_well_formed(id: &str) -> bool {
         !id.is_empty()
-            && id.split('-').all(|part| {
-                !part.is_empty()
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            })
+            && id
+                .split('-')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
     }
 }
 

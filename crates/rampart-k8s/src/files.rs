@@ -55,11 +55,9 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         let metadata = match std::fs::metadata(path) {
             Ok(metadata) => metadata,
             Err(error) => {
-                discovery.errors.push(ScanError::new(
-                    path.display().to_string(),
-                    None,
-                    describe_io(&error),
-                ));
+                discovery
+                    .errors
+                    .push(ScanError::new(path.display().to_string(), None, describe_io(&error)));
                 continue;
             }
         };
@@ -112,10 +110,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
 }
 
 /// The chart folder when `file` sits under a chart's `templates/`.
-fn chart_of_template(
-    file: &Path,
-    cache: &mut HashMap<PathBuf, Option<PathBuf>>,
-) -> Option<PathBuf> {
+fn chart_of_template(file: &Path, cache: &mut HashMap<PathBuf, Option<PathBuf>>) -> Option<PathBuf> {
     for ancestor in file.ancestors().skip(1) {
         if ancestor.file_name().is_some_and(|n| n == "templates") {
             let chart = ancestor.parent()?.to_path_buf();
@@ -161,15 +156,12 @@ pub fn read_input(input: &Input, max_size: u64) -> Result<Vec<u8>, ScanError> {
         ScanError::new(
             name.clone(),
             None,
-            format!(
-                "file is {size} bytes, over the {max_size}-byte limit (raise it with --max-file-size)"
-            ),
+            format!("file is {size} bytes, over the {max_size}-byte limit (raise it with --max-file-size)"),
         )
     };
     match input {
         Input::File(path) => {
-            let file = std::fs::File::open(path)
-                .map_err(|e| ScanError::new(name.clone(), None, describe_io(&e)))?;
+            let file = std::fs::File::open(path).map_err(|e| ScanError::new(name.clone(), None, describe_io(&e)))?;
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
             if size > max_size {
                 return Err(too_big(size));

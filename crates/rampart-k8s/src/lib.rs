@@ -18,7 +18,7 @@ pub mod yaml;
 #[cfg(test)]
 mod rule_testing;
 
-pub use engine::{Inventory, RuleContext, ScanConfig, check_objects};
+pub use engine::{Checked, Condition, Inventory, RuleContext, ScanConfig, check_file, check_objects};
 pub use loader::{LoadOptions, LoadedFile, load_bytes};
 pub use object::Object;
 pub use rules::{Check, Reporter, Rule};

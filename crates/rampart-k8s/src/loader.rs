@@ -40,7 +40,8 @@ pub struct LoadedFile {
     pub skipped_documents: usize,
 }
 
-const HELM_HINT: &str = "this looks like an unrendered Helm template; render it first: `helm template RELEASE CHART | rampart scan -`";
+const HELM_HINT: &str =
+    "this looks like an unrendered Helm template; render it first: `helm template RELEASE CHART | rampart scan -`";
 
 /// Loads every object of a file's content. `path` is what findings show.
 pub fn load_bytes(path: &str, bytes: &[u8], options: &LoadOptions) -> LoadedFile {
@@ -73,11 +74,9 @@ pub fn load_bytes(path: &str, bytes: &[u8], options: &LoadOptions) -> LoadedFile
             Ok(Some(parsed)) => {
                 loaded.documents += 1;
                 for problem in parsed.problems {
-                    loaded.errors.push(ScanError::new(
-                        path,
-                        Some(problem.line as usize),
-                        problem.message,
-                    ));
+                    loaded
+                        .errors
+                        .push(ScanError::new(path, Some(problem.line as usize), problem.message));
                 }
                 collect_objects(parsed.root, &shared_path, &mut loaded);
             }
@@ -85,14 +84,12 @@ pub fn load_bytes(path: &str, bytes: &[u8], options: &LoadOptions) -> LoadedFile
                 let message = if looks_like_template(document) {
                     format!("cannot parse YAML ({}); {HELM_HINT}", error.message)
                 } else {
-                    format!(
-                        "cannot parse YAML: {} (column {})",
-                        error.message, error.column
-                    )
+                    format!("cannot parse YAML: {} (column {})", error.message, error.column)
                 };
-                loaded
-                    .errors
-                    .push(ScanError::new(path, Some(error.line as usize), message));
+                // The parser may point just past the end of the input.
+                let last_line = line_offset as usize + document.lines().count().max(1);
+                let line = (error.line as usize).min(last_line);
+                loaded.errors.push(ScanError::new(path, Some(line), message));
             }
         }
     }
@@ -111,11 +108,7 @@ fn decode_text(bytes: &[u8]) -> Result<&str, String> {
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
         format!("not UTF-8 text (invalid byte on line {line})")
     })
 }
@@ -132,10 +125,7 @@ pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
     let mut offset = 0usize;
     for (line, raw_line) in (0u32..).zip(text.split_inclusive('\n')) {
         let is_marker = raw_line.starts_with("---")
-            && matches!(
-                raw_line.as_bytes().get(3),
-                None | Some(b' ' | b'\t' | b'\n' | b'\r')
-            );
+            && matches!(raw_line.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
         if is_marker && piece_has_content {
             pieces.push((start_line, &text[start..offset]));
             start = offset;
@@ -195,9 +185,7 @@ fn collect_objects(root: Node, path: &Arc<str>, loaded: &mut LoadedFile) {
             }
             let api_version = api_version.to_string();
             let kind = kind.to_string();
-            loaded
-                .objects
-                .push(Object::new(api_version, kind, root, path.clone()));
+            loaded.objects.push(Object::new(api_version, kind, root, path.clone()));
         }
         _ => loaded.skipped_documents += 1,
     }
@@ -247,11 +235,7 @@ mod tests {
         assert_eq!(loaded.objects.len(), 2);
         assert_eq!(loaded.errors.len(), 1);
         assert_eq!(loaded.errors[0].path, "test.yaml");
-        assert!(
-            loaded.errors[0].line.unwrap() >= 6,
-            "{:?}",
-            loaded.errors[0]
-        );
+        assert!(loaded.errors[0].line.unwrap() >= 6, "{:?}", loaded.errors[0]);
         assert_eq!(loaded.objects[1].name, "c");
         assert_eq!(loaded.objects[1].root.pos.line, 8);
     }
@@ -271,9 +255,7 @@ mod tests {
 
     #[test]
     fn json_arrays_of_objects_load() {
-        let loaded = load(
-            r#"[{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "x"}}]"#,
-        );
+        let loaded = load(r#"[{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "x"}}]"#);
         assert_eq!(loaded.objects.len(), 1);
         assert_eq!(loaded.objects[0].namespace.as_deref(), Some("x"));
     }

@@ -17,6 +17,8 @@ pub struct Object {
     pub root: Node,
     /// The file it came from (`<stdin>` for standard input).
     pub path: Arc<str>,
+    /// Identity for findings, shared by all of them.
+    pub resource: Arc<ResourceRef>,
 }
 
 impl Object {
@@ -32,6 +34,12 @@ impl Object {
             .and_then(Node::as_str)
             .filter(|ns| !ns.is_empty())
             .map(str::to_string);
+        let resource = Arc::new(ResourceRef {
+            api_version: api_version.clone(),
+            kind: kind.clone(),
+            namespace: namespace.clone(),
+            name: name.clone(),
+        });
         Object {
             api_version,
             kind,
@@ -39,6 +47,7 @@ impl Object {
             namespace,
             root,
             path,
+            resource,
         }
     }
 
@@ -50,20 +59,7 @@ impl Object {
         }
     }
 
-    pub fn resource_ref(&self) -> ResourceRef {
-        ResourceRef {
-            api_version: self.api_version.clone(),
-            kind: self.kind.clone(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
-        }
-    }
-
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.root
-            .get("metadata")?
-            .get("annotations")?
-            .get(key)?
-            .as_str()
+        self.root.get("metadata")?.get("annotations")?.get(key)?.as_str()
     }
 }

@@ -14,11 +14,7 @@ pub fn run(rule: &'static Rule, yaml: &str) -> Vec<Finding> {
 
 pub fn run_with(rule: &'static Rule, yaml: &str, config: &ScanConfig) -> Vec<Finding> {
     let loaded = load_bytes("fixture.yaml", yaml.as_bytes(), &LoadOptions::default());
-    assert!(
-        loaded.errors.is_empty(),
-        "fixture does not load: {:?}",
-        loaded.errors
-    );
+    assert!(loaded.errors.is_empty(), "fixture does not load: {:?}", loaded.errors);
     check_objects(&loaded.objects, config, &[rule])
 }
 
@@ -26,10 +22,7 @@ pub fn run_with(rule: &'static Rule, yaml: &str, config: &ScanConfig) -> Vec<Fin
 /// and all of `rule`.
 #[track_caller]
 pub fn assert_findings(findings: &[Finding], expected: &[(usize, &str)]) {
-    let actual: Vec<(usize, &str)> = findings
-        .iter()
-        .map(|f| (f.location.line, f.field.as_str()))
-        .collect();
+    let actual: Vec<(usize, &str)> = findings.iter().map(|f| (f.location.line, f.field.as_str())).collect();
     assert_eq!(actual, expected, "findings: {findings:#?}");
 }
 
@@ -37,8 +30,5 @@ pub fn assert_findings(findings: &[Finding], expected: &[(usize, &str)]) {
 #[track_caller]
 pub fn assert_quiet(rule: &'static Rule, yaml: &str) {
     let findings = run(rule, yaml);
-    assert!(
-        findings.is_empty(),
-        "expected no finding, got {findings:#?}"
-    );
+    assert!(findings.is_empty(), "expected no finding, got {findings:#?}");
 }

@@ -36,12 +36,7 @@ impl Default for WorkloadKinds {
         type Builtin<'a> = (&'a [&'a str], &'a str, (&'a str, &'a str), bool);
         let builtin: &[Builtin<'_>] = &[
             (&[""], "Pod", ("spec", "metadata"), false),
-            (
-                &[""],
-                "PodTemplate",
-                ("template.spec", "template.metadata"),
-                false,
-            ),
+            (&[""], "PodTemplate", ("template.spec", "template.metadata"), false),
             (&[""], "ReplicationController", template, false),
             (&["apps", "extensions"], "Deployment", template, false),
             (&["apps", "extensions"], "ReplicaSet", template, false),
@@ -59,12 +54,7 @@ impl Default for WorkloadKinds {
             ),
             (&["argoproj.io"], "Rollout", template, false),
             // OpenShift 3 served DeploymentConfig in the legacy core group `v1`.
-            (
-                &["apps.openshift.io", ""],
-                "DeploymentConfig",
-                template,
-                false,
-            ),
+            (&["apps.openshift.io", ""], "DeploymentConfig", template, false),
         ];
         let kinds = builtin
             .iter()
@@ -114,6 +104,7 @@ impl WorkloadKinds {
             metadata: object.root.get_path(&kind.pod_metadata_path),
             metadata_path: kind.pod_metadata_path.clone(),
             runs_to_completion: kind.runs_to_completion,
+            containers: find_containers(spec, &kind.pod_spec_path),
         })
     }
 }
@@ -154,6 +145,8 @@ pub struct PodSpec<'a> {
     pub metadata: Option<&'a Node>,
     pub metadata_path: String,
     pub runs_to_completion: bool,
+    /// Init, regular and ephemeral containers, found once for all rules.
+    containers: Vec<Container<'a>>,
 }
 
 /// A value found in the tree, with its field path.
@@ -199,46 +192,40 @@ impl<'a> PodSpec<'a> {
         self.spec.get("hostUsers").and_then(Node::as_bool) == Some(false)
     }
 
-    /// `containers`, `initContainers` and `ephemeralContainers`, in order.
-    pub fn containers(&self) -> Vec<Container<'a>> {
-        let mut all = Vec::new();
-        for kind in [
-            ContainerKind::Init,
-            ContainerKind::Regular,
-            ContainerKind::Ephemeral,
-        ] {
-            let Some(list) = self.spec.get(kind.list_name()) else {
-                continue;
-            };
-            for (index, node) in list.as_seq().iter().enumerate() {
-                if !node.is_map() {
-                    continue;
-                }
-                all.push(Container {
-                    kind,
-                    index,
-                    name: node
-                        .get("name")
-                        .and_then(Node::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                    node,
-                    path: format!("{}.{}[{}]", self.spec_path, kind.list_name(), index),
-                    pod_security: self.spec.get("securityContext"),
-                    pod_security_path: self.path("securityContext"),
-                });
-            }
-        }
-        all
+    /// `initContainers`, `containers` and `ephemeralContainers`, in order.
+    pub fn containers(&self) -> &[Container<'a>] {
+        &self.containers
     }
 
     /// The containers a scheduler keeps running (not init, not ephemeral).
-    pub fn regular_containers(&self) -> Vec<Container<'a>> {
-        self.containers()
-            .into_iter()
-            .filter(|c| c.kind == ContainerKind::Regular)
-            .collect()
+    pub fn regular_containers(&self) -> impl Iterator<Item = &Container<'a>> {
+        self.containers.iter().filter(|c| c.kind == ContainerKind::Regular)
     }
+}
+
+fn find_containers<'a>(spec: &'a Node, spec_path: &str) -> Vec<Container<'a>> {
+    let pod_security = spec.get("securityContext");
+    let mut all = Vec::new();
+    for kind in [ContainerKind::Init, ContainerKind::Regular, ContainerKind::Ephemeral] {
+        let Some(list) = spec.get(kind.list_name()) else {
+            continue;
+        };
+        for (index, node) in list.as_seq().iter().enumerate() {
+            if !node.is_map() {
+                continue;
+            }
+            all.push(Container {
+                kind,
+                index,
+                name: node.get("name").and_then(Node::as_str).unwrap_or("").to_string(),
+                node,
+                path: format!("{}.{}[{}]", spec_path, kind.list_name(), index),
+                pod_security,
+                pod_security_path: format!("{spec_path}.securityContext"),
+            });
+        }
+    }
+    all
 }
 
 /// One container of a pod spec.
@@ -275,15 +262,13 @@ impl<'a> Container<'a> {
     /// value when set, else the pod's. Only for fields a pod can set for all
     /// its containers (`runAsNonRoot`, `runAsUser`, `seccompProfile`, ...).
     pub fn effective_security_field(&self, key: &str) -> Option<Field<'a>> {
-        self.security_field(key)
-            .filter(|f| !f.node.is_null())
-            .or_else(|| {
-                let node = self.pod_security?.get_path(key)?;
-                (!node.is_null()).then(|| Field {
-                    node,
-                    path: format!("{}.{}", self.pod_security_path, key),
-                })
+        self.security_field(key).filter(|f| !f.node.is_null()).or_else(|| {
+            let node = self.pod_security?.get_path(key)?;
+            (!node.is_null()).then(|| Field {
+                node,
+                path: format!("{}.{}", self.pod_security_path, key),
             })
+        })
     }
 
     /// Path of a container-level security field, for a finding about it

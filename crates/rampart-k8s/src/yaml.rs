@@ -159,11 +159,7 @@ pub struct Parsed {
 /// Parses one YAML document. `line_offset` is added to every line, so a
 /// document cut out of a larger file reports the file's line numbers.
 /// Returns `Ok(None)` when the text holds no node (only comments).
-pub fn parse_document(
-    text: &str,
-    line_offset: u32,
-    limits: Limits,
-) -> Result<Option<Parsed>, YamlError> {
+pub fn parse_document(text: &str, line_offset: u32, limits: Limits) -> Result<Option<Parsed>, YamlError> {
     let mut builder = Builder {
         stack: Vec::new(),
         anchors: HashMap::new(),
@@ -499,10 +495,7 @@ fn parse_int(text: &str) -> Option<i64> {
         i64::from_str_radix(hex, 16).ok()?
     } else if let Some(octal) = cleaned.strip_prefix("0o") {
         i64::from_str_radix(octal, 8).ok()?
-    } else if cleaned.len() > 1
-        && cleaned.starts_with('0')
-        && cleaned.bytes().all(|b| (b'0'..=b'7').contains(&b))
-    {
+    } else if cleaned.len() > 1 && cleaned.starts_with('0') && cleaned.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
         i64::from_str_radix(&cleaned[1..], 8).ok()?
     } else if cleaned.bytes().all(|b| b.is_ascii_digit()) {
         cleaned.parse::<i64>().ok()?
@@ -561,9 +554,7 @@ mod tests {
 
     #[test]
     fn line_offset_shifts_every_line() {
-        let doc = parse_document("a:\n  b: 1\n", 10, Limits::default())
-            .unwrap()
-            .unwrap();
+        let doc = parse_document("a:\n  b: 1\n", 10, Limits::default()).unwrap().unwrap();
         assert_eq!(doc.root.get_path("a.b").unwrap().pos.line, 12);
     }
 
@@ -647,9 +638,6 @@ mod tests {
 
     #[test]
     fn comment_only_text_has_no_node() {
-        assert_eq!(
-            parse_document("# nothing here\n", 0, Limits::default()).unwrap(),
-            None
-        );
+        assert_eq!(parse_document("# nothing here\n", 0, Limits::default()).unwrap(), None);
     }
 }

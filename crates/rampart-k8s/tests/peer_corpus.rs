@@ -66,10 +66,7 @@ const fn map(peer_check: &'static str, rules: &'static [&'static str]) -> Mappin
 
 const KUBE_SCORE: &[Mapping] = &[
     map("Container Image Tag", &["image-tag-not-latest"]),
-    map(
-        "Container Resources",
-        &["resource-limits-set", "resource-requests-set"],
-    ),
+    map("Container Resources", &["resource-limits-set", "resource-requests-set"]),
     map("Container Seccomp Profile", &["seccomp-required"]),
     map("Container Security Context Privileged", &["no-privileged"]),
     map(
@@ -130,15 +127,9 @@ const KUBE_LINTER: &[Mapping] = &[
     map("no-liveness-probe", &["liveness-probe-set"]),
     map("no-readiness-probe", &["readiness-probe-set"]),
     map("no-read-only-root-fs", &["read-only-root-fs"]),
-    map(
-        "privilege-escalation-container",
-        &["no-privilege-escalation"],
-    ),
+    map("privilege-escalation-container", &["no-privilege-escalation"]),
     map("privileged-container", &["no-privileged"]),
-    map(
-        "run-as-non-root",
-        &["run-as-non-root", "run-as-user-not-zero"],
-    ),
+    map("run-as-non-root", &["run-as-non-root", "run-as-user-not-zero"]),
     map("sensitive-host-mounts", &["no-sensitive-host-path"]),
     map("unsafe-proc-mount", &["proc-mount-default"]),
     map("unsafe-sysctls", &["sysctls-safe"]),
@@ -183,10 +174,7 @@ const CHECKOV: &[Mapping] = &[
     ),
     map("CKV_K8S_26", &["no-host-port"]),
     map("CKV_K8S_27", &["no-sensitive-host-path"]),
-    map(
-        "CKV_K8S_31",
-        &["seccomp-required", "seccomp-not-unconfined"],
-    ),
+    map("CKV_K8S_31", &["seccomp-required", "seccomp-not-unconfined"]),
     map("CKV_K8S_37", &["capabilities-drop-all"]),
     map("CKV_K8S_38", &["no-automount-sa-token"]),
     map("CKV_K8S_39", &["no-dangerous-capabilities"]),
@@ -323,8 +311,7 @@ fn kube_score(corpus: &Path, tally: &mut Tally) {
         };
         // Rows that change kube-score's configuration beyond turning the
         // check on test options we do not have.
-        let config_changes_behaviour =
-            !config.is_empty() && !config.starts_with("EnabledOptionalTests");
+        let config_changes_behaviour = !config.is_empty() && !config.starts_with("EnabledOptionalTests");
         let expected = match expected.as_str() {
             "CRITICAL" | "WARNING" => "fail",
             "OK" => "pass",
@@ -334,11 +321,7 @@ fn kube_score(corpus: &Path, tally: &mut Tally) {
             continue;
         }
         let findings = run(&root.join("score/testdata").join(fixture), mapping.rules);
-        let got = if fires(&findings, mapping) {
-            "fail"
-        } else {
-            "pass"
-        };
+        let got = if fires(&findings, mapping) { "fail" } else { "pass" };
         tally.record("kube-score", check, fixture, expected, got);
     }
 }
@@ -356,11 +339,7 @@ fn polaris(corpus: &Path, tally: &mut Tally) {
             _ => continue,
         };
         let findings = run(&root.join(fixture), mapping.rules);
-        let got = if fires(&findings, mapping) {
-            "fail"
-        } else {
-            "pass"
-        };
+        let got = if fires(&findings, mapping) { "fail" } else { "pass" };
         tally.record("polaris", check, fixture, expected, got);
     }
 }
@@ -370,20 +349,13 @@ fn polaris(corpus: &Path, tally: &mut Tally) {
 fn kube_linter(corpus: &Path, tally: &mut Tally) {
     let root = corpus.join("kube-linter");
     for row in read_tsv(&root.join("labels.tsv")) {
-        let (fixture, check, messages) =
-            (&row[1], &row[2], row.get(5).cloned().unwrap_or_default());
+        let (fixture, check, messages) = (&row[1], &row[2], row.get(5).cloned().unwrap_or_default());
         let Some(mapping) = KUBE_LINTER.iter().find(|m| m.peer_check == check) else {
             continue;
         };
         let mut expected: Vec<String> = messages
             .split(" || ")
-            .filter_map(|m| {
-                m.trim()
-                    .trim_start_matches("=~ ")
-                    .split(':')
-                    .next()
-                    .map(str::to_string)
-            })
+            .filter_map(|m| m.trim().trim_start_matches("=~ ").split(':').next().map(str::to_string))
             .filter(|k| !k.is_empty())
             .collect();
         expected.sort();
@@ -399,13 +371,7 @@ fn kube_linter(corpus: &Path, tally: &mut Tally) {
         }
         let mut got: Vec<String> = reported.into_iter().map(|(kind, _, _)| kind).collect();
         got.sort();
-        tally.record(
-            "kube-linter",
-            check,
-            fixture,
-            &expected.join(","),
-            &got.join(","),
-        );
+        tally.record("kube-linter", check, fixture, &expected.join(","), &got.join(","));
     }
 }
 
@@ -422,25 +388,19 @@ fn checkov(corpus: &Path, tally: &mut Tally) {
         let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(folder))
             .unwrap()
             .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
-            })
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json"))
             .collect();
         files.sort();
         for file in files {
             for finding in run(&file, mapping.rules) {
-                if mapping
-                    .field_filter
-                    .is_some_and(|filter| !filter(&finding.field))
-                {
+                if mapping.field_filter.is_some_and(|filter| !filter(&finding.field)) {
                     continue;
                 }
                 let resource = finding.resource.unwrap();
                 units.insert((
-                    resource.kind,
-                    resource.namespace.unwrap_or_default(),
-                    resource.name,
+                    resource.kind.clone(),
+                    resource.namespace.clone().unwrap_or_default(),
+                    resource.name.clone(),
                     finding.container.unwrap_or_default(),
                 ));
             }
@@ -468,12 +428,7 @@ fn rampart_agrees_with_the_peers_on_their_fixtures() {
     checkov(&corpus, &mut tally);
     let known: BTreeMap<(String, String, String), &str> = KNOWN_DISAGREEMENTS
         .iter()
-        .map(|(tool, check, fixture, why)| {
-            (
-                (tool.to_string(), check.to_string(), fixture.to_string()),
-                *why,
-            )
-        })
+        .map(|(tool, check, fixture, why)| ((tool.to_string(), check.to_string(), fixture.to_string()), *why))
         .collect();
     let unexpected: Vec<String> = tally
         .disagreements
@@ -491,11 +446,7 @@ fn rampart_agrees_with_the_peers_on_their_fixtures() {
         tally.compared,
         known.len()
     );
-    assert!(
-        tally.compared >= 100,
-        "only {} cases compared",
-        tally.compared
-    );
+    assert!(tally.compared >= 100, "only {} cases compared", tally.compared);
     assert!(
         unexpected.is_empty(),
         "unexpected disagreements:\n{}",

@@ -29,24 +29,11 @@ fn ids_are_unique_kebab_case_and_match_their_file() {
 fn every_rule_is_documented_and_classified() {
     for rule in rules::all() {
         let meta = &rule.meta;
-        for section in [
-            "## What it checks",
-            "## Why it matters",
-            "## How to fix",
-            "## Example",
-        ] {
-            assert!(
-                rule.doc().contains(section),
-                "{} lacks `{section}`",
-                meta.id
-            );
+        for section in ["## What it checks", "## Why it matters", "## How to fix", "## Example"] {
+            assert!(rule.doc().contains(section), "{} lacks `{section}`", meta.id);
         }
         assert!(!meta.controls.is_empty(), "{} proves no control", meta.id);
-        assert!(
-            !meta.title.is_empty() && !meta.fix.is_empty(),
-            "{}",
-            meta.id
-        );
+        assert!(!meta.title.is_empty() && !meta.fix.is_empty(), "{}", meta.id);
         assert!(
             meta.title.len() <= 60,
             "{} title is too long for `rampart rules`",

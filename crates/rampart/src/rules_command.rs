@@ -43,10 +43,7 @@ pub fn list(format: Format) -> Outcome {
             for rule in rules::all() {
                 let meta = &rule.meta;
                 let controls: Vec<&str> = meta.controls.iter().map(|c| c.id()).collect();
-                let pss = meta
-                    .pss
-                    .map(|l| format!(" [PSS {}]", l.as_str()))
-                    .unwrap_or_default();
+                let pss = meta.pss.map(|l| format!(" [PSS {}]", l.as_str())).unwrap_or_default();
                 writeln!(
                     out,
                     "{:<28} {:<9} {:<20} {}{}",

@@ -3,7 +3,7 @@
 use rampart_core::{Outcome, Report, ScanError, Summary, Tool};
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
-use rampart_k8s::{ScanConfig, check_objects, rules};
+use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, rules};
 use rayon::prelude::*;
 
 use crate::{Format, ScanArgs, output, output_failed};
@@ -39,8 +39,9 @@ pub fn run(args: &ScanArgs) -> Outcome {
     }
 }
 
-/// Loads every input in parallel, then checks all objects together (rules
-/// may look across files).
+/// Loads and checks every input in parallel, one file per task, keeping
+/// only findings and the inventory's facts (not the parsed trees); then
+/// settles the findings that depend on other files.
 pub fn scan(
     paths: &[std::path::PathBuf],
     config: &ScanConfig,
@@ -48,35 +49,68 @@ pub fn scan(
     fail_on: rampart_core::Severity,
 ) -> Report {
     let discovery = discover(paths);
-    let loaded: Vec<_> = discovery
+    let rules = rules::all();
+    let checked: Vec<Result<CheckedFile, ScanError>> = discovery
         .inputs
         .par_iter()
-        .map(|input| load_input(input, options))
+        .map(|input| check_input(input, config, options, rules))
         .collect();
     let mut errors = discovery.errors;
-    let mut objects = Vec::new();
+    let mut checked_all = Checked::default();
+    let total: usize = checked.iter().flatten().map(|file| file.checked.findings.len()).sum();
+    checked_all.findings.reserve_exact(total);
+    let mut inventory = Inventory::default();
     let mut summary = Summary {
         files: discovery.inputs.len(),
         ..Summary::default()
     };
-    for file in loaded {
+    for file in checked {
         match file {
             Ok(file) => {
                 summary.documents += file.documents;
                 summary.skipped_documents += file.skipped_documents;
+                summary.objects += file.objects;
                 errors.extend(file.errors);
-                objects.extend(file.objects);
+                checked_all.append(file.checked);
+                inventory.merge(file.inventory);
             }
             Err(error) => errors.push(error),
         }
     }
-    summary.objects = objects.len();
-    let findings = check_objects(&objects, config, rules::all());
+    let findings = checked_all.settle(&inventory);
     errors.sort();
     Report::new(TOOL, findings, errors, summary, Some(fail_on))
 }
 
-fn load_input(input: &Input, options: &LoadOptions) -> Result<rampart_k8s::LoadedFile, ScanError> {
+/// One input, checked; its trees are already dropped.
+struct CheckedFile {
+    documents: usize,
+    skipped_documents: usize,
+    objects: usize,
+    errors: Vec<ScanError>,
+    checked: Checked,
+    inventory: Inventory,
+}
+
+fn check_input(
+    input: &Input,
+    config: &ScanConfig,
+    options: &LoadOptions,
+    rules: &[&'static rampart_k8s::Rule],
+) -> Result<CheckedFile, ScanError> {
     let bytes = read_input(input, options.max_file_size)?;
-    Ok(load_bytes(&input.display_name(), &bytes, options))
+    let loaded = load_bytes(&input.display_name(), &bytes, options);
+    drop(bytes);
+    let mut inventory = Inventory::default();
+    for object in &loaded.objects {
+        inventory.record(object, config);
+    }
+    Ok(CheckedFile {
+        documents: loaded.documents,
+        skipped_documents: loaded.skipped_documents,
+        objects: loaded.objects.len(),
+        checked: check_file(&loaded.objects, config, rules),
+        errors: loaded.errors,
+        inventory,
+    })
 }

@@ -22,22 +22,13 @@ fn rampart_stdin(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("rampart runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
 fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        )
-    })
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
 }
 
 fn repo(path: &str) -> String {
@@ -68,11 +59,7 @@ fn the_hardened_example_has_no_finding_at_all() {
         "info",
     ]);
     let report = json(&output);
-    assert_eq!(
-        report["findings"].as_array().unwrap().len(),
-        0,
-        "{report:#}"
-    );
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report:#}");
     assert_eq!(report["errors"].as_array().unwrap().len(), 0);
     assert!(report["summary"]["objects"].as_u64().unwrap() >= 10);
     assert_eq!(output.status.code(), Some(0));
@@ -98,10 +85,7 @@ fn the_insecure_example_fails_with_many_findings_in_the_json_contract() {
             "controls",
             "suppressed",
         ] {
-            assert!(
-                finding.get(key).is_some(),
-                "finding lacks {key}: {finding:#}"
-            );
+            assert!(finding.get(key).is_some(), "finding lacks {key}: {finding:#}");
         }
         for key in ["path", "line", "column"] {
             assert!(finding["location"].get(key).is_some());
@@ -111,10 +95,7 @@ fn the_insecure_example_fails_with_many_findings_in_the_json_contract() {
         }
         assert!(finding["location"]["line"].as_u64().unwrap() >= 1);
     }
-    let privileged: Vec<&Value> = findings
-        .iter()
-        .filter(|f| f["rule"] == "no-privileged")
-        .collect();
+    let privileged: Vec<&Value> = findings.iter().filter(|f| f["rule"] == "no-privileged").collect();
     assert_eq!(privileged.len(), 2);
     assert!(
         privileged[0]["location"]["path"]
@@ -141,12 +122,7 @@ fn fail_on_sets_the_threshold() {
     let file = write(dir.path(), "pod.yaml", pod.as_bytes());
     let file = file.to_str().unwrap();
     assert_eq!(rampart(&["scan", file]).status.code(), Some(0));
-    assert_eq!(
-        rampart(&["scan", file, "--fail-on", "medium"])
-            .status
-            .code(),
-        Some(1)
-    );
+    assert_eq!(rampart(&["scan", file, "--fail-on", "medium"]).status.code(), Some(1));
     let report = json(&rampart(&["scan", file, "--format", "json"]));
     let rules: Vec<&str> = report["findings"]
         .as_array()
@@ -155,12 +131,7 @@ fn fail_on_sets_the_threshold() {
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
     assert_eq!(rules, vec!["image-digest-pinned"]);
-    assert_eq!(
-        rampart(&["scan", file, "--fail-on", "severe"])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(rampart(&["scan", file, "--fail-on", "severe"]).status.code(), Some(2));
 }
 
 #[test]
@@ -180,19 +151,9 @@ fn stdin_is_read_with_dash() {
 
 #[test]
 fn allowed_registries_turn_the_registry_rule_on() {
-    let without = json(&rampart_stdin(
-        &["scan", "-", "--format", "json"],
-        PRIVILEGED_POD,
-    ));
+    let without = json(&rampart_stdin(&["scan", "-", "--format", "json"], PRIVILEGED_POD));
     let with = json(&rampart_stdin(
-        &[
-            "scan",
-            "-",
-            "--format",
-            "json",
-            "--allowed-registry",
-            "ghcr.io/acme",
-        ],
+        &["scan", "-", "--format", "json", "--allowed-registry", "ghcr.io/acme"],
         PRIVILEGED_POD,
     ));
     let count = |r: &Value| {
@@ -223,12 +184,7 @@ fn a_broken_file_is_reported_and_the_rest_still_scanned() {
     let report = json(&output);
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(
-        errors[0]["path"]
-            .as_str()
-            .unwrap()
-            .ends_with("a-broken.yaml")
-    );
+    assert!(errors[0]["path"].as_str().unwrap().ends_with("a-broken.yaml"));
     assert!(errors[0]["line"].as_u64().is_some());
     assert!(
         report["findings"]
@@ -249,16 +205,14 @@ fn hostile_inputs_get_one_error_each_and_nothing_hangs() {
     );
     for level in 1..12 {
         let p = level - 1;
-        bomb.push_str(&format!("  a{level}: &a{level} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        bomb.push_str(&format!(
+            "  a{level}: &a{level} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     write(dir.path(), "bomb.yaml", bomb.as_bytes());
     let deep = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     write(dir.path(), "deep.yaml", deep.as_bytes());
-    write(
-        dir.path(),
-        "binary.yaml",
-        &[0x7f, b'E', b'L', b'F', 0, 0, 1, 2],
-    );
+    write(dir.path(), "binary.yaml", &[0x7f, b'E', b'L', b'F', 0, 0, 1, 2]);
     write(dir.path(), "big.json", &vec![b' '; 400_000]);
     write(dir.path(), "latin1.yaml", b"a: caf\xe9\n");
     #[cfg(unix)]
@@ -285,18 +239,11 @@ fn hostile_inputs_get_one_error_each_and_nothing_hangs() {
             .iter()
             .filter(|e| e["path"].as_str().unwrap().ends_with(name))
             .collect();
-        assert_eq!(
-            matching.len(),
-            1,
-            "expected one error for {name}: {errors:#?}"
-        );
+        assert_eq!(matching.len(), 1, "expected one error for {name}: {errors:#?}");
         matching[0]["message"].as_str().unwrap().to_string()
     };
     assert!(message_for("bomb.yaml").contains("alias bomb"));
-    assert!(
-        message_for("deep.yaml").contains("recursion")
-            || message_for("deep.yaml").contains("nesting")
-    );
+    assert!(message_for("deep.yaml").contains("recursion") || message_for("deep.yaml").contains("nesting"));
     assert!(message_for("binary.yaml").contains("binary"));
     assert!(message_for("big.json").contains("--max-file-size"));
     assert!(message_for("latin1.yaml").contains("UTF-8"));
@@ -346,10 +293,7 @@ fn missing_paths_and_helm_charts_are_errors_that_say_what_to_do() {
     let report = json(&output);
     let errors = report["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{errors:#?}");
-    let messages: Vec<&str> = errors
-        .iter()
-        .map(|e| e["message"].as_str().unwrap())
-        .collect();
+    let messages: Vec<&str> = errors.iter().map(|e| e["message"].as_str().unwrap()).collect();
     assert!(
         messages
             .iter()
@@ -366,16 +310,9 @@ fn text_output_has_no_colour_off_a_terminal_and_a_summary_line() {
     assert!(text.contains("no-privileged"));
     assert!(text.contains("field: spec.template.spec.containers[0].securityContext.privileged"));
     let last = text.lines().last().unwrap();
-    assert!(
-        last.contains("findings") && last.contains("failed"),
-        "{last}"
-    );
+    assert!(last.contains("findings") && last.contains("failed"), "{last}");
     let coloured = rampart(&["--color", "always", "scan", &repo("examples/insecure")]);
-    assert!(
-        String::from_utf8(coloured.stdout)
-            .unwrap()
-            .contains('\u{1b}')
-    );
+    assert!(String::from_utf8(coloured.stdout).unwrap().contains('\u{1b}'));
 }
 
 #[test]
@@ -391,8 +328,7 @@ fn rules_and_explain() {
     ] {
         assert!(text.contains(id), "{id} missing from `rampart rules`");
     }
-    let listing: Value =
-        serde_json::from_slice(&rampart(&["rules", "--format", "json"]).stdout).unwrap();
+    let listing: Value = serde_json::from_slice(&rampart(&["rules", "--format", "json"]).stdout).unwrap();
     let ids: Vec<&str> = listing
         .as_array()
         .unwrap()
@@ -407,9 +343,5 @@ fn rules_and_explain() {
     assert!(page.contains("## How to fix"));
     let unknown = rampart(&["explain", "non-root"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(
-        String::from_utf8(unknown.stderr)
-            .unwrap()
-            .contains("run-as-non-root")
-    );
+    assert!(String::from_utf8(unknown.stderr).unwrap().contains("run-as-non-root"));
 }

@@ -12,9 +12,11 @@ mod runtime;
 mod secrets;
 mod workload;
 
+use std::borrow::Cow;
+
 use rampart_core::{Finding, Location, RuleMeta};
 
-use crate::engine::RuleContext;
+use crate::engine::{Condition, RuleContext};
 use crate::object::Object;
 use crate::workload::{Container, PodSpec};
 use crate::yaml::Pos;
@@ -105,43 +107,56 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 pub struct Reporter<'a> {
     meta: &'static RuleMeta,
     object: &'a Object,
-    out: &'a mut Vec<Finding>,
+    out: &'a mut Vec<(Finding, Option<Condition>)>,
 }
 
 impl<'a> Reporter<'a> {
     pub(crate) fn new(
         meta: &'static RuleMeta,
         object: &'a Object,
-        out: &'a mut Vec<Finding>,
+        out: &'a mut Vec<(Finding, Option<Condition>)>,
     ) -> Self {
         Reporter { meta, object, out }
     }
 
     /// Reports a finding at `pos` about `field` (its path in the object).
-    pub fn report(
+    pub fn report(&mut self, pos: Pos, field: String, container: Option<&Container<'_>>, message: String) {
+        let finding = self.finding(pos, field, container, message);
+        self.out.push((finding, None));
+    }
+
+    /// Reports a finding that stands only if `condition` holds once every
+    /// input of the scan is known.
+    pub fn report_if(
         &mut self,
+        condition: Condition,
         pos: Pos,
         field: String,
         container: Option<&Container<'_>>,
         message: String,
     ) {
-        self.out.push(Finding {
-            rule: self.meta.id.to_string(),
+        let finding = self.finding(pos, field, container, message);
+        self.out.push((finding, Some(condition)));
+    }
+
+    fn finding(&self, pos: Pos, field: String, container: Option<&Container<'_>>, message: String) -> Finding {
+        Finding {
+            rule: Cow::Borrowed(self.meta.id),
             severity: self.meta.severity,
             message,
             location: Location {
-                path: self.object.path.to_string(),
+                path: self.object.path.clone(),
                 line: pos.line as usize,
                 column: pos.column as usize,
             },
-            resource: Some(self.object.resource_ref()),
+            resource: Some(self.object.resource.clone()),
             field,
             container: container.map(|c| c.name.clone()),
-            controls: self.meta.controls.to_vec(),
-            fix: self.meta.fix.to_string(),
+            controls: Cow::Borrowed(self.meta.controls),
+            fix: Cow::Borrowed(self.meta.fix),
             suppressed: false,
             suppression_reason: None,
-        });
+        }
     }
 }
 
@@ -149,7 +164,7 @@ impl<'a> Reporter<'a> {
 pub(crate) mod prelude {
     pub use rampart_core::{Control, PssLevel, Reference, RuleMeta, Severity};
 
-    pub use crate::engine::RuleContext;
+    pub use crate::engine::{Condition, RuleContext};
     pub use crate::object::Object;
     pub use crate::rules::{Check, Reporter, Rule};
     pub use crate::workload::{Container, PodSpec};

@@ -1,12 +1,21 @@
 //! `--format json`: the versioned document of DESIGN.md.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use rampart_core::Report;
 
 pub fn write(report: &Report) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, report).map_err(std::io::Error::other)?;
+    // Stdout is line-buffered; a big buffer saves a system call per line.
+    let stdout = std::io::stdout();
+    // Indented for a person at a terminal; compact for the programs that
+    // read it from a pipe or a file (a third of the bytes on large scans).
+    let pretty = stdout.is_terminal();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if pretty {
+        serde_json::to_writer_pretty(&mut out, report).map_err(std::io::Error::other)?;
+    } else {
+        serde_json::to_writer(&mut out, report).map_err(std::io::Error::other)?;
+    }
     writeln!(out)?;
     out.flush()
 }

@@ -7,17 +7,27 @@ use owo_colors::{OwoColorize, Style};
 use rampart_core::{Finding, Report, Severity};
 
 pub fn write(report: &Report) -> std::io::Result<()> {
-    let mut out = anstream::stdout().lock();
+    // Buffered (stdout is line-buffered otherwise), with colour stripped
+    // unless stdout is a terminal or `--color always` asked for it.
+    let stdout = std::io::stdout();
+    let choice = anstream::AutoStream::choice(&stdout);
+    let buffered: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()));
+    let mut out = anstream::AutoStream::new(buffered, choice);
+    render(&mut out, report)?;
+    out.flush()
+}
+
+fn render(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let mut current_path: Option<&str> = None;
     for finding in report.findings.iter().filter(|f| !f.suppressed) {
-        if current_path != Some(finding.location.path.as_str()) {
+        if current_path != Some(&*finding.location.path) {
             if current_path.is_some() {
                 writeln!(out)?;
             }
             writeln!(out, "{}", finding.location.path.bold().underline())?;
             current_path = Some(&finding.location.path);
         }
-        write_finding(&mut out, finding)?;
+        write_finding(out, finding)?;
     }
     if !report.errors.is_empty() {
         if current_path.is_some() {
@@ -29,29 +39,18 @@ pub fn write(report: &Report) -> std::io::Result<()> {
                 Some(line) => format!("{}:{}", error.path, line),
                 None => error.path.clone(),
             };
-            writeln!(
-                out,
-                "  {} {}: {}",
-                "error".red().bold(),
-                place,
-                error.message
-            )?;
+            writeln!(out, "  {} {}: {}", "error".red().bold(), place, error.message)?;
         }
     }
     if current_path.is_some() || !report.errors.is_empty() {
         writeln!(out)?;
     }
-    write_summary(&mut out, report)?;
-    out.flush()
+    write_summary(out, report)
 }
 
 fn write_finding(out: &mut impl Write, finding: &Finding) -> std::io::Result<()> {
     let position = format!("{}:{}", finding.location.line, finding.location.column);
-    let resource = finding
-        .resource
-        .as_ref()
-        .map(|r| r.display_name())
-        .unwrap_or_default();
+    let resource = finding.resource.as_ref().map(|r| r.display_name()).unwrap_or_default();
     writeln!(
         out,
         "  {:>7}  {}  {}  {}",
@@ -61,12 +60,7 @@ fn write_finding(out: &mut impl Write, finding: &Finding) -> std::io::Result<()>
         resource.cyan(),
     )?;
     writeln!(out, "           {}", finding.message)?;
-    writeln!(
-        out,
-        "           {} {}",
-        "field:".dimmed(),
-        finding.field.dimmed()
-    )?;
+    writeln!(out, "           {} {}", "field:".dimmed(), finding.field.dimmed())?;
     writeln!(out, "           {} {}", "fix:".green(), finding.fix)
 }
 

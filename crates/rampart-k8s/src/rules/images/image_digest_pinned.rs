@@ -53,17 +53,11 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             continue;
         }
         let message = if reference.digest.is_some() {
-            format!(
-                "{} image `{image}` has a malformed digest",
-                container.describe()
-            )
+            format!("{} image `{image}` has a malformed digest", container.describe())
         } else {
-            format!(
-                "{} image `{image}` is not pinned by digest",
-                container.describe()
-            )
+            format!("{} image `{image}` is not pinned by digest", container.describe())
         };
-        out.report(field.node.pos, field.path, Some(&container), message);
+        out.report(field.node.pos, field.path, Some(container), message);
     }
 }
 
@@ -79,10 +73,7 @@ mod tests {
         );
         assert_findings(
             &findings,
-            &[
-                (7, "spec.containers[0].image"),
-                (9, "spec.containers[1].image"),
-            ],
+            &[(7, "spec.containers[0].image"), (9, "spec.containers[1].image")],
         );
         assert!(findings[1].message.contains("malformed"));
     }

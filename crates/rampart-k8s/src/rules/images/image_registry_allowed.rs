@@ -65,7 +65,7 @@ fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
                 container.describe(),
                 reference.registry
             );
-            out.report(field.node.pos, field.path, Some(&container), message);
+            out.report(field.node.pos, field.path, Some(container), message);
         }
     }
 }
@@ -80,19 +80,13 @@ mod tests {
     #[test]
     fn fires_outside_the_list_and_respects_path_boundaries() {
         let config = ScanConfig {
-            allowed_registries: vec![
-                "ghcr.io/acme".to_string(),
-                "registry.example.com".to_string(),
-            ],
+            allowed_registries: vec!["ghcr.io/acme".to_string(), "registry.example.com".to_string()],
             ..ScanConfig::default()
         };
         let findings = run_with(&super::RULE, PODS, &config);
         assert_findings(
             &findings,
-            &[
-                (7, "spec.containers[0].image"),
-                (11, "spec.containers[2].image"),
-            ],
+            &[(7, "spec.containers[0].image"), (11, "spec.containers[2].image")],
         );
     }
 
@@ -100,11 +94,7 @@ mod tests {
     fn quiet_without_a_list_or_when_all_are_allowed() {
         assert_quiet(&super::RULE, PODS);
         let config = ScanConfig {
-            allowed_registries: vec![
-                "docker.io".into(),
-                "ghcr.io".into(),
-                "registry.example.com".into(),
-            ],
+            allowed_registries: vec!["docker.io".into(), "ghcr.io".into(), "registry.example.com".into()],
             ..ScanConfig::default()
         };
         assert!(run_with(&super::RULE, PODS, &config).is_empty());

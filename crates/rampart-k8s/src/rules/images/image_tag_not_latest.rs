@@ -65,13 +65,10 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 "{} image `{image}` has no tag, so it runs `latest`",
                 container.describe()
             ),
-            Some("latest") => format!(
-                "{} image `{image}` uses the `latest` tag",
-                container.describe()
-            ),
+            Some("latest") => format!("{} image `{image}` uses the `latest` tag", container.describe()),
             Some(_) => continue,
         };
-        out.report(field.node.pos, field.path, Some(&container), message);
+        out.report(field.node.pos, field.path, Some(container), message);
     }
 }
 

@@ -31,9 +31,7 @@ impl<'a> ImageRef<'a> {
             None => (name_and_tag, None),
         };
         let (registry, path) = match name.split_once('/') {
-            Some((first, rest))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
-            {
+            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
                 (first, rest.to_string())
             }
             _ => ("docker.io", name.to_string()),
@@ -60,9 +58,7 @@ impl<'a> ImageRef<'a> {
     pub fn has_valid_digest(&self) -> bool {
         self.digest.is_some_and(|d| {
             d.split_once(':').is_some_and(|(algorithm, hex)| {
-                !algorithm.is_empty()
-                    && hex.len() >= 32
-                    && hex.bytes().all(|b| b.is_ascii_hexdigit())
+                !algorithm.is_empty() && hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit())
             })
         })
     }
@@ -91,10 +87,7 @@ mod tests {
         assert_eq!(ghcr.tag, Some("v1"));
         assert!(ghcr.has_valid_digest());
         let hub = ImageRef::parse("bitnami/redis:7");
-        assert_eq!(
-            (hub.registry, hub.repository.as_str()),
-            ("docker.io", "bitnami/redis")
-        );
+        assert_eq!((hub.registry, hub.repository.as_str()), ("docker.io", "bitnami/redis"));
         assert!(!ImageRef::parse("app@sha256:short").has_valid_digest());
     }
 }

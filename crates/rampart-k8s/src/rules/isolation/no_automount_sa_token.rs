@@ -70,8 +70,7 @@ fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
                     field.node.pos,
                     field.path,
                     None,
-                    "pod mounts its service-account token (automountServiceAccountToken: true)"
-                        .to_string(),
+                    "pod mounts its service-account token (automountServiceAccountToken: true)".to_string(),
                 );
                 return;
             }
@@ -85,15 +84,18 @@ fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
         .and_then(Node::as_str)
         .filter(|n| !n.is_empty())
         .unwrap_or("default");
-    let namespace = context.namespace_of(pod.object);
-    if context.inventory.service_account(namespace, account) == Some(Some(false)) {
-        return;
-    }
-    out.report(
+    let namespace = context.namespace_of(pod.object).to_string();
+    out.report_if(
+        Condition::UnlessServiceAccountDisablesAutomount {
+            namespace,
+            name: account.to_string(),
+        },
         pod.spec.pos,
         pod.path("automountServiceAccountToken"),
         None,
-        format!("pod gets a token of service account `{account}` mounted; neither the pod nor the account turns automount off"),
+        format!(
+            "pod gets a token of service account `{account}` mounted; neither the pod nor the account turns automount off"
+        ),
     );
 }
 

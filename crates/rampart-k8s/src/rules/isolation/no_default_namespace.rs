@@ -58,18 +58,12 @@ fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
         return;
     }
     let metadata = object.root.get("metadata");
-    match metadata
-        .and_then(|m| m.get("namespace"))
-        .filter(|n| !n.is_null())
-    {
+    match metadata.and_then(|m| m.get("namespace")).filter(|n| !n.is_null()) {
         Some(node) => out.report(
             node.pos,
             "metadata.namespace".to_string(),
             None,
-            format!(
-                "{} `{}` runs in the default namespace",
-                object.kind, object.name
-            ),
+            format!("{} `{}` runs in the default namespace", object.kind, object.name),
         ),
         None => out.report(
             metadata.map(|m| m.pos).unwrap_or(object.root.pos),
@@ -88,8 +82,7 @@ mod tests {
     use crate::engine::ScanConfig;
     use crate::rule_testing::*;
 
-    const UNSET: &str =
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: [{name: a}]\n";
+    const UNSET: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: [{name: a}]\n";
 
     #[test]
     fn fires_when_default_or_unset() {

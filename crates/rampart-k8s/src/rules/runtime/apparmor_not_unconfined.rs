@@ -66,7 +66,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 container.describe(),
                 describe(field.node)
             );
-            out.report(field.node.pos, field.path, Some(&container), message);
+            out.report(field.node.pos, field.path, Some(container), message);
         }
     }
     for entry in pod.annotations() {
@@ -75,8 +75,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
         };
         let value = entry.value.as_str().unwrap_or("");
         if !(value.is_empty() || value == "runtime/default" || value.starts_with("localhost/")) {
-            let message =
-                format!("annotation sets AppArmor profile `{value}` for container `{container}`");
+            let message = format!("annotation sets AppArmor profile `{value}` for container `{container}`");
             let path = format!("{}.annotations.{}", pod.metadata_path, entry.key);
             out.report(entry.value.pos, path, None, message);
         }
@@ -110,10 +109,7 @@ mod tests {
                     8,
                     "spec.template.metadata.annotations.container.apparmor.security.beta.kubernetes.io/a",
                 ),
-                (
-                    11,
-                    "spec.template.spec.securityContext.appArmorProfile.type",
-                ),
+                (11, "spec.template.spec.securityContext.appArmorProfile.type"),
                 (
                     16,
                     "spec.template.spec.containers[0].securityContext.appArmorProfile.type",

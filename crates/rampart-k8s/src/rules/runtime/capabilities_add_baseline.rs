@@ -62,16 +62,14 @@ pub static RULE: Rule = Rule {
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {
-        for (name, node, index) in added_capabilities(&container) {
-            if !BASELINE_CAPABILITIES.contains(&name.as_str())
-                && !DANGEROUS_CAPABILITIES.contains(&name.as_str())
-            {
+        for (name, node, index) in added_capabilities(container) {
+            if !BASELINE_CAPABILITIES.contains(&name.as_str()) && !DANGEROUS_CAPABILITIES.contains(&name.as_str()) {
                 let message = format!(
                     "{} adds {name}, which the baseline Pod Security Standard does not allow",
                     container.describe()
                 );
                 let path = container.security_path(&format!("capabilities.add[{index}]"));
-                out.report(node.pos, path, Some(&container), message);
+                out.report(node.pos, path, Some(container), message);
             }
         }
     }

@@ -68,7 +68,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
         }
         let message = format!("{} does not drop all capabilities", container.describe());
         match drop {
-            Some(field) => out.report(field.node.pos, field.path, Some(&container), message),
+            Some(field) => out.report(field.node.pos, field.path, Some(container), message),
             None => {
                 let anchor = container
                     .security_field("capabilities")
@@ -77,7 +77,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 out.report(
                     anchor,
                     container.security_path("capabilities.drop"),
-                    Some(&container),
+                    Some(container),
                     message,
                 );
             }

@@ -67,10 +67,7 @@ pub(crate) const DANGEROUS_CAPABILITIES: &[&str] = &[
 /// `cap_sys_admin` and `CAP_SYS_ADMIN` both mean `SYS_ADMIN` to runtimes.
 pub(crate) fn normalize_capability(name: &str) -> String {
     let upper = name.trim().to_ascii_uppercase();
-    upper
-        .strip_prefix("CAP_")
-        .map(str::to_string)
-        .unwrap_or(upper)
+    upper.strip_prefix("CAP_").map(str::to_string).unwrap_or(upper)
 }
 
 /// The capabilities a container adds: (normalized name, its node, its index).
@@ -82,10 +79,7 @@ pub(crate) fn added_capabilities<'a>(container: &Container<'a>) -> Vec<(String, 
         .as_seq()
         .iter()
         .enumerate()
-        .filter_map(|(i, node)| {
-            node.as_str()
-                .map(|name| (normalize_capability(name), node, i))
-        })
+        .filter_map(|(i, node)| node.as_str().map(|name| (normalize_capability(name), node, i)))
         .collect()
 }
 
@@ -125,12 +119,7 @@ pub(crate) fn sensitive_host_path(path: &str) -> Option<&'static str> {
     }
     EXACT_OR_UNDER
         .iter()
-        .find(|(prefix, _)| {
-            path == *prefix
-                || path
-                    .strip_prefix(prefix)
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
+        .find(|(prefix, _)| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
         .map(|(_, why)| *why)
 }
 

@@ -65,14 +65,11 @@ pub static RULE: Rule = Rule {
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {
-        for (name, node, index) in added_capabilities(&container) {
+        for (name, node, index) in added_capabilities(container) {
             if DANGEROUS_CAPABILITIES.contains(&name.as_str()) {
-                let message = format!(
-                    "{} adds the dangerous capability {name}",
-                    container.describe()
-                );
+                let message = format!("{} adds the dangerous capability {name}", container.describe());
                 let path = container.security_path(&format!("capabilities.add[{index}]"));
-                out.report(node.pos, path, Some(&container), message);
+                out.report(node.pos, path, Some(container), message);
             }
         }
     }

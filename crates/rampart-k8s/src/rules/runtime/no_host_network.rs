@@ -74,10 +74,7 @@ mod tests {
             &super::RULE,
             "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          hostNetwork: true\n          containers: [{name: a}]\n",
         );
-        assert_findings(
-            &findings,
-            &[(9, "spec.jobTemplate.spec.template.spec.hostNetwork")],
-        );
+        assert_findings(&findings, &[(9, "spec.jobTemplate.spec.template.spec.hostNetwork")]);
     }
 
     #[test]

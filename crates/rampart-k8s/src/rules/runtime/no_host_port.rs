@@ -70,7 +70,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 out.report(
                     host_port.pos,
                     container.path(&format!("ports[{index}].hostPort")),
-                    Some(&container),
+                    Some(container),
                     message,
                 );
             }

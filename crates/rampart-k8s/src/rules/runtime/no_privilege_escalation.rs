@@ -64,7 +64,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             Some(field) if field.node.as_bool() == Some(false) => {}
             Some(field) => {
                 let message = format!("{} allows privilege escalation", container.describe());
-                out.report(field.node.pos, field.path, Some(&container), message);
+                out.report(field.node.pos, field.path, Some(container), message);
             }
             None => {
                 let message = format!(
@@ -74,7 +74,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 out.report(
                     container.security_anchor(),
                     container.security_path("allowPrivilegeEscalation"),
-                    Some(&container),
+                    Some(container),
                     message,
                 );
             }
@@ -95,14 +95,8 @@ mod tests {
         assert_findings(
             &findings,
             &[
-                (
-                    8,
-                    "spec.containers[0].securityContext.allowPrivilegeEscalation",
-                ),
-                (
-                    9,
-                    "spec.containers[1].securityContext.allowPrivilegeEscalation",
-                ),
+                (8, "spec.containers[0].securityContext.allowPrivilegeEscalation"),
+                (9, "spec.containers[1].securityContext.allowPrivilegeEscalation"),
             ],
         );
     }

@@ -63,7 +63,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             && field.node.as_bool() == Some(true)
         {
             let message = format!("{} runs privileged", container.describe());
-            out.report(field.node.pos, field.path, Some(&container), message);
+            out.report(field.node.pos, field.path, Some(container), message);
         }
     }
 }
@@ -98,14 +98,8 @@ spec:
         assert_findings(
             &findings,
             &[
-                (
-                    9,
-                    "spec.template.spec.initContainers[0].securityContext.privileged",
-                ),
-                (
-                    13,
-                    "spec.template.spec.containers[0].securityContext.privileged",
-                ),
+                (9, "spec.template.spec.initContainers[0].securityContext.privileged"),
+                (13, "spec.template.spec.containers[0].securityContext.privileged"),
                 (
                     17,
                     "spec.template.spec.ephemeralContainers[0].securityContext.privileged",

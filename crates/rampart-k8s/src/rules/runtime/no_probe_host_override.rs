@@ -63,7 +63,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                         container.describe(),
                         host.node.as_str().unwrap_or_default()
                     );
-                    out.report(host.node.pos, host.path, Some(&container), message);
+                    out.report(host.node.pos, host.path, Some(container), message);
                 }
             }
         }

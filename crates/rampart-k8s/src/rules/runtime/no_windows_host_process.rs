@@ -67,7 +67,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             && field.node.as_bool() == Some(true)
         {
             let message = format!("{} runs as a Windows host process", container.describe());
-            out.report(field.node.pos, field.path, Some(&container), message);
+            out.report(field.node.pos, field.path, Some(container), message);
         }
     }
 }
@@ -86,10 +86,7 @@ mod tests {
             &findings,
             &[
                 (6, "spec.securityContext.windowsOptions.hostProcess"),
-                (
-                    11,
-                    "spec.containers[0].securityContext.windowsOptions.hostProcess",
-                ),
+                (11, "spec.containers[0].securityContext.windowsOptions.hostProcess"),
             ],
         );
     }

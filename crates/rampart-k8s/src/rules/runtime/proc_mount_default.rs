@@ -72,7 +72,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             "{} sets procMount `{value}`, which {profile} forbids",
             container.describe()
         );
-        out.report(field.node.pos, field.path, Some(&container), message);
+        out.report(field.node.pos, field.path, Some(container), message);
     }
 }
 
@@ -86,10 +86,7 @@ mod tests {
             &super::RULE,
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostUsers: false\n  containers:\n  - name: a\n    securityContext:\n      procMount: Unmasked\n",
         );
-        assert_findings(
-            &findings,
-            &[(9, "spec.containers[0].securityContext.procMount")],
-        );
+        assert_findings(&findings, &[(9, "spec.containers[0].securityContext.procMount")]);
         assert!(findings[0].message.contains("restricted"));
     }
 

@@ -58,7 +58,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             Some(field) if field.node.as_bool() == Some(true) => {}
             Some(field) => {
                 let message = format!("{} has a writable root filesystem", container.describe());
-                out.report(field.node.pos, field.path, Some(&container), message);
+                out.report(field.node.pos, field.path, Some(container), message);
             }
             None => {
                 let message = format!(
@@ -68,7 +68,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 out.report(
                     container.security_anchor(),
                     container.security_path("readOnlyRootFilesystem"),
-                    Some(&container),
+                    Some(container),
                     message,
                 );
             }
@@ -89,14 +89,8 @@ mod tests {
         assert_findings(
             &findings,
             &[
-                (
-                    8,
-                    "spec.containers[0].securityContext.readOnlyRootFilesystem",
-                ),
-                (
-                    10,
-                    "spec.containers[1].securityContext.readOnlyRootFilesystem",
-                ),
+                (8, "spec.containers[0].securityContext.readOnlyRootFilesystem"),
+                (10, "spec.containers[1].securityContext.readOnlyRootFilesystem"),
             ],
         );
     }

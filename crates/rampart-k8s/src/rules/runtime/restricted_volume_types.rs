@@ -71,8 +71,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
         let name = volume.get("name").and_then(Node::as_str).unwrap_or("");
         for entry in volume.entries() {
             let key = &*entry.key;
-            if key == "name" || key == "hostPath" || ALLOWED.contains(&key) || entry.value.is_null()
-            {
+            if key == "name" || key == "hostPath" || ALLOWED.contains(&key) || entry.value.is_null() {
                 continue;
             }
             out.report(

@@ -69,11 +69,8 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
         match container.effective_security_field("runAsNonRoot") {
             Some(field) if field.node.as_bool() == Some(true) => {}
             Some(field) => {
-                let message = format!(
-                    "{} may run as root (runAsNonRoot is not true)",
-                    container.describe()
-                );
-                out.report(field.node.pos, field.path, Some(&container), message);
+                let message = format!("{} may run as root (runAsNonRoot is not true)", container.describe());
+                out.report(field.node.pos, field.path, Some(container), message);
             }
             None => {
                 let uid = container
@@ -84,15 +81,12 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                         "{} sets runAsUser {uid} but not runAsNonRoot: true, which the restricted profile requires",
                         container.describe()
                     ),
-                    _ => format!(
-                        "{} may run as root (runAsNonRoot is not set)",
-                        container.describe()
-                    ),
+                    _ => format!("{} may run as root (runAsNonRoot is not set)", container.describe()),
                 };
                 out.report(
                     container.security_anchor(),
                     container.security_path("runAsNonRoot"),
-                    Some(&container),
+                    Some(container),
                     message,
                 );
             }
@@ -110,10 +104,7 @@ mod tests {
             &super::RULE,
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext:\n    runAsNonRoot: true\n  containers:\n  - name: a\n  - name: b\n    securityContext:\n      runAsNonRoot: false\n",
         );
-        assert_findings(
-            &findings,
-            &[(11, "spec.containers[1].securityContext.runAsNonRoot")],
-        );
+        assert_findings(&findings, &[(11, "spec.containers[1].securityContext.runAsNonRoot")]);
     }
 
     #[test]
@@ -125,14 +116,8 @@ mod tests {
         assert_findings(
             &findings,
             &[
-                (
-                    8,
-                    "spec.template.spec.initContainers[0].securityContext.runAsNonRoot",
-                ),
-                (
-                    11,
-                    "spec.template.spec.containers[0].securityContext.runAsNonRoot",
-                ),
+                (8, "spec.template.spec.initContainers[0].securityContext.runAsNonRoot"),
+                (11, "spec.template.spec.containers[0].securityContext.runAsNonRoot"),
             ],
         );
         assert!(findings[1].message.contains("runAsUser 1000"));

@@ -69,7 +69,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             && field.node.as_i64() == Some(0)
         {
             let message = format!("{} runs as root (runAsUser: 0)", container.describe());
-            out.report(field.node.pos, field.path, Some(&container), message);
+            out.report(field.node.pos, field.path, Some(container), message);
         }
     }
 }

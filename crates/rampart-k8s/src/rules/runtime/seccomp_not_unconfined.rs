@@ -65,14 +65,12 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             && field.node.as_str() == Some("Unconfined")
         {
             let message = format!("{} turns seccomp off (`Unconfined`)", container.describe());
-            out.report(field.node.pos, field.path, Some(&container), message);
+            out.report(field.node.pos, field.path, Some(container), message);
         }
     }
     for entry in pod.annotations() {
         let legacy = &*entry.key == "seccomp.security.alpha.kubernetes.io/pod"
-            || entry
-                .key
-                .starts_with("container.seccomp.security.alpha.kubernetes.io/");
+            || entry.key.starts_with("container.seccomp.security.alpha.kubernetes.io/");
         if legacy && entry.value.as_str() == Some("unconfined") {
             let path = format!("{}.annotations.{}", pod.metadata_path, entry.key);
             out.report(
@@ -98,10 +96,7 @@ mod tests {
         assert_findings(
             &findings,
             &[
-                (
-                    6,
-                    "metadata.annotations.seccomp.security.alpha.kubernetes.io/pod",
-                ),
+                (6, "metadata.annotations.seccomp.security.alpha.kubernetes.io/pod"),
                 (9, "spec.securityContext.seccompProfile.type"),
                 (14, "spec.containers[0].securityContext.seccompProfile.type"),
             ],

@@ -71,11 +71,8 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 if value == "RuntimeDefault" || value == "Localhost" || value == "Unconfined" {
                     continue;
                 }
-                let message = format!(
-                    "{} has an unknown seccomp profile type `{value}`",
-                    container.describe()
-                );
-                out.report(field.node.pos, field.path, Some(&container), message);
+                let message = format!("{} has an unknown seccomp profile type `{value}`", container.describe());
+                out.report(field.node.pos, field.path, Some(container), message);
             }
             None => {
                 // Clusters before 1.19 read the profile from annotations;
@@ -84,9 +81,9 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                     "container.seccomp.security.alpha.kubernetes.io/{}",
                     container.name
                 ));
-                let annotated = container_annotation.or(pod_annotation).is_some_and(|v| {
-                    v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
-                });
+                let annotated = container_annotation
+                    .or(pod_annotation)
+                    .is_some_and(|v| v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/"));
                 if annotated {
                     continue;
                 }
@@ -94,7 +91,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 out.report(
                     container.security_anchor(),
                     container.security_path("seccompProfile.type"),
-                    Some(&container),
+                    Some(container),
                     message,
                 );
             }

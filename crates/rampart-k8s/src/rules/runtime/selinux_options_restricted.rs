@@ -60,24 +60,12 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
     }
     for container in pod.containers() {
         if let Some(options) = container.security_field("seLinuxOptions") {
-            check_options(
-                options.node,
-                &options.path,
-                Some(&container),
-                &container.describe(),
-                out,
-            );
+            check_options(options.node, &options.path, Some(container), &container.describe(), out);
         }
     }
 }
 
-fn check_options(
-    options: &Node,
-    path: &str,
-    container: Option<&Container<'_>>,
-    who: &str,
-    out: &mut Reporter<'_>,
-) {
+fn check_options(options: &Node, path: &str, container: Option<&Container<'_>>, who: &str, out: &mut Reporter<'_>) {
     if let Some(kind) = options.get("type")
         && let Some(value) = kind.as_str()
         && !value.is_empty()

@@ -85,10 +85,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             continue;
         };
         // The kernel accepts `/` as the separator too.
-        let name = name_node
-            .scalar_text()
-            .unwrap_or_default()
-            .replace('/', ".");
+        let name = name_node.scalar_text().unwrap_or_default().replace('/', ".");
         if !SAFE_SYSCTLS.contains(&name.as_str()) {
             out.report(
                 name_node.pos,

@@ -129,8 +129,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 continue;
             };
             let holds_private_key = value.as_str().is_some_and(is_private_key);
-            if !holds_private_key && (!names_a_credential(name) || !looks_like_a_credential(value))
-            {
+            if !holds_private_key && (!names_a_credential(name) || !looks_like_a_credential(value)) {
                 continue;
             }
             let message = format!(
@@ -140,7 +139,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             out.report(
                 value.pos,
                 format!("{}[{index}].value", env.path),
-                Some(&container),
+                Some(container),
                 message,
             );
         }
@@ -154,8 +153,7 @@ fn is_private_key(text: &str) -> bool {
 
 fn names_a_credential(name: &str) -> bool {
     let upper = name.to_ascii_uppercase().replace('-', "_");
-    CREDENTIAL_WORDS.iter().any(|w| upper.contains(w))
-        && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
+    CREDENTIAL_WORDS.iter().any(|w| upper.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
 
 fn looks_like_a_credential(value: &Node) -> bool {
@@ -171,16 +169,11 @@ fn looks_like_a_credential(value: &Node) -> bool {
     if PLACEHOLDERS.contains(&lower.as_str()) || lower.bytes().all(|b| b == b'x' || b == b'*') {
         return false;
     }
-    let is_reference = (text.starts_with("$(")
-        || text.starts_with("${")
-        || text.starts_with("{{")
-        || text.starts_with('<'))
-        && (text.ends_with(')') || text.ends_with('}') || text.ends_with('>'));
+    let is_reference =
+        (text.starts_with("$(") || text.starts_with("${") || text.starts_with("{{") || text.starts_with('<'))
+            && (text.ends_with(')') || text.ends_with('}') || text.ends_with('>'));
     let is_path = text.starts_with('/');
-    let is_boolean_word = matches!(
-        lower.as_str(),
-        "true" | "false" | "yes" | "no" | "enabled" | "disabled"
-    );
+    let is_boolean_word = matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "enabled" | "disabled");
     !(is_reference || is_path || is_boolean_word || text.parse::<f64>().is_ok())
 }
 

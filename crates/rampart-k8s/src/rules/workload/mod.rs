@@ -11,12 +11,7 @@ use crate::workload::{Container, ContainerKind, PodSpec};
 /// Reports a container that misses `resources.<section>.cpu` or `.memory`.
 /// `also_set_by` is a section whose value Kubernetes copies in when this
 /// one is missing (a limit becomes the request).
-pub(crate) fn check_resources(
-    pod: &PodSpec<'_>,
-    section: &str,
-    also_set_by: Option<&str>,
-    out: &mut Reporter<'_>,
-) {
+pub(crate) fn check_resources(pod: &PodSpec<'_>, section: &str, also_set_by: Option<&str>, out: &mut Reporter<'_>) {
     for container in pod.containers() {
         // Ephemeral containers may not declare resources.
         if container.kind == ContainerKind::Ephemeral {
@@ -32,10 +27,7 @@ pub(crate) fn check_resources(
             };
             set_in(section) || also_set_by.is_some_and(set_in)
         };
-        let missing: Vec<&str> = ["cpu", "memory"]
-            .into_iter()
-            .filter(|r| !is_set(r))
-            .collect();
+        let missing: Vec<&str> = ["cpu", "memory"].into_iter().filter(|r| !is_set(r)).collect();
         if missing.is_empty() {
             continue;
         }
@@ -48,12 +40,8 @@ pub(crate) fn check_resources(
             [one] => container.path(&format!("resources.{section}.{one}")),
             _ => container.path(&format!("resources.{section}")),
         };
-        let message = format!(
-            "{} sets no {} {section}",
-            container.describe(),
-            missing.join(" or ")
-        );
-        out.report(anchor, field, Some(&container), message);
+        let message = format!("{} sets no {} {section}", container.describe(), missing.join(" or "));
+        out.report(anchor, field, Some(container), message);
     }
 }
 
@@ -67,15 +55,10 @@ pub(crate) fn check_probe(pod: &PodSpec<'_>, probe: &str, out: &mut Reporter<'_>
             continue;
         }
         let message = format!("{} has no {probe}", container.describe());
-        report_missing(&container, probe, message, out);
+        report_missing(container, probe, message, out);
     }
 }
 
 fn report_missing(container: &Container<'_>, field: &str, message: String, out: &mut Reporter<'_>) {
-    out.report(
-        container.node.pos,
-        container.path(field),
-        Some(container),
-        message,
-    );
+    out.report(container.node.pos, container.path(field), Some(container), message);
 }

@@ -68,10 +68,7 @@ mod tests {
             &super::RULE,
             "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: s}\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: i\n      containers:\n      - name: a\n        readinessProbe: {tcpSocket: {port: 80}}\n      - name: b\n        image: x\n",
         );
-        assert_findings(
-            &findings,
-            &[(12, "spec.template.spec.containers[1].readinessProbe")],
-        );
+        assert_findings(&findings, &[(12, "spec.template.spec.containers[1].readinessProbe")]);
     }
 
     #[test]
