@@ -162,7 +162,7 @@ fn collect_objects(root: Node, path: &Arc<str>, loaded: &mut LoadedFile) {
     match root.value {
         // A JSON array of objects.
         Value::Seq(items) => {
-            for item in items.into_vec() {
+            for item in items {
                 collect_objects(item, path, loaded);
             }
         }
@@ -196,11 +196,10 @@ fn take_items(root: Node) -> Option<Vec<Node>> {
         return None;
     };
     entries
-        .into_vec()
         .into_iter()
         .find(|e| &*e.key == "items")
         .map(|e| match e.value.value {
-            Value::Seq(items) => items.into_vec(),
+            Value::Seq(items) => items,
             _ => Vec::new(),
         })
 }

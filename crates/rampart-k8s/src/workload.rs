@@ -292,3 +292,73 @@ impl<'a> Container<'a> {
         format!("{} `{}`", self.kind.noun(), self.name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::{LoadOptions, load_bytes};
+
+    fn objects(yaml: &str) -> Vec<Object> {
+        let loaded = load_bytes("w.yaml", yaml.as_bytes(), &LoadOptions::default());
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        loaded.objects
+    }
+
+    #[test]
+    fn finds_pod_templates_of_builtin_and_known_custom_kinds() {
+        let kinds = WorkloadKinds::default();
+        let all = objects(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  template:\n    spec:\n      containers: [{name: a}]\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          initContainers: [{name: i}]\n          containers: [{name: a}]\n---\napiVersion: example.com/v1\nkind: Rollout\nmetadata: {name: other-group}\nspec:\n  template:\n    spec:\n      containers: [{name: a}]\n",
+        );
+        let rollout = kinds.pod_of(&all[0]).expect("Argo Rollout is a workload");
+        assert_eq!(rollout.spec_path, "spec.template.spec");
+        let cron = kinds.pod_of(&all[1]).expect("CronJob is a workload");
+        assert!(cron.runs_to_completion);
+        let paths: Vec<&str> = cron.containers().iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "spec.jobTemplate.spec.template.spec.initContainers[0]",
+                "spec.jobTemplate.spec.template.spec.containers[0]"
+            ]
+        );
+        assert!(
+            kinds.pod_of(&all[2]).is_none(),
+            "same kind name in another group is not Argo's"
+        );
+    }
+
+    #[test]
+    fn users_can_add_custom_workload_kinds() {
+        let mut kinds = WorkloadKinds::default();
+        let all = objects(
+            "apiVersion: apps.example.com/v1\nkind: WebApp\nmetadata: {name: w}\nspec:\n  podTemplate:\n    metadata: {labels: {app: w}}\n    spec:\n      containers: [{name: web}]\n",
+        );
+        assert!(kinds.pod_of(&all[0]).is_none());
+        kinds.add("apps.example.com", "WebApp", "spec.podTemplate");
+        let pod = kinds.pod_of(&all[0]).expect("added kind is a workload");
+        assert_eq!(pod.containers()[0].path, "spec.podTemplate.spec.containers[0]");
+        assert!(pod.metadata.is_some());
+    }
+
+    #[test]
+    fn effective_security_fields_inherit_from_the_pod_unless_overridden() {
+        let kinds = WorkloadKinds::default();
+        let all = objects(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  securityContext: {runAsUser: 1000, runAsNonRoot: true}\n  containers:\n  - name: inherits\n  - name: overrides\n    securityContext: {runAsUser: 2000}\n  - name: nulls\n    securityContext: {runAsUser: null}\n",
+        );
+        let pod = kinds.pod_of(&all[0]).unwrap();
+        let uid = |i: usize| {
+            let field = pod.containers()[i].effective_security_field("runAsUser").unwrap();
+            (field.node.as_i64().unwrap(), field.path)
+        };
+        assert_eq!(uid(0), (1000, "spec.securityContext.runAsUser".to_string()));
+        assert_eq!(
+            uid(1),
+            (2000, "spec.containers[1].securityContext.runAsUser".to_string())
+        );
+        assert_eq!(uid(2), (1000, "spec.securityContext.runAsUser".to_string()));
+        assert_eq!(pod.containers()[1].security_anchor().line, 9);
+        assert_eq!(pod.containers()[0].security_anchor().line, 7);
+    }
+}

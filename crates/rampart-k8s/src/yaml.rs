@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
 /// A 1-based line and column.
@@ -32,14 +33,17 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(Box<str>),
-    Seq(Box<[Node]>),
-    Map(Box<[Entry]>),
+    /// Short strings (most keys and values) are stored inline.
+    String(CompactString),
+    // Vec, not a boxed slice: trees live for one file, and shrinking every
+    // collection to size would cost a reallocation each.
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub key: Box<str>,
+    pub key: CompactString,
     pub value: Node,
 }
 
@@ -193,7 +197,7 @@ enum Frame {
     },
     Map {
         entries: Vec<Entry>,
-        pending_key: Option<(Box<str>, Pos)>,
+        pending_key: Option<(CompactString, Pos)>,
         merges: Vec<Node>,
         pos: Pos,
         anchor: usize,
@@ -298,7 +302,7 @@ impl Builder {
             Event::SequenceEnd => match self.stack.pop() {
                 Some(Frame::Seq { items, pos, anchor }) => {
                     let node = Node {
-                        value: Value::Seq(items.into_boxed_slice()),
+                        value: Value::Seq(items),
                         pos,
                     };
                     self.remember(anchor, &node);
@@ -327,7 +331,7 @@ impl Builder {
                         entries = keep_last_of_each_key(entries);
                     }
                     let node = Node {
-                        value: Value::Map(entries.into_boxed_slice()),
+                        value: Value::Map(entries),
                         pos,
                     };
                     self.remember(anchor, &node);
@@ -376,7 +380,7 @@ impl Builder {
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let Some(key) = node.scalar_text().map(|k| Box::<str>::from(k.as_ref())) else {
+                    let Some(key) = node.scalar_text().map(|k| CompactString::from(k.as_ref())) else {
                         let message = if node.is_null() {
                             "empty mapping key"
                         } else {
@@ -406,12 +410,12 @@ impl Builder {
 fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
     for merge in merges {
         let sources: Vec<Node> = match merge.value {
-            Value::Seq(items) => items.into_vec(),
+            Value::Seq(items) => items,
             _ => vec![merge],
         };
         for source in sources {
             if let Value::Map(merged) = source.value {
-                for entry in merged.into_vec() {
+                for entry in merged {
                     if !entries.iter().any(|e| e.key == entry.key) {
                         entries.push(entry);
                     }
