@@ -67,6 +67,15 @@ pub fn load_bytes(path: &str, bytes: &[u8], options: &LoadOptions) -> LoadedFile
     };
     let shared_path: Arc<str> = Arc::from(path);
     for (line_offset, document) in split_documents(text) {
+        // A template may parse as YAML (`image: "{{ .Values.image }}"`) and
+        // would then be judged on its placeholders: refuse it instead.
+        if let Some(line) = helm_expression_line(document) {
+            let message = format!("document uses Helm template expressions; {HELM_HINT}");
+            loaded
+                .errors
+                .push(ScanError::new(path, Some(line_offset as usize + line), message));
+            continue;
+        }
         match yaml::parse_document(document, line_offset, options.limits) {
             // An explicit `---` with nothing after it is an empty document.
             Ok(None) => {}
@@ -151,6 +160,35 @@ pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
 }
 
 /// Template markers outside comments.
+/// The 1-based line (within the document) of the first Helm expression
+/// over the chart's inputs: `{{ .Values.x }}`, `{{ include ... }}`. Other
+/// `{{ }}` text is left alone: Prometheus alert templates and Argo
+/// parameters are legitimate strings in rendered manifests.
+fn helm_expression_line(document: &str) -> Option<usize> {
+    const HELM_MARKERS: &[&str] = &[
+        ".Values",
+        ".Release",
+        ".Chart.",
+        ".Capabilities",
+        "include \"",
+        "template \"",
+    ];
+    document
+        .lines()
+        .position(|line| {
+            let code = line.trim_start();
+            if code.starts_with('#') {
+                return false;
+            }
+            let Some(open) = code.find("{{") else {
+                return false;
+            };
+            let expression = &code[open..];
+            expression.contains("}}") && HELM_MARKERS.iter().any(|m| expression.contains(m))
+        })
+        .map(|index| index + 1)
+}
+
 fn looks_like_template(document: &str) -> bool {
     document.lines().any(|line| {
         let code = line.trim_start();
@@ -269,6 +307,18 @@ mod tests {
             loaded.errors[0].message
         );
         assert_eq!(loaded.errors[0].line, Some(4));
+    }
+
+    #[test]
+    fn templates_that_parse_are_refused_but_other_braces_are_not() {
+        let loaded = load(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n---\napiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\nspec:\n  groups:\n  - rules:\n    - alert: Down\n      annotations: {summary: \"{{ $labels.instance }} is down\"}\n",
+        );
+        assert_eq!(loaded.errors.len(), 1, "{:?}", loaded.errors);
+        assert_eq!(loaded.errors[0].line, Some(7));
+        assert!(loaded.errors[0].message.contains("helm template"));
+        let kinds: Vec<&str> = loaded.objects.iter().map(|o| o.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["PrometheusRule"]);
     }
 
     #[test]

@@ -117,6 +117,20 @@ pub(crate) fn sensitive_host_path(path: &str) -> Option<&'static str> {
     if path == "/" {
         return Some("the node's root filesystem");
     }
+    // Public CA bundles and the syslog socket are ordinary host paths (still
+    // reported by `no-host-path`), not a way to take over the node.
+    const ORDINARY: &[&str] = &[
+        "/etc/ssl/certs",
+        "/etc/pki/ca-trust",
+        "/etc/ca-certificates",
+        "/dev/log",
+    ];
+    if ORDINARY
+        .iter()
+        .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
+    {
+        return None;
+    }
     EXACT_OR_UNDER
         .iter()
         .find(|(prefix, _)| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
@@ -148,13 +162,15 @@ mod tests {
     fn sensitive_paths_match_exactly_or_below_never_by_prefix_text() {
         assert!(sensitive_host_path("/").is_some());
         assert!(sensitive_host_path("/etc").is_some());
-        assert!(sensitive_host_path("/etc/ssl/certs").is_some());
         assert!(sensitive_host_path("/var/run/docker.sock").is_some());
         assert!(sensitive_host_path("/run/containerd/containerd.sock").is_some());
         assert!(sensitive_host_path("/proc/").is_some());
         assert!(sensitive_host_path("/etcd-backup").is_none());
         assert!(sensitive_host_path("/var/log").is_none());
         assert!(sensitive_host_path("/data").is_none());
+        assert!(sensitive_host_path("/etc/ssl/certs").is_none());
+        assert!(sensitive_host_path("/dev/log").is_none());
+        assert!(sensitive_host_path("/etc/ssl/private").is_some());
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! `/`, `/etc`, `/proc`, `/sys`, `/dev`, `/boot`, `/root`, `/var/run`, `/run`,
 //! or the kubelet's, runtime's or etcd's state under `/var/lib`.
 //!
-//! Other host paths are reported by `no-host-path`.
+//! Other host paths, including public CA bundles (`/etc/ssl/certs`,
+//! `/etc/pki/ca-trust`, `/etc/ca-certificates`) and the syslog socket
+//! `/dev/log`, are reported by `no-host-path`.
 //!
 //! ## Why it matters
 //!
