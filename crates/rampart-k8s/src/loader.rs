@@ -173,6 +173,10 @@ fn helm_expression_line(document: &str) -> Option<usize> {
         "include \"",
         "template \"",
     ];
+    // Most documents have no braces at all: one fast search skips them.
+    if !document.contains("{{") {
+        return None;
+    }
     document
         .lines()
         .position(|line| {
