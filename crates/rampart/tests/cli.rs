@@ -198,6 +198,40 @@ fn a_broken_file_is_reported_and_the_rest_still_scanned() {
 }
 
 #[test]
+fn folders_honour_gitignore_and_skip_hidden_and_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", b"generated/\nscratch.yaml\n");
+    write(dir.path(), "generated/pod.yaml", PRIVILEGED_POD.as_bytes());
+    write(dir.path(), "scratch.yaml", PRIVILEGED_POD.as_bytes());
+    write(dir.path(), ".hidden/pod.yaml", PRIVILEGED_POD.as_bytes());
+    write(dir.path(), "pod.yaml.bak", PRIVILEGED_POD.as_bytes());
+    write(dir.path(), "deploy/pod.yml", PRIVILEGED_POD.as_bytes());
+    write(dir.path(), "deploy/pod.json", br#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "j", "namespace": "x"}, "spec": {"containers": [{"name": "a", "securityContext": {"privileged": true}}]}}"#);
+    let report = json(&rampart(&["scan", dir.path().to_str().unwrap(), "--format", "json"]));
+    let mut paths: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "no-privileged")
+        .map(|f| {
+            let path = f["location"]["path"].as_str().unwrap();
+            path.strip_prefix(dir.path().to_str().unwrap()).unwrap().to_string()
+        })
+        .collect();
+    paths.sort();
+    assert_eq!(paths, vec!["/deploy/pod.json", "/deploy/pod.yml"]);
+    assert_eq!(report["summary"]["files"], 2);
+    // A file named explicitly is read whatever its name.
+    let explicit = json(&rampart(&[
+        "scan",
+        dir.path().join("pod.yaml.bak").to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(explicit["summary"]["objects"], 1);
+}
+
+#[test]
 fn hostile_inputs_get_one_error_each_and_nothing_hangs() {
     let dir = tempfile::tempdir().unwrap();
     let mut bomb = String::from(
