@@ -9,6 +9,7 @@
 pub mod docs;
 pub mod engine;
 pub mod files;
+mod lenient;
 pub mod loader;
 pub mod object;
 pub mod rules;

@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use rampart_core::ScanError;
 
+use crate::lenient;
 use crate::object::Object;
-use crate::yaml::{self, Limits, Node, Value};
+use crate::yaml::{self, Limits, Node, Value, YamlError};
 
 /// Limits applied to every input.
 #[derive(Debug, Clone, Copy)]
@@ -76,7 +77,7 @@ pub fn load_bytes(path: &str, bytes: &[u8], options: &LoadOptions) -> LoadedFile
                 .push(ScanError::new(path, Some(line_offset as usize + line), message));
             continue;
         }
-        match yaml::parse_document(document, line_offset, options.limits) {
+        match parse_leniently(document, line_offset, options) {
             // An explicit `---` with nothing after it is an empty document.
             Ok(None) => {}
             Ok(Some(parsed)) if parsed.root.is_null() => {}
@@ -103,6 +104,33 @@ pub fn load_bytes(path: &str, bytes: &[u8], options: &LoadOptions) -> LoadedFile
         }
     }
     loaded
+}
+
+/// Parses a document, accepting what libyaml-based tools accept: quoted
+/// scalars whose continuation lines sit left of their block (see
+/// [`crate::lenient`]). Errors are the original parse's.
+fn parse_leniently(document: &str, line_offset: u32, options: &LoadOptions) -> Result<Option<yaml::Parsed>, YamlError> {
+    let first = yaml::parse_document(document, line_offset, options.limits);
+    let mut error = match first {
+        Err(error) if error.message.contains("indentation in quoted scalar") => error,
+        other => return other,
+    };
+    let original = error.clone();
+    let mut text = document.to_string();
+    // One rewrite per offending scalar; a handful is plenty for real files.
+    for _ in 0..16 {
+        let line = (error.line.saturating_sub(line_offset)) as usize;
+        let Some(fixed) = lenient::indent_quoted_continuation(&text, line, error.column as usize) else {
+            return Err(original);
+        };
+        text = fixed;
+        match yaml::parse_document(&text, line_offset, options.limits) {
+            Err(next) if next.message.contains("indentation in quoted scalar") && next != error => error = next,
+            Err(_) => return Err(original),
+            parsed => return parsed,
+        }
+    }
+    Err(original)
 }
 
 /// Checks the bytes are text we can read: no NUL bytes, UTF-8 (a UTF-8 byte
@@ -323,6 +351,26 @@ mod tests {
         assert!(loaded.errors[0].message.contains("helm template"));
         let kinds: Vec<&str> = loaded.objects.iter().map(|o| o.kind.as_str()).collect();
         assert_eq!(kinds, vec!["PrometheusRule"]);
+    }
+
+    #[test]
+    fn quoted_scalars_wrapped_left_of_their_block_load_as_kubectl_reads_them() {
+        let loaded = load(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n      command:\n        - sh\n        - \"exec server \\\n  --flag=a \\\n  --flag=b\"\n      securityContext:\n        privileged: true\n",
+        );
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let command = loaded.objects[0].root.get_path("spec.containers").unwrap().as_seq()[0]
+            .get("command")
+            .unwrap()
+            .as_seq()[1]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(command, "exec server --flag=a --flag=b");
+        let privileged = loaded.objects[0].root.get_path("spec.containers").unwrap().as_seq()[0]
+            .get_path("securityContext.privileged")
+            .unwrap();
+        assert_eq!(privileged.pos.line, 13);
     }
 
     #[test]
