@@ -187,6 +187,13 @@ impl<'a> PodSpec<'a> {
             .unwrap_or(&[])
     }
 
+    /// `spec.os.name: windows`: the restricted profile exempts such pods
+    /// from its Linux-only controls (privilege escalation, seccomp,
+    /// capabilities).
+    pub fn is_windows(&self) -> bool {
+        self.spec.get_path("os.name").and_then(Node::as_str) == Some("windows")
+    }
+
     /// `spec.hostUsers: false` runs the pod in a user namespace.
     pub fn uses_user_namespace(&self) -> bool {
         self.spec.get("hostUsers").and_then(Node::as_bool) == Some(false)

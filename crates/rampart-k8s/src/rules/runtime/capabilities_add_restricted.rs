@@ -5,6 +5,9 @@
 //! of the baseline list (`CHOWN`, `SETUID`, ...); capabilities outside it are
 //! reported by `capabilities-add-baseline` or `no-dangerous-capabilities`.
 //!
+//! Pods declared for Windows (`spec.os.name: windows`) are exempt, as in
+//! the Pod Security Standards.
+//!
 //! ## Why it matters
 //!
 //! Even the baseline capabilities let a process change file ownership,
@@ -55,6 +58,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    // The restricted profile exempts Windows pods from this Linux control.
+    if pod.is_windows() {
+        return;
+    }
     for container in pod.containers() {
         for (name, node, index) in added_capabilities(container) {
             if name != "NET_BIND_SERVICE" && BASELINE_CAPABILITIES.contains(&name.as_str()) {
@@ -72,6 +79,14 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
 #[cfg(test)]
 mod tests {
     use crate::rule_testing::*;
+
+    #[test]
+    fn quiet_for_windows_pods() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    securityContext: {capabilities: {add: [CHOWN]}}\n",
+        );
+    }
 
     #[test]
     fn fires_on_baseline_capabilities_other_than_net_bind_service() {

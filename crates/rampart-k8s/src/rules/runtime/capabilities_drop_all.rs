@@ -3,6 +3,9 @@
 //! That every container drops all capabilities:
 //! `securityContext.capabilities.drop` contains `ALL`.
 //!
+//! Pods declared for Windows (`spec.os.name: windows`) are exempt, as in
+//! the Pod Security Standards.
+//!
 //! ## Why it matters
 //!
 //! Container runtimes grant a default set of capabilities (`NET_RAW`,
@@ -55,6 +58,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    // The restricted profile exempts Windows pods from this Linux control.
+    if pod.is_windows() {
+        return;
+    }
     for container in pod.containers() {
         let drop = container.security_field("capabilities.drop");
         let drops_all = drop.as_ref().is_some_and(|d| {
@@ -88,6 +95,14 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
 #[cfg(test)]
 mod tests {
     use crate::rule_testing::*;
+
+    #[test]
+    fn quiet_for_windows_pods() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    securityContext: {capabilities: {add: [CHOWN]}}\n",
+        );
+    }
 
     #[test]
     fn fires_when_missing_or_partial() {

@@ -56,7 +56,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    if pod.spec.get_path("os.name").and_then(Node::as_str) == Some("windows") {
+    if pod.is_windows() {
         return;
     }
     for container in pod.containers() {

@@ -5,6 +5,9 @@
 //! `RuntimeDefault` or `Localhost`. `Unconfined` is reported by
 //! `seccomp-not-unconfined` instead.
 //!
+//! Pods declared for Windows (`spec.os.name: windows`) are exempt, as in
+//! the Pod Security Standards.
+//!
 //! ## Why it matters
 //!
 //! Unless the kubelet is configured with `--seccomp-default`, a container
@@ -57,6 +60,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    // The restricted profile exempts Windows pods from this Linux control.
+    if pod.is_windows() {
+        return;
+    }
     let annotation = |key: &str| {
         pod.annotations()
             .iter()
@@ -102,6 +109,14 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
 #[cfg(test)]
 mod tests {
     use crate::rule_testing::*;
+
+    #[test]
+    fn quiet_for_windows_pods() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  os: {name: windows}\n  containers:\n  - name: a\n    securityContext: {capabilities: {add: [CHOWN]}}\n",
+        );
+    }
 
     #[test]
     fn fires_per_container_without_a_profile() {
