@@ -374,6 +374,20 @@ mod tests {
     }
 
     #[test]
+    fn windows_line_endings_keep_positions() {
+        let loaded = load(
+            "apiVersion: v1\r\nkind: Pod\r\nmetadata: {name: p}\r\n---\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: q\r\nspec:\r\n  hostPID: true\r\n",
+        );
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        assert_eq!(loaded.objects.len(), 2);
+        assert_eq!(loaded.objects[1].name, "q");
+        assert_eq!(
+            loaded.objects[1].root.get_path("spec.hostPID").unwrap().pos,
+            crate::yaml::Pos { line: 10, column: 3 }
+        );
+    }
+
+    #[test]
     fn binary_utf16_oversized_and_invalid_utf8_are_refused_with_one_error() {
         let binary = load_bytes("b.yaml", b"apiVersion: v1\0\0", &LoadOptions::default());
         assert!(binary.errors[0].message.contains("binary"));

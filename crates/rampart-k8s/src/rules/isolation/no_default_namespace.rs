@@ -70,7 +70,7 @@ fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
             "metadata.namespace".to_string(),
             None,
             format!(
-                "{} `{}` sets no namespace, so it lands in `default`",
+                "{} `{}` sets no namespace, so it lands in `default` (scan with --namespace if it is applied with -n)",
                 object.kind, object.name
             ),
         ),
