@@ -7,15 +7,13 @@
 //! [`Inventory`]); once every file is in, the conditions are settled against
 //! the whole inventory.
 
-use std::collections::HashMap;
-
-use rampart_core::Finding;
+use rampart_core::{Finding, PssLevel};
 use rayon::prelude::*;
 
+use crate::inventory::Inventory;
 use crate::object::Object;
-use crate::rules::{Check, Reporter, Rule};
+use crate::rules::{Check, InventoryReporter, Reporter, Rule};
 use crate::workload::WorkloadKinds;
-use crate::yaml::Node;
 
 /// Settings that change what rules report.
 #[derive(Debug, Clone)]
@@ -35,41 +33,6 @@ impl Default for ScanConfig {
             default_namespace: "default".to_string(),
             workload_kinds: WorkloadKinds::default(),
         }
-    }
-}
-
-/// What rules may know about the other objects of the scan: small facts,
-/// not trees.
-#[derive(Debug, Default, Clone)]
-pub struct Inventory {
-    /// (namespace, name) of each ServiceAccount -> its
-    /// `automountServiceAccountToken`, when set.
-    service_accounts: HashMap<(String, String), Option<bool>>,
-}
-
-impl Inventory {
-    /// Records the facts of one object.
-    pub fn record(&mut self, object: &Object, config: &ScanConfig) {
-        if object.kind == "ServiceAccount" && object.group().is_empty() {
-            let namespace = object
-                .namespace
-                .clone()
-                .unwrap_or_else(|| config.default_namespace.clone());
-            let automount = object.root.get("automountServiceAccountToken").and_then(Node::as_bool);
-            self.service_accounts
-                .insert((namespace, object.name.clone()), automount);
-        }
-    }
-
-    pub fn merge(&mut self, other: Inventory) {
-        self.service_accounts.extend(other.service_accounts);
-    }
-
-    /// `Some(automount setting)` when the scan holds that ServiceAccount.
-    pub fn service_account(&self, namespace: &str, name: &str) -> Option<Option<bool>> {
-        self.service_accounts
-            .get(&(namespace.to_string(), name.to_string()))
-            .copied()
     }
 }
 
@@ -145,15 +108,18 @@ impl RuleContext<'_> {
 }
 
 /// Runs `rules` over the objects of one input; the findings come back in
-/// object order, each object's sorted by position and rule.
-pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rule]) -> Checked {
+/// object order, each object's sorted by position and rule. Also returns the
+/// input's facts for the inventory.
+pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rule]) -> (Checked, Inventory) {
     let context = RuleContext { config };
     let mut checked = Checked::default();
+    let mut inventory = Inventory::default();
     for object in objects {
         let first = checked.findings.len();
-        let mut reporter_out = Vec::new();
-        check_object(object, &context, rules, &mut reporter_out);
-        reporter_out.sort_by(|(a, _), (b, _)| {
+        let mut reported = Vec::new();
+        let pss_violations = check_object(object, &context, rules, &mut reported);
+        inventory.record(object, config, pss_violations);
+        reported.sort_by(|(a, _), (b, _)| {
             (a.location.line, a.location.column, &a.rule, &a.field).cmp(&(
                 b.location.line,
                 b.location.column,
@@ -161,42 +127,62 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
                 &b.field,
             ))
         });
-        for (offset, (finding, condition)) in reporter_out.into_iter().enumerate() {
+        for (offset, (finding, condition)) in reported.into_iter().enumerate() {
             checked.findings.push(finding);
             if let Some(condition) = condition {
                 checked.conditions.push((first + offset, condition));
             }
         }
     }
-    checked
+    (checked, inventory)
+}
+
+/// The second step, once every input is in: settles conditional findings
+/// and runs the rules that judge the inventory as a whole.
+pub fn finish(checked: Checked, inventory: &Inventory, config: &ScanConfig, rules: &[&'static Rule]) -> Vec<Finding> {
+    let mut findings = checked.settle(inventory);
+    let context = RuleContext { config };
+    let mut whole = Vec::new();
+    for rule in rules {
+        if let Check::Inventory(check) = rule.check {
+            let mut reporter = InventoryReporter::new(&rule.meta, &mut whole);
+            check(inventory, &context, &mut reporter);
+        }
+    }
+    whole.sort_by(|a: &Finding, b: &Finding| (&a.location, &a.rule, &a.field).cmp(&(&b.location, &b.rule, &b.field)));
+    findings.extend(whole);
+    findings
 }
 
 /// Both steps over objects already in memory (tests, the admission webhook,
 /// a cluster snapshot).
 pub fn check_objects(objects: &[Object], config: &ScanConfig, rules: &[&'static Rule]) -> Vec<Finding> {
-    let mut inventory = Inventory::default();
-    for object in objects {
-        inventory.record(object, config);
-    }
-    let batches: Vec<Checked> = objects
+    let batches: Vec<(Checked, Inventory)> = objects
         .par_chunks(64)
         .map(|chunk| check_file(chunk, config, rules))
         .collect();
     let mut all = Checked::default();
-    for batch in batches {
+    let mut inventory = Inventory::default();
+    for (batch, facts) in batches {
         all.append(batch);
+        inventory.merge(facts);
     }
-    all.settle(&inventory)
+    finish(all, &inventory, config, rules)
 }
 
+/// Runs the rules on one object; for a workload, also returns the Pod
+/// Security Standards rules its pod breaks (every PSS rule is evaluated for
+/// that, selected or not, so admission checks see the whole picture).
 fn check_object(
     object: &Object,
     context: &RuleContext<'_>,
     rules: &[&'static Rule],
     out: &mut Vec<(Finding, Option<Condition>)>,
-) {
+) -> Option<Vec<(PssLevel, &'static str)>> {
     let pod = context.config.workload_kinds.pod_of(object);
+    let mut violations = pod.as_ref().map(|_| Vec::new());
     for rule in rules {
+        let before = out.len();
         let mut reporter = Reporter::new(&rule.meta, object, out);
         match rule.check {
             Check::Pod(check) => {
@@ -205,6 +191,28 @@ fn check_object(
                 }
             }
             Check::Object(check) => check(object, context, &mut reporter),
+            Check::Inventory(_) => {}
+        }
+        if let (Some(level), Some(violations)) = (rule.meta.pss, violations.as_mut())
+            && out.len() > before
+        {
+            violations.push((level, rule.meta.id));
         }
     }
+    if let (Some(pod), Some(violations)) = (&pod, violations.as_mut()) {
+        for rule in crate::rules::all() {
+            let (Some(level), Check::Pod(check)) = (rule.meta.pss, rule.check) else {
+                continue;
+            };
+            if rules.iter().any(|r| std::ptr::eq(*r, *rule)) {
+                continue;
+            }
+            let mut scratch = Vec::new();
+            check(pod, context, &mut Reporter::new(&rule.meta, object, &mut scratch));
+            if !scratch.is_empty() {
+                violations.push((level, rule.meta.id));
+            }
+        }
+    }
+    violations
 }

@@ -9,17 +9,20 @@
 pub mod docs;
 pub mod engine;
 pub mod files;
+pub mod inventory;
 mod lenient;
 pub mod loader;
 pub mod object;
 pub mod rules;
+pub mod selector;
 pub mod workload;
 pub mod yaml;
 
 #[cfg(test)]
 mod rule_testing;
 
-pub use engine::{Checked, Condition, Inventory, RuleContext, ScanConfig, check_file, check_objects};
+pub use engine::{Checked, Condition, RuleContext, ScanConfig, check_file, check_objects, finish};
+pub use inventory::Inventory;
 pub use loader::{LoadOptions, LoadedFile, load_bytes};
 pub use object::Object;
 pub use rules::{Check, Reporter, Rule};

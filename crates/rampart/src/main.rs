@@ -68,6 +68,11 @@ struct ScanArgs {
     #[arg(long, short = 'n', default_value = "default")]
     namespace: String,
 
+    /// Do not run this rule (repeatable). Namespace-level rules judge only
+    /// what was scanned; skip them when scanning part of a system.
+    #[arg(long = "skip", value_name = "RULE")]
+    skip: Vec<String>,
+
     /// Refuse files larger than this many bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     max_file_size: u64,

@@ -3,7 +3,7 @@
 use rampart_core::{Outcome, Report, ScanError, Summary, Tool};
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
-use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, rules};
+use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, finish, rules};
 use rayon::prelude::*;
 
 use crate::{Format, ScanArgs, output, output_failed};
@@ -28,7 +28,25 @@ pub fn run(args: &ScanArgs) -> Outcome {
         max_file_size: args.max_file_size,
         ..LoadOptions::default()
     };
-    let report = scan(&args.paths, &config, &options, args.fail_on);
+    let unknown: Vec<&str> = args
+        .skip
+        .iter()
+        .map(String::as_str)
+        .filter(|id| rules::find(id).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        eprintln!(
+            "rampart: unknown rule(s) for --skip: {}; `rampart rules` lists them",
+            unknown.join(", ")
+        );
+        return Outcome::Error;
+    }
+    let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
+        .iter()
+        .copied()
+        .filter(|rule| !args.skip.iter().any(|id| id == rule.meta.id))
+        .collect();
+    let report = scan(&args.paths, &config, &options, &selected, args.fail_on);
     let written = match args.format {
         Format::Json => output::json::write(&report),
         Format::Text => output::text::write(&report),
@@ -46,10 +64,10 @@ pub fn scan(
     paths: &[std::path::PathBuf],
     config: &ScanConfig,
     options: &LoadOptions,
+    rules: &[&'static rampart_k8s::Rule],
     fail_on: rampart_core::Severity,
 ) -> Report {
     let discovery = discover(paths);
-    let rules = rules::all();
     let checked: Vec<Result<CheckedFile, ScanError>> = discovery
         .inputs
         .par_iter()
@@ -77,7 +95,7 @@ pub fn scan(
             Err(error) => errors.push(error),
         }
     }
-    let findings = checked_all.settle(&inventory);
+    let findings = finish(checked_all, &inventory, config, rules);
     errors.sort();
     Report::new(TOOL, findings, errors, summary, Some(fail_on))
 }
@@ -101,15 +119,12 @@ fn check_input(
     let bytes = read_input(input, options.max_file_size)?;
     let loaded = load_bytes(&input.display_name(), &bytes, options);
     drop(bytes);
-    let mut inventory = Inventory::default();
-    for object in &loaded.objects {
-        inventory.record(object, config);
-    }
+    let (checked, inventory) = check_file(&loaded.objects, config, rules);
     Ok(CheckedFile {
         documents: loaded.documents,
         skipped_documents: loaded.skipped_documents,
         objects: loaded.objects.len(),
-        checked: check_file(&loaded.objects, config, rules),
+        checked,
         errors: loaded.errors,
         inventory,
     })

@@ -119,7 +119,8 @@ fn fail_on_sets_the_threshold() {
     let dir = tempfile::tempdir().unwrap();
     // Only medium and lower: a hardened pod with a tag instead of a digest.
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  serviceAccountName: p\n  automountServiceAccountToken: false\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers:\n  - name: a\n    image: a:1\n    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}\n    resources: {limits: {cpu: 1, memory: 1Gi}}\n    livenessProbe: {tcpSocket: {port: 1}}\n    readinessProbe: {tcpSocket: {port: 1}}\n";
-    let file = write(dir.path(), "pod.yaml", pod.as_bytes());
+    let policy = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n";
+    let file = write(dir.path(), "pod.yaml", format!("{pod}{policy}").as_bytes());
     let file = file.to_str().unwrap();
     assert_eq!(rampart(&["scan", file]).status.code(), Some(0));
     assert_eq!(rampart(&["scan", file, "--fail-on", "medium"]).status.code(), Some(1));
@@ -132,6 +133,34 @@ fn fail_on_sets_the_threshold() {
         .collect();
     assert_eq!(rules, vec!["image-digest-pinned"]);
     assert_eq!(rampart(&["scan", file, "--fail-on", "severe"]).status.code(), Some(2));
+}
+
+#[test]
+fn skip_turns_rules_off_one_by_one() {
+    let count = |args: &[&str]| {
+        let mut all = vec!["scan", "-", "--format", "json"];
+        all.extend_from_slice(args);
+        let report = json(&rampart_stdin(&all, PRIVILEGED_POD));
+        let rules: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        rules
+    };
+    let all = count(&[]);
+    assert!(all.iter().any(|r| r == "namespace-default-deny-ingress"));
+    let skipped = count(&["--skip", "namespace-default-deny-ingress", "--skip", "no-privileged"]);
+    assert!(
+        !skipped
+            .iter()
+            .any(|r| r == "namespace-default-deny-ingress" || r == "no-privileged")
+    );
+    assert_eq!(skipped.len(), all.len() - 2);
+    let unknown = rampart_stdin(&["scan", "-", "--skip", "no-such-rule"], PRIVILEGED_POD);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no-such-rule"));
 }
 
 #[test]

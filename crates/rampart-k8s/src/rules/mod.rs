@@ -8,6 +8,7 @@
 
 mod images;
 mod isolation;
+mod network;
 mod runtime;
 mod secrets;
 mod workload;
@@ -17,6 +18,7 @@ use std::borrow::Cow;
 use rampart_core::{Finding, Location, RuleMeta};
 
 use crate::engine::{Condition, RuleContext};
+use crate::inventory::{Inventory, Site};
 use crate::object::Object;
 use crate::workload::{Container, PodSpec};
 use crate::yaml::Pos;
@@ -30,6 +32,8 @@ pub enum Check {
     Pod(fn(&PodSpec<'_>, &RuleContext<'_>, &mut Reporter<'_>)),
     /// Every object, whatever its kind.
     Object(fn(&Object, &RuleContext<'_>, &mut Reporter<'_>)),
+    /// The whole scan's inventory, once every input is read.
+    Inventory(fn(&Inventory, &RuleContext<'_>, &mut InventoryReporter<'_>)),
 }
 
 pub struct Rule {
@@ -94,6 +98,12 @@ pub fn all() -> &'static [&'static Rule] {
         &workload::readiness_probe_set::RULE,
         // secrets
         &secrets::no_literal_secret_env::RULE,
+        // network (cross-resource)
+        &network::namespace_default_deny_ingress::RULE,
+        &network::namespace_default_deny_egress::RULE,
+        &network::workload_network_policy::RULE,
+        &network::network_policy_allow_all_ingress::RULE,
+        &network::network_policy_internet_egress::RULE,
     ];
     ALL
 }
@@ -160,13 +170,47 @@ impl<'a> Reporter<'a> {
     }
 }
 
+/// Collects a rule's findings about the inventory.
+pub struct InventoryReporter<'a> {
+    meta: &'static RuleMeta,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> InventoryReporter<'a> {
+    pub(crate) fn new(meta: &'static RuleMeta, out: &'a mut Vec<Finding>) -> Self {
+        InventoryReporter { meta, out }
+    }
+
+    /// Reports a finding about the object at `site`, at `pos` in its file.
+    pub fn report(&mut self, site: &Site, pos: Pos, field: String, message: String) {
+        self.out.push(Finding {
+            rule: Cow::Borrowed(self.meta.id),
+            severity: self.meta.severity,
+            message,
+            location: Location {
+                path: site.path.clone(),
+                line: pos.line as usize,
+                column: pos.column as usize,
+            },
+            resource: Some(site.resource.clone()),
+            field,
+            container: None,
+            controls: Cow::Borrowed(self.meta.controls),
+            fix: Cow::Borrowed(self.meta.fix),
+            suppressed: false,
+            suppression_reason: None,
+        });
+    }
+}
+
 /// What every rule file imports.
 pub(crate) mod prelude {
     pub use rampart_core::{Control, PssLevel, Reference, RuleMeta, Severity};
 
     pub use crate::engine::{Condition, RuleContext};
+    pub use crate::inventory::Inventory;
     pub use crate::object::Object;
-    pub use crate::rules::{Check, Reporter, Rule};
+    pub use crate::rules::{Check, InventoryReporter, Reporter, Rule};
     pub use crate::workload::{Container, PodSpec};
     pub use crate::yaml::Node;
 }

@@ -1,0 +1,231 @@
+//! The inventory: what the scan knows about every object once all inputs are
+//! read, kept as small facts rather than parsed trees. Cross-resource rules
+//! (network policies, namespaces, services) read it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rampart_core::{PssLevel, ResourceRef};
+
+use crate::engine::ScanConfig;
+use crate::object::Object;
+use crate::selector::{LabelSelector, Labels, labels_of};
+use crate::yaml::{Node, Pos};
+
+/// Where a fact came from, for findings about it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub path: Arc<str>,
+    pub pos: Pos,
+    pub resource: Arc<ResourceRef>,
+}
+
+impl Site {
+    fn of(object: &Object, pos: Pos) -> Site {
+        Site {
+            path: object.path.clone(),
+            pos,
+            resource: object.resource.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NamespaceFact {
+    pub name: String,
+    pub labels: Labels,
+    pub site: Site,
+    /// `metadata.labels`, or `metadata` when there are none.
+    pub labels_pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkloadFact {
+    pub namespace: String,
+    pub name: String,
+    pub kind: String,
+    /// The pod template's labels, their field path and position.
+    pub labels: Labels,
+    pub labels_field: String,
+    pub labels_pos: Pos,
+    pub site: Site,
+    /// Pod Security Standards rules the pod breaks: (level, rule id).
+    pub pss_violations: Vec<(PssLevel, &'static str)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyFact {
+    pub namespace: String,
+    pub name: String,
+    pub selector: LabelSelector,
+    pub site: Site,
+    /// Selects every pod and allows no ingress.
+    pub default_deny_ingress: bool,
+    /// Selects every pod and allows no egress.
+    pub default_deny_egress: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceFact {
+    pub namespace: String,
+    pub name: String,
+    /// `None` for a Service without selector (endpoints managed by hand).
+    pub selector: Option<LabelSelector>,
+    pub site: Site,
+}
+
+/// Small facts about every object of the scan.
+#[derive(Debug, Default, Clone)]
+pub struct Inventory {
+    /// (namespace, name) of each ServiceAccount -> its
+    /// `automountServiceAccountToken`, when set.
+    service_accounts: HashMap<(String, String), Option<bool>>,
+    pub namespaces: Vec<NamespaceFact>,
+    pub workloads: Vec<WorkloadFact>,
+    pub policies: Vec<PolicyFact>,
+    pub services: Vec<ServiceFact>,
+    /// Namespaces with a ResourceQuota or a LimitRange.
+    pub limited_namespaces: BTreeSet<String>,
+}
+
+impl Inventory {
+    /// Records the facts of one object. `pss_violations` are those of its
+    /// pod, when it is a workload.
+    pub fn record(
+        &mut self,
+        object: &Object,
+        config: &ScanConfig,
+        pss_violations: Option<Vec<(PssLevel, &'static str)>>,
+    ) {
+        let namespace = || {
+            object
+                .namespace
+                .clone()
+                .unwrap_or_else(|| config.default_namespace.clone())
+        };
+        let core = object.group().is_empty();
+        if let Some(violations) = pss_violations
+            && let Some(pod) = config.workload_kinds.pod_of(object)
+        {
+            let labels = pod.metadata.and_then(|m| m.get("labels"));
+            self.workloads.push(WorkloadFact {
+                namespace: namespace(),
+                name: object.name.clone(),
+                kind: object.kind.clone(),
+                labels: labels_of(labels),
+                labels_field: format!("{}.labels", pod.metadata_path),
+                labels_pos: labels.or(pod.metadata).unwrap_or(pod.spec).pos,
+                site: Site::of(object, object.root.pos),
+                pss_violations: violations,
+            });
+            return;
+        }
+        match (object.kind.as_str(), core) {
+            ("ServiceAccount", true) => {
+                let automount = object.root.get("automountServiceAccountToken").and_then(Node::as_bool);
+                self.service_accounts
+                    .insert((namespace(), object.name.clone()), automount);
+            }
+            ("Namespace", true) => {
+                let metadata = object.root.get("metadata");
+                let labels = metadata.and_then(|m| m.get("labels"));
+                self.namespaces.push(NamespaceFact {
+                    name: object.name.clone(),
+                    labels: labels_of(labels),
+                    site: Site::of(object, object.root.pos),
+                    labels_pos: labels.or(metadata).map(|n| n.pos).unwrap_or(object.root.pos),
+                });
+            }
+            ("ResourceQuota" | "LimitRange", true) => {
+                self.limited_namespaces.insert(namespace());
+            }
+            ("Service", true) => {
+                let selector = object
+                    .root
+                    .get_path("spec.selector")
+                    .filter(|s| !s.entries().is_empty())
+                    .map(|s| LabelSelector::from_map(labels_of(Some(s))));
+                self.services.push(ServiceFact {
+                    namespace: namespace(),
+                    name: object.name.clone(),
+                    selector,
+                    site: Site::of(object, object.root.pos),
+                });
+            }
+            ("NetworkPolicy", false) if object.group() == "networking.k8s.io" => {
+                self.policies.push(policy_fact(object, namespace()));
+            }
+            _ => {}
+        }
+    }
+
+    pub fn merge(&mut self, other: Inventory) {
+        self.service_accounts.extend(other.service_accounts);
+        self.namespaces.extend(other.namespaces);
+        self.workloads.extend(other.workloads);
+        self.policies.extend(other.policies);
+        self.services.extend(other.services);
+        self.limited_namespaces.extend(other.limited_namespaces);
+    }
+
+    /// `Some(automount setting)` when the scan holds that ServiceAccount.
+    pub fn service_account(&self, namespace: &str, name: &str) -> Option<Option<bool>> {
+        self.service_accounts
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+    }
+
+    pub fn namespace(&self, name: &str) -> Option<&NamespaceFact> {
+        self.namespaces.iter().find(|n| n.name == name)
+    }
+
+    /// The namespaces that hold workloads, each with its first workload.
+    pub fn namespaces_with_workloads(&self) -> Vec<(&str, &WorkloadFact)> {
+        let mut seen = BTreeSet::new();
+        self.workloads
+            .iter()
+            .filter(|w| seen.insert(w.namespace.as_str()))
+            .map(|w| (w.namespace.as_str(), w))
+            .collect()
+    }
+
+    /// Where a finding about a namespace points: its Namespace object when
+    /// the scan has one, else the namespace's first workload.
+    pub fn namespace_site<'a>(&'a self, name: &str, first_workload: &'a WorkloadFact) -> &'a Site {
+        self.namespace(name).map(|n| &n.site).unwrap_or(&first_workload.site)
+    }
+}
+
+/// Policy types default to Ingress, plus Egress when egress rules exist.
+fn policy_fact(object: &Object, namespace: String) -> PolicyFact {
+    let spec = object.root.get("spec");
+    let selector_node = spec.and_then(|s| s.get("podSelector"));
+    // `podSelector` is required; `{}` (or null) selects every pod.
+    let selector = selector_node
+        .filter(|n| n.is_map())
+        .map(LabelSelector::from_node)
+        .unwrap_or_default();
+    let types: Vec<&str> = spec
+        .and_then(|s| s.get("policyTypes"))
+        .map(|t| t.as_seq().iter().filter_map(Node::as_str).collect())
+        .unwrap_or_default();
+    let rules = |key: &str| spec.and_then(|s| s.get(key)).map(|r| r.as_seq().len()).unwrap_or(0);
+    let has_ingress_type = if types.is_empty() {
+        true
+    } else {
+        types.contains(&"Ingress")
+    };
+    let has_egress_type = if types.is_empty() {
+        rules("egress") > 0
+    } else {
+        types.contains(&"Egress")
+    };
+    PolicyFact {
+        namespace,
+        name: object.name.clone(),
+        default_deny_ingress: selector.is_empty() && has_ingress_type && rules("ingress") == 0,
+        default_deny_egress: selector.is_empty() && has_egress_type && rules("egress") == 0,
+        selector,
+        site: Site::of(object, object.root.pos),
+    }
+}

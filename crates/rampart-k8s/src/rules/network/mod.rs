@@ -1,0 +1,39 @@
+//! Network rules: default-deny policies, policy coverage, open policies.
+//!
+//! Namespace-level rules judge only what was scanned: a namespace whose
+//! policies live in another repository looks unprotected. Turn such rules
+//! off with `--skip RULE` when scanning part of a system.
+
+pub mod namespace_default_deny_egress;
+pub mod namespace_default_deny_ingress;
+pub mod network_policy_allow_all_ingress;
+pub mod network_policy_internet_egress;
+pub mod workload_network_policy;
+
+use crate::inventory::{Inventory, PolicyFact};
+use crate::rules::InventoryReporter;
+
+/// Reports each namespace with workloads that no policy of `is_deny` covers.
+pub(crate) fn report_missing_default_deny(
+    inventory: &Inventory,
+    direction: &str,
+    is_deny: fn(&PolicyFact) -> bool,
+    out: &mut InventoryReporter<'_>,
+) {
+    for (namespace, first) in inventory.namespaces_with_workloads() {
+        let covered = inventory
+            .policies
+            .iter()
+            .any(|p| p.namespace == namespace && is_deny(p));
+        if covered {
+            continue;
+        }
+        let message = format!(
+            "namespace `{namespace}` runs workloads but has no default-deny {direction} NetworkPolicy in the scanned manifests"
+        );
+        match inventory.namespace(namespace) {
+            Some(ns) => out.report(&ns.site, ns.site.pos, "metadata.name".to_string(), message),
+            None => out.report(&first.site, first.site.pos, "metadata.namespace".to_string(), message),
+        }
+    }
+}
