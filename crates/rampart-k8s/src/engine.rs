@@ -139,7 +139,14 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
 
 /// The second step, once every input is in: settles conditional findings
 /// and runs the rules that judge the inventory as a whole.
-pub fn finish(checked: Checked, inventory: &Inventory, config: &ScanConfig, rules: &[&'static Rule]) -> Vec<Finding> {
+pub fn finish(
+    checked: Checked,
+    mut inventory: Inventory,
+    config: &ScanConfig,
+    rules: &[&'static Rule],
+) -> Vec<Finding> {
+    inventory.build_indexes();
+    let inventory = &inventory;
     let mut findings = checked.settle(inventory);
     let context = RuleContext { config };
     let mut whole = Vec::new();
@@ -167,7 +174,7 @@ pub fn check_objects(objects: &[Object], config: &ScanConfig, rules: &[&'static 
         all.append(batch);
         inventory.merge(facts);
     }
-    finish(all, &inventory, config, rules)
+    finish(all, inventory, config, rules)
 }
 
 /// Runs the rules on one object; for a workload, also returns the Pod

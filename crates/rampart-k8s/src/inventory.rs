@@ -86,7 +86,54 @@ pub struct Inventory {
     pub services: Vec<ServiceFact>,
     /// Namespaces with a ResourceQuota or a LimitRange.
     pub limited_namespaces: BTreeSet<String>,
+    /// Namespaces holding custom resources, which operators may turn into
+    /// pods the scan cannot see.
+    pub custom_resource_namespaces: BTreeSet<String>,
+    /// Indexes by namespace, built once every input is in (see
+    /// [`Inventory::build_indexes`]), so cross-resource rules stay linear.
+    namespace_index: HashMap<String, usize>,
+    policies_by_namespace: HashMap<String, Vec<usize>>,
+    workloads_by_namespace: HashMap<String, Vec<usize>>,
 }
+
+/// API groups served by Kubernetes itself; anything else is a custom
+/// resource.
+const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "extensions",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "events.k8s.io",
+    "certificates.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "apiregistration.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "resource.k8s.io",
+];
+
+/// Labels that controllers add to pods at run time; a manifest's pod
+/// template never carries them, so selectors on them are not judged.
+const RUNTIME_LABELS: &[&str] = &[
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "controller-revision-hash",
+    "pod-template-hash",
+    "pod-template-generation",
+    "batch.kubernetes.io/job-name",
+    "batch.kubernetes.io/controller-uid",
+    "job-name",
+    "controller-uid",
+];
 
 impl Inventory {
     /// Records the facts of one object. `pss_violations` are those of its
@@ -104,6 +151,10 @@ impl Inventory {
                 .unwrap_or_else(|| config.default_namespace.clone())
         };
         let core = object.group().is_empty();
+        let workload = config.workload_kinds.find(object).is_some();
+        if !workload && !BUILTIN_GROUPS.contains(&object.group()) && object.namespace.is_some() {
+            self.custom_resource_namespaces.insert(namespace());
+        }
         if let Some(violations) = pss_violations
             && let Some(pod) = config.workload_kinds.pod_of(object)
         {
@@ -144,7 +195,11 @@ impl Inventory {
                     .root
                     .get_path("spec.selector")
                     .filter(|s| !s.entries().is_empty())
-                    .map(|s| LabelSelector::from_map(labels_of(Some(s))));
+                    .map(|s| {
+                        let mut labels = labels_of(Some(s));
+                        labels.retain(|key, _| !RUNTIME_LABELS.contains(&key.as_str()));
+                        LabelSelector::from_map(labels)
+                    });
                 self.services.push(ServiceFact {
                     namespace: namespace(),
                     name: object.name.clone(),
@@ -166,6 +221,49 @@ impl Inventory {
         self.policies.extend(other.policies);
         self.services.extend(other.services);
         self.limited_namespaces.extend(other.limited_namespaces);
+        self.custom_resource_namespaces.extend(other.custom_resource_namespaces);
+    }
+
+    /// Indexes the facts by namespace. Call once after the last merge.
+    pub fn build_indexes(&mut self) {
+        self.namespace_index = self
+            .namespaces
+            .iter()
+            .enumerate()
+            .map(|(index, ns)| (ns.name.clone(), index))
+            .collect();
+        self.policies_by_namespace.clear();
+        for (index, policy) in self.policies.iter().enumerate() {
+            self.policies_by_namespace
+                .entry(policy.namespace.clone())
+                .or_default()
+                .push(index);
+        }
+        self.workloads_by_namespace.clear();
+        for (index, workload) in self.workloads.iter().enumerate() {
+            self.workloads_by_namespace
+                .entry(workload.namespace.clone())
+                .or_default()
+                .push(index);
+        }
+    }
+
+    /// The NetworkPolicies of a namespace.
+    pub fn policies_in<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a PolicyFact> {
+        self.policies_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&index| &self.policies[index])
+    }
+
+    /// The workloads of a namespace.
+    pub fn workloads_in<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a WorkloadFact> {
+        self.workloads_by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&index| &self.workloads[index])
     }
 
     /// `Some(automount setting)` when the scan holds that ServiceAccount.
@@ -176,7 +274,11 @@ impl Inventory {
     }
 
     pub fn namespace(&self, name: &str) -> Option<&NamespaceFact> {
-        self.namespaces.iter().find(|n| n.name == name)
+        match self.namespace_index.get(name) {
+            Some(&index) => Some(&self.namespaces[index]),
+            None if self.namespace_index.is_empty() => self.namespaces.iter().find(|n| n.name == name),
+            None => None,
+        }
     }
 
     /// The namespaces that hold workloads, each with its first workload.

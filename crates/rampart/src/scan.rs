@@ -95,7 +95,7 @@ pub fn scan(
             Err(error) => errors.push(error),
         }
     }
-    let findings = finish(checked_all, &inventory, config, rules);
+    let findings = finish(checked_all, inventory, config, rules);
     errors.sort();
     Report::new(TOOL, findings, errors, summary, Some(fail_on))
 }

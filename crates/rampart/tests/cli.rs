@@ -119,7 +119,7 @@ fn fail_on_sets_the_threshold() {
     let dir = tempfile::tempdir().unwrap();
     // Only medium and lower: a hardened pod with a tag instead of a digest.
     let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  serviceAccountName: p\n  automountServiceAccountToken: false\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers:\n  - name: a\n    image: a:1\n    securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}\n    resources: {limits: {cpu: 1, memory: 1Gi}}\n    livenessProbe: {tcpSocket: {port: 1}}\n    readinessProbe: {tcpSocket: {port: 1}}\n";
-    let policy = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n";
+    let policy = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: x}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n---\napiVersion: v1\nkind: ResourceQuota\nmetadata: {name: q, namespace: x}\nspec: {hard: {pods: \"5\"}}\n";
     let file = write(dir.path(), "pod.yaml", format!("{pod}{policy}").as_bytes());
     let file = file.to_str().unwrap();
     assert_eq!(rampart(&["scan", file]).status.code(), Some(0));

@@ -6,6 +6,8 @@
 //! fires and one where it must stay quiet. `rampart rules`, `rampart
 //! explain` and `docs/rules/` all read this registry.
 
+mod admission;
+mod exposure;
 mod images;
 mod isolation;
 mod network;
@@ -104,6 +106,19 @@ pub fn all() -> &'static [&'static Rule] {
         &network::workload_network_policy::RULE,
         &network::network_policy_allow_all_ingress::RULE,
         &network::network_policy_internet_egress::RULE,
+        // namespaces and admission (cross-resource)
+        &admission::namespace_pss_enforce::RULE,
+        &admission::workload_violates_namespace_pss::RULE,
+        &admission::namespace_resource_quota::RULE,
+        // exposure
+        &exposure::service_loadbalancer_restricted::RULE,
+        &exposure::service_no_nodeport::RULE,
+        &exposure::ingress_tls::RULE,
+        &exposure::service_selects_pods::RULE,
+        // secrets in manifests
+        &secrets::no_secret_in_manifest::RULE,
+        &secrets::no_service_account_token_secret::RULE,
+        &secrets::no_credential_in_configmap::RULE,
     ];
     ALL
 }

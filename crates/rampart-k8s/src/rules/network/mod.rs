@@ -21,10 +21,7 @@ pub(crate) fn report_missing_default_deny(
     out: &mut InventoryReporter<'_>,
 ) {
     for (namespace, first) in inventory.namespaces_with_workloads() {
-        let covered = inventory
-            .policies
-            .iter()
-            .any(|p| p.namespace == namespace && is_deny(p));
+        let covered = inventory.policies_in(namespace).any(is_deny);
         if covered {
             continue;
         }

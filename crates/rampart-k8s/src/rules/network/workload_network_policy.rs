@@ -56,9 +56,8 @@ pub static RULE: Rule = Rule {
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
     for workload in &inventory.workloads {
         let selected = inventory
-            .policies
-            .iter()
-            .any(|p| p.namespace == workload.namespace && p.selector.matches(&workload.labels));
+            .policies_in(&workload.namespace)
+            .any(|p| p.selector.matches(&workload.labels));
         if !selected {
             out.report(
                 &workload.site,

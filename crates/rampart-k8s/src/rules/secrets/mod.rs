@@ -1,3 +1,107 @@
 //! Secrets rules for manifests.
 
+pub mod no_credential_in_configmap;
 pub mod no_literal_secret_env;
+pub mod no_secret_in_manifest;
+pub mod no_service_account_token_secret;
+
+use crate::yaml::Node;
+
+const CREDENTIAL_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "ACCESS_KEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+];
+
+/// Suffixes of names that refer to a credential without holding it.
+const REFERENCE_SUFFIXES: &[&str] = &[
+    "_FILE",
+    "_PATH",
+    "_DIR",
+    "_NAME",
+    "_ID",
+    "_URL",
+    "_URI",
+    "_ENDPOINT",
+    "_HOST",
+    "_PORT",
+    "_TTL",
+    "_TIMEOUT",
+    "_EXPIRY",
+    "_EXPIRATION",
+    "_LENGTH",
+    "_TYPE",
+    "_HEADER",
+    "_REF",
+    "_ENABLED",
+    "_MODE",
+    "_KEY_ID",
+];
+
+const PLACEHOLDERS: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "changeit",
+    "replaceme",
+    "replace-me",
+    "dummy",
+    "example",
+    "redacted",
+    "none",
+    "null",
+    "placeholder",
+    "todo",
+    "tbd",
+    "secret",
+    "password",
+];
+
+pub(crate) fn is_private_key(text: &str) -> bool {
+    text.find("BEGIN")
+        .is_some_and(|begin| text[begin..].contains("PRIVATE KEY"))
+}
+
+pub(crate) fn names_a_credential(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase().replace('-', "_");
+    CREDENTIAL_WORDS.iter().any(|w| upper.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
+}
+
+pub(crate) fn looks_like_a_credential(value: &Node) -> bool {
+    let Some(text) = value.as_str() else {
+        // Booleans, numbers and nulls are settings, not credentials.
+        return false;
+    };
+    let text = text.trim();
+    if text.len() < 4 {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    if PLACEHOLDERS.contains(&lower.as_str()) || lower.bytes().all(|b| b == b'x' || b == b'*') {
+        return false;
+    }
+    let is_reference =
+        (text.starts_with("$(") || text.starts_with("${") || text.starts_with("{{") || text.starts_with('<'))
+            && (text.ends_with(')') || text.ends_with('}') || text.ends_with('>'));
+    let is_path = text.starts_with('/');
+    let is_boolean_word = matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "enabled" | "disabled");
+    !(is_reference || is_path || is_boolean_word || text.parse::<f64>().is_ok())
+}
+
+/// `scheme://user:password@host`: a URL that carries its password.
+pub(crate) fn url_with_password(text: &str) -> bool {
+    text.split("://").skip(1).any(|rest| {
+        let authority = rest.split(['/', '?', '#', ' ', '\n']).next().unwrap_or("");
+        authority.rsplit_once('@').is_some_and(|(userinfo, _)| {
+            userinfo
+                .split_once(':')
+                .is_some_and(|(user, password)| !user.is_empty() && !password.is_empty() && !password.starts_with('$'))
+        })
+    })
+}

@@ -37,6 +37,7 @@
 //! ```
 
 use super::super::prelude::*;
+use super::{is_private_key, looks_like_a_credential, names_a_credential};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -59,62 +60,6 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
-
-const CREDENTIAL_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "ACCESS_KEY",
-    "PRIVATE_KEY",
-    "CREDENTIAL",
-];
-
-/// Suffixes of names that refer to a credential without holding it.
-const REFERENCE_SUFFIXES: &[&str] = &[
-    "_FILE",
-    "_PATH",
-    "_DIR",
-    "_NAME",
-    "_ID",
-    "_URL",
-    "_URI",
-    "_ENDPOINT",
-    "_HOST",
-    "_PORT",
-    "_TTL",
-    "_TIMEOUT",
-    "_EXPIRY",
-    "_EXPIRATION",
-    "_LENGTH",
-    "_TYPE",
-    "_HEADER",
-    "_REF",
-    "_ENABLED",
-    "_MODE",
-    "_KEY_ID",
-];
-
-const PLACEHOLDERS: &[&str] = &[
-    "changeme",
-    "change-me",
-    "change_me",
-    "changeit",
-    "replaceme",
-    "replace-me",
-    "dummy",
-    "example",
-    "redacted",
-    "none",
-    "null",
-    "placeholder",
-    "todo",
-    "tbd",
-    "secret",
-    "password",
-];
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {
@@ -144,37 +89,6 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             );
         }
     }
-}
-
-fn is_private_key(text: &str) -> bool {
-    text.find("BEGIN")
-        .is_some_and(|begin| text[begin..].contains("PRIVATE KEY"))
-}
-
-fn names_a_credential(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase().replace('-', "_");
-    CREDENTIAL_WORDS.iter().any(|w| upper.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
-}
-
-fn looks_like_a_credential(value: &Node) -> bool {
-    let Some(text) = value.as_str() else {
-        // Booleans, numbers and nulls are settings, not credentials.
-        return false;
-    };
-    let text = text.trim();
-    if text.len() < 4 {
-        return false;
-    }
-    let lower = text.to_ascii_lowercase();
-    if PLACEHOLDERS.contains(&lower.as_str()) || lower.bytes().all(|b| b == b'x' || b == b'*') {
-        return false;
-    }
-    let is_reference =
-        (text.starts_with("$(") || text.starts_with("${") || text.starts_with("{{") || text.starts_with('<'))
-            && (text.ends_with(')') || text.ends_with('}') || text.ends_with('>'));
-    let is_path = text.starts_with('/');
-    let is_boolean_word = matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "enabled" | "disabled");
-    !(is_reference || is_path || is_boolean_word || text.parse::<f64>().is_ok())
 }
 
 #[cfg(test)]

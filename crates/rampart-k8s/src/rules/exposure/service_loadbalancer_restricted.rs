@@ -1,0 +1,110 @@
+//! ## What it checks
+//!
+//! That a Service of type `LoadBalancer` is not open to the whole internet
+//! by accident: it sets `loadBalancerSourceRanges`, or one of the major
+//! clouds' internal-load-balancer annotations:
+//! `service.beta.kubernetes.io/aws-load-balancer-internal`,
+//! `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`,
+//! `networking.gke.io/load-balancer-type: Internal`,
+//! `cloud.google.com/load-balancer-type: Internal`,
+//! `service.beta.kubernetes.io/azure-load-balancer-internal`,
+//! `service.beta.kubernetes.io/oci-load-balancer-internal`.
+//!
+//! ## Why it matters
+//!
+//! A LoadBalancer Service gets a public address on most clouds by default.
+//! Admin consoles, databases and internal APIs published that way are found
+//! by internet-wide scanners within hours.
+//!
+//! ## How to fix
+//!
+//! Make it internal with the cloud's annotation, restrict
+//! `loadBalancerSourceRanges` to the callers, or publish HTTP through the
+//! Ingress controller with TLS and authentication.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! spec:
+//!   type: LoadBalancer
+//!   loadBalancerSourceRanges: ["203.0.113.0/24"]
+//! ```
+
+use super::super::prelude::*;
+use super::service_type;
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "service-loadbalancer-restricted",
+        title: "LoadBalancer Services must be internal or source-restricted",
+        severity: Severity::High,
+        controls: &[Control::Network],
+        pss: None,
+        references: &[Reference {
+            source: "kube-linter",
+            id: "exposed-services",
+        }],
+        fix: "Add the cloud's internal-load-balancer annotation or `loadBalancerSourceRanges`.",
+    },
+    check: Check::Object(check),
+};
+
+const INTERNAL_ANNOTATIONS: &[(&str, &str)] = &[
+    ("service.beta.kubernetes.io/aws-load-balancer-internal", "true"),
+    ("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"),
+    ("networking.gke.io/load-balancer-type", "internal"),
+    ("cloud.google.com/load-balancer-type", "internal"),
+    ("service.beta.kubernetes.io/azure-load-balancer-internal", "true"),
+    ("service.beta.kubernetes.io/oci-load-balancer-internal", "true"),
+];
+
+fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    if service_type(object) != Some("LoadBalancer") {
+        return;
+    }
+    let ranges = object
+        .root
+        .get_path("spec.loadBalancerSourceRanges")
+        .is_some_and(|r| !r.as_seq().is_empty());
+    // The legacy AWS annotation also took `0.0.0.0/0` to mean internal.
+    let internal = INTERNAL_ANNOTATIONS.iter().any(|(key, value)| {
+        object
+            .annotation(key)
+            .is_some_and(|v| v.eq_ignore_ascii_case(value) || (*value == "true" && v == "0.0.0.0/0"))
+    });
+    if ranges || internal {
+        return;
+    }
+    let node = object.root.get_path("spec.type").unwrap_or(&object.root);
+    out.report(
+        node.pos,
+        "spec.type".to_string(),
+        None,
+        format!(
+            "Service `{}` is a LoadBalancer with no source ranges and no internal annotation: it is open to the internet",
+            object.name
+        ),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_testing::*;
+
+    #[test]
+    fn fires_on_an_open_load_balancer() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n",
+        );
+        assert_findings(&findings, &[(5, "spec.type")]);
+    }
+
+    #[test]
+    fn quiet_when_internal_restricted_or_not_a_load_balancer() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  annotations: {networking.gke.io/load-balancer-type: Internal}\nspec: {type: LoadBalancer}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec:\n  type: LoadBalancer\n  loadBalancerSourceRanges: [10.0.0.0/8]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: c}\nspec: {type: ClusterIP}\n",
+        );
+    }
+}
