@@ -6,12 +6,14 @@
 //! This crate holds data and pure logic only: no file or network I/O.
 
 mod control;
+mod date;
 mod finding;
 mod report;
 mod rule;
 mod severity;
 
 pub use control::Control;
+pub use date::Date;
 pub use finding::{Finding, Location, ResourceRef, ScanError};
 pub use report::{Outcome, REPORT_VERSION, Report, SeverityCounts, Summary, Tool};
 pub use rule::{PssLevel, Reference, RuleMeta};

@@ -7,7 +7,7 @@
 //! [`Inventory`]); once every file is in, the conditions are settled against
 //! the whole inventory.
 
-use rampart_core::{Finding, PssLevel};
+use rampart_core::{Date, Finding, PssLevel};
 use rayon::prelude::*;
 
 use crate::inventory::Inventory;
@@ -24,6 +24,12 @@ pub struct ScanConfig {
     /// Namespace of objects that set none, as `kubectl apply -n` would.
     pub default_namespace: String,
     pub workload_kinds: WorkloadKinds,
+    /// Annotation naming who owns an RBAC object.
+    pub owner_annotation: String,
+    /// Annotation giving the date an RBAC object must be reviewed by.
+    pub review_annotation: String,
+    /// The date expiry is judged against (today, unless a test says).
+    pub today: Date,
 }
 
 impl Default for ScanConfig {
@@ -32,6 +38,9 @@ impl Default for ScanConfig {
             allowed_registries: Vec::new(),
             default_namespace: "default".to_string(),
             workload_kinds: WorkloadKinds::default(),
+            owner_annotation: "rampart.dev/owner".to_string(),
+            review_annotation: "rampart.dev/review-by".to_string(),
+            today: Date::today(),
         }
     }
 }

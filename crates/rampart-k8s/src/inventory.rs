@@ -7,8 +7,11 @@ use std::sync::Arc;
 
 use rampart_core::{PssLevel, ResourceRef};
 
+use std::ops::Not;
+
 use crate::engine::ScanConfig;
 use crate::object::Object;
+use crate::rbac::{Rbac, RoleKind, binding_fact, role_fact};
 use crate::selector::{LabelSelector, Labels, labels_of};
 use crate::yaml::{Node, Pos};
 
@@ -89,6 +92,8 @@ pub struct Inventory {
     /// Namespaces holding custom resources, which operators may turn into
     /// pods the scan cannot see.
     pub custom_resource_namespaces: BTreeSet<String>,
+    /// Roles and bindings.
+    pub rbac: Rbac,
     /// Indexes by namespace, built once every input is in (see
     /// [`Inventory::build_indexes`]), so cross-resource rules stay linear.
     namespace_index: HashMap<String, usize>,
@@ -207,6 +212,20 @@ impl Inventory {
                     site: Site::of(object, object.root.pos),
                 });
             }
+            ("Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding", false)
+                if object.group() == "rbac.authorization.k8s.io" =>
+            {
+                let site = Site::of(object, object.root.pos);
+                let scope = object.kind.starts_with("Cluster").not().then(namespace);
+                match object.kind.as_str() {
+                    "Role" => self.rbac.roles.push(role_fact(object, RoleKind::Role, scope, site)),
+                    "ClusterRole" => self
+                        .rbac
+                        .roles
+                        .push(role_fact(object, RoleKind::ClusterRole, None, site)),
+                    _ => self.rbac.bindings.push(binding_fact(object, scope, site)),
+                }
+            }
             ("NetworkPolicy", false) if object.group() == "networking.k8s.io" => {
                 self.policies.push(policy_fact(object, namespace()));
             }
@@ -222,6 +241,8 @@ impl Inventory {
         self.services.extend(other.services);
         self.limited_namespaces.extend(other.limited_namespaces);
         self.custom_resource_namespaces.extend(other.custom_resource_namespaces);
+        self.rbac.roles.extend(other.rbac.roles);
+        self.rbac.bindings.extend(other.rbac.bindings);
     }
 
     /// Indexes the facts by namespace. Call once after the last merge.

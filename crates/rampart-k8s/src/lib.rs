@@ -13,6 +13,7 @@ pub mod inventory;
 mod lenient;
 pub mod loader;
 pub mod object;
+pub mod rbac;
 pub mod rules;
 pub mod selector;
 pub mod workload;

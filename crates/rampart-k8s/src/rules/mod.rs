@@ -11,13 +11,14 @@ mod exposure;
 mod images;
 mod isolation;
 mod network;
+mod rbac;
 mod runtime;
 mod secrets;
 mod workload;
 
 use std::borrow::Cow;
 
-use rampart_core::{Finding, Location, RuleMeta};
+use rampart_core::{Finding, Location, RuleMeta, Severity};
 
 use crate::engine::{Condition, RuleContext};
 use crate::inventory::{Inventory, Site};
@@ -115,6 +116,15 @@ pub fn all() -> &'static [&'static Rule] {
         &exposure::service_no_nodeport::RULE,
         &exposure::ingress_tls::RULE,
         &exposure::service_selects_pods::RULE,
+        // RBAC
+        &rbac::rbac_wildcard::RULE,
+        &rbac::rbac_secrets_read::RULE,
+        &rbac::rbac_cluster_admin_binding::RULE,
+        &rbac::rbac_anonymous_binding::RULE,
+        &rbac::rbac_dangerous_permissions::RULE,
+        &rbac::rbac_default_sa_binding::RULE,
+        &rbac::rbac_owner_review::RULE,
+        &rbac::rbac_review_expired::RULE,
         // secrets in manifests
         &secrets::no_secret_in_manifest::RULE,
         &secrets::no_service_account_token_secret::RULE,
@@ -147,6 +157,21 @@ impl<'a> Reporter<'a> {
     /// Reports a finding at `pos` about `field` (its path in the object).
     pub fn report(&mut self, pos: Pos, field: String, container: Option<&Container<'_>>, message: String) {
         let finding = self.finding(pos, field, container, message);
+        self.out.push((finding, None));
+    }
+
+    /// Reports a finding whose severity differs from the rule's default
+    /// (e.g. a binding to cluster-admin is critical for people).
+    pub fn report_with_severity(
+        &mut self,
+        severity: Severity,
+        pos: Pos,
+        field: String,
+        container: Option<&Container<'_>>,
+        message: String,
+    ) {
+        let mut finding = self.finding(pos, field, container, message);
+        finding.severity = severity;
         self.out.push((finding, None));
     }
 
@@ -198,9 +223,14 @@ impl<'a> InventoryReporter<'a> {
 
     /// Reports a finding about the object at `site`, at `pos` in its file.
     pub fn report(&mut self, site: &Site, pos: Pos, field: String, message: String) {
+        self.report_with_severity(self.meta.severity, site, pos, field, message);
+    }
+
+    /// Reports with a severity other than the rule's default.
+    pub fn report_with_severity(&mut self, severity: Severity, site: &Site, pos: Pos, field: String, message: String) {
         self.out.push(Finding {
             rule: Cow::Borrowed(self.meta.id),
-            severity: self.meta.severity,
+            severity,
             message,
             location: Location {
                 path: site.path.clone(),
@@ -220,7 +250,7 @@ impl<'a> InventoryReporter<'a> {
 
 /// What every rule file imports.
 pub(crate) mod prelude {
-    pub use rampart_core::{Control, PssLevel, Reference, RuleMeta, Severity};
+    pub use rampart_core::{Control, Date, PssLevel, Reference, RuleMeta, Severity};
 
     pub use crate::engine::{Condition, RuleContext};
     pub use crate::inventory::Inventory;

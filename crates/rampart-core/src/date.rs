@@ -1,0 +1,126 @@
+use std::fmt;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A calendar date (UTC), for review-by and expiry dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    /// Days since 1970-01-01.
+    days: i64,
+}
+
+impl Date {
+    /// Today, in UTC.
+    pub fn today() -> Date {
+        let seconds = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Date {
+            days: seconds.div_euclid(86_400),
+        }
+    }
+
+    pub fn from_ymd(year: i64, month: u32, day: u32) -> Option<Date> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date {
+            days: days_from_civil(year, month, day),
+        })
+    }
+
+    /// Days from `self` to `other` (negative when `other` is earlier).
+    pub fn days_until(self, other: Date) -> i64 {
+        other.days - self.days
+    }
+
+    fn ymd(self) -> (i64, u32, u32) {
+        civil_from_days(self.days)
+    }
+}
+
+impl FromStr for Date {
+    type Err = String;
+
+    /// `YYYY-MM-DD`.
+    fn from_str(text: &str) -> Result<Date, String> {
+        let error = || format!("`{text}` is not a date (expected YYYY-MM-DD)");
+        let mut parts = text.trim().splitn(3, '-');
+        let (Some(year), Some(month), Some(day)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(error());
+        };
+        if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+            return Err(error());
+        }
+        let year: i64 = year.parse().map_err(|_| error())?;
+        let month: u32 = month.parse().map_err(|_| error())?;
+        let day: u32 = day.parse().map_err(|_| error())?;
+        Date::from_ymd(year, month, day).ok_or_else(error)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (year, month, day) = self.ymd();
+        write!(f, "{year:04}-{month:02}-{day:02}")
+    }
+}
+
+fn is_leap(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's algorithms for the proleptic Gregorian calendar.
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = month as i64;
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day as i64 - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = year_of_era + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prints_and_orders_dates() {
+        let date: Date = "2026-11-22".parse().unwrap();
+        assert_eq!(date.to_string(), "2026-11-22");
+        assert_eq!("1970-01-01".parse::<Date>().unwrap().days, 0);
+        assert_eq!("2024-02-29".parse::<Date>().unwrap().to_string(), "2024-02-29");
+        assert!("2023-02-29".parse::<Date>().is_err());
+        assert!("2026-13-01".parse::<Date>().is_err());
+        assert!("22/11/2026".parse::<Date>().is_err());
+        assert!("2026-1-1".parse::<Date>().is_err());
+        let later: Date = "2027-01-05".parse().unwrap();
+        assert!(date < later);
+        assert_eq!(date.days_until(later), 44);
+        assert!(Date::today() > "2020-01-01".parse().unwrap());
+    }
+}

@@ -1,0 +1,373 @@
+//! The RBAC model: roles with their rules (ClusterRole aggregation
+//! resolved), bindings with their subjects, and the "who can" question
+//! answered with the chain binding -> role -> rule that grants it.
+//!
+//! Matching follows the API server's authorizer: `*` matches any verb,
+//! group or resource; `pods/exec` names a subresource and `*/scale` any
+//! resource's subresource; `resourceNames` narrows a rule to named objects.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::inventory::Site;
+use crate::object::Object;
+use crate::selector::{LabelSelector, Labels, labels_of};
+use crate::yaml::{Node, Pos};
+
+/// One entry of a role's `rules`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyRule {
+    #[serde(rename = "apiGroups")]
+    pub api_groups: Vec<String>,
+    pub resources: Vec<String>,
+    pub verbs: Vec<String>,
+    #[serde(rename = "resourceNames", skip_serializing_if = "Vec::is_empty")]
+    pub resource_names: Vec<String>,
+    #[serde(rename = "nonResourceURLs", skip_serializing_if = "Vec::is_empty")]
+    pub non_resource_urls: Vec<String>,
+    /// Index in the role's `rules` and position of the entry.
+    #[serde(skip)]
+    pub index: usize,
+    #[serde(skip)]
+    pub pos: Pos,
+}
+
+impl PolicyRule {
+    pub(crate) fn from_node(index: usize, node: &Node) -> PolicyRule {
+        let list = |key: &str| -> Vec<String> {
+            node.get(key)
+                .map(Node::as_seq)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|v| v.scalar_text().map(|t| t.into_owned()))
+                .collect()
+        };
+        PolicyRule {
+            api_groups: list("apiGroups"),
+            resources: list("resources"),
+            verbs: list("verbs"),
+            resource_names: list("resourceNames"),
+            non_resource_urls: list("nonResourceURLs"),
+            index,
+            pos: node.pos,
+        }
+    }
+
+    pub fn allows_verb(&self, verb: &str) -> bool {
+        self.verbs.iter().any(|v| v == "*" || v == verb)
+    }
+
+    /// Whether the rule covers `resource` (`pods`, `pods/exec`) in any API
+    /// group the rule names.
+    pub fn covers_resource(&self, resource: &str) -> bool {
+        let subresource = resource.split_once('/').map(|(_, sub)| sub);
+        self.resources
+            .iter()
+            .any(|r| r == "*" || r == resource || subresource.is_some_and(|sub| r.strip_prefix("*/") == Some(sub)))
+    }
+
+    /// Whether the rule covers `resource` in `group` (`""` is the core
+    /// group).
+    pub fn covers(&self, group: &str, resource: &str) -> bool {
+        self.api_groups.iter().any(|g| g == "*" || g == group) && self.covers_resource(resource)
+    }
+
+    pub fn allows(&self, verb: &str, group: &str, resource: &str) -> bool {
+        self.allows_verb(verb) && self.covers(group, resource)
+    }
+
+    /// Limited to named objects.
+    pub fn is_named(&self) -> bool {
+        !self.resource_names.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum RoleKind {
+    Role,
+    ClusterRole,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoleFact {
+    pub kind: RoleKind,
+    /// `None` for a ClusterRole.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub labels: Labels,
+    pub rules: Vec<PolicyRule>,
+    /// `aggregationRule.clusterRoleSelectors`.
+    pub aggregation: Vec<LabelSelector>,
+    pub site: Site,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Subject {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+impl Subject {
+    /// `User alice`, `Group system:masters`, `ServiceAccount ci/deployer`.
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) if self.kind == "ServiceAccount" => format!("ServiceAccount {ns}/{}", self.name),
+            _ => format!("{} {}", self.kind, self.name),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BindingFact {
+    /// `RoleBinding` or `ClusterRoleBinding`.
+    pub kind: String,
+    /// `None` for a ClusterRoleBinding.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub role_kind: RoleKind,
+    pub role_name: String,
+    pub subjects: Vec<Subject>,
+    pub site: Site,
+}
+
+pub(crate) fn role_fact(object: &Object, kind: RoleKind, namespace: Option<String>, site: Site) -> RoleFact {
+    let rules = object
+        .root
+        .get("rules")
+        .map(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .map(|(index, node)| PolicyRule::from_node(index, node))
+        .collect();
+    let aggregation = object
+        .root
+        .get_path("aggregationRule.clusterRoleSelectors")
+        .map(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .map(LabelSelector::from_node)
+        .collect();
+    RoleFact {
+        kind,
+        namespace,
+        name: object.name.clone(),
+        labels: labels_of(object.root.get_path("metadata.labels")),
+        rules,
+        aggregation,
+        site,
+    }
+}
+
+pub(crate) fn binding_fact(object: &Object, namespace: Option<String>, site: Site) -> BindingFact {
+    let role_kind = match object.root.get_path("roleRef.kind").and_then(Node::as_str) {
+        Some("Role") => RoleKind::Role,
+        _ => RoleKind::ClusterRole,
+    };
+    let subjects = object
+        .root
+        .get("subjects")
+        .map(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .map(|s| {
+            let text = |key: &str| s.get(key).and_then(|v| v.scalar_text()).map(|t| t.into_owned());
+            let kind = text("kind").unwrap_or_default();
+            // A ServiceAccount subject without a namespace is in the binding's.
+            let subject_namespace =
+                text("namespace").or_else(|| (kind == "ServiceAccount").then(|| namespace.clone()).flatten());
+            Subject {
+                kind,
+                name: text("name").unwrap_or_default(),
+                namespace: subject_namespace,
+            }
+        })
+        .collect();
+    BindingFact {
+        kind: object.kind.clone(),
+        namespace,
+        name: object.name.clone(),
+        role_kind,
+        role_name: object
+            .root
+            .get_path("roleRef.name")
+            .and_then(|n| n.scalar_text())
+            .map(|t| t.into_owned())
+            .unwrap_or_default(),
+        subjects,
+        site,
+    }
+}
+
+/// Roles and bindings of a scan, with aggregation resolved on demand.
+#[derive(Debug, Default, Clone)]
+pub struct Rbac {
+    pub roles: Vec<RoleFact>,
+    pub bindings: Vec<BindingFact>,
+}
+
+/// A rule as it applies: the role it belongs to (after aggregation, the
+/// ClusterRole it was aggregated from), and the rule.
+#[derive(Debug, Clone)]
+pub struct EffectiveRule<'a> {
+    pub source: &'a RoleFact,
+    pub rule: &'a PolicyRule,
+}
+
+/// One way a subject gets a permission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grant {
+    pub subject: Subject,
+    /// `ClusterRoleBinding/name` or `RoleBinding/namespace/name`.
+    pub binding: String,
+    /// `ClusterRole/name` or `Role/namespace/name`.
+    pub role: String,
+    /// The role the rule comes from, when aggregated into `role`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aggregated_from: Option<String>,
+    pub rule: PolicyRule,
+    #[serde(rename = "ruleIndex")]
+    pub rule_index: usize,
+    /// The namespace the grant is limited to; `None` for cluster-wide.
+    pub namespace: Option<String>,
+}
+
+impl Rbac {
+    pub fn find_role(&self, kind: RoleKind, namespace: Option<&str>, name: &str) -> Option<&RoleFact> {
+        self.roles.iter().find(|r| {
+            r.kind == kind && r.name == name && (kind == RoleKind::ClusterRole || r.namespace.as_deref() == namespace)
+        })
+    }
+
+    /// The rules a role grants: its own and, for an aggregated ClusterRole,
+    /// those of every ClusterRole its selectors match (recursively).
+    pub fn effective_rules<'a>(&'a self, role: &'a RoleFact) -> Vec<EffectiveRule<'a>> {
+        let mut out = Vec::new();
+        let mut visited = BTreeSet::new();
+        self.collect_rules(role, &mut visited, &mut out);
+        out
+    }
+
+    fn collect_rules<'a>(
+        &'a self,
+        role: &'a RoleFact,
+        visited: &mut BTreeSet<String>,
+        out: &mut Vec<EffectiveRule<'a>>,
+    ) {
+        if role.kind == RoleKind::ClusterRole && !visited.insert(role.name.clone()) {
+            return;
+        }
+        out.extend(role.rules.iter().map(|rule| EffectiveRule { source: role, rule }));
+        for selector in &role.aggregation {
+            for member in self
+                .roles
+                .iter()
+                .filter(|r| r.kind == RoleKind::ClusterRole && r.name != role.name && selector.matches(&r.labels))
+            {
+                self.collect_rules(member, visited, out);
+            }
+        }
+    }
+
+    /// Every subject that can `verb` `resource` (in `group`; `None` for any
+    /// group), in `namespace` (`None`: anywhere), with the chain that grants
+    /// it.
+    pub fn who_can(&self, verb: &str, group: Option<&str>, resource: &str, namespace: Option<&str>) -> Vec<Grant> {
+        let mut grants = Vec::new();
+        for binding in &self.bindings {
+            let scope = binding.namespace.as_deref();
+            if let (Some(wanted), Some(bound)) = (namespace, scope)
+                && wanted != bound
+            {
+                continue;
+            }
+            let Some(role) = self.find_role(binding.role_kind, scope, &binding.role_name) else {
+                continue;
+            };
+            for effective in self.effective_rules(role) {
+                let rule = effective.rule;
+                let group_ok = match group {
+                    Some(g) => rule.api_groups.iter().any(|a| a == "*" || a == g),
+                    None => true,
+                };
+                if !(group_ok && rule.allows_verb(verb) && rule.covers_resource(resource)) {
+                    continue;
+                }
+                for subject in &binding.subjects {
+                    grants.push(Grant {
+                        subject: subject.clone(),
+                        binding: binding_name(binding),
+                        role: role_name(role),
+                        aggregated_from: (!std::ptr::eq(effective.source, role)).then(|| role_name(effective.source)),
+                        rule: rule.clone(),
+                        rule_index: rule.index,
+                        namespace: scope.map(str::to_string),
+                    });
+                }
+            }
+        }
+        grants.sort_by(|a, b| (&a.subject, &a.binding, &a.role).cmp(&(&b.subject, &b.binding, &b.role)));
+        grants
+    }
+
+    /// The bindings that grant `role` (a ClusterRole is granted cluster-wide
+    /// by a ClusterRoleBinding, in one namespace by a RoleBinding).
+    pub fn bindings_of<'a>(&'a self, role: &'a RoleFact) -> impl Iterator<Item = &'a BindingFact> + 'a {
+        self.bindings.iter().filter(move |b| {
+            b.role_kind == role.kind
+                && b.role_name == role.name
+                && (role.kind == RoleKind::ClusterRole || b.namespace == role.namespace)
+        })
+    }
+}
+
+pub fn role_name(role: &RoleFact) -> String {
+    match (&role.kind, &role.namespace) {
+        (RoleKind::Role, Some(ns)) => format!("Role/{ns}/{}", role.name),
+        (RoleKind::Role, None) => format!("Role/{}", role.name),
+        (RoleKind::ClusterRole, _) => format!("ClusterRole/{}", role.name),
+    }
+}
+
+pub fn binding_name(binding: &BindingFact) -> String {
+    match &binding.namespace {
+        Some(ns) => format!("{}/{ns}/{}", binding.kind, binding.name),
+        None => format!("{}/{}", binding.kind, binding.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        PolicyRule {
+            api_groups: strings(groups),
+            resources: strings(resources),
+            verbs: strings(verbs),
+            resource_names: vec![],
+            non_resource_urls: vec![],
+            index: 0,
+            pos: Pos::default(),
+        }
+    }
+
+    #[test]
+    fn rule_matching_follows_the_authorizer() {
+        let exec = rule(&[""], &["pods/exec"], &["create"]);
+        assert!(exec.allows("create", "", "pods/exec"));
+        assert!(!exec.allows("create", "", "pods"));
+        assert!(!exec.allows("get", "", "pods/exec"));
+        let scale = rule(&["apps"], &["*/scale"], &["update"]);
+        assert!(scale.allows("update", "apps", "deployments/scale"));
+        assert!(!scale.allows("update", "apps", "deployments"));
+        assert!(!scale.allows("update", "", "deployments/scale"));
+        let everything = rule(&["*"], &["*"], &["*"]);
+        assert!(everything.allows("delete", "rbac.authorization.k8s.io", "clusterroles"));
+        assert!(everything.allows("create", "", "pods/exec"));
+    }
+}

@@ -1,0 +1,94 @@
+//! ## What it checks
+//!
+//! That no RoleBinding or ClusterRoleBinding has `system:unauthenticated`,
+//! `system:anonymous` or `system:authenticated` as a subject.
+//!
+//! ## Why it matters
+//!
+//! `system:anonymous` and `system:unauthenticated` are whoever reaches the
+//! API server without credentials; `system:authenticated` is anyone with any
+//! credential, including every service account of every namespace and, on
+//! some managed clusters, any account of the cloud provider. A permission
+//! given to them is given to the world.
+//!
+//! ## How to fix
+//!
+//! Bind named users, groups of your identity provider, or service accounts.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! subjects:
+//!   - kind: Group
+//!     name: platform-team
+//! ```
+
+use super::super::prelude::*;
+use super::{binding_subjects, is_binding};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "rbac-anonymous-binding",
+        title: "No binding to anonymous or all authenticated users",
+        severity: Severity::Critical,
+        controls: &[Control::Rbac],
+        pss: None,
+        references: &[
+            Reference {
+                source: "Kubescape",
+                id: "C-0262",
+            },
+            Reference {
+                source: "Trivy",
+                id: "KSV-0122",
+            },
+        ],
+        fix: "Replace the system group with named users, groups or service accounts.",
+    },
+    check: Check::Object(check),
+};
+
+const EVERYONE: &[&str] = &["system:unauthenticated", "system:anonymous", "system:authenticated"];
+
+fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    if !is_binding(object) {
+        return;
+    }
+    let role = object
+        .root
+        .get_path("roleRef.name")
+        .and_then(Node::as_str)
+        .unwrap_or("?");
+    for (index, kind, name, node) in binding_subjects(object) {
+        if (kind == "Group" || kind == "User") && EVERYONE.contains(&name) {
+            out.report(
+                node.pos,
+                format!("subjects[{index}]"),
+                None,
+                format!("{} `{}` grants `{role}` to {kind} `{name}`", object.kind, object.name),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_testing::*;
+
+    #[test]
+    fn fires_on_everyone_groups() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: open}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: system:authenticated}\n- {kind: User, name: system:anonymous}\n- {kind: Group, name: devs}\n",
+        );
+        assert_findings(&findings, &[(6, "subjects[0]"), (7, "subjects[1]")]);
+    }
+
+    #[test]
+    fn quiet_for_named_subjects_and_system_service_groups() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ok}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: system:serviceaccounts:monitoring}\n- {kind: User, name: alice}\n",
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! ## What it checks
+//!
+//! That no RoleBinding or ClusterRoleBinding grants the `cluster-admin`
+//! ClusterRole. Each subject gets a finding that names it: critical for
+//! users, groups and service accounts that look like CI or deployment
+//! identities (`ci`, `cd`, `deploy`, `github`, `gitlab`, `jenkins`, `argo`,
+//! `flux`, `tekton`, `pipeline` in the name), high for other service
+//! accounts.
+//!
+//! ## Why it matters
+//!
+//! `cluster-admin` can do anything, including reading every Secret and
+//! granting itself more. A person's laptop or a CI token with it is one
+//! phishing mail or one leaked pipeline variable away from the whole
+//! cluster.
+//!
+//! ## How to fix
+//!
+//! Bind a role with only the verbs and resources needed; for people, use
+//! time-limited, audited break-glass access instead of a standing binding.
+//!
+//! ## Example
+//!
+//! ```yaml
+//! roleRef:
+//!   kind: ClusterRole
+//!   name: deployer        # create/update on apps, not cluster-admin
+//! ```
+
+use super::super::prelude::*;
+use super::{binding_subjects, is_binding};
+
+pub static RULE: Rule = Rule {
+    meta: RuleMeta {
+        id: "rbac-cluster-admin-binding",
+        title: "Nobody is bound to cluster-admin",
+        severity: Severity::Critical,
+        controls: &[Control::Rbac],
+        pss: None,
+        references: &[
+            Reference {
+                source: "CIS",
+                id: "5.1.1",
+            },
+            Reference {
+                source: "kube-linter",
+                id: "cluster-admin-role-binding",
+            },
+            Reference {
+                source: "Polaris",
+                id: "clusterrolebindingClusterAdmin",
+            },
+        ],
+        fix: "Bind a role with only the permissions needed; use break-glass access for people.",
+    },
+    check: Check::Object(check),
+};
+
+const CI_WORDS: &[&str] = &[
+    "ci",
+    "cd",
+    "deploy",
+    "github",
+    "gitlab",
+    "jenkins",
+    "argo",
+    "flux",
+    "tekton",
+    "pipeline",
+    "spinnaker",
+];
+
+fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    if !is_binding(object) {
+        return;
+    }
+    let role_ref = object.root.get("roleRef");
+    let role_kind = role_ref.and_then(|r| r.get("kind")).and_then(Node::as_str);
+    let role_name = role_ref.and_then(|r| r.get("name")).and_then(Node::as_str);
+    if role_kind != Some("ClusterRole") || role_name != Some("cluster-admin") {
+        return;
+    }
+    for (index, kind, name, node) in binding_subjects(object) {
+        let looks_like_ci = name
+            .to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| CI_WORDS.contains(&word));
+        let severity = match kind {
+            "User" | "Group" => Severity::Critical,
+            "ServiceAccount" if looks_like_ci => Severity::Critical,
+            _ => Severity::High,
+        };
+        out.report_with_severity(
+            severity,
+            node.pos,
+            format!("subjects[{index}]"),
+            None,
+            format!(
+                "{} `{}` binds {kind} `{name}` to cluster-admin",
+                object.kind, object.name
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rule_testing::*;
+    use rampart_core::Severity;
+
+    #[test]
+    fn fires_per_subject_with_severity_by_kind() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: admins}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: User, name: alice@example.com}\n- {kind: ServiceAccount, name: gitlab-deployer, namespace: ci}\n- {kind: ServiceAccount, name: operator, namespace: ops}\n",
+        );
+        assert_findings(&findings, &[(6, "subjects[0]"), (7, "subjects[1]"), (8, "subjects[2]")]);
+        let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+        assert_eq!(severities, vec![Severity::Critical, Severity::Critical, Severity::High]);
+        assert!(findings[0].message.contains("alice@example.com"));
+    }
+
+    #[test]
+    fn quiet_for_other_roles() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: x}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: User, name: bob}]\n",
+        );
+    }
+}
