@@ -6,6 +6,7 @@
 mod output;
 mod rules_command;
 mod scan;
+mod who_can;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ enum Command {
         /// The rule id, e.g. run-as-non-root.
         rule: String,
     },
+    /// Who can VERB RESOURCE, according to the RBAC objects of the scanned
+    /// manifests: every subject, with the binding -> role -> rule chain.
+    WhoCan(who_can::WhoCanArgs),
 }
 
 #[derive(clap::Args)]
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Rules { format } => rules_command::list(format),
         Command::Explain { rule } => rules_command::explain(&rule),
+        Command::WhoCan(args) => who_can::run(&args),
     };
     ExitCode::from(outcome as u8)
 }

@@ -1,0 +1,65 @@
+//! `rampart who-can` on a fixture with an aggregated ClusterRole and group
+//! subjects; the outputs are compared with stored snapshots
+//! (`RAMPART_BLESS=1` rewrites them).
+
+use std::path::Path;
+use std::process::Command;
+
+fn who_can(args: &[&str]) -> (String, Option<i32>) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rbac.yaml");
+    let mut all = vec!["who-can"];
+    all.extend_from_slice(args);
+    let fixture = fixture.to_str().unwrap().to_string();
+    all.push(&fixture);
+    let output = Command::new(env!("CARGO_BIN_EXE_rampart")).args(&all).output().unwrap();
+    let text = String::from_utf8(output.stdout)
+        .unwrap()
+        .replace(&fixture, "tests/fixtures/rbac.yaml");
+    (text, output.status.code())
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    if std::env::var_os("RAMPART_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(actual, expected, "snapshot {name} differs; RAMPART_BLESS=1 rewrites it");
+}
+
+#[test]
+fn exec_in_shop_comes_from_aggregation_and_a_namespaced_wildcard() {
+    let (text, code) = who_can(&["create", "pods/exec", "-n", "shop"]);
+    assert_eq!(code, Some(0));
+    // Group and user subjects through the aggregated ClusterRole, and the
+    // namespaced role's wildcard verb.
+    assert!(text.contains("Group support"));
+    assert!(text.contains("(aggregated from ClusterRole/support-exec)"));
+    assert!(text.contains("ServiceAccount shop/toolbox"));
+    snapshot("who-can-create-pods-exec-shop.txt", &text);
+}
+
+#[test]
+fn other_namespaces_see_only_cluster_wide_grants() {
+    let (text, _) = who_can(&["create", "pods/exec", "-n", "payments"]);
+    assert!(text.contains("Group support"));
+    assert!(!text.contains("shop-devs"));
+}
+
+#[test]
+fn named_secrets_are_shown_with_their_names_and_json_has_the_chain() {
+    let (text, _) = who_can(&["get", "secrets", "--format", "json"]);
+    let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let grants = answer["grants"].as_array().unwrap();
+    assert_eq!(grants.len(), 2, "{answer:#}");
+    assert_eq!(grants[0]["binding"], "RoleBinding/shop/shop-debuggers");
+    assert_eq!(grants[0]["rule"]["resourceNames"][0], "checkout-tls");
+    snapshot("who-can-get-secrets.json", &text);
+}
+
+#[test]
+fn nobody_can_is_said_plainly() {
+    let (text, code) = who_can(&["delete", "nodes"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(text, "Nobody in the scanned manifests can delete nodes.\n");
+}
