@@ -196,7 +196,9 @@ fn check_object(
     out: &mut Vec<(Finding, Option<Condition>)>,
 ) -> Option<Vec<(PssLevel, &'static str)>> {
     let pod = context.config.workload_kinds.pod_of(object);
-    let mut violations = pod.as_ref().map(|_| Vec::new());
+    // Every workload kind gets a list, even without a pod spec: the
+    // inventory still needs its labels.
+    let mut violations = context.config.workload_kinds.find(object).map(|_| Vec::new());
     for rule in rules {
         let before = out.len();
         let mut reporter = Reporter::new(&rule.meta, object, out);

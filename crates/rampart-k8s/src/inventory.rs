@@ -62,6 +62,9 @@ pub struct PolicyFact {
     pub name: String,
     pub selector: LabelSelector,
     pub site: Site,
+    /// Governs ingress (`Ingress` in its policy types) and egress.
+    pub ingress: bool,
+    pub egress: bool,
     /// Selects every pod and allows no ingress.
     pub default_deny_ingress: bool,
     /// Selects every pod and allows no egress.
@@ -161,16 +164,17 @@ impl Inventory {
             self.custom_resource_namespaces.insert(namespace());
         }
         if let Some(violations) = pss_violations
-            && let Some(pod) = config.workload_kinds.pod_of(object)
+            && let Some(kind) = config.workload_kinds.find(object)
         {
-            let labels = pod.metadata.and_then(|m| m.get("labels"));
+            let metadata = object.root.get_path(&kind.pod_metadata_path);
+            let labels = metadata.and_then(|m| m.get("labels"));
             self.workloads.push(WorkloadFact {
                 namespace: namespace(),
                 name: object.name.clone(),
                 kind: object.kind.clone(),
                 labels: labels_of(labels),
-                labels_field: format!("{}.labels", pod.metadata_path),
-                labels_pos: labels.or(pod.metadata).unwrap_or(pod.spec).pos,
+                labels_field: format!("{}.labels", kind.pod_metadata_path),
+                labels_pos: labels.or(metadata).unwrap_or(&object.root).pos,
                 site: Site::of(object, object.root.pos),
                 pss_violations: violations,
             });
@@ -346,6 +350,8 @@ fn policy_fact(object: &Object, namespace: String) -> PolicyFact {
     PolicyFact {
         namespace,
         name: object.name.clone(),
+        ingress: has_ingress_type,
+        egress: has_egress_type,
         default_deny_ingress: selector.is_empty() && has_ingress_type && rules("ingress") == 0,
         default_deny_egress: selector.is_empty() && has_egress_type && rules("egress") == 0,
         selector,

@@ -130,6 +130,8 @@ pub struct BindingFact {
     pub role_kind: RoleKind,
     pub role_name: String,
     pub subjects: Vec<Subject>,
+    /// Where each subject is written, in the same order.
+    pub subject_positions: Vec<Pos>,
     pub site: Site,
 }
 
@@ -167,11 +169,9 @@ pub(crate) fn binding_fact(object: &Object, namespace: Option<String>, site: Sit
         Some("Role") => RoleKind::Role,
         _ => RoleKind::ClusterRole,
     };
-    let subjects = object
-        .root
-        .get("subjects")
-        .map(Node::as_seq)
-        .unwrap_or(&[])
+    let subject_nodes = object.root.get("subjects").map(Node::as_seq).unwrap_or(&[]);
+    let subject_positions = subject_nodes.iter().map(|s| s.pos).collect();
+    let subjects = subject_nodes
         .iter()
         .map(|s| {
             let text = |key: &str| s.get(key).and_then(|v| v.scalar_text()).map(|t| t.into_owned());
@@ -198,6 +198,7 @@ pub(crate) fn binding_fact(object: &Object, namespace: Option<String>, site: Sit
             .map(|t| t.into_owned())
             .unwrap_or_default(),
         subjects,
+        subject_positions,
         site,
     }
 }
@@ -311,6 +312,22 @@ impl Rbac {
         }
         grants.sort_by(|a, b| (&a.subject, &a.binding, &a.role).cmp(&(&b.subject, &b.binding, &b.role)));
         grants
+    }
+
+    /// Whether `role` amounts to cluster-admin: it is `cluster-admin`, or
+    /// one of its effective rules grants every verb (`*`, or all seven
+    /// read and write verbs) on every resource of every group.
+    pub fn is_admin(&self, role: &RoleFact) -> bool {
+        (role.kind == RoleKind::ClusterRole && role.name == "cluster-admin")
+            || self.effective_rules(role).iter().any(|e| {
+                let all = |values: &[String]| values.iter().any(|v| v == "*");
+                // Listing every write and read verb is `*` in all but name.
+                let every_verb = all(&e.rule.verbs)
+                    || ["get", "list", "watch", "create", "update", "patch", "delete"]
+                        .iter()
+                        .all(|verb| e.rule.verbs.iter().any(|v| v == verb));
+                every_verb && all(&e.rule.resources) && all(&e.rule.api_groups)
+            })
     }
 
     /// The bindings that grant `role` (a ClusterRole is granted cluster-wide

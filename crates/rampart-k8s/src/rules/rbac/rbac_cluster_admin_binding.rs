@@ -1,7 +1,10 @@
 //! ## What it checks
 //!
 //! That no RoleBinding or ClusterRoleBinding grants the `cluster-admin`
-//! ClusterRole. Each subject gets a finding that names it: critical for
+//! ClusterRole, or a role of the scan that amounts to it (a rule, own or
+//! aggregated, with `*` verbs, or all seven read and write verbs, on `*`
+//! resources of `*` groups), whatever the binding's or the role's name. Each subject
+//! gets a finding that names it: critical for
 //! users, groups and service accounts that look like CI or deployment
 //! identities (`ci`, `cd`, `deploy`, `github`, `gitlab`, `jenkins`, `argo`,
 //! `flux`, `tekton`, `pipeline` in the name), high for other service
@@ -28,7 +31,7 @@
 //! ```
 
 use super::super::prelude::*;
-use super::{binding_subjects, is_binding};
+use crate::rbac::RoleKind;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -53,7 +56,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Bind a role with only the permissions needed; use break-glass access for people.",
     },
-    check: Check::Object(check),
+    check: Check::Inventory(check),
 };
 
 const CI_WORDS: &[&str] = &[
@@ -70,36 +73,42 @@ const CI_WORDS: &[&str] = &[
     "spinnaker",
 ];
 
-fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    if !is_binding(object) {
-        return;
-    }
-    let role_ref = object.root.get("roleRef");
-    let role_kind = role_ref.and_then(|r| r.get("kind")).and_then(Node::as_str);
-    let role_name = role_ref.and_then(|r| r.get("name")).and_then(Node::as_str);
-    if role_kind != Some("ClusterRole") || role_name != Some("cluster-admin") {
-        return;
-    }
-    for (index, kind, name, node) in binding_subjects(object) {
-        let looks_like_ci = name
-            .to_ascii_lowercase()
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|word| CI_WORDS.contains(&word));
-        let severity = match kind {
-            "User" | "Group" => Severity::Critical,
-            "ServiceAccount" if looks_like_ci => Severity::Critical,
-            _ => Severity::High,
+fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
+    let rbac = &inventory.rbac;
+    for binding in &rbac.bindings {
+        let named_admin = binding.role_kind == RoleKind::ClusterRole && binding.role_name == "cluster-admin";
+        let role = rbac.find_role(binding.role_kind, binding.namespace.as_deref(), &binding.role_name);
+        let equivalent = role.is_some_and(|r| rbac.is_admin(r));
+        if !named_admin && !equivalent {
+            continue;
+        }
+        let what = if named_admin {
+            "cluster-admin".to_string()
+        } else {
+            format!("`{}`, which grants everything like cluster-admin", binding.role_name)
         };
-        out.report_with_severity(
-            severity,
-            node.pos,
-            format!("subjects[{index}]"),
-            None,
-            format!(
-                "{} `{}` binds {kind} `{name}` to cluster-admin",
-                object.kind, object.name
-            ),
-        );
+        for (index, (subject, pos)) in binding.subjects.iter().zip(&binding.subject_positions).enumerate() {
+            let looks_like_ci = subject
+                .name
+                .to_ascii_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|word| CI_WORDS.contains(&word));
+            let severity = match subject.kind.as_str() {
+                "User" | "Group" => Severity::Critical,
+                "ServiceAccount" if looks_like_ci => Severity::Critical,
+                _ => Severity::High,
+            };
+            out.report_with_severity(
+                severity,
+                &binding.site,
+                *pos,
+                format!("subjects[{index}]"),
+                format!(
+                    "{} `{}` binds {} `{}` to {what}",
+                    binding.kind, binding.name, subject.kind, subject.name
+                ),
+            );
+        }
     }
 }
 
@@ -118,6 +127,16 @@ mod tests {
         let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
         assert_eq!(severities, vec![Severity::Critical, Severity::Critical, Severity::High]);
         assert!(findings[0].message.contains("alice@example.com"));
+    }
+
+    #[test]
+    fn fires_for_roles_that_amount_to_cluster_admin() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: system:everything}\nrules:\n- {apiGroups: [\"*\"], resources: [\"*\"], verbs: [\"*\"]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:everything}\nsubjects:\n- {kind: User, name: tester}\n",
+        );
+        assert_findings(&findings, &[(12, "subjects[0]")]);
+        assert!(findings[0].message.contains("like cluster-admin"));
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //!
 //! - `escalate` or `bind` on roles and cluster roles; `impersonate` on
 //!   users, groups, service accounts;
-//! - `create` on `pods/exec`, `pods/attach`, `pods/ephemeralcontainers`
-//!   (also `update`/`patch`), `serviceaccounts/token`; any verb on
-//!   `nodes/proxy`;
+//! - `create` (or `get`, which sufficed for WebSocket clients before 1.31)
+//!   on `pods/exec` and `pods/attach`; `create`, `update` or `patch` on
+//!   `pods/ephemeralcontainers`; `create` on `serviceaccounts/token`; any
+//!   verb on `nodes/proxy`;
 //! - `create` on pods or workload controllers (pods, deployments,
 //!   replicasets, statefulsets, daemonsets, jobs, cronjobs,
 //!   replicationcontrollers): the holder can run a pod as any service
@@ -109,7 +110,8 @@ const DANGEROUS: &[(&[&str], &str, &[&str], &str)] = &[
         &["userextras", "uids"],
         "impersonate",
     ),
-    (&["create"], "", &["pods/exec", "pods/attach"], "exec into pods"),
+    // `get` too: before 1.31, exec and attach over WebSockets needed only it.
+    (&["create", "get"], "", &["pods/exec", "pods/attach"], "exec into pods"),
     (
         &["create", "update", "patch"],
         "",
