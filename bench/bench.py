@@ -274,6 +274,185 @@ def generate(resources, files=1000):
         (GENERATED / f"bundle-{index:04}.yaml").write_text("---\n".join(documents))
 
 
+CROSS = ROOT / "target" / "bench-cross"
+
+NAMESPACE_HEAD = """apiVersion: v1
+kind: Namespace
+metadata:
+  name: {ns}
+  labels:
+    pod-security.kubernetes.io/enforce: {level}
+    team: team-{team}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {{name: quota, namespace: {ns}}}
+spec:
+  hard: {{requests.cpu: "20", requests.memory: 40Gi, pods: "200"}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: default-deny, namespace: {ns}}}
+spec:
+  podSelector: {{}}
+  policyTypes: [Ingress, Egress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: allow-dns, namespace: {ns}}}
+spec:
+  podSelector: {{}}
+  policyTypes: [Egress]
+  egress:
+    - to:
+        - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: kube-system}}}}
+      ports: [{{protocol: UDP, port: 53}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: web-from-ingress, namespace: {ns}}}
+spec:
+  podSelector:
+    matchExpressions: [{{key: tier, operator: In, values: [web]}}]
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: ingress}}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: api-from-web, namespace: {ns}}}
+spec:
+  podSelector: {{matchLabels: {{tier: api}}}}
+  policyTypes: [Ingress]
+  ingress:
+    - from: [{{podSelector: {{matchLabels: {{tier: web}}}}}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {{name: db-from-api, namespace: {ns}}}
+spec:
+  podSelector: {{matchLabels: {{tier: db}}}}
+  policyTypes: [Ingress]
+  ingress:
+    - from: [{{podSelector: {{matchLabels: {{tier: api}}}}}}]
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {{name: app, namespace: {ns}}}
+automountServiceAccountToken: false
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: app
+  namespace: {ns}
+  annotations: {{rampart.dev/owner: team-{team}, rampart.dev/review-by: "2099-01-01"}}
+rules:
+  - apiGroups: [""]
+    resources: [configmaps]
+    verbs: [get, list, watch]
+  - apiGroups: [""]
+    resources: [secrets]
+    resourceNames: [app-tls]
+    verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: app
+  namespace: {ns}
+  annotations: {{rampart.dev/owner: team-{team}, rampart.dev/review-by: "2099-01-01"}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: app}}
+subjects: [{{kind: ServiceAccount, name: app}}, {{kind: Group, name: team-{team}}}]
+"""
+
+SMALL_WORKLOAD = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: w{index}
+  namespace: {ns}
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: w{index}
+  template:
+    metadata:
+      labels:
+        app: w{index}
+        tier: {tier}
+    spec:
+      serviceAccountName: app
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: app
+          image: registry.example.com/{ns}/w{index}:1.0@sha256:{digest}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop:
+                - ALL
+          resources:
+            requests:
+              cpu: 10m
+              memory: 32Mi
+            limits:
+              cpu: 100m
+              memory: 64Mi
+          livenessProbe:
+            tcpSocket:
+              port: 8080
+          readinessProbe:
+            tcpSocket:
+              port: 8080
+"""
+
+SERVICE_PER_NAMESPACE = """apiVersion: v1
+kind: Service
+metadata:
+  name: front
+  namespace: {ns}
+spec:
+  selector:
+    tier: {target}
+  ports:
+    - port: 80
+      targetPort: 8080
+"""
+
+
+def generate_cross(namespaces, workloads):
+    """`namespaces` namespaces, each with its Pod Security label, a quota,
+    5 NetworkPolicies, a service account, a Role and a RoleBinding, a
+    Service, and `workloads` Deployments (block style, as `helm template`
+    writes them). One Service in a hundred selects nothing, so the
+    cross-resource rules have something to find."""
+    if CROSS.exists():
+        shutil.rmtree(CROSS)
+    CROSS.mkdir(parents=True)
+    rng = random.Random(3)
+    for n in range(namespaces):
+        ns = f"ns-{n:04}"
+        documents = [NAMESPACE_HEAD.format(ns=ns, team=n % 97, level="restricted" if n % 10 else "baseline")]
+        documents.append(SERVICE_PER_NAMESPACE.format(ns=ns, target="web" if n % 100 else "nothing"))
+        for index in range(workloads):
+            documents.append(
+                SMALL_WORKLOAD.format(
+                    ns=ns,
+                    index=index,
+                    tier=("web", "api", "db")[index % 3],
+                    digest=f"{rng.getrandbits(256):064x}",
+                )
+            )
+        (CROSS / f"{ns}.yaml").write_text("---\n".join(documents))
+
+
 def bench(label, command, runs, size_bytes, files):
     # One untimed run first: files in the page cache, nothing left to write back.
     os.sync()
@@ -312,6 +491,16 @@ def main():
     generate(args.resources)
     files, size = tree_size(GENERATED)
     bench(f"rampart generated ({args.resources} resources)", [BINARY, "scan", GENERATED, "--format", "json"], args.runs, size, files)
+
+    generate_cross(2000, 50)
+    files, size = tree_size(CROSS)
+    bench(
+        "rampart cross-resource (2,000 namespaces x 50 workloads x 5 NetworkPolicies, RBAC)",
+        [BINARY, "scan", CROSS, "--format", "json"],
+        args.runs,
+        size,
+        files,
+    )
 
     checkov = args.checkov
     if args.no_checkov:
