@@ -51,6 +51,8 @@ pub struct WorkloadFact {
     pub labels: Labels,
     pub labels_field: String,
     pub labels_pos: Pos,
+    /// The service account the pod runs as.
+    pub service_account: String,
     pub site: Site,
     /// Pod Security Standards rules the pod breaks: (level, rule id).
     pub pss_violations: Vec<(PssLevel, &'static str)>,
@@ -65,6 +67,8 @@ pub struct PolicyFact {
     /// Governs ingress (`Ingress` in its policy types) and egress.
     pub ingress: bool,
     pub egress: bool,
+    /// The sources its ingress rules admit.
+    pub ingress_peers: Vec<Peer>,
     /// Selects every pod and allows no ingress.
     pub default_deny_ingress: bool,
     /// Selects every pod and allows no egress.
@@ -77,7 +81,35 @@ pub struct ServiceFact {
     pub name: String,
     /// `None` for a Service without selector (endpoints managed by hand).
     pub selector: Option<LabelSelector>,
+    /// Reachable from outside the cluster: a LoadBalancer without source
+    /// ranges or internal annotation, or a NodePort.
+    pub public: bool,
+    /// `ClusterIP`, `NodePort`, `LoadBalancer`, `ExternalName`.
+    pub service_type: String,
     pub site: Site,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngressFact {
+    pub namespace: String,
+    pub name: String,
+    /// Names of the Services it routes to.
+    pub backends: Vec<String>,
+    pub tls: bool,
+    pub site: Site,
+}
+
+/// Who an ingress rule of a NetworkPolicy lets in.
+#[derive(Debug, Clone)]
+pub enum Peer {
+    /// Pods of the policy's namespace.
+    Pods(LabelSelector),
+    /// Pods (all, or selected) of the namespaces a selector matches.
+    Namespaces(LabelSelector, Option<LabelSelector>),
+    /// An address range.
+    Addresses(String),
+    /// A rule without `from`: every source.
+    Anywhere,
 }
 
 /// Small facts about every object of the scan.
@@ -90,6 +122,7 @@ pub struct Inventory {
     pub workloads: Vec<WorkloadFact>,
     pub policies: Vec<PolicyFact>,
     pub services: Vec<ServiceFact>,
+    pub ingresses: Vec<IngressFact>,
     /// Namespaces with a ResourceQuota or a LimitRange.
     pub limited_namespaces: BTreeSet<String>,
     /// Namespaces holding custom resources, which operators may turn into
@@ -175,6 +208,14 @@ impl Inventory {
                 labels: labels_of(labels),
                 labels_field: format!("{}.labels", kind.pod_metadata_path),
                 labels_pos: labels.or(metadata).unwrap_or(&object.root).pos,
+                service_account: object
+                    .root
+                    .get_path(&kind.pod_spec_path)
+                    .and_then(|spec| spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount")))
+                    .and_then(Node::as_str)
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or("default")
+                    .to_string(),
                 site: Site::of(object, object.root.pos),
                 pss_violations: violations,
             });
@@ -213,8 +254,18 @@ impl Inventory {
                     namespace: namespace(),
                     name: object.name.clone(),
                     selector,
+                    public: crate::rules::service_is_public(object),
+                    service_type: object
+                        .root
+                        .get_path("spec.type")
+                        .and_then(Node::as_str)
+                        .unwrap_or("ClusterIP")
+                        .to_string(),
                     site: Site::of(object, object.root.pos),
                 });
+            }
+            ("Ingress", false) if matches!(object.group(), "networking.k8s.io" | "extensions") => {
+                self.ingresses.push(ingress_fact(object, namespace()));
             }
             ("Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding", false)
                 if object.group() == "rbac.authorization.k8s.io" =>
@@ -243,6 +294,7 @@ impl Inventory {
         self.workloads.extend(other.workloads);
         self.policies.extend(other.policies);
         self.services.extend(other.services);
+        self.ingresses.extend(other.ingresses);
         self.limited_namespaces.extend(other.limited_namespaces);
         self.custom_resource_namespaces.extend(other.custom_resource_namespaces);
         self.rbac.roles.extend(other.rbac.roles);
@@ -323,6 +375,58 @@ impl Inventory {
     }
 }
 
+fn ingress_fact(object: &Object, namespace: String) -> IngressFact {
+    let spec = object.root.get("spec");
+    let mut backends = Vec::new();
+    let mut add = |backend: Option<&Node>| {
+        // networking.k8s.io/v1: service.name; extensions/v1beta1: serviceName.
+        let name = backend.and_then(|b| b.get_path("service.name").or_else(|| b.get("serviceName")));
+        if let Some(name) = name.and_then(Node::as_str)
+            && !backends.iter().any(|b| b == name)
+        {
+            backends.push(name.to_string());
+        }
+    };
+    add(spec.and_then(|s| s.get("defaultBackend").or_else(|| s.get("backend"))));
+    for rule in spec.and_then(|s| s.get("rules")).map(Node::as_seq).unwrap_or(&[]) {
+        for path in rule.get_path("http.paths").map(Node::as_seq).unwrap_or(&[]) {
+            add(path.get("backend"));
+        }
+    }
+    IngressFact {
+        namespace,
+        name: object.name.clone(),
+        backends,
+        tls: spec.and_then(|s| s.get("tls")).is_some_and(|t| !t.as_seq().is_empty()),
+        site: Site::of(object, object.root.pos),
+    }
+}
+
+fn ingress_peers(spec: Option<&Node>) -> Vec<Peer> {
+    let mut peers = Vec::new();
+    for rule in spec.and_then(|s| s.get("ingress")).map(Node::as_seq).unwrap_or(&[]) {
+        let from = rule.get("from").map(Node::as_seq).unwrap_or(&[]);
+        if from.is_empty() {
+            peers.push(Peer::Anywhere);
+            continue;
+        }
+        for peer in from {
+            let pods = peer
+                .get("podSelector")
+                .filter(|n| n.is_map())
+                .map(LabelSelector::from_node);
+            if let Some(namespaces) = peer.get("namespaceSelector").filter(|n| n.is_map()) {
+                peers.push(Peer::Namespaces(LabelSelector::from_node(namespaces), pods));
+            } else if let Some(pods) = pods {
+                peers.push(Peer::Pods(pods));
+            } else if let Some(cidr) = peer.get_path("ipBlock.cidr").and_then(Node::as_str) {
+                peers.push(Peer::Addresses(cidr.to_string()));
+            }
+        }
+    }
+    peers
+}
+
 /// Policy types default to Ingress, plus Egress when egress rules exist.
 fn policy_fact(object: &Object, namespace: String) -> PolicyFact {
     let spec = object.root.get("spec");
@@ -350,6 +454,11 @@ fn policy_fact(object: &Object, namespace: String) -> PolicyFact {
     PolicyFact {
         namespace,
         name: object.name.clone(),
+        ingress_peers: if has_ingress_type {
+            ingress_peers(spec)
+        } else {
+            Vec::new()
+        },
         ingress: has_ingress_type,
         egress: has_egress_type,
         default_deny_ingress: selector.is_empty() && has_ingress_type && rules("ingress") == 0,

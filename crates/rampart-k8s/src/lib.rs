@@ -12,6 +12,7 @@ pub mod files;
 pub mod inventory;
 mod lenient;
 pub mod loader;
+pub mod map;
 pub mod object;
 pub mod rbac;
 pub mod rules;

@@ -83,6 +83,14 @@ impl LabelSelector {
         }
     }
 
+    /// The value `matchLabels` requires for `key`, if it requires one.
+    pub fn required_label(&self, key: &str) -> Option<&str> {
+        self.match_labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Selects every set of labels.
     pub fn is_empty(&self) -> bool {
         !self.invalid && self.match_labels.is_empty() && self.requirements.is_empty()

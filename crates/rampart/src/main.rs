@@ -3,6 +3,8 @@
 //! This crate parses arguments and wires the scanners to the reporters;
 //! the work happens in `rampart-k8s` and `rampart-core`.
 
+mod inventory_input;
+mod map_command;
 mod output;
 mod rules_command;
 mod scan;
@@ -47,6 +49,10 @@ enum Command {
     /// Who can VERB RESOURCE, according to the RBAC objects of the scanned
     /// manifests: every subject, with the binding -> role -> rule chain.
     WhoCan(who_can::WhoCanArgs),
+    /// The trust-boundary map: namespaces, workloads, service accounts and
+    /// what they may do, exposure, and allowed network paths, each classed
+    /// public, privileged or internal.
+    Map(map_command::MapArgs),
 }
 
 #[derive(clap::Args)]
@@ -112,6 +118,7 @@ fn main() -> ExitCode {
         Command::Rules { format } => rules_command::list(format),
         Command::Explain { rule } => rules_command::explain(&rule),
         Command::WhoCan(args) => who_can::run(&args),
+        Command::Map(args) => map_command::run(&args),
     };
     ExitCode::from(outcome as u8)
 }

@@ -5,9 +5,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use rampart_core::Outcome;
-use rampart_k8s::Inventory;
-use rampart_k8s::files::{discover, read_input};
-use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::rbac::Grant;
 use serde::Serialize;
 
@@ -68,22 +65,7 @@ pub fn run(args: &WhoCanArgs) -> Outcome {
         default_namespace: args.default_namespace.clone(),
         ..rampart_k8s::ScanConfig::default()
     };
-    let options = LoadOptions::default();
-    let discovery = discover(&args.paths);
-    let mut errors = discovery.errors;
-    let mut inventory = Inventory::default();
-    for input in &discovery.inputs {
-        match read_input(input, options.max_file_size) {
-            Ok(bytes) => {
-                let loaded = load_bytes(&input.display_name(), &bytes, &options);
-                errors.extend(loaded.errors);
-                for object in &loaded.objects {
-                    inventory.record(object, &config, None);
-                }
-            }
-            Err(error) => errors.push(error),
-        }
-    }
+    let (inventory, errors) = crate::inventory_input::load(&args.paths, &config);
     let grants = inventory
         .rbac
         .who_can(&args.verb, group.as_deref(), &resource, args.namespace.as_deref());

@@ -8,6 +8,8 @@
 
 mod admission;
 mod exposure;
+
+pub(crate) use exposure::service_is_public;
 mod images;
 mod isolation;
 mod network;

@@ -20,3 +20,13 @@ pub(crate) fn service_type(object: &Object) -> Option<&str> {
             .unwrap_or("ClusterIP"),
     )
 }
+
+/// Whether a Service is reachable from outside the cluster: a NodePort, or
+/// a LoadBalancer without source ranges or a cloud's internal annotation.
+pub(crate) fn service_is_public(object: &Object) -> bool {
+    match service_type(object) {
+        Some("NodePort") => true,
+        Some("LoadBalancer") => !service_loadbalancer_restricted::is_restricted(object),
+        _ => false,
+    }
+}

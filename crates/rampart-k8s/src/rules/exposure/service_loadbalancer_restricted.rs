@@ -62,17 +62,7 @@ fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if service_type(object) != Some("LoadBalancer") {
         return;
     }
-    let ranges = object
-        .root
-        .get_path("spec.loadBalancerSourceRanges")
-        .is_some_and(|r| !r.as_seq().is_empty());
-    // The legacy AWS annotation also took `0.0.0.0/0` to mean internal.
-    let internal = INTERNAL_ANNOTATIONS.iter().any(|(key, value)| {
-        object
-            .annotation(key)
-            .is_some_and(|v| v.eq_ignore_ascii_case(value) || (*value == "true" && v == "0.0.0.0/0"))
-    });
-    if ranges || internal {
+    if is_restricted(object) {
         return;
     }
     let node = object.root.get_path("spec.type").unwrap_or(&object.root);
@@ -85,6 +75,21 @@ fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
             object.name
         ),
     );
+}
+
+/// Source ranges or an internal-load-balancer annotation.
+pub(crate) fn is_restricted(object: &Object) -> bool {
+    let ranges = object
+        .root
+        .get_path("spec.loadBalancerSourceRanges")
+        .is_some_and(|r| !r.as_seq().is_empty());
+    // The legacy AWS annotation also took `0.0.0.0/0` to mean internal.
+    let internal = INTERNAL_ANNOTATIONS.iter().any(|(key, value)| {
+        object
+            .annotation(key)
+            .is_some_and(|v| v.eq_ignore_ascii_case(value) || (*value == "true" && v == "0.0.0.0/0"))
+    });
+    ranges || internal
 }
 
 #[cfg(test)]
