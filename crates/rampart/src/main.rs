@@ -78,6 +78,15 @@ struct ScanArgs {
     #[arg(long, short = 'n', default_value = "default")]
     namespace: String,
 
+    /// Annotation that names the owner of a Role, ClusterRole or binding.
+    #[arg(long, default_value = "rampart.dev/owner", value_name = "KEY")]
+    owner_annotation: String,
+
+    /// Annotation that gives the date (YYYY-MM-DD) an RBAC object must be
+    /// reviewed by.
+    #[arg(long, default_value = "rampart.dev/review-by", value_name = "KEY")]
+    review_annotation: String,
+
     /// Do not run this rule (repeatable). Namespace-level rules judge only
     /// what was scanned; skip them when scanning part of a system.
     #[arg(long = "skip", value_name = "RULE")]

@@ -22,6 +22,8 @@ pub fn run(args: &ScanArgs) -> Outcome {
     let config = ScanConfig {
         allowed_registries: args.allowed_registries.clone(),
         default_namespace: args.namespace.clone(),
+        owner_annotation: args.owner_annotation.clone(),
+        review_annotation: args.review_annotation.clone(),
         ..ScanConfig::default()
     };
     let options = LoadOptions {

@@ -164,6 +164,29 @@ fn skip_turns_rules_off_one_by_one() {
 }
 
 #[test]
+fn owner_and_review_annotation_keys_are_configurable() {
+    let role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\n  namespace: x\n  annotations: {team.example.com/owner: payments, team.example.com/review: \"2000-01-01\"}\nrules: []\n";
+    let rules_of = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["scan", "-", "--format", "json"];
+        all.extend_from_slice(args);
+        json(&rampart_stdin(&all, role))["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(rules_of(&[]), vec!["rbac-owner-review"]);
+    let custom = rules_of(&[
+        "--owner-annotation",
+        "team.example.com/owner",
+        "--review-annotation",
+        "team.example.com/review",
+    ]);
+    assert_eq!(custom, vec!["rbac-review-expired"]);
+}
+
+#[test]
 fn stdin_is_read_with_dash() {
     let output = rampart_stdin(&["scan", "-", "--format", "json"], PRIVILEGED_POD);
     let report = json(&output);
