@@ -135,6 +135,10 @@ pub struct Inventory {
     namespace_index: HashMap<String, usize>,
     policies_by_namespace: HashMap<String, Vec<usize>>,
     workloads_by_namespace: HashMap<String, Vec<usize>>,
+    /// Hash of (namespace, label key, label value) -> workloads whose pods
+    /// carry it. Hashed to spare three strings per label; a collision only
+    /// adds candidates, which the selector then rejects.
+    workloads_by_label: HashMap<u64, Vec<usize>>,
 }
 
 /// API groups served by Kubernetes itself; anything else is a custom
@@ -317,11 +321,18 @@ impl Inventory {
                 .push(index);
         }
         self.workloads_by_namespace.clear();
+        self.workloads_by_label.clear();
         for (index, workload) in self.workloads.iter().enumerate() {
             self.workloads_by_namespace
                 .entry(workload.namespace.clone())
                 .or_default()
                 .push(index);
+            for (key, value) in &workload.labels {
+                self.workloads_by_label
+                    .entry(label_key(&workload.namespace, key, value))
+                    .or_default()
+                    .push(index);
+            }
         }
     }
 
@@ -341,6 +352,38 @@ impl Inventory {
             .into_iter()
             .flatten()
             .map(|&index| &self.workloads[index])
+    }
+
+    /// The workloads of a namespace whose pod labels `selector` matches,
+    /// found through the label index when the selector requires a label.
+    pub fn workloads_matching<'a>(
+        &'a self,
+        namespace: &'a str,
+        selector: &'a LabelSelector,
+    ) -> Box<dyn Iterator<Item = &'a WorkloadFact> + 'a> {
+        // The rarest required label narrows the candidates the most (a
+        // release label may be on every pod of the namespace).
+        let smallest = selector
+            .required_labels()
+            .map(|(key, value)| {
+                self.workloads_by_label
+                    .get(&label_key(namespace, key, value))
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[])
+            })
+            .min_by_key(|bucket| bucket.len());
+        match smallest {
+            Some(bucket) => Box::new(
+                bucket
+                    .iter()
+                    .map(|&index| &self.workloads[index])
+                    .filter(move |w| selector.matches(&w.labels)),
+            ),
+            None => Box::new(
+                self.workloads_in(namespace)
+                    .filter(move |w| selector.matches(&w.labels)),
+            ),
+        }
     }
 
     /// `Some(automount setting)` when the scan holds that ServiceAccount.
@@ -425,6 +468,13 @@ fn ingress_peers(spec: Option<&Node>) -> Vec<Peer> {
         }
     }
     peers
+}
+
+fn label_key(namespace: &str, key: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (namespace, key, value).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Policy types default to Ingress, plus Egress when egress rules exist.

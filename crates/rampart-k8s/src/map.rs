@@ -129,11 +129,9 @@ pub fn build(inventory: &Inventory) -> TrustMap {
         let Some(selector) = &service.selector else {
             continue;
         };
-        for workload in inventory.workloads_in(&service.namespace) {
-            if selector.matches(&workload.labels) {
-                let target = map.node(&workload.kind, &workload.name, Some(&workload.namespace));
-                map.edge(&node, &target, "selects", class);
-            }
+        for workload in inventory.workloads_matching(&service.namespace, selector) {
+            let target = map.node(&workload.kind, &workload.name, Some(&workload.namespace));
+            map.edge(&node, &target, "selects", class);
         }
     }
 

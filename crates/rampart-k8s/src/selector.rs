@@ -83,6 +83,12 @@ impl LabelSelector {
         }
     }
 
+    /// The labels every selected set must carry (`matchLabels`): lets
+    /// callers look candidates up in an index.
+    pub fn required_labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.match_labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The value `matchLabels` requires for `key`, if it requires one.
     pub fn required_label(&self, key: &str) -> Option<&str> {
         self.match_labels

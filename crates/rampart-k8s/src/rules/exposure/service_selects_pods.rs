@@ -58,11 +58,14 @@ fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryR
         if inventory.custom_resource_namespaces.contains(&service.namespace) {
             continue;
         }
-        let mut same_namespace = inventory.workloads_in(&service.namespace).peekable();
-        if same_namespace.peek().is_none() {
+        if inventory.workloads_in(&service.namespace).next().is_none() {
             continue;
         }
-        if same_namespace.any(|w| selector.matches(&w.labels)) {
+        if inventory
+            .workloads_matching(&service.namespace, selector)
+            .next()
+            .is_some()
+        {
             continue;
         }
         out.report(
