@@ -19,7 +19,10 @@ pub fn write(report: &Report) -> std::io::Result<()> {
 
 fn render(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     let mut current_path: Option<&str> = None;
-    for finding in report.findings.iter().filter(|f| !f.suppressed) {
+    // Cross-resource findings come last in the report; people read by file.
+    let mut shown: Vec<&Finding> = report.findings.iter().filter(|f| !f.suppressed).collect();
+    shown.sort_by(|a, b| a.location.cmp(&b.location));
+    for finding in shown {
         if current_path != Some(&*finding.location.path) {
             if current_path.is_some() {
                 writeln!(out)?;
