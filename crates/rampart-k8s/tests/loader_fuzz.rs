@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use rampart_k8s::loader::{LoadOptions, load_bytes};
-use rampart_k8s::{ScanConfig, check_objects, rules};
+use rampart_k8s::{Inventory, ScanConfig, check_objects, rules};
 
 /// Pieces of YAML and Kubernetes manifests, glued at random: more likely to
 /// reach deep into the parser and the rules than uniform bytes.
@@ -75,7 +75,18 @@ fn check_positions(text: &[u8]) {
             );
         }
     }
-    let findings = check_objects(&loaded.objects, &ScanConfig::default(), rules::all());
+    let config = ScanConfig::default();
+    let findings = check_objects(&loaded.objects, &config, rules::all());
+    // The inventory-only paths: the trust map and who-can.
+    let mut inventory = Inventory::default();
+    for object in &loaded.objects {
+        let workload = config.workload_kinds.find(object).map(|_| Vec::new());
+        inventory.record(object, &config, workload);
+    }
+    inventory.build_indexes();
+    let map = rampart_k8s::map::build(&inventory);
+    let _ = (rampart_k8s::map::to_dot(&map), rampart_k8s::map::to_mermaid(&map));
+    let _ = inventory.rbac.who_can("create", None, "pods/exec", None);
     for finding in findings {
         assert!(
             finding.location.line >= 1 && finding.location.line <= lines,
