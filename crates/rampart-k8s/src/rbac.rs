@@ -330,6 +330,28 @@ impl Rbac {
             })
     }
 
+    /// The ClusterRoles that aggregate `role` (directly or through other
+    /// aggregated roles), `role` itself included.
+    pub fn granting_roles<'a>(&'a self, role: &'a RoleFact) -> Vec<&'a RoleFact> {
+        let mut found = vec![role];
+        if role.kind != RoleKind::ClusterRole {
+            return found;
+        }
+        let mut index = 0;
+        while index < found.len() {
+            let member = found[index];
+            for candidate in &self.roles {
+                let aggregates = candidate.kind == RoleKind::ClusterRole
+                    && candidate.aggregation.iter().any(|s| s.matches(&member.labels));
+                if aggregates && !found.iter().any(|f| std::ptr::eq(*f, candidate)) {
+                    found.push(candidate);
+                }
+            }
+            index += 1;
+        }
+        found
+    }
+
     /// The bindings that grant `role` (a ClusterRole is granted cluster-wide
     /// by a ClusterRoleBinding, in one namespace by a RoleBinding).
     pub fn bindings_of<'a>(&'a self, role: &'a RoleFact) -> impl Iterator<Item = &'a BindingFact> + 'a {

@@ -3,8 +3,9 @@
 //! That no role rule lets its holder read Secrets (`get`, `list` or `watch`
 //! on `secrets` in the core group) without `resourceNames` naming the few it
 //! needs. The finding is critical when a ClusterRoleBinding grants the rule
-//! cluster-wide, high otherwise. Rules that reach Secrets only through `*`
-//! are reported by `rbac-wildcard`.
+//! cluster-wide (directly, or through a ClusterRole that aggregates the
+//! role), high otherwise. Rules that reach Secrets only through `*` are
+//! reported by `rbac-wildcard`.
 //!
 //! ## Why it matters
 //!
@@ -71,8 +72,12 @@ fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryR
             if reads.is_empty() || !names_secrets || rule.is_named() {
                 continue;
             }
+            // Bound cluster-wide directly, or through a ClusterRole that
+            // aggregates it.
             let cluster_wide: Vec<String> = if role.kind == RoleKind::ClusterRole {
-                rbac.bindings_of(role)
+                rbac.granting_roles(role)
+                    .into_iter()
+                    .flat_map(|granting| rbac.bindings_of(granting))
                     .filter(|b| b.namespace.is_none())
                     .map(binding_name)
                     .collect()
@@ -121,6 +126,17 @@ mod tests {
         assert_eq!(findings[0].severity, Severity::High);
         assert_eq!(findings[1].severity, Severity::Critical);
         assert!(findings[1].message.contains("ClusterRoleBinding/everyone-reads"));
+    }
+
+    #[test]
+    fn aggregation_makes_it_cluster_wide() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: read-secrets\n  labels: {aggregate-to-ops: \"true\"}\nrules:\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [list]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: ops}\naggregationRule:\n  clusterRoleSelectors: [{matchLabels: {aggregate-to-ops: \"true\"}}]\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ops-team}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ops}\nsubjects: [{kind: Group, name: ops}]\n",
+        );
+        assert_findings(&findings, &[(7, "rules[0]")]);
+        assert_eq!(findings[0].severity, Severity::Critical);
+        assert!(findings[0].message.contains("ClusterRoleBinding/ops-team"));
     }
 
     #[test]
