@@ -112,6 +112,16 @@ fn the_insecure_example_fails_with_many_findings_in_the_json_contract() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(!text.contains("s3cr3t-Redis-Passw0rd"));
     assert!(!text.contains("sk_live_4eC39HqLyjWDarjtT1zdp7dcEXAMPLE"));
+    assert!(!text.contains("Checkout-DB-2024"));
+    // The cross-resource side of the example: RBAC, committed secrets.
+    for rule in [
+        "rbac-cluster-admin-binding",
+        "rbac-anonymous-binding",
+        "no-secret-in-manifest",
+        "no-credential-in-configmap",
+    ] {
+        assert!(findings.iter().any(|f| f["rule"] == rule), "{rule} missing");
+    }
 }
 
 #[test]
