@@ -40,13 +40,14 @@ pub fn list(format: Format) -> Outcome {
                 .and_then(|()| writeln!(out))
         }
         Format::Text => (|| {
+            let width = rules::all().iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
             for rule in rules::all() {
                 let meta = &rule.meta;
                 let controls: Vec<&str> = meta.controls.iter().map(|c| c.id()).collect();
                 let pss = meta.pss.map(|l| format!(" [PSS {}]", l.as_str())).unwrap_or_default();
                 writeln!(
                     out,
-                    "{:<28} {:<9} {:<20} {}{}",
+                    "{:<width$} {:<9} {:<20} {}{}",
                     meta.id.bold(),
                     meta.severity.to_string(),
                     controls.join(","),

@@ -24,7 +24,7 @@ use super::super::prelude::*;
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "no-host-network",
-        title: "Pods must not share the node's NETWORK namespace",
+        title: "Pods must not share the node's network namespace",
         severity: Severity::High,
         controls: &[Control::Runtime, Control::Isolation],
         pss: Some(PssLevel::Baseline),
@@ -59,7 +59,7 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
             field.node.pos,
             field.path,
             None,
-            "pod shares the node's NETWORK namespace (`hostNetwork: true`)".to_string(),
+            "pod shares the node's network namespace (`hostNetwork: true`)".to_string(),
         );
     }
 }
