@@ -277,12 +277,12 @@ impl Inventory {
                 let site = Site::of(object, object.root.pos);
                 let scope = object.kind.starts_with("Cluster").not().then(namespace);
                 match object.kind.as_str() {
-                    "Role" => self.rbac.roles.push(role_fact(object, RoleKind::Role, scope, site)),
+                    "Role" => self.rbac.add_role(role_fact(object, RoleKind::Role, scope, site)),
                     "ClusterRole" => self
                         .rbac
                         .roles
                         .push(role_fact(object, RoleKind::ClusterRole, None, site)),
-                    _ => self.rbac.bindings.push(binding_fact(object, scope, site)),
+                    _ => self.rbac.add_binding(binding_fact(object, scope, site)),
                 }
             }
             ("NetworkPolicy", false) if object.group() == "networking.k8s.io" => {
@@ -301,8 +301,7 @@ impl Inventory {
         self.ingresses.extend(other.ingresses);
         self.limited_namespaces.extend(other.limited_namespaces);
         self.custom_resource_namespaces.extend(other.custom_resource_namespaces);
-        self.rbac.roles.extend(other.rbac.roles);
-        self.rbac.bindings.extend(other.rbac.bindings);
+        self.rbac.extend(other.rbac);
     }
 
     /// Indexes the facts by namespace. Call once after the last merge.

@@ -6,7 +6,8 @@
 //! group or resource; `pods/exec` names a subresource and `*/scale` any
 //! resource's subresource; `resourceNames` narrows a rule to named objects.
 
-use std::collections::BTreeSet;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -208,7 +209,27 @@ pub(crate) fn binding_fact(object: &Object, namespace: Option<String>, site: Sit
 pub struct Rbac {
     pub roles: Vec<RoleFact>,
     pub bindings: Vec<BindingFact>,
+    /// Which ClusterRoles aggregate which, found once on first use.
+    graph: OnceLock<AggregationGraph>,
 }
+
+/// Aggregation edges between ClusterRoles, by index in `Rbac::roles`.
+/// Bounded so that a hostile file of mutually aggregating roles costs
+/// linear time: at most [`MAX_AGGREGATORS`] aggregating roles are resolved,
+/// each with at most [`MAX_MEMBERS`] members.
+#[derive(Debug, Clone, Default)]
+struct AggregationGraph {
+    /// Role address -> its index.
+    index_of: HashMap<usize, usize>,
+    /// For each role, the roles it aggregates.
+    members: Vec<Vec<usize>>,
+    /// For each role, the roles that aggregate it.
+    aggregators: Vec<Vec<usize>>,
+}
+
+const MAX_AGGREGATORS: usize = 1_000;
+const MAX_MEMBERS: usize = 4_096;
+const MAX_EDGE_VISITS: usize = 65_536;
 
 /// A rule as it applies: the role it belongs to (after aggregation, the
 /// ClusterRole it was aggregated from), and the rule.
@@ -243,34 +264,109 @@ impl Rbac {
         })
     }
 
+    pub fn add_role(&mut self, role: RoleFact) {
+        self.roles.push(role);
+        self.graph = OnceLock::new();
+    }
+
+    pub fn add_binding(&mut self, binding: BindingFact) {
+        self.bindings.push(binding);
+    }
+
+    /// Adds another input's roles and bindings.
+    pub fn extend(&mut self, other: Rbac) {
+        self.roles.extend(other.roles);
+        self.bindings.extend(other.bindings);
+        self.graph = OnceLock::new();
+    }
+
+    fn graph(&self) -> &AggregationGraph {
+        self.graph.get_or_init(|| {
+            let count = self.roles.len();
+            let mut graph = AggregationGraph {
+                index_of: self
+                    .roles
+                    .iter()
+                    .enumerate()
+                    .map(|(index, role)| (role as *const RoleFact as usize, index))
+                    .collect(),
+                members: vec![Vec::new(); count],
+                aggregators: vec![Vec::new(); count],
+            };
+            let aggregating = self
+                .roles
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.kind == RoleKind::ClusterRole && !r.aggregation.is_empty())
+                .take(MAX_AGGREGATORS);
+            for (index, role) in aggregating {
+                let members: Vec<usize> = self
+                    .roles
+                    .iter()
+                    .enumerate()
+                    .filter(|(other, r)| {
+                        *other != index
+                            && r.kind == RoleKind::ClusterRole
+                            && role.aggregation.iter().any(|s| s.matches(&r.labels))
+                    })
+                    .map(|(other, _)| other)
+                    .take(MAX_MEMBERS)
+                    .collect();
+                for &member in &members {
+                    graph.aggregators[member].push(index);
+                }
+                graph.members[index] = members;
+            }
+            graph
+        })
+    }
+
+    fn index_of(&self, role: &RoleFact) -> Option<usize> {
+        self.graph().index_of.get(&(role as *const RoleFact as usize)).copied()
+    }
+
+    /// Breadth-first over an edge list, from `start`: at most
+    /// [`MAX_MEMBERS`] roles and [`MAX_EDGE_VISITS`] edges, and no further
+    /// once every role is reached.
+    fn reach(&self, start: usize, edges: &[Vec<usize>]) -> Vec<usize> {
+        let mut seen = vec![false; edges.len()];
+        seen[start] = true;
+        let mut order = vec![start];
+        let mut next = 0;
+        let mut visits = 0usize;
+        'search: while next < order.len() {
+            for &neighbour in &edges[order[next]] {
+                visits += 1;
+                if order.len() >= MAX_MEMBERS.min(edges.len()) || visits > MAX_EDGE_VISITS {
+                    break 'search;
+                }
+                if !seen[neighbour] {
+                    seen[neighbour] = true;
+                    order.push(neighbour);
+                }
+            }
+            next += 1;
+        }
+        order
+    }
+
     /// The rules a role grants: its own and, for an aggregated ClusterRole,
     /// those of every ClusterRole its selectors match (recursively).
     pub fn effective_rules<'a>(&'a self, role: &'a RoleFact) -> Vec<EffectiveRule<'a>> {
-        let mut out = Vec::new();
-        let mut visited = BTreeSet::new();
-        self.collect_rules(role, &mut visited, &mut out);
-        out
-    }
-
-    fn collect_rules<'a>(
-        &'a self,
-        role: &'a RoleFact,
-        visited: &mut BTreeSet<String>,
-        out: &mut Vec<EffectiveRule<'a>>,
-    ) {
-        if role.kind == RoleKind::ClusterRole && !visited.insert(role.name.clone()) {
-            return;
-        }
-        out.extend(role.rules.iter().map(|rule| EffectiveRule { source: role, rule }));
-        for selector in &role.aggregation {
-            for member in self
-                .roles
+        let Some(start) = self.index_of(role) else {
+            return role
+                .rules
                 .iter()
-                .filter(|r| r.kind == RoleKind::ClusterRole && r.name != role.name && selector.matches(&r.labels))
-            {
-                self.collect_rules(member, visited, out);
-            }
-        }
+                .map(|rule| EffectiveRule { source: role, rule })
+                .collect();
+        };
+        self.reach(start, &self.graph().members)
+            .into_iter()
+            .flat_map(|index| {
+                let source = &self.roles[index];
+                source.rules.iter().map(move |rule| EffectiveRule { source, rule })
+            })
+            .collect()
     }
 
     /// Every subject that can `verb` `resource` (in `group`; `None` for any
@@ -333,23 +429,14 @@ impl Rbac {
     /// The ClusterRoles that aggregate `role` (directly or through other
     /// aggregated roles), `role` itself included.
     pub fn granting_roles<'a>(&'a self, role: &'a RoleFact) -> Vec<&'a RoleFact> {
-        let mut found = vec![role];
-        if role.kind != RoleKind::ClusterRole {
-            return found;
+        match self.index_of(role) {
+            Some(start) => self
+                .reach(start, &self.graph().aggregators)
+                .into_iter()
+                .map(|index| &self.roles[index])
+                .collect(),
+            None => vec![role],
         }
-        let mut index = 0;
-        while index < found.len() {
-            let member = found[index];
-            for candidate in &self.roles {
-                let aggregates = candidate.kind == RoleKind::ClusterRole
-                    && candidate.aggregation.iter().any(|s| s.matches(&member.labels));
-                if aggregates && !found.iter().any(|f| std::ptr::eq(*f, candidate)) {
-                    found.push(candidate);
-                }
-            }
-            index += 1;
-        }
-        found
     }
 
     /// The bindings that grant `role` (a ClusterRole is granted cluster-wide
@@ -393,6 +480,31 @@ mod tests {
             index: 0,
             pos: Pos::default(),
         }
+    }
+
+    #[test]
+    fn mutually_aggregating_roles_resolve_once_and_stay_bounded() {
+        // 600 ClusterRoles that all aggregate one another, plus one with a
+        // wildcard rule; every binding must still see the wildcard.
+        let mut yaml = String::new();
+        for i in 0..600 {
+            yaml.push_str(&format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r{i}, labels: {{ring: \"x\"}}}}\naggregationRule: {{clusterRoleSelectors: [{{matchLabels: {{ring: \"x\"}}}}]}}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: b{i}}}\nroleRef: {{kind: ClusterRole, name: r{i}}}\nsubjects: [{{kind: User, name: u{i}}}]\n---\n"
+            ));
+        }
+        yaml.push_str("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: all, labels: {ring: \"x\"}}\nrules: [{apiGroups: [\"*\"], resources: [\"*\"], verbs: [\"*\"]}]\n");
+        let loaded = crate::loader::load_bytes("ring.yaml", yaml.as_bytes(), &crate::loader::LoadOptions::default());
+        let config = crate::engine::ScanConfig::default();
+        let mut inventory = crate::inventory::Inventory::default();
+        for object in &loaded.objects {
+            inventory.record(object, &config, None);
+        }
+        let rbac = &inventory.rbac;
+        let first = rbac.find_role(RoleKind::ClusterRole, None, "r0").unwrap();
+        assert!(rbac.is_admin(first));
+        assert_eq!(rbac.who_can("delete", None, "nodes", None).len(), 600);
+        let wildcard = rbac.find_role(RoleKind::ClusterRole, None, "all").unwrap();
+        assert_eq!(rbac.granting_roles(wildcard).len(), 601);
     }
 
     #[test]
