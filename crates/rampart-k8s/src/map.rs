@@ -209,16 +209,14 @@ pub fn build(inventory: &Inventory) -> TrustMap {
                         map.edge(&source, &target, &format!("allowed by {}", policy.name), class);
                     }
                     Peer::Pods(selector) => {
-                        for source in inventory.workloads_in(&workload.namespace) {
-                            if selector.matches(&source.labels) {
-                                let from = map.node(&source.kind, &source.name, Some(&source.namespace));
-                                map.edge(
-                                    &from,
-                                    &target,
-                                    &format!("allowed by {}", policy.name),
-                                    PathClass::Internal,
-                                );
-                            }
+                        for source in inventory.workloads_matching(&workload.namespace, selector) {
+                            let from = map.node(&source.kind, &source.name, Some(&source.namespace));
+                            map.edge(
+                                &from,
+                                &target,
+                                &format!("allowed by {}", policy.name),
+                                PathClass::Internal,
+                            );
                         }
                     }
                     Peer::Namespaces(selector, pods) => {
@@ -261,16 +259,14 @@ pub fn build(inventory: &Inventory) -> TrustMap {
                                     );
                                 }
                                 Some(pods) => {
-                                    for source in inventory.workloads_in(namespace) {
-                                        if pods.matches(&source.labels) {
-                                            let from = map.node(&source.kind, &source.name, Some(&source.namespace));
-                                            map.edge(
-                                                &from,
-                                                &target,
-                                                &format!("allowed by {}", policy.name),
-                                                PathClass::Internal,
-                                            );
-                                        }
+                                    for source in inventory.workloads_matching(namespace, pods) {
+                                        let from = map.node(&source.kind, &source.name, Some(&source.namespace));
+                                        map.edge(
+                                            &from,
+                                            &target,
+                                            &format!("allowed by {}", policy.name),
+                                            PathClass::Internal,
+                                        );
                                     }
                                 }
                             }
