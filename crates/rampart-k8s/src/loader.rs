@@ -155,31 +155,26 @@ fn decode_text(bytes: &[u8]) -> Result<&str, String> {
 /// follows only directives (`%YAML`), comments or blank lines belongs to the
 /// same piece as they do.
 pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
+    let bytes = text.as_bytes();
     let mut pieces = Vec::new();
     let mut start = 0usize;
     let mut start_line = 0u32;
-    let mut piece_has_content = false;
-    let mut offset = 0usize;
-    for (line, raw_line) in (0u32..).zip(text.split_inclusive('\n')) {
-        let is_marker = raw_line.starts_with("---")
-            && matches!(raw_line.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
-        if is_marker && piece_has_content {
-            pieces.push((start_line, &text[start..offset]));
-            start = offset;
-            start_line = line;
-            piece_has_content = false;
+    // Lines are counted only up to each cut, never line by line: most of a
+    // file is document content that this function has no need to look at.
+    let mut counted_to = 0usize;
+    let mut line = 0u32;
+    let line_starts = std::iter::once(0).chain(text.match_indices("\n---").map(|(i, _)| i + 1));
+    for marker in line_starts {
+        let is_marker = bytes[marker..].starts_with(b"---")
+            && matches!(bytes.get(marker + 3), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
+        if !is_marker || marker == start || !has_content(&text[start..marker]) {
+            continue;
         }
-        if is_marker {
-            // Content may follow the marker on its line: `--- {a: 1}`.
-            let rest = raw_line[3..].trim();
-            piece_has_content = !rest.is_empty() && !rest.starts_with('#');
-        } else {
-            let trimmed = raw_line.trim_start();
-            if !(trimmed.is_empty() || trimmed.starts_with('#') || raw_line.starts_with('%')) {
-                piece_has_content = true;
-            }
-        }
-        offset += raw_line.len();
+        line += bytes[counted_to..marker].iter().filter(|&&b| b == b'\n').count() as u32;
+        counted_to = marker;
+        pieces.push((start_line, &text[start..marker]));
+        start = marker;
+        start_line = line;
     }
     if start < text.len() {
         pieces.push((start_line, &text[start..]));
@@ -187,7 +182,21 @@ pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
     pieces
 }
 
-/// Template markers outside comments.
+/// Whether a piece holds more than blank lines, comments, directives and
+/// bare `---` markers. Stops at the first line with content, usually the
+/// first line.
+fn has_content(piece: &str) -> bool {
+    piece.lines().any(|line| {
+        if let Some(rest) = line.strip_prefix("---") {
+            // Content may follow the marker on its line: `--- {a: 1}`.
+            let rest = rest.trim();
+            return !rest.is_empty() && !rest.starts_with('#');
+        }
+        let trimmed = line.trim_start();
+        !(line.starts_with('%') || trimmed.is_empty() || trimmed.starts_with('#'))
+    })
+}
+
 /// The 1-based line (within the document) of the first Helm expression
 /// over the chart's inputs: `{{ .Values.x }}`, `{{ include ... }}`. Other
 /// `{{ }}` text is left alone: Prometheus alert templates and Argo
@@ -221,6 +230,7 @@ fn helm_expression_line(document: &str) -> Option<usize> {
         .map(|index| index + 1)
 }
 
+/// Template markers outside comments.
 fn looks_like_template(document: &str) -> bool {
     document.lines().any(|line| {
         let code = line.trim_start();
@@ -288,6 +298,18 @@ mod tests {
         let starts: Vec<u32> = pieces.iter().map(|(line, _)| *line).collect();
         assert_eq!(starts, vec![0, 1, 3]);
         assert_eq!(pieces[2].1, "--- # c\n---\nc: 3\n");
+    }
+
+    #[test]
+    fn directives_inline_documents_and_crlf_split_where_yaml_does() {
+        let starts = |text: &str| split_documents(text).iter().map(|(line, _)| *line).collect::<Vec<_>>();
+        let directive = split_documents("%YAML 1.2\n---\na: 1\n---\nb: 2\n");
+        assert_eq!(directive[0], (0, "%YAML 1.2\n---\na: 1\n"));
+        assert_eq!(directive[1], (3, "---\nb: 2\n"));
+        assert_eq!(starts("--- {a: 1}\n--- {b: 2}\n"), vec![0, 1]);
+        assert_eq!(starts("---\r\na: 1\r\n---\r\nb: 2\r\n"), vec![0, 2]);
+        assert_eq!(starts("# only\n---\n# still nothing\n---\na: 1\n"), vec![0]);
+        assert_eq!(starts("a: 1\n---x: 2\n"), vec![0]);
     }
 
     #[test]
