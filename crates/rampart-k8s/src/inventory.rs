@@ -410,10 +410,26 @@ impl Inventory {
             .collect()
     }
 
-    /// Where a finding about a namespace points: its Namespace object when
-    /// the scan has one, else the namespace's first workload.
-    pub fn namespace_site<'a>(&'a self, name: &str, first_workload: &'a WorkloadFact) -> &'a Site {
-        self.namespace(name).map(|n| &n.site).unwrap_or(&first_workload.site)
+    /// Where a finding about a namespace points, and the field: its
+    /// Namespace object when the scan has one, else the namespace's first
+    /// workload.
+    pub fn namespace_anchor<'a>(&'a self, name: &str, first_workload: &'a WorkloadFact) -> (&'a Site, &'static str) {
+        match self.namespace(name) {
+            Some(ns) => (&ns.site, "metadata.name"),
+            None => (&first_workload.site, "metadata.namespace"),
+        }
+    }
+
+    /// The facts of objects already in memory, indexed, without Pod
+    /// Security verdicts (for commands and tests that do not judge pods).
+    pub fn of_objects(objects: &[Object], config: &ScanConfig) -> Inventory {
+        let mut inventory = Inventory::default();
+        for object in objects {
+            let workload = config.workload_kinds.find(object).map(|_| Vec::new());
+            inventory.record(object, config, workload);
+        }
+        inventory.build_indexes();
+        inventory
     }
 }
 

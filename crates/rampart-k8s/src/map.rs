@@ -316,15 +316,21 @@ fn quote(text: &str) -> String {
     )
 }
 
+/// The nodes grouped by namespace; cluster-wide nodes under `None`.
+fn nodes_by_namespace(map: &TrustMap) -> BTreeMap<Option<&str>, Vec<&MapNode>> {
+    let mut by_namespace: BTreeMap<Option<&str>, Vec<&MapNode>> = BTreeMap::new();
+    for node in &map.nodes {
+        by_namespace.entry(node.namespace.as_deref()).or_default().push(node);
+    }
+    by_namespace
+}
+
 /// Graphviz DOT: one cluster per namespace, edges coloured by class.
 pub fn to_dot(map: &TrustMap) -> String {
     let mut out = String::from(
         "digraph trust {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
     );
-    let mut by_namespace: BTreeMap<Option<&str>, Vec<&MapNode>> = BTreeMap::new();
-    for node in &map.nodes {
-        by_namespace.entry(node.namespace.as_deref()).or_default().push(node);
-    }
+    let by_namespace = nodes_by_namespace(map);
     for (namespace, nodes) in &by_namespace {
         let indent = if namespace.is_some() { "    " } else { "  " };
         if let Some(ns) = namespace {
@@ -380,10 +386,7 @@ pub fn to_mermaid(map: &TrustMap) -> String {
         .collect();
     let text = |s: &str| s.replace('"', "#quot;").replace("\\n", " ");
     let mut out = String::from("flowchart LR\n");
-    let mut by_namespace: BTreeMap<Option<&str>, Vec<&MapNode>> = BTreeMap::new();
-    for node in &map.nodes {
-        by_namespace.entry(node.namespace.as_deref()).or_default().push(node);
-    }
+    let by_namespace = nodes_by_namespace(map);
     for (namespace_index, (namespace, nodes)) in by_namespace.iter().enumerate() {
         if let Some(ns) = namespace {
             let _ = writeln!(out, "  subgraph ns{namespace_index}[\"namespace {}\"]", text(ns));
@@ -436,14 +439,7 @@ mod tests {
     fn inventory(yaml: &str) -> Inventory {
         let loaded = load_bytes("m.yaml", yaml.as_bytes(), &LoadOptions::default());
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        let config = ScanConfig::default();
-        let mut inventory = Inventory::default();
-        for object in &loaded.objects {
-            let workload = config.workload_kinds.find(object).map(|_| Vec::new());
-            inventory.record(object, &config, workload);
-        }
-        inventory.build_indexes();
-        inventory
+        Inventory::of_objects(&loaded.objects, &ScanConfig::default())
     }
 
     const APP: &str = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec:\n  rules:\n  - http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend: {service: {name: web, port: {number: 80}}}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      serviceAccountName: web\n      containers: [{name: a}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: db, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: a}]}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: db, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: db}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: shop}\nrules: [{apiGroups: [\"\"], resources: [secrets], verbs: [list]}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: web-reads, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\nsubjects: [{kind: ServiceAccount, name: web}]\n";

@@ -78,12 +78,7 @@ fn check_positions(text: &[u8]) {
     let config = ScanConfig::default();
     let findings = check_objects(&loaded.objects, &config, rules::all());
     // The inventory-only paths: the trust map and who-can.
-    let mut inventory = Inventory::default();
-    for object in &loaded.objects {
-        let workload = config.workload_kinds.find(object).map(|_| Vec::new());
-        inventory.record(object, &config, workload);
-    }
-    inventory.build_indexes();
+    let inventory = Inventory::of_objects(&loaded.objects, &config);
     let map = rampart_k8s::map::build(&inventory);
     let _ = (rampart_k8s::map::to_dot(&map), rampart_k8s::map::to_mermaid(&map));
     let _ = inventory.rbac.who_can("create", None, "pods/exec", None);

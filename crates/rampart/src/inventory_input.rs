@@ -13,23 +13,18 @@ pub fn load(paths: &[PathBuf], config: &ScanConfig) -> (Inventory, Vec<ScanError
     let options = LoadOptions::default();
     let discovery = discover(paths);
     let mut errors = discovery.errors;
-    let mut inventory = Inventory::default();
+    let mut objects = Vec::new();
     for input in &discovery.inputs {
         match read_input(input, options.max_file_size) {
             Ok(bytes) => {
                 let loaded = load_bytes(&input.display_name(), &bytes, &options);
                 errors.extend(loaded.errors);
-                for object in &loaded.objects {
-                    // Workloads are recorded with no Pod Security verdicts:
-                    // these commands do not judge pods.
-                    let workload = config.workload_kinds.find(object).map(|_| Vec::new());
-                    inventory.record(object, config, workload);
-                }
+                objects.extend(loaded.objects);
             }
             Err(error) => errors.push(error),
         }
     }
-    inventory.build_indexes();
+    let inventory = Inventory::of_objects(&objects, config);
     errors.sort();
     (inventory, errors)
 }

@@ -5,6 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+use common::snapshot;
+
 fn who_can(args: &[&str]) -> (String, Option<i32>) {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rbac.yaml");
     let mut all = vec!["who-can"];
@@ -16,15 +19,6 @@ fn who_can(args: &[&str]) -> (String, Option<i32>) {
         .unwrap()
         .replace(&fixture, "tests/fixtures/rbac.yaml");
     (text, output.status.code())
-}
-
-fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
-    if std::env::var_os("RAMPART_BLESS").is_some() {
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(actual, expected, "snapshot {name} differs; RAMPART_BLESS=1 rewrites it");
 }
 
 #[test]

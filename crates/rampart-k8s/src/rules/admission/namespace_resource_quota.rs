@@ -57,10 +57,8 @@ fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryR
             continue;
         }
         let message = format!("namespace `{namespace}` runs workloads but has no ResourceQuota or LimitRange");
-        match inventory.namespace(namespace) {
-            Some(ns) => out.report(&ns.site, ns.site.pos, "metadata.name".to_string(), message),
-            None => out.report(&first.site, first.site.pos, "metadata.namespace".to_string(), message),
-        }
+        let (site, field) = inventory.namespace_anchor(namespace, first);
+        out.report(site, site.pos, field.to_string(), message);
     }
 }
 

@@ -11,6 +11,7 @@ pub mod network_policy_internet_egress;
 pub mod workload_network_policy;
 
 use crate::inventory::{Inventory, PolicyFact};
+use crate::object::Object;
 use crate::rules::InventoryReporter;
 
 /// Reports each namespace with workloads that no policy of `is_deny` covers.
@@ -28,9 +29,12 @@ pub(crate) fn report_missing_default_deny(
         let message = format!(
             "namespace `{namespace}` runs workloads but has no default-deny {direction} NetworkPolicy in the scanned manifests"
         );
-        match inventory.namespace(namespace) {
-            Some(ns) => out.report(&ns.site, ns.site.pos, "metadata.name".to_string(), message),
-            None => out.report(&first.site, first.site.pos, "metadata.namespace".to_string(), message),
-        }
+        let (site, field) = inventory.namespace_anchor(namespace, first);
+        out.report(site, site.pos, field.to_string(), message);
     }
+}
+
+/// A NetworkPolicy of the `networking.k8s.io` group.
+pub(crate) fn is_network_policy(object: &Object) -> bool {
+    object.kind == "NetworkPolicy" && object.group() == "networking.k8s.io"
 }

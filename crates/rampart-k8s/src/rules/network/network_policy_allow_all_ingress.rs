@@ -28,6 +28,7 @@
 //! ```
 
 use super::super::prelude::*;
+use super::is_network_policy;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -46,7 +47,7 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    if object.kind != "NetworkPolicy" || object.group() != "networking.k8s.io" {
+    if !is_network_policy(object) {
         return;
     }
     let Some(ingress) = object.root.get_path("spec.ingress") else {

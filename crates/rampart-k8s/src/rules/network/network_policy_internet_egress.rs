@@ -28,6 +28,7 @@
 //! ```
 
 use super::super::prelude::*;
+use super::is_network_policy;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -48,7 +49,7 @@ pub static RULE: Rule = Rule {
 const PRIVATE_RANGES: &[(u32, u8)] = &[(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16)];
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    if object.kind != "NetworkPolicy" || object.group() != "networking.k8s.io" {
+    if !is_network_policy(object) {
         return;
     }
     let Some(egress) = object.root.get_path("spec.egress") else {
