@@ -57,6 +57,43 @@ pub struct Finding {
     pub suppressed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppression_reason: Option<String>,
+    /// What a secrets finding found, redacted; `None` for other findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Box<SecretEvidence>>,
+}
+
+/// The secret a finding is about, safe to print: never the value itself
+/// unless the user asked for it (`value`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecretEvidence {
+    /// A few leading characters and the length, e.g. `ghp_…(40 chars)`.
+    pub redacted: String,
+    /// Stable identity for baselines and ignores: a keyed hash of the rule,
+    /// the path and the secret. It does not depend on the line.
+    pub fingerprint: String,
+    /// Shannon entropy of the secret in bits per byte.
+    pub entropy: f32,
+    /// How the secret was hidden, when it was decoded first (`base64`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<&'static str>,
+    /// The commit that introduced it, for history findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<CommitRef>,
+    /// The secret in full: only with `--show-secrets`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// A commit, as a history finding names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitRef {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// Author date, RFC 3339.
+    pub date: String,
+    /// First line of the message.
+    pub summary: String,
 }
 
 /// An input that could not be read or parsed. The rest of the scan goes on.

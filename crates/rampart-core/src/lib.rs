@@ -14,7 +14,7 @@ mod severity;
 
 pub use control::Control;
 pub use date::Date;
-pub use finding::{Finding, Location, ResourceRef, ScanError};
+pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
 pub use report::{Outcome, REPORT_VERSION, Report, SeverityCounts, Summary, Tool};
 pub use rule::{PssLevel, Reference, RuleMeta};
 pub use severity::Severity;

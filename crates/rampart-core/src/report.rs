@@ -146,6 +146,7 @@ mod tests {
             fix: "x".into(),
             suppressed,
             suppression_reason: None,
+            secret: None,
         }
     }
 

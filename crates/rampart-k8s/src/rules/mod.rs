@@ -208,6 +208,7 @@ impl<'a> Reporter<'a> {
             fix: Cow::Borrowed(self.meta.fix),
             suppressed: false,
             suppression_reason: None,
+            secret: None,
         }
     }
 }
@@ -246,6 +247,7 @@ impl<'a> InventoryReporter<'a> {
             fix: Cow::Borrowed(self.meta.fix),
             suppressed: false,
             suppression_reason: None,
+            secret: None,
         });
     }
 }
