@@ -29,6 +29,8 @@ pub struct Summary {
     pub objects: usize,
     /// Documents that are not Kubernetes objects, passed over.
     pub skipped_documents: usize,
+    /// Files not searched: binary, or over the size limit.
+    pub skipped_files: usize,
     pub findings: SeverityCounts,
     pub suppressed: usize,
     pub errors: usize,

@@ -109,7 +109,7 @@ impl<'c> Detector<'c> {
                 continue;
             }
             let secret = &text[candidate.secret_start..candidate.secret_end];
-            let Some(entropy) = self.accept(rule, text, &candidate, secret) else {
+            let Some(entropy) = self.accept(rule, path, text, &candidate, secret) else {
                 continue;
             };
             let (line, column, line_text, previous_line) = lines.locate(candidate.secret_start);
@@ -167,7 +167,7 @@ impl<'c> Detector<'c> {
     }
 
     /// The filters; the secret's entropy when it passes them.
-    fn accept(&self, rule: &CompiledRule, text: &[u8], candidate: &Candidate, secret: &[u8]) -> Option<f32> {
+    fn accept(&self, rule: &CompiledRule, path: &str, text: &[u8], candidate: &Candidate, secret: &[u8]) -> Option<f32> {
         if secret.is_empty() {
             return None;
         }
@@ -198,6 +198,10 @@ impl<'c> Detector<'c> {
         if rule.spec.generic {
             let key = candidate.key.map_or(&[][..], |(start, end)| &text[start..end]);
             if filters::generic_value_is_benign(key, secret) {
+                return None;
+            }
+            let quoted = candidate.secret_start > 0 && matches!(text[candidate.secret_start - 1], b'"' | b'\'' | b'`');
+            if !quoted && filters::is_source_code(path) {
                 return None;
             }
         }

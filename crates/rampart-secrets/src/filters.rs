@@ -192,7 +192,46 @@ pub fn generic_value_is_benign(key: &[u8], value: &[u8]) -> bool {
         return true;
     }
     // Credentials inside URLs have their own rule.
-    memchr::memmem::find(value, b"://").is_some() || looks_like_identifier(value) || looks_like_path(value)
+    memchr::memmem::find(value, b"://").is_some()
+        || looks_like_identifier(value)
+        || looks_like_code(value)
+        || looks_like_path(value)
+}
+
+/// A constant, a type or a member access rather than a literal:
+/// `IKEEXT_CREDENTIAL0`, `windows_sys::core::PWSTR`, `self.or1_token.clone`,
+/// `0x8055000B_u32`.
+fn looks_like_code(value: &[u8]) -> bool {
+    let is_identifier = |segment: &[u8]| {
+        !segment.is_empty()
+            && segment.len() <= 32
+            && (segment[0].is_ascii_alphabetic() || segment[0] == b'_')
+            && segment.iter().all(|&byte| byte.is_ascii_alphanumeric() || byte == b'_')
+    };
+    let constant = value.contains(&b'_')
+        && value
+            .iter()
+            .all(|&byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || byte == b'_');
+    let hex_literal = value.starts_with(b"0x") || value.starts_with(b"0X");
+    let scoped = memchr::memmem::find(value, b"::").is_some() || memchr::memmem::find(value, b"->").is_some();
+    let member_access = value.contains(&b'.')
+        && value
+            .split(|&byte| byte == b'.')
+            .all(|segment| is_identifier(segment) || (!segment.is_empty() && segment.iter().all(u8::is_ascii_digit)));
+    constant || hex_literal || scoped || member_access
+}
+
+/// Source files, where a credential is a string literal: an unquoted value
+/// after `key:` or `key =` is a type, a parameter or an expression.
+pub fn is_source_code(path: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "rs", "go", "java", "kt", "kts", "scala", "c", "h", "cc", "cpp", "hpp", "cxx", "cs", "fs", "swift", "m",
+        "mm", "ts", "tsx", "js", "jsx", "mjs", "cjs", "py", "rb", "php", "pl", "lua", "dart", "ex", "exs", "erl",
+        "hs", "ml", "clj", "groovy", "vue", "svelte", "zig", "nim", "r", "jl",
+    ];
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    name.rsplit_once('.')
+        .is_some_and(|(_, extension)| EXTENSIONS.iter().any(|known| extension.eq_ignore_ascii_case(known)))
 }
 
 /// `settings.DB_PASSWORD`, `os.environ`, `MY_SECRET_NAME`, `getToken`:
@@ -295,6 +334,11 @@ mod tests {
         assert!(generic_value_is_benign(b"secret_name", b"Zq3kV9pL2xR7mN4tB8wY"));
         assert!(generic_value_is_benign(b"token_hash", b"Zq3kV9pL2xR7mN4tB8wY"));
         assert!(generic_value_is_benign(b"client_secret", b"/etc/secrets/client"));
+        assert!(generic_value_is_benign(b"localCredentials", b"IKEEXT_CREDENTIAL0"));
+        assert!(generic_value_is_benign(b"pszPassword", b"windows_sys::core::PWSTR"));
+        assert!(generic_value_is_benign(b"or1_token", b"self.or1_token.clone"));
+        assert!(generic_value_is_benign(b"ERROR_PASSWORD", b"0x8055000B_u32"));
+        assert!(!generic_value_is_benign(b"SECRET", b"Zq3k.V9pL2xR7mN4tB8wY+/"));
         assert!(generic_value_is_benign(b"secret", b"123e4567-e89b-12d3-a456-426614174000"));
         assert!(generic_value_is_benign(b"public_key", b"Zq3kV9pL2xR7mN4tB8wY"));
         assert!(generic_value_is_benign(b"apiKeyId", b"Zq3kV9pL2xR7mN4tB8wY"));
@@ -308,6 +352,14 @@ mod tests {
         assert!(allowed_inline(b"token = 'abc' // gitleaks:allow", None));
         assert!(allowed_inline(b"x", Some(b"# pragma: allowlist nextline secret")));
         assert!(!allowed_inline(b"token = 'abc'", Some(b"# nothing")));
+    }
+
+    #[test]
+    fn source_files_are_recognised_by_extension() {
+        assert!(is_source_code("src/main.rs"));
+        assert!(is_source_code("web/App.TSX"));
+        assert!(!is_source_code("deploy/.env"));
+        assert!(!is_source_code("config/app.yaml"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod map_command;
 mod output;
 mod rules_command;
 mod scan;
+mod secrets_command;
 mod who_can;
 
 use std::path::PathBuf;
@@ -36,6 +37,9 @@ struct Cli {
 enum Command {
     /// Scan Kubernetes manifests (files, folders, or '-' for stdin).
     Scan(ScanArgs),
+    /// Search files for leaked credentials (API keys, tokens, private keys,
+    /// passwords); secrets are redacted in every output.
+    Secrets(secrets_command::SecretsArgs),
     /// List every rule: id, severity, controls, title.
     Rules {
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
     choice.write_global();
     let outcome = match cli.command {
         Command::Scan(args) => scan::run(&args),
+        Command::Secrets(args) => secrets_command::run(&args),
         Command::Rules { format } => rules_command::list(format),
         Command::Explain { rule } => rules_command::explain(&rule),
         Command::WhoCan(args) => who_can::run(&args),

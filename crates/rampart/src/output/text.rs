@@ -63,7 +63,20 @@ fn write_finding(out: &mut impl Write, finding: &Finding) -> std::io::Result<()>
         resource.cyan(),
     )?;
     writeln!(out, "           {}", finding.message)?;
-    writeln!(out, "           {} {}", "field:".dimmed(), finding.field.dimmed())?;
+    if !finding.field.is_empty() {
+        writeln!(out, "           {} {}", "field:".dimmed(), finding.field.dimmed())?;
+    }
+    if let Some(commit) = finding.secret.as_ref().and_then(|secret| secret.commit.as_ref()) {
+        writeln!(
+            out,
+            "           {} {} {} <{}> {}",
+            "commit:".dimmed(),
+            commit.id.get(..12).unwrap_or(&commit.id),
+            commit.author,
+            commit.email,
+            commit.date
+        )?;
+    }
     writeln!(out, "           {} {}", "fix:".green(), finding.fix)
 }
 
@@ -94,13 +107,22 @@ fn write_summary(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             counts.join(", ")
         )
     };
-    let mut line = format!(
-        "{findings} in {} object{} from {} file{}",
-        summary.objects,
-        if summary.objects == 1 { "" } else { "s" },
-        summary.files,
-        if summary.files == 1 { "" } else { "s" },
-    );
+    let files = format!("{} file{}", summary.files, if summary.files == 1 { "" } else { "s" });
+    let mut line = if summary.documents == 0 && summary.objects == 0 {
+        format!("{findings} in {files}")
+    } else {
+        format!(
+            "{findings} in {} object{} from {files}",
+            summary.objects,
+            if summary.objects == 1 { "" } else { "s" },
+        )
+    };
+    if summary.skipped_files > 0 {
+        line.push_str(&format!(
+            "; {} binary or oversized file(s) skipped",
+            summary.skipped_files
+        ));
+    }
     if summary.skipped_documents > 0 {
         line.push_str(&format!(
             "; {} non-Kubernetes document(s) passed over",

@@ -1,0 +1,67 @@
+//! `rampart secrets`: search files for leaked credentials.
+
+use std::path::PathBuf;
+
+use rampart_core::{Outcome, Report, Severity, Summary};
+use rampart_secrets::{Catalogue, ScanOptions, scan_paths};
+
+use crate::scan::TOOL;
+use crate::{Format, output, output_failed, parse_severity};
+
+#[derive(clap::Args)]
+pub struct SecretsArgs {
+    /// Files or folders to search (default: the current folder); '-' reads
+    /// standard input. Folders honour .gitignore; hidden files are searched.
+    paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Exit 1 only for findings at or above this severity.
+    #[arg(long, value_parser = parse_severity, default_value = "low")]
+    fail_on: Severity,
+
+    /// Print the secrets in full. Without it, only a few leading characters
+    /// and the length are ever shown.
+    #[arg(long)]
+    show_secrets: bool,
+
+    /// Skip files larger than this many bytes (they are counted).
+    #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
+    max_file_size: u64,
+}
+
+pub fn run(args: &SecretsArgs) -> Outcome {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    if paths.iter().filter(|path| path.as_os_str() == "-").count() > 1 {
+        eprintln!("rampart: '-' (standard input) may be given only once");
+        return Outcome::Error;
+    }
+    let options = ScanOptions {
+        max_file_size: args.max_file_size,
+        show_secrets: args.show_secrets,
+        ..ScanOptions::default()
+    };
+    let mut scan = scan_paths(&paths, Catalogue::builtin(), &options);
+    scan.findings.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));
+    scan.errors.sort();
+    let summary = Summary {
+        files: scan.files,
+        skipped_files: scan.skipped_files,
+        ..Summary::default()
+    };
+    let report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(args.fail_on));
+    let written = match args.format {
+        Format::Json => output::json::write(&report),
+        Format::Text => output::text::write(&report),
+    };
+    match written {
+        Ok(()) => report.outcome(),
+        Err(error) => output_failed(error),
+    }
+}
