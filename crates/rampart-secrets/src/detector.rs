@@ -92,17 +92,29 @@ impl<'c> Detector<'c> {
     fn detect_in(&self, path: &str, text: &[u8], depth: u8, found: &mut Vec<Detected>) {
         let mut candidates = self.candidates(path, text);
         candidates.sort_unstable();
-        candidates.dedup_by(|a, b| a.rule == b.rule && a.secret_start == b.secret_start && a.secret_end == b.secret_end);
+        candidates
+            .dedup_by(|a, b| a.rule == b.rule && a.secret_start == b.secret_start && a.secret_end == b.secret_end);
         let specific: Vec<(usize, usize)> = candidates
             .iter()
             .filter(|candidate| !self.rule(candidate.rule).spec.generic)
             .map(|candidate| (candidate.secret_start, candidate.secret_end))
             .collect();
+        let encoded = if depth < MAX_DECODE_DEPTH {
+            encoded_values(text)
+        } else {
+            Vec::new()
+        };
         let mut lines = LineCounter::new(text);
-        let mut generic_reported: Vec<(usize, usize)> = Vec::new();
+        // An encoded value is judged by what it decodes to, not by its
+        // base64 looking random; and two catch-alls on one value are one.
+        let mut generic_reported: Vec<(usize, usize)> = encoded
+            .iter()
+            .map(|value| (value.value.start, value.value.end))
+            .collect();
         for candidate in candidates {
             let rule = self.rule(candidate.rule);
-            let overlaps = |&(start, end): &(usize, usize)| start < candidate.secret_end && candidate.secret_start < end;
+            let overlaps =
+                |&(start, end): &(usize, usize)| start < candidate.secret_end && candidate.secret_start < end;
             // A provider rule says more than a catch-all; two catch-alls on
             // one value are one finding.
             if rule.spec.generic && (specific.iter().any(overlaps) || generic_reported.iter().any(overlaps)) {
@@ -128,9 +140,7 @@ impl<'c> Detector<'c> {
                 decoded: None,
             });
         }
-        if depth < MAX_DECODE_DEPTH {
-            self.detect_encoded(path, text, depth, found, &mut lines);
-        }
+        self.detect_encoded(path, text, encoded, depth, found, &mut lines);
     }
 
     fn rule(&self, index: usize) -> &CompiledRule {
@@ -145,7 +155,11 @@ impl<'c> Detector<'c> {
         let blocked: Vec<bool> = catalogue
             .rules
             .iter()
-            .map(|rule| rule.path.as_ref().is_some_and(|pattern| !pattern.is_match(path.as_bytes())))
+            .map(|rule| {
+                rule.path
+                    .as_ref()
+                    .is_some_and(|pattern| !pattern.is_match(path.as_bytes()))
+            })
             .collect();
         for hit in catalogue.keywords.find_overlapping_iter(text) {
             for &index in &catalogue.keyword_rules[hit.pattern().as_usize()] {
@@ -167,7 +181,14 @@ impl<'c> Detector<'c> {
     }
 
     /// The filters; the secret's entropy when it passes them.
-    fn accept(&self, rule: &CompiledRule, path: &str, text: &[u8], candidate: &Candidate, secret: &[u8]) -> Option<f32> {
+    fn accept(
+        &self,
+        rule: &CompiledRule,
+        path: &str,
+        text: &[u8],
+        candidate: &Candidate,
+        secret: &[u8],
+    ) -> Option<f32> {
         if secret.is_empty() {
             return None;
         }
@@ -208,28 +229,17 @@ impl<'c> Detector<'c> {
         Some(entropy)
     }
 
-    /// Decodes base64 values where credentials are usually encoded and
-    /// searches them; findings point at the encoded value.
-    fn detect_encoded(&self, path: &str, text: &[u8], depth: u8, found: &mut Vec<Detected>, lines: &mut LineCounter) {
-        let kubernetes_secret = is_kubernetes_secret(text);
-        if !kubernetes_secret && !DECODED_KEYS.iter().any(|key| memchr::memmem::find(text, key.as_bytes()).is_some()) {
-            return;
-        }
-        let mut values = Vec::new();
-        for captures in encoded_value_regex().captures_iter(text) {
-            let (Some(key), Some(value)) = (captures.name("key"), captures.name("value")) else {
-                continue;
-            };
-            let key_text = key.as_bytes();
-            if !kubernetes_secret && !DECODED_KEYS.iter().any(|known| known.as_bytes() == key_text) {
-                continue;
-            }
-            values.push((key.range(), value.range()));
-        }
-        for (key, value) in values {
-            let Some(decoded) = decode_printable(&text[value.clone()]) else {
-                continue;
-            };
+    /// Searches the decoded values; findings point at the encoded value.
+    fn detect_encoded(
+        &self,
+        path: &str,
+        text: &[u8],
+        encoded: Vec<EncodedValue>,
+        depth: u8,
+        found: &mut Vec<Detected>,
+        lines: &mut LineCounter,
+    ) {
+        for EncodedValue { key, value, decoded } in encoded {
             // A one-line value keeps its key, so `password: <decoded>` is
             // judged like any other assignment.
             let inner = if memchr(b'\n', &decoded).is_none() {
@@ -259,6 +269,42 @@ impl<'c> Detector<'c> {
             }
         }
     }
+}
+
+/// A base64 value where credentials are usually encoded: the values of a
+/// Kubernetes Secret, Docker `auth` fields.
+struct EncodedValue {
+    key: std::ops::Range<usize>,
+    value: std::ops::Range<usize>,
+    decoded: Vec<u8>,
+}
+
+fn encoded_values(text: &[u8]) -> Vec<EncodedValue> {
+    let kubernetes_secret = is_kubernetes_secret(text);
+    if !kubernetes_secret
+        && !DECODED_KEYS
+            .iter()
+            .any(|key| memchr::memmem::find(text, key.as_bytes()).is_some())
+    {
+        return Vec::new();
+    }
+    let mut values = Vec::new();
+    for captures in encoded_value_regex().captures_iter(text) {
+        let (Some(key), Some(value)) = (captures.name("key"), captures.name("value")) else {
+            continue;
+        };
+        if !kubernetes_secret && !DECODED_KEYS.iter().any(|known| known.as_bytes() == key.as_bytes()) {
+            continue;
+        }
+        if let Some(decoded) = decode_printable(value.as_bytes()) {
+            values.push(EncodedValue {
+                key: key.range(),
+                value: value.range(),
+                decoded,
+            });
+        }
+    }
+    values
 }
 
 /// The bytes a rule's regex sees around a keyword at `start..end`.
@@ -320,8 +366,15 @@ fn validate(validation: Validation, secret: &[u8]) -> bool {
 const DECODED_KEYS: &[&str] = &["auth", "_auth", ".dockerconfigjson", ".dockercfg"];
 
 fn is_kubernetes_secret(text: &[u8]) -> bool {
-    const MARKERS: &[&[u8]] = &[b"kind: Secret", b"\"kind\":\"Secret\"", b"\"kind\": \"Secret\"", b"kind: \"Secret\""];
-    MARKERS.iter().any(|marker| memchr::memmem::find(text, marker).is_some())
+    const MARKERS: &[&[u8]] = &[
+        b"kind: Secret",
+        b"\"kind\":\"Secret\"",
+        b"\"kind\": \"Secret\"",
+        b"kind: \"Secret\"",
+    ];
+    MARKERS
+        .iter()
+        .any(|marker| memchr::memmem::find(text, marker).is_some())
 }
 
 /// `key: value` or `"key": "value"` where the value looks like base64.

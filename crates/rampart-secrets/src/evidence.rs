@@ -69,11 +69,26 @@ mod tests {
     fn fingerprints_depend_on_key_rule_path_and_secret() {
         let base = fingerprint(&FingerprintKey::DEFAULT, "github-pat", "a.env", b"s3cr3t");
         assert_eq!(base.len(), 32);
-        assert_eq!(base, fingerprint(&FingerprintKey::DEFAULT, "github-pat", "a.env", b"s3cr3t"));
-        assert_ne!(base, fingerprint(&FingerprintKey::DEFAULT, "github-pat", "b.env", b"s3cr3t"));
-        assert_ne!(base, fingerprint(&FingerprintKey::DEFAULT, "gitlab-pat", "a.env", b"s3cr3t"));
-        assert_ne!(base, fingerprint(&FingerprintKey::DEFAULT, "github-pat", "a.env", b"s3cr3T"));
-        assert_ne!(base, fingerprint(&FingerprintKey::from_bytes([7; 32]), "github-pat", "a.env", b"s3cr3t"));
+        assert_eq!(
+            base,
+            fingerprint(&FingerprintKey::DEFAULT, "github-pat", "a.env", b"s3cr3t")
+        );
+        assert_ne!(
+            base,
+            fingerprint(&FingerprintKey::DEFAULT, "github-pat", "b.env", b"s3cr3t")
+        );
+        assert_ne!(
+            base,
+            fingerprint(&FingerprintKey::DEFAULT, "gitlab-pat", "a.env", b"s3cr3t")
+        );
+        assert_ne!(
+            base,
+            fingerprint(&FingerprintKey::DEFAULT, "github-pat", "a.env", b"s3cr3T")
+        );
+        assert_ne!(
+            base,
+            fingerprint(&FingerprintKey::from_bytes([7; 32]), "github-pat", "a.env", b"s3cr3t")
+        );
         // Length prefixes keep ("ab", "c") and ("a", "bc") apart.
         assert_ne!(
             fingerprint(&FingerprintKey::DEFAULT, "r", "ab", b"c"),

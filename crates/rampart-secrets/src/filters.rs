@@ -123,14 +123,95 @@ pub fn is_uuid(value: &[u8]) -> bool {
 /// about a secret rather than the secret: `secret_name`, `token_hash`,
 /// `password_file`, `api_key_id`.
 const DESCRIBING_WORDS: &[&str] = &[
-    "hash", "sha", "sha1", "sha256", "digest", "checksum", "integrity", "fingerprint", "uuid", "length", "len",
-    "name", "names", "path", "file", "dir", "url", "uri", "ref", "type", "format", "field", "header", "param",
-    "pattern", "regex", "policy", "count", "ttl", "timeout", "prefix", "label", "id", "ids", "version", "expiry",
-    "expires", "expiration", "min", "max", "size", "enabled", "mode", "rotation", "env", "var", "key", "provider",
-    "store", "manager", "arn", "hint", "location", "source", "kind", "mount", "selector", "template", "endpoint",
-    "server", "host", "issuer", "audience", "scope", "scopes", "method", "algorithm", "alg", "usage", "lifetime",
-    "duration", "validity", "strength", "complexity", "reset", "question", "prompt", "text", "message",
-    "description", "title", "error", "required", "encoding", "cipher", "policy", "rule", "rules", "config",
+    "hash",
+    "sha",
+    "sha1",
+    "sha256",
+    "digest",
+    "checksum",
+    "integrity",
+    "fingerprint",
+    "uuid",
+    "length",
+    "len",
+    "name",
+    "names",
+    "path",
+    "file",
+    "dir",
+    "url",
+    "uri",
+    "ref",
+    "type",
+    "format",
+    "field",
+    "header",
+    "param",
+    "pattern",
+    "regex",
+    "policy",
+    "count",
+    "ttl",
+    "timeout",
+    "prefix",
+    "label",
+    "id",
+    "ids",
+    "version",
+    "expiry",
+    "expires",
+    "expiration",
+    "min",
+    "max",
+    "size",
+    "enabled",
+    "mode",
+    "rotation",
+    "env",
+    "var",
+    "key",
+    "provider",
+    "store",
+    "manager",
+    "arn",
+    "hint",
+    "location",
+    "source",
+    "kind",
+    "mount",
+    "selector",
+    "template",
+    "endpoint",
+    "server",
+    "host",
+    "issuer",
+    "audience",
+    "scope",
+    "scopes",
+    "method",
+    "algorithm",
+    "alg",
+    "usage",
+    "lifetime",
+    "duration",
+    "validity",
+    "strength",
+    "complexity",
+    "reset",
+    "question",
+    "prompt",
+    "text",
+    "message",
+    "description",
+    "title",
+    "error",
+    "required",
+    "encoding",
+    "cipher",
+    "policy",
+    "rule",
+    "rules",
+    "config",
 ];
 
 /// Words of a key name that make every value of it a non-secret.
@@ -138,8 +219,21 @@ const NON_SECRET_WORDS: &[&str] = &["public", "example", "sample", "placeholder"
 
 /// Words that name a secret.
 const SECRET_WORDS: &[&str] = &[
-    "password", "passwd", "pwd", "pass", "passphrase", "secret", "secrets", "token", "key", "apikey", "credential",
-    "credentials", "creds", "auth", "pat",
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "secret",
+    "secrets",
+    "token",
+    "key",
+    "apikey",
+    "credential",
+    "credentials",
+    "creds",
+    "auth",
+    "pat",
 ];
 
 /// Splits `dbPassword_hash`, `api-key.id` into lower-case words.
@@ -225,9 +319,9 @@ fn looks_like_code(value: &[u8]) -> bool {
 /// after `key:` or `key =` is a type, a parameter or an expression.
 pub fn is_source_code(path: &str) -> bool {
     const EXTENSIONS: &[&str] = &[
-        "rs", "go", "java", "kt", "kts", "scala", "c", "h", "cc", "cpp", "hpp", "cxx", "cs", "fs", "swift", "m",
-        "mm", "ts", "tsx", "js", "jsx", "mjs", "cjs", "py", "rb", "php", "pl", "lua", "dart", "ex", "exs", "erl",
-        "hs", "ml", "clj", "groovy", "vue", "svelte", "zig", "nim", "r", "jl",
+        "rs", "go", "java", "kt", "kts", "scala", "c", "h", "cc", "cpp", "hpp", "cxx", "cs", "fs", "swift", "m", "mm",
+        "ts", "tsx", "js", "jsx", "mjs", "cjs", "py", "rb", "php", "pl", "lua", "dart", "ex", "exs", "erl", "hs", "ml",
+        "clj", "groovy", "vue", "svelte", "zig", "nim", "r", "jl",
     ];
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     name.rsplit_once('.')
@@ -268,7 +362,8 @@ pub fn allowed_inline(line: &[u8], previous_line: Option<&[u8]>) -> bool {
     ALLOW_MARKERS
         .iter()
         .any(|marker| memchr::memmem::find(line, marker.as_bytes()).is_some())
-        || previous_line.is_some_and(|previous| memchr::memmem::find(previous, ALLOW_NEXT_LINE_MARKER.as_bytes()).is_some())
+        || previous_line
+            .is_some_and(|previous| memchr::memmem::find(previous, ALLOW_NEXT_LINE_MARKER.as_bytes()).is_some())
 }
 
 /// Files that hold hashes and ids, never credentials: lock files.
@@ -328,7 +423,10 @@ mod tests {
     #[test]
     fn generic_filters_pass_random_values_and_drop_references() {
         assert!(!generic_value_is_benign(b"db_password", b"Zq3kV9pL2xR7mN4tB8wY"));
-        assert!(!generic_value_is_benign(b"api_token", b"9f86d081884c7d659a2feaa0c55ad015"));
+        assert!(!generic_value_is_benign(
+            b"api_token",
+            b"9f86d081884c7d659a2feaa0c55ad015"
+        ));
         assert!(generic_value_is_benign(b"password", b"settings.DB_PASSWORD"));
         assert!(generic_value_is_benign(b"token", b"MY_TOKEN_NAME"));
         assert!(generic_value_is_benign(b"secret_name", b"Zq3kV9pL2xR7mN4tB8wY"));
@@ -339,7 +437,10 @@ mod tests {
         assert!(generic_value_is_benign(b"or1_token", b"self.or1_token.clone"));
         assert!(generic_value_is_benign(b"ERROR_PASSWORD", b"0x8055000B_u32"));
         assert!(!generic_value_is_benign(b"SECRET", b"Zq3k.V9pL2xR7mN4tB8wY+/"));
-        assert!(generic_value_is_benign(b"secret", b"123e4567-e89b-12d3-a456-426614174000"));
+        assert!(generic_value_is_benign(
+            b"secret",
+            b"123e4567-e89b-12d3-a456-426614174000"
+        ));
         assert!(generic_value_is_benign(b"public_key", b"Zq3kV9pL2xR7mN4tB8wY"));
         assert!(generic_value_is_benign(b"apiKeyId", b"Zq3kV9pL2xR7mN4tB8wY"));
         assert!(!generic_value_is_benign(b"PROD_ENV_PASSWORD", b"Zq3kV9pL2xR7mN4tB8wY"));

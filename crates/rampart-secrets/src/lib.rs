@@ -61,14 +61,17 @@ pub struct SecretsScan {
 pub fn scan_paths(paths: &[PathBuf], catalogue: &Catalogue, options: &ScanOptions) -> SecretsScan {
     let (sources, errors) = files::discover(paths);
     let detector = Detector::new(catalogue);
-    let per_file: Vec<Result<(Option<Vec<Finding>>, u64), ScanError>> = sources
+    let per_file: Vec<Result<FileResult, ScanError>> = sources
         .par_iter()
         .map(|source| {
             let name = source.display_name();
-            match files::read(source, options.max_file_size)? {
-                files::Content::Text(bytes) => Ok((Some(scan_bytes(&detector, &name, &bytes, options)), bytes.len() as u64)),
-                files::Content::Binary | files::Content::TooLarge(_) => Ok((None, 0)),
-            }
+            Ok(match files::read(source, options.max_file_size)? {
+                files::Content::Text(bytes) => FileResult::Searched {
+                    findings: scan_bytes(&detector, &name, &bytes, options),
+                    bytes: bytes.len() as u64,
+                },
+                files::Content::Binary | files::Content::TooLarge(_) => FileResult::Skipped,
+            })
         })
         .collect();
     let mut scan = SecretsScan {
@@ -77,16 +80,21 @@ pub fn scan_paths(paths: &[PathBuf], catalogue: &Catalogue, options: &ScanOption
     };
     for result in per_file {
         match result {
-            Ok((Some(findings), bytes)) => {
+            Ok(FileResult::Searched { findings, bytes }) => {
                 scan.files += 1;
                 scan.bytes += bytes;
                 scan.findings.extend(findings);
             }
-            Ok((None, _)) => scan.skipped_files += 1,
+            Ok(FileResult::Skipped) => scan.skipped_files += 1,
             Err(error) => scan.errors.push(error),
         }
     }
     scan
+}
+
+enum FileResult {
+    Searched { findings: Vec<Finding>, bytes: u64 },
+    Skipped,
 }
 
 /// The findings in one file's content.
@@ -120,7 +128,10 @@ pub fn to_finding(catalogue: &Catalogue, path: &Arc<str>, detected: &Detected, o
                 .then(|| String::from_utf8_lossy(&detected.secret).into_owned()),
             redacted: redacted.clone(),
         };
-        (format!("{}: {redacted}{encoding}", spec.title), Some(Box::new(evidence)))
+        (
+            format!("{}: {redacted}{encoding}", spec.title),
+            Some(Box::new(evidence)),
+        )
     };
     Finding {
         rule: Cow::Owned(spec.id.clone()),

@@ -65,7 +65,12 @@ fn every_rule_finds_its_example_at_its_line_and_column() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} rules failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rules failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -87,7 +92,12 @@ fn no_rule_fires_on_its_near_miss() {
             failures.push(format!("{}: fired on {near_miss:?}", rule.spec.id));
         }
     }
-    assert!(failures.is_empty(), "{} rules failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} rules failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -95,8 +105,10 @@ fn path_rules_judge_the_file_name() {
     let catalogue = Catalogue::builtin();
     let detector = Detector::new(catalogue);
     let found = detector.detect("certs/client.p12", b"binary-ish");
-    assert!(found
-        .iter()
-        .any(|detected| catalogue.rules[detected.rule].spec.id == "pkcs12-file" && detected.line == 1));
+    assert!(
+        found
+            .iter()
+            .any(|detected| catalogue.rules[detected.rule].spec.id == "pkcs12-file" && detected.line == 1)
+    );
     assert!(detector.detect("certs/client.pem.txt", b"nothing").is_empty());
 }

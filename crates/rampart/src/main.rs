@@ -99,6 +99,11 @@ struct ScanArgs {
     /// Refuse files larger than this many bytes.
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     max_file_size: u64,
+
+    /// Do not search the manifests for leaked credentials (the secrets
+    /// engine of `rampart secrets` runs over the same files by default).
+    #[arg(long)]
+    no_secrets: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

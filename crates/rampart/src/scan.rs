@@ -48,7 +48,14 @@ pub fn run(args: &ScanArgs) -> Outcome {
         .copied()
         .filter(|rule| !args.skip.iter().any(|id| id == rule.meta.id))
         .collect();
-    let report = scan(&args.paths, &config, &options, &selected, args.fail_on);
+    let report = scan(
+        &args.paths,
+        &config,
+        &options,
+        &selected,
+        !args.no_secrets,
+        args.fail_on,
+    );
     let written = match args.format {
         Format::Json => output::json::write(&report),
         Format::Text => output::text::write(&report),
@@ -67,13 +74,15 @@ pub fn scan(
     config: &ScanConfig,
     options: &LoadOptions,
     rules: &[&'static rampart_k8s::Rule],
+    search_secrets: bool,
     fail_on: rampart_core::Severity,
 ) -> Report {
     let discovery = discover(paths);
+    let detector = search_secrets.then(|| rampart_secrets::Detector::new(rampart_secrets::Catalogue::builtin()));
     let checked: Vec<Result<CheckedFile, ScanError>> = discovery
         .inputs
         .par_iter()
-        .map(|input| check_input(input, config, options, rules))
+        .map(|input| check_input(input, config, options, rules, detector.as_ref()))
         .collect();
     let mut errors = discovery.errors;
     let mut checked_all = Checked::default();
@@ -102,6 +111,37 @@ pub fn scan(
     Report::new(TOOL, findings, errors, summary, Some(fail_on))
 }
 
+/// Adds the secrets engine's findings for a file, except where a manifest
+/// rule already reported a credential on the same line with the object's
+/// context (a ConfigMap key, an env value).
+fn add_leaks(checked: &mut Checked, leaks: Vec<rampart_core::Finding>) {
+    let reported: std::collections::HashSet<usize> = checked
+        .findings
+        .iter()
+        .filter(|finding| finding.controls.contains(&rampart_core::Control::Secrets))
+        .map(|finding| finding.location.line)
+        .collect();
+    checked
+        .findings
+        .extend(leaks.into_iter().filter(|leak| !reported.contains(&leak.location.line)));
+}
+
+/// Names the object each leak sits in: the last object starting at or
+/// before the leak's line.
+fn attach_objects(leaks: &mut [rampart_core::Finding], objects: &[rampart_k8s::object::Object]) {
+    let mut starts: Vec<(usize, &std::sync::Arc<rampart_core::ResourceRef>)> = objects
+        .iter()
+        .map(|object| (object.root.pos.line as usize, &object.resource))
+        .collect();
+    starts.sort_by_key(|(line, _)| *line);
+    for leak in leaks {
+        let before = starts.partition_point(|(line, _)| *line <= leak.location.line);
+        if let Some((_, resource)) = before.checked_sub(1).map(|at| starts[at]) {
+            leak.resource = Some(resource.clone());
+        }
+    }
+}
+
 /// One input, checked; its trees are already dropped.
 struct CheckedFile {
     documents: usize,
@@ -117,11 +157,18 @@ fn check_input(
     config: &ScanConfig,
     options: &LoadOptions,
     rules: &[&'static rampart_k8s::Rule],
+    secrets: Option<&rampart_secrets::Detector<'_>>,
 ) -> Result<CheckedFile, ScanError> {
     let bytes = read_input(input, options.max_file_size)?;
-    let loaded = load_bytes(&input.display_name(), &bytes, options);
+    let name = input.display_name();
+    let loaded = load_bytes(&name, &bytes, options);
+    let (mut checked, inventory) = check_file(&loaded.objects, config, rules);
+    if let Some(detector) = secrets {
+        let mut leaks = rampart_secrets::scan_bytes(detector, &name, &bytes, &rampart_secrets::ScanOptions::default());
+        attach_objects(&mut leaks, &loaded.objects);
+        add_leaks(&mut checked, leaks);
+    }
     drop(bytes);
-    let (checked, inventory) = check_file(&loaded.objects, config, rules);
     Ok(CheckedFile {
         documents: loaded.documents,
         skipped_documents: loaded.skipped_documents,

@@ -48,7 +48,8 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         ..ScanOptions::default()
     };
     let mut scan = scan_paths(&paths, Catalogue::builtin(), &options);
-    scan.findings.sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));
+    scan.findings
+        .sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));
     scan.errors.sort();
     let summary = Summary {
         files: scan.files,
