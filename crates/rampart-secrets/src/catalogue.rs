@@ -241,8 +241,4 @@ impl Catalogue {
             path_only,
         })
     }
-
-    pub fn find(&self, id: &str) -> Option<&CompiledRule> {
-        self.rules.iter().find(|rule| rule.spec.id == id)
-    }
 }

@@ -78,7 +78,7 @@ fn walk(root: &Path, sources: &mut Vec<Source>, errors: &mut Vec<ScanError>) {
 pub enum Content {
     Text(Vec<u8>),
     Binary,
-    TooLarge(u64),
+    TooLarge,
 }
 
 /// Reads a source within `max_size` bytes.
@@ -91,7 +91,7 @@ pub fn read(source: &Source, max_size: u64) -> Result<Content, ScanError> {
                 .map_err(|error| ScanError::new(&name, None, error.to_string()))?
                 .len();
             if size > max_size {
-                return Ok(Content::TooLarge(size));
+                return Ok(Content::TooLarge);
             }
             std::fs::File::open(path).and_then(|file| file.take(max_size + 1).read_to_end(&mut bytes))
         }
@@ -99,7 +99,7 @@ pub fn read(source: &Source, max_size: u64) -> Result<Content, ScanError> {
     };
     read.map_err(|error| ScanError::new(&name, None, error.to_string()))?;
     if bytes.len() as u64 > max_size {
-        return Ok(Content::TooLarge(bytes.len() as u64));
+        return Ok(Content::TooLarge);
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
         return Ok(Content::Binary);

@@ -208,7 +208,6 @@ const DESCRIBING_WORDS: &[&str] = &[
     "required",
     "encoding",
     "cipher",
-    "policy",
     "rule",
     "rules",
     "config",

@@ -70,7 +70,7 @@ pub fn scan_paths(paths: &[PathBuf], catalogue: &Catalogue, options: &ScanOption
                     findings: scan_bytes(&detector, &name, &bytes, options),
                     bytes: bytes.len() as u64,
                 },
-                files::Content::Binary | files::Content::TooLarge(_) => FileResult::Skipped,
+                files::Content::Binary | files::Content::TooLarge => FileResult::Skipped,
             })
         })
         .collect();

@@ -23,8 +23,7 @@ fn json(output: &Output) -> Value {
 
 /// A format-valid GitHub token that no one issued.
 fn fake_github_token() -> String {
-    let body: String = "Zq3kV9pL2xR7mN4tB8wYc5Hj6Df1Gs0Ka9Qe".chars().collect();
-    format!("ghp_{body}")
+    format!("ghp_{}", "Zq3kV9pL2xR7mN4tB8wYc5Hj6Df1Gs0Ka9Qe")
 }
 
 fn write(dir: &Path, name: &str, content: &str) {
