@@ -31,6 +31,10 @@ pub struct Summary {
     pub skipped_documents: usize,
     /// Files not searched: binary, or over the size limit.
     pub skipped_files: usize,
+    /// Commits walked, for a history scan; `files` then counts the unique
+    /// blobs searched.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub commits: usize,
     pub findings: SeverityCounts,
     pub suppressed: usize,
     pub errors: usize,
@@ -202,4 +206,8 @@ mod tests {
         assert_eq!(report.outcome(), Outcome::Error);
         assert_eq!(report.summary.errors, 1);
     }
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }

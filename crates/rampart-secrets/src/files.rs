@@ -98,11 +98,16 @@ pub fn read(source: &Source, max_size: u64) -> Result<Content, ScanError> {
         Source::Stdin => std::io::stdin().lock().take(max_size + 1).read_to_end(&mut bytes),
     };
     read.map_err(|error| ScanError::new(&name, None, error.to_string()))?;
+    Ok(classify(bytes, max_size))
+}
+
+/// Whether read bytes are text to search, binary, or over the limit.
+pub fn classify(bytes: Vec<u8>, max_size: u64) -> Content {
     if bytes.len() as u64 > max_size {
-        return Ok(Content::TooLarge);
+        return Content::TooLarge;
     }
     if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
-        return Ok(Content::Binary);
+        return Content::Binary;
     }
-    Ok(Content::Text(bytes))
+    Content::Text(bytes)
 }

@@ -10,6 +10,7 @@ pub mod detector;
 pub mod evidence;
 pub mod files;
 pub mod filters;
+pub mod history;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use rayon::prelude::*;
 pub use catalogue::{Catalogue, CatalogueError, CompiledRule, RuleSpec};
 pub use detector::{Detected, Detector};
 pub use evidence::{FingerprintKey, fingerprint, redact};
+pub use history::{HistoryError, HistoryProgress, HistoryScan, Revisions, scan_history};
 
 const CONTROLS: &[Control] = &[Control::Secrets];
 const FIX: &str = "Revoke and rotate the credential, remove it from the file and its history, and load it at run time from a secret manager.";

@@ -6,6 +6,7 @@
 mod inventory_input;
 mod map_command;
 mod output;
+mod progress;
 mod rules_command;
 mod scan;
 mod secrets_command;

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use rampart_core::{Outcome, Report, Severity, Summary};
-use rampart_secrets::{Catalogue, ScanOptions, scan_paths};
+use rampart_secrets::{Catalogue, Revisions, ScanOptions, scan_history, scan_paths};
 
 use crate::scan::TOOL;
-use crate::{Format, output, output_failed, parse_severity};
+use crate::{Format, output, output_failed, parse_severity, progress};
 
 #[derive(clap::Args)]
 pub struct SecretsArgs {
@@ -30,6 +30,25 @@ pub struct SecretsArgs {
     /// Skip files larger than this many bytes (they are counted).
     #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
     max_file_size: u64,
+
+    /// Search the history of the git repository at REPO (default: the
+    /// current folder) instead of files: every commit reachable from HEAD,
+    /// each unique blob once, each secret at the commit that introduced it.
+    #[arg(long, value_name = "REPO", num_args = 0..=1, default_missing_value = ".", conflicts_with = "paths")]
+    git: Option<PathBuf>,
+
+    /// With --git: only commits not reachable from REV (a branch, tag or
+    /// commit), e.g. the base of a pull request.
+    #[arg(long, value_name = "REV", requires = "git")]
+    since: Option<String>,
+
+    /// With --git: only commits in A..B.
+    #[arg(long, value_name = "A..B", requires = "git")]
+    range: Option<String>,
+
+    /// With --git: start from every branch, tag and remote ref, not only HEAD.
+    #[arg(long, requires = "git", conflicts_with = "range")]
+    all_refs: bool,
 }
 
 pub fn run(args: &SecretsArgs) -> Outcome {
@@ -47,13 +66,37 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         show_secrets: args.show_secrets,
         ..ScanOptions::default()
     };
-    let mut scan = scan_paths(&paths, Catalogue::builtin(), &options);
+    let mut commits = 0;
+    let mut scan = match &args.git {
+        Some(repo) => {
+            let revisions = Revisions {
+                range: args.range.clone(),
+                since: args.since.clone(),
+                all_refs: args.all_refs,
+            };
+            let progress = progress::HistoryBar::new();
+            let history = scan_history(repo, &revisions, Catalogue::builtin(), &options, &progress);
+            progress.finish();
+            match history {
+                Ok(history) => {
+                    commits = history.commits;
+                    history.scan
+                }
+                Err(error) => {
+                    eprintln!("rampart: {error}");
+                    return Outcome::Error;
+                }
+            }
+        }
+        None => scan_paths(&paths, Catalogue::builtin(), &options),
+    };
     scan.findings
         .sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));
     scan.errors.sort();
     let summary = Summary {
         files: scan.files,
         skipped_files: scan.skipped_files,
+        commits,
         ..Summary::default()
     };
     let report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(args.fail_on));

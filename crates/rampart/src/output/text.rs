@@ -108,7 +108,15 @@ fn write_summary(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         )
     };
     let files = format!("{} file{}", summary.files, if summary.files == 1 { "" } else { "s" });
-    let mut line = if summary.documents == 0 && summary.objects == 0 {
+    let mut line = if summary.commits > 0 {
+        format!(
+            "{findings} in {} unique blob{} from {} commit{}",
+            summary.files,
+            if summary.files == 1 { "" } else { "s" },
+            summary.commits,
+            if summary.commits == 1 { "" } else { "s" },
+        )
+    } else if summary.documents == 0 && summary.objects == 0 {
         format!("{findings} in {files}")
     } else {
         format!(

@@ -1,0 +1,48 @@
+//! Progress bars on a terminal for long runs; silent when stderr is not a
+//! terminal, so logs and pipes stay clean.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rampart_secrets::HistoryProgress;
+
+/// Walking commits, then searching blobs.
+pub struct HistoryBar {
+    bar: ProgressBar,
+}
+
+impl HistoryBar {
+    pub fn new() -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} walking history: {pos} commits").expect("valid template"),
+        );
+        HistoryBar { bar }
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl HistoryProgress for HistoryBar {
+    fn commits_walked(&self, commits: usize) {
+        self.bar.set_position(commits as u64);
+    }
+
+    fn blobs_queued(&self, blobs: usize) {
+        self.bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} blobs searched ({elapsed})").expect("valid template"),
+        );
+        self.bar.set_length(blobs as u64);
+        self.bar.set_position(0);
+    }
+
+    fn blob_searched(&self) {
+        self.bar.inc(1);
+    }
+}
