@@ -130,6 +130,10 @@ impl Report {
     }
 }
 
+fn is_zero(count: &usize) -> bool {
+    *count == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,8 +210,4 @@ mod tests {
         assert_eq!(report.outcome(), Outcome::Error);
         assert_eq!(report.summary.errors, 1);
     }
-}
-
-fn is_zero(count: &usize) -> bool {
-    *count == 0
 }
