@@ -104,6 +104,7 @@ pub fn scan_history(
     let mut repo = gix::discover(repo_path).map_err(|error| HistoryError::new(&display, error))?;
     // Tree diffs read the same trees again and again.
     repo.object_cache_size_if_unset(64 * 1024 * 1024);
+    with_delta_cache(&mut repo);
     let (tips, hidden) = resolve(&repo, revisions)?;
     let commits = walk(&repo, tips, hidden, progress)?;
 
@@ -116,7 +117,11 @@ pub fn scan_history(
     let searched: Vec<BlobResult> = blobs
         .par_iter()
         .map_init(
-            || sync_repo.to_thread_local(),
+            || {
+                let mut repo = sync_repo.to_thread_local();
+                with_delta_cache(&mut repo);
+                repo
+            },
             |repo, blob| {
                 let result = search_blob(repo, &detector, blob, options.max_file_size);
                 progress.blob_searched();
@@ -158,6 +163,14 @@ pub fn scan_history(
         scan,
         commits: commits.len(),
     })
+}
+
+/// Packed objects are mostly deltas on earlier versions; without a cache
+/// of inflated bases, every blob re-inflates its whole delta chain.
+fn with_delta_cache(repo: &mut gix::Repository) {
+    const DELTA_CACHE_BYTES: usize = 96 * 1024 * 1024;
+    repo.objects
+        .set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(DELTA_CACHE_BYTES)));
 }
 
 /// The tips to walk from and the commits to leave out.
