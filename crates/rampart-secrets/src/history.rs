@@ -53,29 +53,29 @@ pub struct HistoryScan {
     pub commits: usize,
 }
 
-/// Why a history scan could not start: the repository or a revision.
+/// Why a git scan could not start: the repository, its index or a revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryError {
+pub struct GitError {
     pub subject: String,
     pub message: String,
 }
 
-impl HistoryError {
-    fn new(subject: impl Into<String>, error: impl std::fmt::Display) -> Self {
-        HistoryError {
+impl GitError {
+    pub(crate) fn new(subject: impl Into<String>, error: impl std::fmt::Display) -> Self {
+        GitError {
             subject: subject.into(),
             message: error.to_string(),
         }
     }
 }
 
-impl std::fmt::Display for HistoryError {
+impl std::fmt::Display for GitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.subject, self.message)
     }
 }
 
-impl std::error::Error for HistoryError {}
+impl std::error::Error for GitError {}
 
 /// A commit in the walk.
 struct CommitNode {
@@ -99,9 +99,9 @@ pub fn scan_history(
     catalogue: &Catalogue,
     options: &ScanOptions,
     progress: &dyn HistoryProgress,
-) -> Result<HistoryScan, HistoryError> {
+) -> Result<HistoryScan, GitError> {
     let display = repo_path.display().to_string();
-    let mut repo = gix::discover(repo_path).map_err(|error| HistoryError::new(&display, error))?;
+    let mut repo = gix::discover(repo_path).map_err(|error| GitError::new(&display, error))?;
     // Tree diffs read the same trees again and again.
     repo.object_cache_size_if_unset(64 * 1024 * 1024);
     with_delta_cache(&mut repo);
@@ -123,7 +123,7 @@ pub fn scan_history(
                 repo
             },
             |repo, blob| {
-                let result = search_blob(repo, &detector, blob, options.max_file_size);
+                let result = search_blob(repo, &detector, blob.id, &blob.path, options.max_file_size);
                 progress.blob_searched();
                 result
             },
@@ -167,21 +167,21 @@ pub fn scan_history(
 
 /// Packed objects are mostly deltas on earlier versions; without a cache
 /// of inflated bases, every blob re-inflates its whole delta chain.
-fn with_delta_cache(repo: &mut gix::Repository) {
+pub(crate) fn with_delta_cache(repo: &mut gix::Repository) {
     const DELTA_CACHE_BYTES: usize = 96 * 1024 * 1024;
     repo.objects
         .set_pack_cache(|| Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(DELTA_CACHE_BYTES)));
 }
 
 /// The tips to walk from and the commits to leave out.
-fn resolve(repo: &gix::Repository, revisions: &Revisions) -> Result<(Vec<ObjectId>, Vec<ObjectId>), HistoryError> {
+fn resolve(repo: &gix::Repository, revisions: &Revisions) -> Result<(Vec<ObjectId>, Vec<ObjectId>), GitError> {
     let mut tips = Vec::new();
     let mut hidden = Vec::new();
     if let Some(range) = &revisions.range {
         use gix::revision::plumbing::Spec;
         let spec = repo
             .rev_parse(range.as_str())
-            .map_err(|error| HistoryError::new(format!("revision range '{range}'"), error))?
+            .map_err(|error| GitError::new(format!("revision range '{range}'"), error))?
             .detach();
         match spec {
             Spec::Range { from, to } => {
@@ -194,19 +194,17 @@ fn resolve(repo: &gix::Repository, revisions: &Revisions) -> Result<(Vec<ObjectI
                 hidden.push(id);
             }
             other => {
-                return Err(HistoryError::new(
+                return Err(GitError::new(
                     format!("revision range '{range}'"),
                     format!("only 'A..B' or a single revision is supported, not {other:?}"),
                 ));
             }
         }
     } else if revisions.all_refs {
-        let platform = repo
-            .references()
-            .map_err(|error| HistoryError::new("references", error))?;
-        let all = platform.all().map_err(|error| HistoryError::new("references", error))?;
+        let platform = repo.references().map_err(|error| GitError::new("references", error))?;
+        let all = platform.all().map_err(|error| GitError::new("references", error))?;
         for reference in all {
-            let mut reference = reference.map_err(|error| HistoryError::new("references", error))?;
+            let mut reference = reference.map_err(|error| GitError::new("references", error))?;
             // Refs that point at trees or blobs have no history to walk.
             if let Ok(id) = reference.peel_to_commit().map(|commit| commit.id) {
                 tips.push(id);
@@ -223,20 +221,20 @@ fn resolve(repo: &gix::Repository, revisions: &Revisions) -> Result<(Vec<ObjectI
     if let Some(since) = &revisions.since {
         let id = repo
             .rev_parse_single(since.as_str())
-            .map_err(|error| HistoryError::new(format!("revision '{since}'"), error))?
+            .map_err(|error| GitError::new(format!("revision '{since}'"), error))?
             .object()
             .and_then(|object| object.peel_to_commit())
-            .map_err(|error| HistoryError::new(format!("revision '{since}'"), error))?
+            .map_err(|error| GitError::new(format!("revision '{since}'"), error))?
             .id;
         hidden.push(id);
     }
     Ok((tips, hidden))
 }
 
-fn head(repo: &gix::Repository) -> Result<ObjectId, HistoryError> {
+fn head(repo: &gix::Repository) -> Result<ObjectId, GitError> {
     repo.head_id()
         .map(|id| id.detach())
-        .map_err(|error| HistoryError::new("HEAD", format!("{error} (a repository without commits has no history)")))
+        .map_err(|error| GitError::new("HEAD", format!("{error} (a repository without commits has no history)")))
 }
 
 /// The commits to search, parents before children.
@@ -245,17 +243,17 @@ fn walk(
     tips: Vec<ObjectId>,
     hidden: Vec<ObjectId>,
     progress: &dyn HistoryProgress,
-) -> Result<Vec<CommitNode>, HistoryError> {
+) -> Result<Vec<CommitNode>, GitError> {
     let walk = repo
         .rev_walk(tips)
         .with_hidden(hidden)
         // Date order also records each commit's time for the ordering below.
         .sorting(gix::revision::walk::Sorting::ByCommitTime(Default::default()))
         .all()
-        .map_err(|error| HistoryError::new("history", error))?;
+        .map_err(|error| GitError::new("history", error))?;
     let mut nodes = Vec::new();
     for info in walk {
-        let info = info.map_err(|error| HistoryError::new("history", error))?;
+        let info = info.map_err(|error| GitError::new("history", error))?;
         nodes.push(CommitNode {
             id: info.id,
             parents: info.parent_ids().map(|id| id.detach()).collect(),
@@ -397,33 +395,39 @@ fn tree_of(repo: &gix::Repository, commit: ObjectId) -> Result<gix::Tree<'_>, St
     repo.find_tree(tree_id).map_err(|error| error.to_string())
 }
 
-enum BlobResult {
+pub(crate) enum BlobResult {
     Searched { detected: Vec<Detected>, bytes: u64 },
     Skipped,
     Failed(ScanError),
 }
 
-fn search_blob(repo: &gix::Repository, detector: &Detector<'_>, blob: &BlobOrigin, max_size: u64) -> BlobResult {
+pub(crate) fn search_blob(
+    repo: &gix::Repository,
+    detector: &Detector<'_>,
+    id: ObjectId,
+    path: &str,
+    max_size: u64,
+) -> BlobResult {
     let failed = |error: &dyn std::fmt::Display| {
         BlobResult::Failed(ScanError::new(
-            blob.path.as_ref(),
+            path,
             None,
-            format!("blob {} cannot be read: {error}", blob.id.to_hex_with_len(12)),
+            format!("blob {} cannot be read: {error}", id.to_hex_with_len(12)),
         ))
     };
     // The header says the size without inflating the object.
-    match repo.find_header(blob.id) {
+    match repo.find_header(id) {
         Ok(header) if header.size() > max_size => return BlobResult::Skipped,
         Ok(_) => {}
         Err(error) => return failed(&error),
     }
-    let object = match repo.find_object(blob.id) {
+    let object = match repo.find_object(id) {
         Ok(object) => object,
         Err(error) => return failed(&error),
     };
     match files::classify(object.detach().data, max_size) {
         Content::Text(bytes) => BlobResult::Searched {
-            detected: detector.detect(&blob.path, &bytes),
+            detected: detector.detect(path, &bytes),
             bytes: bytes.len() as u64,
         },
         Content::Binary | Content::TooLarge => BlobResult::Skipped,

@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod files;
 pub mod filters;
 pub mod history;
+pub mod staged;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -22,7 +23,8 @@ use rayon::prelude::*;
 pub use catalogue::{Catalogue, CatalogueError, CompiledRule, RuleSpec};
 pub use detector::{Detected, Detector};
 pub use evidence::{FingerprintKey, fingerprint, redact};
-pub use history::{HistoryError, HistoryProgress, HistoryScan, Revisions, scan_history};
+pub use history::{GitError, HistoryProgress, HistoryScan, Revisions, scan_history};
+pub use staged::scan_staged;
 
 const CONTROLS: &[Control] = &[Control::Secrets];
 const FIX: &str = "Revoke and rotate the credential, remove it from the file and its history, and load it at run time from a secret manager.";

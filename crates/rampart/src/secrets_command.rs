@@ -1,9 +1,9 @@
 //! `rampart secrets`: search files for leaked credentials.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rampart_core::{Outcome, Report, Severity, Summary};
-use rampart_secrets::{Catalogue, Revisions, ScanOptions, scan_history, scan_paths};
+use rampart_secrets::{Catalogue, Revisions, ScanOptions, scan_history, scan_paths, scan_staged};
 
 use crate::scan::TOOL;
 use crate::{Format, output, output_failed, parse_severity, progress};
@@ -49,6 +49,12 @@ pub struct SecretsArgs {
     /// With --git: start from every branch, tag and remote ref, not only HEAD.
     #[arg(long, requires = "git", conflicts_with = "range")]
     all_refs: bool,
+
+    /// Search only what is staged for the next commit in the repository of
+    /// the current folder, and report only secrets the change adds (for
+    /// pre-commit hooks).
+    #[arg(long, conflicts_with_all = ["paths", "git"])]
+    staged: bool,
 }
 
 pub fn run(args: &SecretsArgs) -> Outcome {
@@ -88,6 +94,13 @@ pub fn run(args: &SecretsArgs) -> Outcome {
                 }
             }
         }
+        None if args.staged => match scan_staged(Path::new("."), Catalogue::builtin(), &options) {
+            Ok(scan) => scan,
+            Err(error) => {
+                eprintln!("rampart: {error}");
+                return Outcome::Error;
+            }
+        },
         None => scan_paths(&paths, Catalogue::builtin(), &options),
     };
     scan.findings
