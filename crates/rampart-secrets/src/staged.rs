@@ -14,6 +14,9 @@ use crate::detector::Detector;
 use crate::history::{BlobResult, GitError, search_blob, with_delta_cache};
 use crate::{Catalogue, ScanOptions, SecretsScan, to_finding};
 
+/// Secrets by rule index and value.
+type KnownSecrets = HashSet<(usize, Vec<u8>)>;
+
 /// A staged file and the blob HEAD has at its path, if any.
 struct StagedChange {
     path: Arc<str>,
@@ -30,7 +33,7 @@ pub fn scan_staged(repo_path: &Path, catalogue: &Catalogue, options: &ScanOption
 
     let detector = Detector::new(catalogue);
     let sync_repo = repo.into_sync();
-    let results: Vec<(BlobResult, HashSet<(usize, Vec<u8>)>)> = changes
+    let results: Vec<(BlobResult, KnownSecrets)> = changes
         .par_iter()
         .map_init(
             || {
