@@ -5,6 +5,7 @@
 //! a keyword automaton and per-line regexes; [`scan_paths`] walks files in
 //! parallel and turns what it finds into [`Finding`]s.
 
+pub mod baseline;
 pub mod catalogue;
 pub mod detector;
 pub mod evidence;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use rampart_core::{Control, Finding, Location, ScanError, SecretEvidence};
 use rayon::prelude::*;
 
+pub use baseline::{Baseline, BaselineError};
 pub use catalogue::{Catalogue, CatalogueError, CompiledRule, RuleSpec};
 pub use detector::{Detected, Detector};
 pub use evidence::{FingerprintKey, fingerprint, redact};

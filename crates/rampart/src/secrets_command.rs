@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use rampart_core::{Outcome, Report, Severity, Summary};
-use rampart_secrets::{Catalogue, Revisions, ScanOptions, scan_history, scan_paths, scan_staged};
+use rampart_secrets::{
+    Baseline, BaselineError, Catalogue, FingerprintKey, Revisions, ScanOptions, scan_history, scan_paths, scan_staged,
+};
 
 use crate::scan::TOOL;
 use crate::{Format, output, output_failed, parse_severity, progress};
@@ -55,6 +57,16 @@ pub struct SecretsArgs {
     /// pre-commit hooks).
     #[arg(long, conflicts_with_all = ["paths", "git"])]
     staged: bool,
+
+    /// Findings recorded in this baseline are reported as suppressed and do
+    /// not fail; only new ones do.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Record every finding of this run in FILE (keeping its key when it
+    /// exists) and exit 0. The file holds keyed hashes, never a secret.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
 }
 
 pub fn run(args: &SecretsArgs) -> Outcome {
@@ -67,10 +79,25 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         eprintln!("rampart: '-' (standard input) may be given only once");
         return Outcome::Error;
     }
+    let baseline = match load_baseline(args) {
+        Ok(baseline) => baseline,
+        Err(error) => {
+            eprintln!("rampart: {error}");
+            return Outcome::Error;
+        }
+    };
+    let key = match baseline.as_ref().map(Baseline::fingerprint_key) {
+        Some(Ok(key)) => key,
+        Some(Err(error)) => {
+            eprintln!("rampart: baseline: {error}");
+            return Outcome::Error;
+        }
+        None => FingerprintKey::DEFAULT,
+    };
     let options = ScanOptions {
         max_file_size: args.max_file_size,
         show_secrets: args.show_secrets,
-        ..ScanOptions::default()
+        key,
     };
     let mut commits = 0;
     let mut scan = match &args.git {
@@ -106,6 +133,26 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     scan.findings
         .sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));
     scan.errors.sort();
+    if let Some(mut baseline) = baseline {
+        if let Some(path) = &args.write_baseline {
+            baseline.accept(&scan.findings);
+            if let Err(error) = baseline.write(path) {
+                eprintln!("rampart: cannot write the baseline: {error}");
+                return Outcome::Error;
+            }
+            eprintln!(
+                "rampart: recorded {} finding(s) in {}",
+                baseline.findings.len(),
+                path.display()
+            );
+        }
+        let source = args
+            .write_baseline
+            .as_ref()
+            .or(args.baseline.as_ref())
+            .expect("a baseline was named");
+        baseline.suppress(&mut scan.findings, &format!("in baseline {}", source.display()));
+    }
     let summary = Summary {
         files: scan.files,
         skipped_files: scan.skipped_files,
@@ -121,4 +168,19 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         Ok(()) => report.outcome(),
         Err(error) => output_failed(error),
     }
+}
+
+/// The baseline to match against or to write: `--write-baseline` keeps the
+/// key of the file it replaces, so fingerprints stay comparable.
+fn load_baseline(args: &SecretsArgs) -> Result<Option<Baseline>, BaselineError> {
+    if let Some(path) = &args.write_baseline {
+        if path.exists() {
+            return Baseline::read(path).map(Some);
+        }
+        if let Some(existing) = &args.baseline {
+            return Baseline::read(existing).map(Some);
+        }
+        return Baseline::new().map(Some);
+    }
+    args.baseline.as_deref().map(Baseline::read).transpose()
 }

@@ -190,3 +190,73 @@ fn the_manifest_scan_reports_leaks_with_their_object() {
             .any(|finding| finding["rule"] == "github-pat")
     );
 }
+
+fn fake_aws_key_id() -> String {
+    format!("AKIA{}", "QX7RZ2M4KD6WT5BN")
+}
+
+#[test]
+fn a_baseline_accepts_todays_findings_without_holding_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = fake_github_token();
+    write(dir.path(), "app/.env", &format!("GITHUB_TOKEN={token}\n"));
+    let folder = dir.path().join("app").display().to_string();
+    let baseline = dir.path().join(".rampart/secrets-baseline.json");
+    let baseline_arg = baseline.display().to_string();
+
+    let written = rampart(&["secrets", &folder, "--write-baseline", &baseline_arg]);
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let file = std::fs::read_to_string(&baseline).unwrap();
+    assert!(!file.contains(&token), "{file}");
+    assert!(!file.contains(&token[4..12]), "{file}");
+    let stored: Value = serde_json::from_str(&file).unwrap();
+    assert_eq!(stored["kind"], "rampart-secrets-baseline");
+    assert_eq!(stored["key"].as_str().unwrap().len(), 64);
+    assert_eq!(stored["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(stored["findings"][0]["rule"], "github-pat");
+
+    // Lines move: the accepted token stays accepted, shown as suppressed.
+    write(dir.path(), "app/.env", &format!("# moved\n\nGITHUB_TOKEN={token}\n"));
+    let accepted = rampart(&["secrets", &folder, "--baseline", &baseline_arg, "-f", "json"]);
+    assert_eq!(accepted.status.code(), Some(0));
+    let report = json(&accepted);
+    assert_eq!(report["summary"]["suppressed"], 1);
+    let finding = &report["findings"][0];
+    assert_eq!(finding["suppressed"], true);
+    assert!(finding["suppression_reason"].as_str().unwrap().contains("in baseline"));
+    assert_eq!(finding["secret"]["fingerprint"], stored["findings"][0]["fingerprint"]);
+
+    // A new key fails, alone.
+    let key = fake_aws_key_id();
+    write(dir.path(), "app/aws.ini", &format!("aws_access_key_id = {key}\n"));
+    let new = rampart(&["secrets", &folder, "--baseline", &baseline_arg, "-f", "json"]);
+    assert_eq!(new.status.code(), Some(1));
+    let report = json(&new);
+    let open: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["suppressed"] == false)
+        .collect();
+    assert_eq!(open.len(), 1, "{open:#?}");
+    assert_eq!(open[0]["rule"], "aws-access-key-id");
+
+    // Rewriting keeps the key, so old fingerprints stay comparable.
+    let rewritten = rampart(&["secrets", &folder, "--write-baseline", &baseline_arg]);
+    assert_eq!(rewritten.status.code(), Some(0));
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_eq!(again["key"], stored["key"]);
+    assert_eq!(again["findings"].as_array().unwrap().len(), 2);
+    assert!(!std::fs::read_to_string(&baseline).unwrap().contains(&key));
+
+    // A broken baseline is an error that names it.
+    std::fs::write(&baseline, "{ not json").unwrap();
+    let broken = rampart(&["secrets", &folder, "--baseline", &baseline_arg]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("secrets-baseline.json"));
+}
