@@ -259,7 +259,7 @@ fn walk(
             parents: info.parent_ids().map(|id| id.detach()).collect(),
             time: info.commit_time(),
         });
-        if nodes.len() % 1024 == 0 {
+        if nodes.len().is_multiple_of(1024) {
             progress.commits_walked(nodes.len());
         }
     }
