@@ -8,6 +8,7 @@
 
 use std::sync::OnceLock;
 
+use crate::allowlist::{Allowlist, Subject};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rampart_core::Severity;
 use regex::bytes::{Regex, RegexBuilder};
@@ -96,6 +97,8 @@ pub struct CompiledRule {
     pub path: Option<Regex>,
     /// Stop-words, lower-cased.
     pub stopwords: Vec<String>,
+    /// The rule's own allowlists (from a gitleaks configuration).
+    pub allowlists: Vec<Allowlist>,
 }
 
 /// All rules, their regexes, and the keyword automaton.
@@ -110,6 +113,8 @@ pub struct Catalogue {
     pub unanchored: Vec<usize>,
     /// Rules that judge a file by its path alone.
     pub path_only: Vec<usize>,
+    /// Allowlists for every rule.
+    pub allowlists: Vec<Allowlist>,
 }
 
 /// A catalogue that cannot be used, with the rule at fault.
@@ -134,6 +139,12 @@ impl std::error::Error for CatalogueError {}
 /// `\s` and `\b` are ASCII-only, which is also much smaller and faster.
 pub fn compile_regex(pattern: &str) -> Result<Regex, regex::Error> {
     RegexBuilder::new(pattern).unicode(false).build()
+}
+
+/// The built-in rules as written, for configurations that extend them.
+pub fn builtin_specs() -> Vec<RuleSpec> {
+    let file: CatalogueFile = toml::from_str(BUILTIN_RULES).expect("the built-in secret rules parse");
+    file.rule
 }
 
 impl Catalogue {
@@ -198,6 +209,7 @@ impl Catalogue {
                 regex,
                 path,
                 stopwords,
+                allowlists: Vec::new(),
             });
         }
 
@@ -239,6 +251,25 @@ impl Catalogue {
             keyword_rules,
             unanchored,
             path_only,
+            allowlists: Vec::new(),
         })
+    }
+}
+
+impl Catalogue {
+    /// Whether an allowlist of the rule, or a global one, lets this go.
+    pub fn allowed(&self, rule: usize, subject: &Subject<'_>) -> bool {
+        self.allowlists
+            .iter()
+            .chain(&self.rules[rule].allowlists)
+            .any(|list| list.allows(subject))
+    }
+
+    /// Whether any allowlist names commits.
+    pub fn has_commit_allowlists(&self) -> bool {
+        self.allowlists
+            .iter()
+            .chain(self.rules.iter().flat_map(|rule| &rule.allowlists))
+            .any(Allowlist::names_commits)
     }
 }

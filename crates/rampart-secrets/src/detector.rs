@@ -12,6 +12,7 @@ use base64::Engine;
 use memchr::{memchr, memrchr};
 use regex::bytes::Regex;
 
+use crate::allowlist::Subject;
 use crate::catalogue::{Catalogue, CompiledRule, Validation, compile_regex};
 use crate::filters;
 
@@ -46,6 +47,9 @@ struct Candidate {
     secret_end: usize,
     rule: usize,
     key: Option<(usize, usize)>,
+    /// The rule's whole match.
+    match_start: usize,
+    match_end: usize,
 }
 
 /// Finds secrets with a catalogue.
@@ -126,6 +130,16 @@ impl<'c> Detector<'c> {
             };
             let (line, column, line_text, previous_line) = lines.locate(candidate.secret_start);
             if filters::allowed_inline(line_text, previous_line) {
+                continue;
+            }
+            let subject = Subject {
+                path,
+                secret,
+                matched: &text[candidate.match_start..candidate.match_end],
+                line: line_text,
+                commit: None,
+            };
+            if self.catalogue.allowed(candidate.rule, &subject) {
                 continue;
             }
             if rule.spec.generic {
@@ -332,7 +346,7 @@ fn run_rule(index: usize, rule: &CompiledRule, text: &[u8], start: usize, end: u
                 .or_else(|| (1..captures.len()).find_map(|group| captures.get(group))),
         }
         .or_else(|| captures.get(0));
-        let Some(secret) = secret else {
+        let (Some(secret), Some(whole)) = (secret, captures.get(0)) else {
             continue;
         };
         out.push(Candidate {
@@ -340,6 +354,8 @@ fn run_rule(index: usize, rule: &CompiledRule, text: &[u8], start: usize, end: u
             secret_end: start + secret.end(),
             rule: index,
             key: captures.name("key").map(|key| (start + key.start(), start + key.end())),
+            match_start: start + whole.start(),
+            match_end: start + whole.end(),
         });
     }
 }

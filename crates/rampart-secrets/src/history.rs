@@ -19,6 +19,7 @@ use gix::objs::TreeRefIter;
 use rampart_core::{CommitRef, ScanError};
 use rayon::prelude::*;
 
+use crate::allowlist::Subject;
 use crate::detector::{Detected, Detector};
 use crate::files::{self, Content};
 use crate::{Catalogue, ScanOptions, SecretsScan, to_finding};
@@ -133,6 +134,7 @@ pub fn scan_history(
     let mut scan = SecretsScan::default();
     let mut first_seen: HashSet<(usize, Vec<u8>)> = HashSet::new();
     let mut commit_refs: HashMap<usize, CommitRef> = HashMap::new();
+    let commit_allowlists = catalogue.has_commit_allowlists();
     for (blob, result) in blobs.iter().zip(searched) {
         match result {
             BlobResult::Searched { detected, bytes } => {
@@ -141,6 +143,9 @@ pub fn scan_history(
                 for found in detected {
                     // One finding per secret: the first commit that had it.
                     if !first_seen.insert((found.rule, found.secret.clone())) {
+                        continue;
+                    }
+                    if commit_allowlists && commit_allowed(catalogue, &blob.path, &found, &commits[blob.commit].id) {
                         continue;
                     }
                     let mut finding = to_finding(catalogue, &blob.path, &found, options);
@@ -432,6 +437,20 @@ pub(crate) fn search_blob(
         },
         Content::Binary | Content::TooLarge => BlobResult::Skipped,
     }
+}
+
+/// Whether an allowlist lets a finding go now that its commit is known.
+/// The match and line are no longer at hand; the secret stands in for them.
+fn commit_allowed(catalogue: &Catalogue, path: &str, found: &Detected, commit: &ObjectId) -> bool {
+    let commit = commit.to_string();
+    let subject = Subject {
+        path,
+        secret: &found.secret,
+        matched: &found.secret,
+        line: &found.secret,
+        commit: Some(&commit),
+    };
+    catalogue.allowed(found.rule, &subject)
 }
 
 /// The commit as a finding names it; what cannot be decoded is left empty.

@@ -5,12 +5,14 @@
 //! a keyword automaton and per-line regexes; [`scan_paths`] walks files in
 //! parallel and turns what it finds into [`Finding`]s.
 
+pub mod allowlist;
 pub mod baseline;
 pub mod catalogue;
 pub mod detector;
 pub mod evidence;
 pub mod files;
 pub mod filters;
+pub mod gitleaks;
 pub mod history;
 pub mod staged;
 
@@ -25,6 +27,7 @@ pub use baseline::{Baseline, BaselineError};
 pub use catalogue::{Catalogue, CatalogueError, CompiledRule, RuleSpec};
 pub use detector::{Detected, Detector};
 pub use evidence::{FingerprintKey, fingerprint, redact};
+pub use gitleaks::{ConfigError, GitleaksConfig};
 pub use history::{GitError, HistoryProgress, HistoryScan, Revisions, scan_history};
 pub use staged::scan_staged;
 

@@ -346,3 +346,32 @@ fn bad_repositories_and_revisions_are_clear_errors() {
     .unwrap_err();
     assert_eq!(error.subject, "revision range 'no-such-branch..main'");
 }
+
+#[test]
+fn commit_allowlists_of_a_gitleaks_configuration_let_history_findings_go() {
+    if !git_available() {
+        eprintln!("skipped: no git command");
+        return;
+    }
+    let story = story();
+    let config_path = story.repo.parent().unwrap().join("gitleaks.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[extend]\nuseDefault = true\n\n[[allowlists]]\ncommits = [\"{}\"]\n",
+            &story.branch_commit[..10]
+        ),
+    )
+    .unwrap();
+    let config = rampart_secrets::GitleaksConfig::load(&config_path, story.repo.parent().unwrap()).unwrap();
+    let history = scan_history(
+        &story.repo,
+        &Revisions::default(),
+        &config.catalogue,
+        &ScanOptions::default(),
+        &Quiet,
+    )
+    .expect("history scan");
+    let rules: Vec<&str> = history.scan.findings.iter().map(|finding| &*finding.rule).collect();
+    assert_eq!(rules, ["github-pat"]);
+}

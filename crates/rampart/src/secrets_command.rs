@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use rampart_core::{Outcome, Report, Severity, Summary};
 use rampart_secrets::{
-    Baseline, BaselineError, Catalogue, FingerprintKey, Revisions, ScanOptions, scan_history, scan_paths, scan_staged,
+    Baseline, BaselineError, Catalogue, FingerprintKey, GitleaksConfig, Revisions, ScanOptions, scan_history,
+    scan_paths, scan_staged,
 };
 
 use crate::scan::TOOL;
@@ -63,6 +64,12 @@ pub struct SecretsArgs {
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
 
+    /// Use the rules and allowlists of a gitleaks configuration (TOML). With
+    /// `[extend] useDefault = true` they add to the built-in rules; without
+    /// it they replace them, as in gitleaks.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
     /// Record every finding of this run in FILE (keeping its key when it
     /// exists) and exit 0. The file holds keyed hashes, never a secret.
     #[arg(long, value_name = "FILE")]
@@ -99,6 +106,23 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         show_secrets: args.show_secrets,
         key,
     };
+    let loaded;
+    let catalogue = match &args.config {
+        Some(path) => match GitleaksConfig::load(path, Path::new(".")) {
+            Ok(config) => {
+                for warning in &config.warnings {
+                    eprintln!("rampart: warning: {warning}");
+                }
+                loaded = config.catalogue;
+                &loaded
+            }
+            Err(error) => {
+                eprintln!("rampart: {error}");
+                return Outcome::Error;
+            }
+        },
+        None => Catalogue::builtin(),
+    };
     let mut commits = 0;
     let mut scan = match &args.git {
         Some(repo) => {
@@ -108,7 +132,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
                 all_refs: args.all_refs,
             };
             let progress = progress::HistoryBar::new();
-            let history = scan_history(repo, &revisions, Catalogue::builtin(), &options, &progress);
+            let history = scan_history(repo, &revisions, catalogue, &options, &progress);
             progress.finish();
             match history {
                 Ok(history) => {
@@ -121,14 +145,14 @@ pub fn run(args: &SecretsArgs) -> Outcome {
                 }
             }
         }
-        None if args.staged => match scan_staged(Path::new("."), Catalogue::builtin(), &options) {
+        None if args.staged => match scan_staged(Path::new("."), catalogue, &options) {
             Ok(scan) => scan,
             Err(error) => {
                 eprintln!("rampart: {error}");
                 return Outcome::Error;
             }
         },
-        None => scan_paths(&paths, Catalogue::builtin(), &options),
+        None => scan_paths(&paths, catalogue, &options),
     };
     scan.findings
         .sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));

@@ -260,3 +260,63 @@ fn a_baseline_accepts_todays_findings_without_holding_them() {
     assert_eq!(broken.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&broken.stderr).contains("secrets-baseline.json"));
 }
+
+#[test]
+fn a_gitleaks_configuration_brings_its_rules_and_allowlists() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join(".gitleaks.toml");
+    std::fs::write(
+        &config,
+        r#"
+[extend]
+useDefault = true
+
+[[rules]]
+id = "acme-token"
+description = "ACME token"
+regex = '''acme_[a-z0-9]{24}'''
+keywords = ["acme_"]
+
+[allowlist]
+paths = ['''(^|/)fixtures/''']
+"#,
+    )
+    .unwrap();
+    let acme = format!("acme_{}", "q8w7e6r5t4y3u2i1o9p8a7s6");
+    let token = fake_github_token();
+    write(
+        dir.path(),
+        "src/app.env",
+        &format!("ACME={acme}\nGITHUB_TOKEN={token}\n"),
+    );
+    write(dir.path(), "src/fixtures/app.env", &format!("ACME={acme}\n"));
+    let config_arg = config.display().to_string();
+    let folder = dir.path().join("src").display().to_string();
+
+    let output = rampart(&["secrets", &folder, "--config", &config_arg, "-f", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let mut found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["location"]["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found[0].0, "acme-token");
+    assert!(found[0].1.ends_with("src/app.env"));
+    assert_eq!(found[1].0, "github-pat");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&acme));
+
+    std::fs::write(&config, "[[rules]]\nid = \"x\"\nregex = '''(unclosed'''\n").unwrap();
+    let broken = rampart(&["secrets", &folder, "--config", &config_arg]);
+    assert_eq!(broken.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(stderr.contains(".gitleaks.toml:2:"), "{stderr}");
+}
