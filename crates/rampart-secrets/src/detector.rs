@@ -95,9 +95,19 @@ impl<'c> Detector<'c> {
 
     fn detect_in(&self, path: &str, text: &[u8], depth: u8, found: &mut Vec<Detected>) {
         let mut candidates = self.candidates(path, text);
-        candidates.sort_unstable();
+        // On one value, the rule that matched the most context comes first
+        // (`token: <jwt>` in a kubeconfig before a bare JWT).
+        candidates.sort_unstable_by_key(|candidate| {
+            (
+                candidate.secret_start,
+                candidate.secret_end,
+                std::cmp::Reverse(candidate.match_end - candidate.match_start),
+                candidate.rule,
+            )
+        });
         candidates
             .dedup_by(|a, b| a.rule == b.rule && a.secret_start == b.secret_start && a.secret_end == b.secret_end);
+        let mut reported_spans: std::collections::HashSet<(usize, usize)> = std::collections::HashSet::new();
         let specific: Vec<(usize, usize)> = candidates
             .iter()
             .filter(|candidate| !self.rule(candidate.rule).spec.generic)
@@ -142,8 +152,13 @@ impl<'c> Detector<'c> {
             if self.catalogue.allowed(candidate.rule, &subject) {
                 continue;
             }
+            // One value is one finding, even when two provider rules know it.
+            let span = (candidate.secret_start, candidate.secret_end);
+            if !reported_spans.insert(span) {
+                continue;
+            }
             if rule.spec.generic {
-                generic_reported.push((candidate.secret_start, candidate.secret_end));
+                generic_reported.push(span);
             }
             found.push(Detected {
                 rule: candidate.rule,

@@ -353,6 +353,9 @@ fn assemble(path: &Path, base_dir: &Path, depth: usize) -> Result<Assembled, Con
                     near_miss: None,
                 };
                 override_spec(&mut spec, rule).map_err(|message| error(line, message))?;
+                // gitleaks names its catch-alls `generic-*`: they yield to
+                // a provider rule on the same value, as ours do.
+                spec.generic = id.starts_with("generic");
                 existing.insert(id, assembled.rules.len());
                 assembled.rules.push(Draft {
                     spec,
