@@ -3,8 +3,10 @@
 //!
 //! Every scanner (manifests, secrets, IaC, cluster audit) produces
 //! [`Finding`]s described by a [`RuleMeta`]; every reporter consumes them.
-//! This crate holds data and pure logic only: no file or network I/O.
+//! This crate holds data and pure logic; its only I/O is reading its own
+//! configuration file, `rampart.toml`.
 
+mod config;
 mod control;
 mod date;
 mod finding;
@@ -12,6 +14,10 @@ mod report;
 mod rule;
 mod severity;
 
+pub use config::{
+    CONFIG_FILE, Config, ConfigError, ExceptionsConfig, KubernetesConfig, OutputConfig, PolicyConfig, RuleSelector,
+    STARTER, SecretsConfig, Selection,
+};
 pub use control::Control;
 pub use date::Date;
 pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};

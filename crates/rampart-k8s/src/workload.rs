@@ -72,7 +72,7 @@ impl Default for WorkloadKinds {
 
 impl WorkloadKinds {
     /// Adds a custom kind whose pod template (a PodTemplateSpec, with
-    /// `metadata` and `spec`) is at `template_path`.
+    /// `metadata` and `spec`) is at `template_path`; group `*` is any group.
     pub fn add(&mut self, group: &str, kind: &str, template_path: &str) {
         self.kinds.push(WorkloadKind {
             groups: vec![group.to_string()],
@@ -87,7 +87,7 @@ impl WorkloadKinds {
         let group = object.group();
         self.kinds
             .iter()
-            .find(|k| k.kind == object.kind && k.groups.iter().any(|g| g == group))
+            .find(|k| k.kind == object.kind && k.groups.iter().any(|g| g == group || g == "*"))
     }
 
     /// The pod of a workload object, if it is one and has a pod spec.

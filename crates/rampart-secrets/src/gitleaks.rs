@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use rampart_core::ConfigError;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -26,25 +27,6 @@ use crate::catalogue::{Catalogue, RuleSpec, builtin_specs, compile_regex};
 
 /// How deep `[extend] path` may chain, as in gitleaks.
 const MAX_EXTEND_DEPTH: usize = 2;
-
-/// A configuration that cannot be used: the file, the line when known, why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub path: String,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.path, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
 
 /// A loaded configuration: the catalogue to scan with, and what was left
 /// out.

@@ -27,7 +27,7 @@ pub use baseline::{Baseline, BaselineError};
 pub use catalogue::{Catalogue, CatalogueError, CompiledRule, RuleSpec};
 pub use detector::{Detected, Detector};
 pub use evidence::{FingerprintKey, fingerprint, redact};
-pub use gitleaks::{ConfigError, GitleaksConfig};
+pub use gitleaks::GitleaksConfig;
 pub use history::{GitError, HistoryProgress, HistoryScan, Revisions, scan_history};
 pub use staged::scan_staged;
 

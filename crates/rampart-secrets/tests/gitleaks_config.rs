@@ -11,7 +11,7 @@ fn corpus() -> Option<PathBuf> {
     path.is_dir().then_some(path)
 }
 
-fn load_text(dir: &Path, text: &str) -> Result<GitleaksConfig, rampart_secrets::ConfigError> {
+fn load_text(dir: &Path, text: &str) -> Result<GitleaksConfig, rampart_core::ConfigError> {
     let path = dir.join(".gitleaks.toml");
     std::fs::write(&path, text).unwrap();
     GitleaksConfig::load(&path, dir)

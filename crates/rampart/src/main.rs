@@ -3,6 +3,7 @@
 //! This crate parses arguments and wires the scanners to the reporters;
 //! the work happens in `rampart-k8s` and `rampart-core`.
 
+mod config_command;
 mod inventory_input;
 mod map_command;
 mod output;
@@ -46,6 +47,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Write or show the configuration (rampart.toml).
+    #[command(subcommand)]
+    Config(config_command::ConfigCommand),
     /// Print a rule's documentation.
     Explain {
         /// The rule id, e.g. run-as-non-root.
@@ -66,31 +70,39 @@ struct ScanArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format [default: text, or rampart.toml's output.format].
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<Format>,
 
-    /// Exit 1 only for findings at or above this severity.
-    #[arg(long, value_parser = parse_severity, default_value = "high")]
-    fail_on: Severity,
+    /// Exit 1 only for findings at or above this severity [default: high,
+    /// or rampart.toml's fail-on].
+    #[arg(long, value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+
+    /// The configuration file [default: the nearest rampart.toml at or above
+    /// the first path].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 
     /// A registry images may come from (host, or host/path prefix). Repeat
     /// for several; without any, registries are not checked.
     #[arg(long = "allowed-registry", value_name = "REGISTRY")]
     allowed_registries: Vec<String>,
 
-    /// Namespace of objects that set none, as `kubectl apply -n` would use.
-    #[arg(long, short = 'n', default_value = "default")]
-    namespace: String,
+    /// Namespace of objects that set none, as `kubectl apply -n` would use
+    /// [default: default].
+    #[arg(long, short = 'n')]
+    namespace: Option<String>,
 
-    /// Annotation that names the owner of a Role, ClusterRole or binding.
-    #[arg(long, default_value = "rampart.dev/owner", value_name = "KEY")]
-    owner_annotation: String,
+    /// Annotation that names the owner of a Role, ClusterRole or binding
+    /// [default: rampart.dev/owner].
+    #[arg(long, value_name = "KEY")]
+    owner_annotation: Option<String>,
 
     /// Annotation that gives the date (YYYY-MM-DD) an RBAC object must be
-    /// reviewed by.
-    #[arg(long, default_value = "rampart.dev/review-by", value_name = "KEY")]
-    review_annotation: String,
+    /// reviewed by [default: rampart.dev/review-by].
+    #[arg(long, value_name = "KEY")]
+    review_annotation: Option<String>,
 
     /// Do not run this rule (repeatable). Namespace-level rules judge only
     /// what was scanned; skip them when scanning part of a system.
@@ -139,6 +151,7 @@ fn main() -> ExitCode {
         Command::Explain { rule } => rules_command::explain(&rule),
         Command::WhoCan(args) => who_can::run(&args),
         Command::Map(args) => map_command::run(&args),
+        Command::Config(command) => config_command::run(&command),
     };
     ExitCode::from(outcome as u8)
 }

@@ -1,12 +1,14 @@
 //! `rampart scan`: load the manifests, run the rules, report.
 
-use rampart_core::{Outcome, Report, ScanError, Summary, Tool};
+use std::path::{Path, PathBuf};
+
+use rampart_core::{Config, Finding, Outcome, Report, ScanError, Selection, Severity, Summary, Tool};
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, finish, rules};
 use rayon::prelude::*;
 
-use crate::{Format, ScanArgs, output, output_failed};
+use crate::{Format, ScanArgs, config_command, output, output_failed};
 
 pub const TOOL: Tool = Tool {
     name: "rampart",
@@ -19,13 +21,36 @@ pub fn run(args: &ScanArgs) -> Outcome {
         eprintln!("rampart: '-' (standard input) may be given only once");
         return Outcome::Error;
     }
-    let config = ScanConfig {
-        allowed_registries: args.allowed_registries.clone(),
-        default_namespace: args.namespace.clone(),
-        owner_annotation: args.owner_annotation.clone(),
-        review_annotation: args.review_annotation.clone(),
+    let start = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+    let Ok(team) = config_command::load(args.config.as_deref(), start) else {
+        return Outcome::Error;
+    };
+    let kubernetes = &team.kubernetes;
+    let mut config = ScanConfig {
+        allowed_registries: if args.allowed_registries.is_empty() {
+            kubernetes.allowed_registries.clone()
+        } else {
+            args.allowed_registries.clone()
+        },
         ..ScanConfig::default()
     };
+    if let Some(namespace) = args.namespace.as_ref().or(kubernetes.default_namespace.as_ref()) {
+        config.default_namespace = namespace.clone();
+    }
+    if let Some(key) = args.owner_annotation.as_ref().or(kubernetes.owner_annotation.as_ref()) {
+        config.owner_annotation = key.clone();
+    }
+    if let Some(key) = args
+        .review_annotation
+        .as_ref()
+        .or(kubernetes.review_annotation.as_ref())
+    {
+        config.review_annotation = key.clone();
+    }
+    for (kind, template) in &kubernetes.workload_kinds {
+        let (group, kind) = kind.rsplit_once('/').unwrap_or(("*", kind));
+        config.workload_kinds.add(group, kind, template);
+    }
     let options = LoadOptions {
         max_file_size: args.max_file_size,
         ..LoadOptions::default()
@@ -43,26 +68,58 @@ pub fn run(args: &ScanArgs) -> Outcome {
         );
         return Outcome::Error;
     }
+    let selection = Selection::new(&team, &args.skip);
     let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
         .iter()
         .copied()
-        .filter(|rule| !args.skip.iter().any(|id| id == rule.meta.id))
+        .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
         .collect();
-    let report = scan(
-        &args.paths,
-        &config,
-        &options,
-        &selected,
-        !args.no_secrets,
-        args.fail_on,
-    );
-    let written = match args.format {
+    let settings = ScanSettings {
+        search_secrets: !args.no_secrets,
+        fail_on: args.fail_on.or(team.fail_on).unwrap_or(Severity::High),
+        team: &team,
+        selection: &selection,
+    };
+    let report = scan(&args.paths, &config, &options, &selected, &settings);
+    let format = args.format.unwrap_or_else(|| configured_format(&team));
+    let written = match format {
         Format::Json => output::json::write(&report),
         Format::Text => output::text::write(&report),
     };
     match written {
         Ok(()) => report.outcome(),
         Err(error) => output_failed(error),
+    }
+}
+
+/// The output format rampart.toml asks for (it was checked when read).
+pub fn configured_format(team: &Config) -> Format {
+    match team.output.format.as_deref() {
+        Some("json") => Format::Json,
+        _ => Format::Text,
+    }
+}
+
+/// What a scan does beyond the rules: the team's choices.
+pub struct ScanSettings<'a> {
+    pub search_secrets: bool,
+    pub fail_on: Severity,
+    pub team: &'a Config,
+    pub selection: &'a Selection,
+}
+
+/// Applies rampart.toml to findings every engine produced: rules not
+/// selected are dropped (the secrets engine runs all of its own), and
+/// severities are changed where the file says.
+pub fn apply_team_config(findings: &mut Vec<Finding>, team: &Config, selection: &Selection) {
+    findings.retain(|finding| selection.runs(&finding.rule, &finding.controls, finding.severity));
+    if team.severity.is_empty() {
+        return;
+    }
+    for finding in findings {
+        if let Some(severity) = team.severity_of(&finding.rule) {
+            finding.severity = severity;
+        }
     }
 }
 
@@ -74,11 +131,12 @@ pub fn scan(
     config: &ScanConfig,
     options: &LoadOptions,
     rules: &[&'static rampart_k8s::Rule],
-    search_secrets: bool,
-    fail_on: rampart_core::Severity,
+    settings: &ScanSettings<'_>,
 ) -> Report {
     let discovery = discover(paths);
-    let detector = search_secrets.then(|| rampart_secrets::Detector::new(rampart_secrets::Catalogue::builtin()));
+    let detector = settings
+        .search_secrets
+        .then(|| rampart_secrets::Detector::new(rampart_secrets::Catalogue::builtin()));
     let checked: Vec<Result<CheckedFile, ScanError>> = discovery
         .inputs
         .par_iter()
@@ -106,9 +164,10 @@ pub fn scan(
             Err(error) => errors.push(error),
         }
     }
-    let findings = finish(checked_all, inventory, config, rules);
+    let mut findings = finish(checked_all, inventory, config, rules);
+    apply_team_config(&mut findings, settings.team, settings.selection);
     errors.sort();
-    Report::new(TOOL, findings, errors, summary, Some(fail_on))
+    Report::new(TOOL, findings, errors, summary, Some(settings.fail_on))
 }
 
 /// Adds the secrets engine's findings for a file, except where a manifest

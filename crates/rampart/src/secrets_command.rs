@@ -2,14 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_core::{Outcome, Report, Severity, Summary};
+use rampart_core::{CONFIG_FILE, Config, Outcome, Report, Selection, Severity, Summary};
+use rampart_secrets::allowlist::Allowlist;
 use rampart_secrets::{
-    Baseline, BaselineError, Catalogue, FingerprintKey, GitleaksConfig, Revisions, ScanOptions, scan_history,
-    scan_paths, scan_staged,
+    Baseline, BaselineError, Catalogue, FingerprintKey, GitleaksConfig, Revisions, ScanOptions, SecretsScan,
+    scan_history, scan_paths, scan_staged,
 };
 
-use crate::scan::TOOL;
-use crate::{Format, output, output_failed, parse_severity, progress};
+use crate::scan::{TOOL, apply_team_config, configured_format};
+use crate::{Format, config_command, output, output_failed, parse_severity, progress};
 
 #[derive(clap::Args)]
 pub struct SecretsArgs {
@@ -17,22 +18,24 @@ pub struct SecretsArgs {
     /// standard input. Folders honour .gitignore; hidden files are searched.
     paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format [default: text, or rampart.toml's output.format].
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<Format>,
 
-    /// Exit 1 only for findings at or above this severity.
-    #[arg(long, value_parser = parse_severity, default_value = "low")]
-    fail_on: Severity,
+    /// Exit 1 only for findings at or above this severity [default: low, or
+    /// rampart.toml's fail-on].
+    #[arg(long, value_parser = parse_severity)]
+    fail_on: Option<Severity>,
 
     /// Print the secrets in full. Without it, only a few leading characters
     /// and the length are ever shown.
     #[arg(long)]
     show_secrets: bool,
 
-    /// Skip files larger than this many bytes (they are counted).
-    #[arg(long, default_value_t = 10 * 1024 * 1024, value_name = "BYTES")]
-    max_file_size: u64,
+    /// Skip files larger than this many bytes (they are counted) [default:
+    /// 10 MiB, or rampart.toml's secrets.max-file-size].
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
 
     /// Search the history of the git repository at REPO (default: the
     /// current folder) instead of files: every commit reachable from HEAD,
@@ -64,9 +67,11 @@ pub struct SecretsArgs {
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
 
-    /// Use the rules and allowlists of a gitleaks configuration (TOML). With
-    /// `[extend] useDefault = true` they add to the built-in rules; without
-    /// it they replace them, as in gitleaks.
+    /// A gitleaks configuration (TOML) whose rules and allowlists to use:
+    /// with `[extend] useDefault = true` they add to the built-in rules,
+    /// without it they replace them, as in gitleaks. A file named
+    /// rampart.toml is read as Rampart's own configuration instead (found
+    /// at or above the first path when not given).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 
@@ -86,7 +91,24 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         eprintln!("rampart: '-' (standard input) may be given only once");
         return Outcome::Error;
     }
-    let baseline = match load_baseline(args) {
+    let (team_file, gitleaks_file) = match &args.config {
+        Some(path) if path.file_name().is_some_and(|name| name == CONFIG_FILE) => (Some(path.as_path()), None),
+        Some(path) => (None, Some(path.clone())),
+        None => (None, None),
+    };
+    let start = if args.git.is_some() || args.staged {
+        Path::new(".")
+    } else {
+        paths[0].as_path()
+    };
+    let Ok(team) = config_command::load(team_file, start) else {
+        return Outcome::Error;
+    };
+    let baseline_file = args
+        .baseline
+        .clone()
+        .or_else(|| team.secrets.baseline.as_ref().map(|path| team.resolve(path)));
+    let baseline = match load_baseline(args.write_baseline.as_deref(), baseline_file.as_deref()) {
         Ok(baseline) => baseline,
         Err(error) => {
             eprintln!("rampart: {error}");
@@ -102,58 +124,27 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         None => FingerprintKey::DEFAULT,
     };
     let options = ScanOptions {
-        max_file_size: args.max_file_size,
+        max_file_size: args
+            .max_file_size
+            .or(team.secrets.max_file_size)
+            .unwrap_or(ScanOptions::default().max_file_size),
         show_secrets: args.show_secrets,
         key,
     };
-    let loaded;
-    let catalogue = match &args.config {
-        Some(path) => match GitleaksConfig::load(path, Path::new(".")) {
-            Ok(config) => {
-                for warning in &config.warnings {
-                    eprintln!("rampart: warning: {warning}");
-                }
-                loaded = config.catalogue;
-                &loaded
-            }
-            Err(error) => {
-                eprintln!("rampart: {error}");
-                return Outcome::Error;
-            }
-        },
-        None => Catalogue::builtin(),
-    };
-    let mut commits = 0;
-    let mut scan = match &args.git {
-        Some(repo) => {
-            let revisions = Revisions {
-                range: args.range.clone(),
-                since: args.since.clone(),
-                all_refs: args.all_refs,
-            };
-            let progress = progress::HistoryBar::new();
-            let history = scan_history(repo, &revisions, catalogue, &options, &progress);
-            progress.finish();
-            match history {
-                Ok(history) => {
-                    commits = history.commits;
-                    history.scan
-                }
-                Err(error) => {
-                    eprintln!("rampart: {error}");
-                    return Outcome::Error;
-                }
-            }
+    let gitleaks_file = gitleaks_file.or_else(|| team.secrets.gitleaks_config.as_ref().map(|path| team.resolve(path)));
+    let owned;
+    let catalogue = match catalogue(gitleaks_file.as_deref(), &team) {
+        Ok(Some(catalogue)) => {
+            owned = catalogue;
+            &owned
         }
-        None if args.staged => match scan_staged(Path::new("."), catalogue, &options) {
-            Ok(scan) => scan,
-            Err(error) => {
-                eprintln!("rampart: {error}");
-                return Outcome::Error;
-            }
-        },
-        None => scan_paths(&paths, catalogue, &options),
+        Ok(None) => Catalogue::builtin(),
+        Err(()) => return Outcome::Error,
     };
+    let Ok((mut scan, commits)) = search(args, &paths, catalogue, &options) else {
+        return Outcome::Error;
+    };
+    apply_team_config(&mut scan.findings, &team, &Selection::new(&team, &[]));
     scan.findings
         .sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));
     scan.errors.sort();
@@ -173,7 +164,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         let source = args
             .write_baseline
             .as_ref()
-            .or(args.baseline.as_ref())
+            .or(baseline_file.as_ref())
             .expect("a baseline was named");
         baseline.suppress(&mut scan.findings, &format!("in baseline {}", source.display()));
     }
@@ -183,8 +174,9 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         commits,
         ..Summary::default()
     };
-    let report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(args.fail_on));
-    let written = match args.format {
+    let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::Low);
+    let report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(fail_on));
+    let written = match args.format.unwrap_or_else(|| configured_format(&team)) {
         Format::Json => output::json::write(&report),
         Format::Text => output::text::write(&report),
     };
@@ -194,17 +186,102 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     }
 }
 
+/// Searches what the arguments name: history, the index, or files. Returns
+/// the scan and the number of commits walked.
+fn search(
+    args: &SecretsArgs,
+    paths: &[PathBuf],
+    catalogue: &Catalogue,
+    options: &ScanOptions,
+) -> Result<(SecretsScan, usize), ()> {
+    if let Some(repo) = &args.git {
+        let revisions = Revisions {
+            range: args.range.clone(),
+            since: args.since.clone(),
+            all_refs: args.all_refs,
+        };
+        let progress = progress::HistoryBar::new();
+        let history = scan_history(repo, &revisions, catalogue, options, &progress);
+        progress.finish();
+        return history
+            .map(|history| (history.scan, history.commits))
+            .map_err(|error| eprintln!("rampart: {error}"));
+    }
+    if args.staged {
+        return scan_staged(Path::new("."), catalogue, options)
+            .map(|scan| (scan, 0))
+            .map_err(|error| eprintln!("rampart: {error}"));
+    }
+    Ok((scan_paths(paths, catalogue, options), 0))
+}
+
+/// The catalogue to search with when it is not the built-in one as is: a
+/// gitleaks configuration's, and rampart.toml's allowlists on top.
+fn catalogue(gitleaks_file: Option<&Path>, team: &Config) -> Result<Option<Catalogue>, ()> {
+    let mut catalogue = match gitleaks_file {
+        Some(path) => {
+            let config = GitleaksConfig::load(path, Path::new(".")).map_err(|error| eprintln!("rampart: {error}"))?;
+            for warning in &config.warnings {
+                eprintln!("rampart: warning: {warning}");
+            }
+            Some(config.catalogue)
+        }
+        None => None,
+    };
+    let allow = &team.secrets;
+    if allow.allow_paths.is_empty() && allow.allow_regexes.is_empty() && allow.stopwords.is_empty() {
+        return Ok(catalogue);
+    }
+    let compile = |patterns: &[String], key: &str| {
+        patterns
+            .iter()
+            .map(|pattern| rampart_secrets::catalogue::compile_regex(pattern))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| {
+                let file = team
+                    .origin
+                    .as_ref()
+                    .map_or(CONFIG_FILE.into(), |origin| origin.path.display().to_string());
+                eprintln!("rampart: {file}: secrets.{key}: {error}");
+            })
+    };
+    let lists = [
+        Allowlist {
+            description: "rampart.toml secrets.allow-paths".into(),
+            paths: compile(&allow.allow_paths, "allow-paths")?,
+            ..Allowlist::default()
+        },
+        Allowlist {
+            description: "rampart.toml secrets.allow-regexes".into(),
+            regexes: compile(&allow.allow_regexes, "allow-regexes")?,
+            ..Allowlist::default()
+        },
+        Allowlist {
+            description: "rampart.toml secrets.stopwords".into(),
+            stopwords: allow.stopwords.iter().map(|word| word.to_ascii_lowercase()).collect(),
+            ..Allowlist::default()
+        },
+    ];
+    let mut catalogue = match catalogue.take() {
+        Some(catalogue) => catalogue,
+        None => Catalogue::from_specs(rampart_secrets::catalogue::builtin_specs())
+            .map_err(|error| eprintln!("rampart: {error}"))?,
+    };
+    catalogue.allowlists.extend(lists);
+    Ok(Some(catalogue))
+}
+
 /// The baseline to match against or to write: `--write-baseline` keeps the
 /// key of the file it replaces, so fingerprints stay comparable.
-fn load_baseline(args: &SecretsArgs) -> Result<Option<Baseline>, BaselineError> {
-    if let Some(path) = &args.write_baseline {
+fn load_baseline(write: Option<&Path>, read: Option<&Path>) -> Result<Option<Baseline>, BaselineError> {
+    if let Some(path) = write {
         if path.exists() {
             return Baseline::read(path).map(Some);
         }
-        if let Some(existing) = &args.baseline {
+        if let Some(existing) = read {
             return Baseline::read(existing).map(Some);
         }
         return Baseline::new().map(Some);
     }
-    args.baseline.as_deref().map(Baseline::read).transpose()
+    read.map(Baseline::read).transpose()
 }

@@ -1,0 +1,470 @@
+//! `rampart.toml`: one file for a team's choices, found by walking up from
+//! the scanned path. Every command reads it; flags on the command line win.
+//!
+//! Unknown keys and wrong types are errors naming the file, the line and
+//! the key: a misspelt `ignore` that silently did nothing would be worse
+//! than no configuration at all.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::{Control, Severity};
+
+/// The file name looked for.
+pub const CONFIG_FILE: &str = "rampart.toml";
+
+/// A team's configuration. Relative paths in it are relative to the file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Config {
+    /// Rules to run: ids, `prefix-*`, controls or severities. Empty: all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub select: Vec<Spanned<String>>,
+    /// Rules not to run, in the same terms; wins over `select`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<Spanned<String>>,
+    /// Exit 1 for findings at or above this severity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<Severity>,
+    /// Rules no suppression, exception or baseline can silence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub non_waivable: Vec<Spanned<String>>,
+    /// A rule's severity, changed: `image-tag-not-latest = "critical"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub severity: BTreeMap<Spanned<String>, Severity>,
+    #[serde(default)]
+    pub kubernetes: KubernetesConfig,
+    #[serde(default)]
+    pub secrets: SecretsConfig,
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    #[serde(default)]
+    pub exceptions: ExceptionsConfig,
+    #[serde(default)]
+    pub output: OutputConfig,
+    /// Where it was read from, to resolve relative paths and name lines.
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+/// The file a configuration came from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub path: PathBuf,
+    source: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct KubernetesConfig {
+    /// Namespace of objects that set none (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_namespace: Option<String>,
+    /// Registries images may come from (host, or host/path prefix).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_registries: Vec<String>,
+    /// Annotation naming who owns an RBAC object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_annotation: Option<String>,
+    /// Annotation giving the date an RBAC object must be reviewed by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_annotation: Option<String>,
+    /// Custom workload kinds and the path of their pod template:
+    /// `Rollout = "spec.template"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub workload_kinds: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// A gitleaks configuration to use instead of (or, with its
+    /// `[extend] useDefault`, on top of) the built-in rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gitleaks_config: Option<PathBuf>,
+    /// Paths (regexes) never searched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_paths: Vec<String>,
+    /// Secrets (regexes) that are not secrets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_regexes: Vec<String>,
+    /// Words that make a secret a non-secret.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stopwords: Vec<String>,
+    /// Files larger than this many bytes are skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_size: Option<u64>,
+    /// The baseline `rampart secrets` compares with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Folders of `.rego` policies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<PathBuf>,
+    /// The package whose rules are read (default: `main`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ExceptionsConfig {
+    /// The exceptions file (default: `.rampart/exceptions.yaml`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// An exception this close to its expiry raises a warning (default 14).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct OutputConfig {
+    /// `text` or `json` (more with the reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+}
+
+/// A configuration that cannot be used: the file, the line, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Which rules a `select`, `ignore` or `non-waivable` entry names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleSelector {
+    All,
+    Id(String),
+    /// `rbac-*`: every id that starts with `rbac-`.
+    Prefix(String),
+    Control(Control),
+    Severity(Severity),
+}
+
+impl RuleSelector {
+    pub fn parse(text: &str) -> RuleSelector {
+        let text = text.trim();
+        if text == "*" || text == "all" {
+            return RuleSelector::All;
+        }
+        if let Some(prefix) = text.strip_suffix('*') {
+            return RuleSelector::Prefix(prefix.to_string());
+        }
+        if let Ok(severity) = text.parse() {
+            return RuleSelector::Severity(severity);
+        }
+        if let Ok(control) = text.parse() {
+            return RuleSelector::Control(control);
+        }
+        RuleSelector::Id(text.to_string())
+    }
+
+    pub fn matches(&self, id: &str, controls: &[Control], severity: Severity) -> bool {
+        match self {
+            RuleSelector::All => true,
+            RuleSelector::Id(wanted) => wanted == id,
+            RuleSelector::Prefix(prefix) => id.starts_with(prefix.as_str()),
+            RuleSelector::Control(control) => controls.contains(control),
+            RuleSelector::Severity(wanted) => *wanted == severity,
+        }
+    }
+}
+
+/// The rule selection a configuration and the command line make together.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    select: Vec<RuleSelector>,
+    ignore: Vec<RuleSelector>,
+}
+
+impl Selection {
+    /// `--skip` ids from the command line add to `ignore`.
+    pub fn new(config: &Config, skipped: &[String]) -> Selection {
+        Selection {
+            select: config
+                .select
+                .iter()
+                .map(|entry| RuleSelector::parse(entry.get_ref()))
+                .collect(),
+            ignore: config
+                .ignore
+                .iter()
+                .map(|entry| entry.get_ref().as_str())
+                .chain(skipped.iter().map(String::as_str))
+                .map(RuleSelector::parse)
+                .collect(),
+        }
+    }
+
+    pub fn runs(&self, id: &str, controls: &[Control], severity: Severity) -> bool {
+        let selected = self.select.is_empty() || self.select.iter().any(|s| s.matches(id, controls, severity));
+        selected && !self.ignore.iter().any(|s| s.matches(id, controls, severity))
+    }
+}
+
+impl Config {
+    /// Parses a configuration; `path` names it in errors.
+    pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
+        let mut config: Config = toml::from_str(source).map_err(|error| ConfigError {
+            path: path.display().to_string(),
+            line: error.span().map(|span| line_of(source, span.start)),
+            message: error.message().trim().to_string(),
+        })?;
+        config.origin = Some(Origin {
+            path: path.to_path_buf(),
+            source: source.to_string(),
+        });
+        if let Some(format) = &config.output.format
+            && !["text", "json"].contains(&format.as_str())
+        {
+            return Err(config.error_at(None, format!("output.format `{format}`: expected text or json")));
+        }
+        Ok(config)
+    }
+
+    /// Reads a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let source = std::fs::read_to_string(path).map_err(|error| ConfigError {
+            path: path.display().to_string(),
+            line: None,
+            message: error.to_string(),
+        })?;
+        Config::parse(path, &source)
+    }
+
+    /// The nearest `rampart.toml` in `start` (a file's folder, or a folder)
+    /// or above it.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        let start = if start.as_os_str().is_empty() || start == Path::new("-") {
+            Path::new(".")
+        } else {
+            start
+        };
+        let absolute = std::path::absolute(start).ok()?;
+        let mut folder = if absolute.is_dir() {
+            Some(absolute.as_path())
+        } else {
+            absolute.parent()
+        };
+        while let Some(dir) = folder {
+            let candidate = dir.join(CONFIG_FILE);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+            folder = dir.parent();
+        }
+        None
+    }
+
+    /// A path from the file, made relative to the file's folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        match self.origin.as_ref().and_then(|origin| origin.path.parent()) {
+            Some(folder) if path.is_relative() => folder.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    /// Checks that every rule id the file names exists (`known` says), so a
+    /// typo is an error at its line rather than a rule silently running.
+    pub fn check_rule_ids(&self, known: &dyn Fn(&str) -> bool) -> Result<(), ConfigError> {
+        let named = self
+            .select
+            .iter()
+            .map(|entry| ("select", entry))
+            .chain(self.ignore.iter().map(|entry| ("ignore", entry)))
+            .chain(self.non_waivable.iter().map(|entry| ("non-waivable", entry)))
+            .chain(self.severity.keys().map(|entry| ("severity", entry)));
+        for (key, entry) in named {
+            let unknown = match RuleSelector::parse(entry.get_ref()) {
+                RuleSelector::Id(id) => !known(&id),
+                RuleSelector::Prefix(prefix) => prefix.is_empty(),
+                _ => false,
+            };
+            let is_severity_key =
+                key == "severity" && !matches!(RuleSelector::parse(entry.get_ref()), RuleSelector::Id(_));
+            if unknown || is_severity_key {
+                return Err(self.error_at(
+                    Some(entry.span().start),
+                    format!(
+                        "{key}: `{}` is not a rule id{} (`rampart rules` lists them)",
+                        entry.get_ref(),
+                        if key == "severity" { "" } else { ", control or severity" }
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The severity the configuration gives a rule, if it changes it.
+    pub fn severity_of(&self, id: &str) -> Option<Severity> {
+        self.severity
+            .iter()
+            .find(|(key, _)| key.get_ref() == id)
+            .map(|(_, severity)| *severity)
+    }
+
+    /// Whether no suppression may silence this rule.
+    pub fn is_non_waivable(&self, id: &str, controls: &[Control], severity: Severity) -> bool {
+        self.non_waivable
+            .iter()
+            .any(|entry| RuleSelector::parse(entry.get_ref()).matches(id, controls, severity))
+    }
+
+    /// The configuration as TOML, for `rampart config show`.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|error| format!("# cannot show the configuration: {error}\n"))
+    }
+
+    fn error_at(&self, offset: Option<usize>, message: String) -> ConfigError {
+        let (path, line) = match &self.origin {
+            Some(origin) => (
+                origin.path.display().to_string(),
+                offset.map(|offset| line_of(&origin.source, offset)),
+            ),
+            None => (CONFIG_FILE.to_string(), None),
+        };
+        ConfigError { path, line, message }
+    }
+}
+
+fn line_of(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].matches('\n').count() + 1
+}
+
+/// What `rampart config init` writes: every section, commented.
+pub const STARTER: &str = r#"# Rampart configuration. Commands find the nearest rampart.toml at or above
+# the path they scan; flags on the command line win over this file.
+
+# Rules to run and not to run: rule ids, `prefix-*`, controls (rbac,
+# network, runtime, secrets, ...) or severities. `ignore` wins.
+# select = ["all"]
+# ignore = ["namespace-resource-quota"]
+
+# Exit 1 for findings at or above this severity.
+fail-on = "high"
+
+# Rules that no annotation, exception or baseline can silence.
+non-waivable = ["no-privileged", "rbac-anonymous-binding"]
+
+# Change a rule's severity.
+[severity]
+# image-tag-not-latest = "critical"
+
+[kubernetes]
+# default-namespace = "default"
+# allowed-registries = ["registry.example.com", "ghcr.io/acme"]
+# owner-annotation = "rampart.dev/owner"
+# review-annotation = "rampart.dev/review-by"
+
+# Custom workload kinds: kind = path of its pod template.
+[kubernetes.workload-kinds]
+# Rollout = "spec.template"
+
+[secrets]
+# gitleaks-config = ".gitleaks.toml"
+# allow-paths = ['''^testdata/''']
+# allow-regexes = ['''^dummy-''']
+# stopwords = ["example"]
+# baseline = ".rampart/secrets-baseline.json"
+
+[policy]
+# paths = ["policy"]
+# namespace = "main"
+
+[exceptions]
+# file = ".rampart/exceptions.yaml"
+# warn-days = 14
+
+[output]
+# format = "text"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("rampart.toml"), text)
+    }
+
+    #[test]
+    fn the_starter_file_parses() {
+        let config = parse(STARTER).unwrap();
+        assert_eq!(config.fail_on, Some(Severity::High));
+        assert_eq!(config.non_waivable.len(), 2);
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_line_and_key() {
+        let error = parse("fail-on = \"high\"\n\n[kubernetes]\nallowed-registry = [\"x\"]\n").unwrap_err();
+        assert_eq!(error.line, Some(4), "{error}");
+        assert!(error.message.contains("allowed-registry"), "{error}");
+        let error = parse("select = \"all\"\n").unwrap_err();
+        assert_eq!(error.line, Some(1), "{error}");
+        let error = parse("[severity]\nimage-tag-not-latest = \"urgent\"\n").unwrap_err();
+        assert_eq!(error.line, Some(2), "{error}");
+        let error = parse("[output]\nformat = \"pdf\"\n").unwrap_err();
+        assert!(error.message.contains("pdf"), "{error}");
+    }
+
+    #[test]
+    fn rule_ids_are_checked_at_their_line() {
+        let config = parse("select = [\"all\"]\nignore = [\n  \"rbac\",\n  \"latest-tagg\",\n]\n").unwrap();
+        let error = config.check_rule_ids(&|id| id == "latest-tag").unwrap_err();
+        assert_eq!(error.line, Some(4), "{error}");
+        assert!(error.message.contains("latest-tagg"), "{error}");
+        let config = parse("[severity]\nhigh = \"low\"\n").unwrap();
+        assert!(config.check_rule_ids(&|_| true).is_err());
+    }
+
+    #[test]
+    fn selection_by_id_prefix_control_and_severity() {
+        let config = parse("select = [\"rbac\", \"latest-tag\"]\nignore = [\"rbac-owner-*\", \"low\"]\n").unwrap();
+        let selection = Selection::new(&config, &["rbac-wildcard".to_string()]);
+        assert!(selection.runs("rbac-secrets-read", &[Control::Rbac], Severity::High));
+        assert!(!selection.runs("rbac-wildcard", &[Control::Rbac], Severity::High));
+        assert!(!selection.runs("rbac-owner-review", &[Control::Rbac], Severity::Medium));
+        assert!(!selection.runs("rbac-default-sa-binding", &[Control::Rbac], Severity::Low));
+        assert!(selection.runs("latest-tag", &[Control::Images], Severity::Medium));
+        assert!(!selection.runs("run-as-non-root", &[Control::Runtime], Severity::High));
+        assert!(Selection::default().runs("anything", &[], Severity::Info));
+    }
+
+    #[test]
+    fn discovery_walks_up_and_paths_are_relative_to_the_file() {
+        let dir = std::env::temp_dir().join(format!("rampart-config-{}", std::process::id()));
+        let nested = dir.join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::write(dir.join(CONFIG_FILE), "[exceptions]\nfile = \"ex.yaml\"\n").unwrap();
+        let found = Config::discover(&nested).unwrap();
+        assert_eq!(found, std::path::absolute(dir.join(CONFIG_FILE)).unwrap());
+        let config = Config::load(&found).unwrap();
+        let file = config.resolve(config.exceptions.file.as_deref().unwrap());
+        assert_eq!(file, found.parent().unwrap().join("ex.yaml"));
+        assert!(config.to_toml().contains("file = \"ex.yaml\""));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

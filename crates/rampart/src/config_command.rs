@@ -1,0 +1,86 @@
+//! `rampart config init | show`, and finding the configuration every
+//! command reads.
+
+use std::path::{Path, PathBuf};
+
+use rampart_core::{CONFIG_FILE, Config, Outcome, STARTER};
+
+#[derive(clap::Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented rampart.toml in the current folder.
+    Init {
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the configuration that applies to PATH (default: the current
+    /// folder) and where it comes from.
+    Show {
+        path: Option<PathBuf>,
+        /// A configuration file instead of the nearest rampart.toml.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+pub fn run(command: &ConfigCommand) -> Outcome {
+    match command {
+        ConfigCommand::Init { force } => {
+            let path = Path::new(CONFIG_FILE);
+            if path.exists() && !force {
+                eprintln!("rampart: {CONFIG_FILE} exists; --force replaces it");
+                return Outcome::Error;
+            }
+            match std::fs::write(path, STARTER) {
+                Ok(()) => {
+                    eprintln!("rampart: wrote {CONFIG_FILE}");
+                    Outcome::Pass
+                }
+                Err(error) => {
+                    eprintln!("rampart: cannot write {CONFIG_FILE}: {error}");
+                    Outcome::Error
+                }
+            }
+        }
+        ConfigCommand::Show { path, config } => {
+            let start = path.clone().unwrap_or_else(|| PathBuf::from("."));
+            match load(config.as_deref(), &start) {
+                Ok(config) => {
+                    match &config.origin {
+                        Some(origin) => println!("# {}", origin.path.display()),
+                        None => println!("# no {CONFIG_FILE} at or above {}: defaults", start.display()),
+                    }
+                    print!("{}", config.to_toml());
+                    Outcome::Pass
+                }
+                Err(()) => Outcome::Error,
+            }
+        }
+    }
+}
+
+/// The configuration for a command: the file given, else the nearest
+/// rampart.toml at or above `start`, else the defaults. Errors are printed.
+pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ()> {
+    let path = match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => Config::discover(start),
+    };
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let config = Config::load(&path).map_err(|error| eprintln!("rampart: {error}"))?;
+    config
+        .check_rule_ids(&known_rule)
+        .map_err(|error| eprintln!("rampart: {error}"))?;
+    Ok(config)
+}
+
+/// A rule id of any engine.
+fn known_rule(id: &str) -> bool {
+    rampart_k8s::rules::find(id).is_some()
+        || rampart_secrets::Catalogue::builtin()
+            .rules
+            .iter()
+            .any(|rule| rule.spec.id == id)
+}
