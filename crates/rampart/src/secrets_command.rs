@@ -278,7 +278,7 @@ fn load_baseline(write: Option<&Path>, read: Option<&Path>) -> Result<Option<Bas
         if path.exists() {
             return Baseline::read(path).map(Some);
         }
-        if let Some(existing) = read {
+        if let Some(existing) = read.filter(|existing| existing.exists()) {
             return Baseline::read(existing).map(Some);
         }
         return Baseline::new().map(Some);

@@ -1,0 +1,243 @@
+//! rampart.toml as a team uses it: found above the scanned folder, its
+//! selections, severities, thresholds and sections applied, its mistakes
+//! reported at their line.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn rampart_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("rampart runs")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+/// A privileged Deployment and a custom `Rollout` kind with the same pod.
+const MANIFESTS: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:latest
+          securityContext:
+            privileged: true
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: canary
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:latest
+          securityContext:
+            privileged: true
+";
+
+fn project(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("deploy/apps")).unwrap();
+    std::fs::write(dir.path().join("deploy/apps/web.yaml"), MANIFESTS).unwrap();
+    std::fs::write(dir.path().join("rampart.toml"), config).unwrap();
+    dir
+}
+
+fn rules_at(report: &Value, kind: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["resource"]["kind"] == kind)
+        .map(|finding| finding["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_nearest_file_selects_rules_changes_severities_and_sets_defaults() {
+    let dir = project(
+        r#"
+fail-on = "critical"
+ignore = ["image-*", "workload", "low"]
+
+[severity]
+no-privileged = "critical"
+
+[kubernetes.workload-kinds]
+"argoproj.io/Rollout" = "spec.template"
+
+[output]
+format = "json"
+"#,
+    );
+    // Found from a folder two levels below it; output.format gives JSON.
+    let output = rampart_in(dir.path(), &["scan", "deploy/apps", "--no-secrets"]);
+    let report = json(&output);
+    assert_eq!(output.status.code(), Some(1), "no-privileged is critical, at fail-on");
+    let deployment = rules_at(&report, "Deployment");
+    assert!(deployment.contains(&"no-privileged".to_string()), "{deployment:?}");
+    assert!(
+        !deployment.iter().any(|rule| rule.starts_with("image-")),
+        "{deployment:?}"
+    );
+    assert!(
+        !deployment.contains(&"liveness-probe-set".to_string()),
+        "control workload is ignored"
+    );
+    let severities: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule"] == "no-privileged")
+        .map(|finding| &finding["severity"])
+        .collect();
+    assert_eq!(severities.len(), 2, "the Rollout is a workload now");
+    assert!(severities.iter().all(|severity| *severity == "critical"));
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] != "low")
+    );
+
+    // Flags win over the file.
+    let text = rampart_in(
+        dir.path(),
+        &[
+            "scan",
+            "deploy",
+            "--no-secrets",
+            "--format",
+            "text",
+            "--fail-on",
+            "info",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&text.stdout).contains("failed (findings at or above info)"));
+
+    // The file's threshold: high findings remain, and pass at critical.
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "fail-on = \"critical\"\nignore = [\"critical\"]\n",
+    )
+    .unwrap();
+    let passed = rampart_in(dir.path(), &["scan", "deploy", "--no-secrets"]);
+    assert_eq!(
+        passed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&passed.stdout)
+    );
+}
+
+#[test]
+fn mistakes_name_the_file_line_and_key() {
+    let dir = project("fail-on = \"high\"\n\n[kubernetes]\nallowed-registry = [\"ghcr.io\"]\n");
+    let output = rampart_in(dir.path(), &["scan", "deploy"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("rampart.toml:4:"), "{stderr}");
+    assert!(stderr.contains("allowed-registry"), "{stderr}");
+
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "ignore = [\n  \"rbac\",\n  \"no-privilegd\",\n]\n",
+    )
+    .unwrap();
+    let output = rampart_in(dir.path(), &["scan", "deploy"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("rampart.toml:3:") && stderr.contains("no-privilegd"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn init_writes_a_starting_file_and_show_prints_the_one_that_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = rampart_in(dir.path(), &["config", "init"]);
+    assert_eq!(init.status.code(), Some(0));
+    let written = std::fs::read_to_string(dir.path().join("rampart.toml")).unwrap();
+    assert!(written.contains("[kubernetes]") && written.contains("non-waivable"));
+    assert_eq!(
+        rampart_in(dir.path(), &["config", "init"]).status.code(),
+        Some(2),
+        "no overwrite"
+    );
+    assert_eq!(
+        rampart_in(dir.path(), &["config", "init", "--force"]).status.code(),
+        Some(0)
+    );
+
+    let show = rampart_in(dir.path(), &["config", "show"]);
+    assert_eq!(show.status.code(), Some(0));
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(shown.lines().next().unwrap().ends_with("rampart.toml"), "{shown}");
+    assert!(shown.contains("fail-on = \"high\""), "{shown}");
+    assert!(shown.contains("no-privileged"), "{shown}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let defaults = rampart_in(
+        empty.path(),
+        &["config", "show", "--config", "/nonexistent/rampart.toml"],
+    );
+    assert_eq!(defaults.status.code(), Some(2));
+}
+
+#[test]
+fn the_secrets_section_allows_paths_and_names_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = format!("ghp_{}", "Wm4kQ8zR2tY6uI0oP3aS7dF1gH5jK9lZ2xC4");
+    std::fs::create_dir_all(dir.path().join("testdata")).unwrap();
+    std::fs::write(dir.path().join("testdata/fake.env"), format!("TOKEN={token}\n")).unwrap();
+    std::fs::write(dir.path().join("app.env"), format!("TOKEN={token}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "[secrets]\nallow-paths = ['''(^|/)testdata/''']\nbaseline = \".rampart/secrets-baseline.json\"\n",
+    )
+    .unwrap();
+    // The baseline named in the file is read, so it must exist.
+    let missing = rampart_in(dir.path(), &["secrets", "."]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("secrets-baseline.json"));
+    let written = rampart_in(
+        dir.path(),
+        &["secrets", ".", "--write-baseline", ".rampart/secrets-baseline.json"],
+    );
+    assert_eq!(written.status.code(), Some(0));
+
+    let output = rampart_in(dir.path(), &["secrets", ".", "-f", "json"]);
+    assert_eq!(output.status.code(), Some(0), "the one finding is in the baseline");
+    let report = json(&output);
+    let found: Vec<(&str, bool)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["location"]["path"].as_str().unwrap(),
+                finding["suppressed"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "testdata/ is allowed: {found:?}");
+    assert!(found[0].0.ends_with("app.env") && found[0].1, "{found:?}");
+}
