@@ -7,7 +7,7 @@
 //! [`Inventory`]); once every file is in, the conditions are settled against
 //! the whole inventory.
 
-use rampart_core::{Date, Finding, PssLevel};
+use rampart_core::{Date, Finding, PssLevel, RuleSelector};
 use rayon::prelude::*;
 
 use crate::inventory::Inventory;
@@ -30,6 +30,8 @@ pub struct ScanConfig {
     pub review_annotation: String,
     /// The date expiry is judged against (today, unless a test says).
     pub today: Date,
+    /// Rules no waiver annotation can suppress (rampart.toml `non-waivable`).
+    pub non_waivable: Vec<RuleSelector>,
 }
 
 impl Default for ScanConfig {
@@ -41,6 +43,7 @@ impl Default for ScanConfig {
             owner_annotation: "rampart.dev/owner".to_string(),
             review_annotation: "rampart.dev/review-by".to_string(),
             today: Date::today(),
+            non_waivable: Vec::new(),
         }
     }
 }
@@ -167,6 +170,7 @@ pub fn finish(
     }
     whole.sort_by(|a: &Finding, b: &Finding| (&a.location, &a.rule, &a.field).cmp(&(&b.location, &b.rule, &b.field)));
     findings.extend(whole);
+    crate::waivers::apply(&mut findings, &inventory.waivers, &config.non_waivable);
     findings
 }
 

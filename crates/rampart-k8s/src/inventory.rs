@@ -13,6 +13,7 @@ use crate::engine::ScanConfig;
 use crate::object::Object;
 use crate::rbac::{Rbac, RoleKind, binding_fact, role_fact};
 use crate::selector::{LabelSelector, Labels, labels_of};
+use crate::waivers::Waiver;
 use crate::yaml::{Node, Pos};
 
 /// Where a fact came from, for findings about it.
@@ -130,6 +131,8 @@ pub struct Inventory {
     pub custom_resource_namespaces: BTreeSet<String>,
     /// Roles and bindings.
     pub rbac: Rbac,
+    /// Waiver annotations, by the object that carries them.
+    pub waivers: HashMap<Arc<ResourceRef>, Vec<Waiver>>,
     /// Indexes by namespace, built once every input is in (see
     /// [`Inventory::build_indexes`]), so cross-resource rules stay linear.
     namespace_index: HashMap<String, usize>,
@@ -195,6 +198,10 @@ impl Inventory {
                 .clone()
                 .unwrap_or_else(|| config.default_namespace.clone())
         };
+        let waivers = crate::waivers::waivers_of(object, &config.workload_kinds);
+        if !waivers.is_empty() {
+            self.waivers.entry(object.resource.clone()).or_default().extend(waivers);
+        }
         let core = object.group().is_empty();
         let workload = config.workload_kinds.find(object).is_some();
         if !workload && !BUILTIN_GROUPS.contains(&object.group()) && object.namespace.is_some() {
@@ -302,6 +309,9 @@ impl Inventory {
         self.limited_namespaces.extend(other.limited_namespaces);
         self.custom_resource_namespaces.extend(other.custom_resource_namespaces);
         self.rbac.extend(other.rbac);
+        for (resource, waivers) in other.waivers {
+            self.waivers.entry(resource).or_default().extend(waivers);
+        }
     }
 
     /// Indexes the facts by namespace. Call once after the last merge.

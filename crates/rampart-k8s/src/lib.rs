@@ -17,6 +17,7 @@ pub mod object;
 pub mod rbac;
 pub mod rules;
 pub mod selector;
+pub mod waivers;
 pub mod workload;
 pub mod yaml;
 

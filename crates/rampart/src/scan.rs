@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_core::{Config, Finding, Outcome, Report, ScanError, Selection, Severity, Summary, Tool};
+use rampart_core::{Config, Finding, Outcome, Report, RuleSelector, ScanError, Selection, Severity, Summary, Tool};
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, finish, rules};
@@ -47,6 +47,11 @@ pub fn run(args: &ScanArgs) -> Outcome {
     {
         config.review_annotation = key.clone();
     }
+    config.non_waivable = team
+        .non_waivable
+        .iter()
+        .map(|entry| RuleSelector::parse(entry.get_ref()))
+        .collect();
     for (kind, template) in &kubernetes.workload_kinds {
         let (group, kind) = kind.rsplit_once('/').unwrap_or(("*", kind));
         config.workload_kinds.add(group, kind, template);

@@ -7,6 +7,7 @@
 //! explain` and `docs/rules/` all read this registry.
 
 mod admission;
+mod exceptions;
 mod exposure;
 
 pub(crate) use exposure::service_is_public;
@@ -131,6 +132,8 @@ pub fn all() -> &'static [&'static Rule] {
         &secrets::no_secret_in_manifest::RULE,
         &secrets::no_service_account_token_secret::RULE,
         &secrets::no_credential_in_configmap::RULE,
+        // the exceptions process
+        &exceptions::waiver_without_reason::RULE,
     ];
     ALL
 }

@@ -1,0 +1,3 @@
+//! Rules about the exceptions process itself: waivers must say why.
+
+pub mod waiver_without_reason;
