@@ -241,3 +241,38 @@ fn the_secrets_section_allows_paths_and_names_the_baseline() {
     assert_eq!(found.len(), 1, "testdata/ is allowed: {found:?}");
     assert!(found[0].0.ends_with("app.env") && found[0].1, "{found:?}");
 }
+
+#[test]
+fn waivers_are_reported_as_suppressed_and_non_waivable_rules_stand() {
+    let dir = project("non-waivable = [\"no-privileged\"]\n");
+    let waived = MANIFESTS.replacen(
+        "  namespace: shop\nspec:",
+        "  namespace: shop\n  annotations:\n    rampart.dev/ignore: all\n    rampart.dev/ignore-reason: legacy app, replaced in Q3 (OPS-9)\nspec:",
+        1,
+    );
+    std::fs::write(dir.path().join("deploy/apps/web.yaml"), waived).unwrap();
+    let output = rampart_in(dir.path(), &["scan", "deploy", "--no-secrets", "-f", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let deployment: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["resource"]["kind"] == "Deployment")
+        .collect();
+    assert!(deployment.len() > 3);
+    for finding in &deployment {
+        let standing = finding["rule"] == "no-privileged";
+        assert_eq!(finding["suppressed"], !standing, "{finding}");
+        if !standing {
+            assert_eq!(
+                finding["suppression_reason"],
+                "rampart.dev/ignore: legacy app, replaced in Q3 (OPS-9)"
+            );
+        }
+    }
+    assert!(report["summary"]["suppressed"].as_u64().unwrap() >= 3);
+    let text = rampart_in(dir.path(), &["scan", "deploy", "--no-secrets"]);
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains(" suppressed"), "{stdout}");
+}
