@@ -30,6 +30,11 @@ impl Date {
         })
     }
 
+    /// The date `days` later (earlier when negative).
+    pub fn plus_days(self, days: i64) -> Date {
+        Date { days: self.days + days }
+    }
+
     /// Days from `self` to `other` (negative when `other` is earlier).
     pub fn days_until(self, other: Date) -> i64 {
         other.days - self.days
@@ -57,6 +62,13 @@ impl FromStr for Date {
         let month: u32 = month.parse().map_err(|_| error())?;
         let day: u32 = day.parse().map_err(|_| error())?;
         Date::from_ymd(year, month, day).ok_or_else(error)
+    }
+}
+
+impl serde::Serialize for Date {
+    /// As `YYYY-MM-DD`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

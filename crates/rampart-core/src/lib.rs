@@ -9,6 +9,7 @@
 mod config;
 mod control;
 mod date;
+pub mod exceptions;
 mod finding;
 mod report;
 mod rule;

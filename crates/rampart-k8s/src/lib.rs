@@ -8,6 +8,7 @@
 
 pub mod docs;
 pub mod engine;
+pub mod exceptions_file;
 pub mod files;
 pub mod inventory;
 mod lenient;

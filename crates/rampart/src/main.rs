@@ -4,6 +4,7 @@
 //! the work happens in `rampart-k8s` and `rampart-core`.
 
 mod config_command;
+mod exceptions_command;
 mod inventory_input;
 mod map_command;
 mod output;
@@ -47,6 +48,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// List the exceptions (accepted risks) with their status and days left;
+    /// with paths, also which ones match nothing.
+    Exceptions(exceptions_command::ExceptionsArgs),
     /// Write or show the configuration (rampart.toml).
     #[command(subcommand)]
     Config(config_command::ConfigCommand),
@@ -113,6 +117,11 @@ struct ScanArgs {
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     max_file_size: u64,
 
+    /// The exceptions file [default: rampart.toml's exceptions.file, or
+    /// .rampart/exceptions.yaml when it exists].
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+
     /// Do not search the manifests for leaked credentials (the secrets
     /// engine of `rampart secrets` runs over the same files by default).
     #[arg(long)]
@@ -152,6 +161,7 @@ fn main() -> ExitCode {
         Command::WhoCan(args) => who_can::run(&args),
         Command::Map(args) => map_command::run(&args),
         Command::Config(command) => config_command::run(&command),
+        Command::Exceptions(args) => exceptions_command::run(&args),
     };
     ExitCode::from(outcome as u8)
 }

@@ -8,6 +8,7 @@ use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, finish, rules};
 use rayon::prelude::*;
 
+use crate::exceptions_command::{self, ExceptionSet};
 use crate::{Format, ScanArgs, config_command, output, output_failed};
 
 pub const TOOL: Tool = Tool {
@@ -25,37 +26,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
     let Ok(team) = config_command::load(args.config.as_deref(), start) else {
         return Outcome::Error;
     };
-    let kubernetes = &team.kubernetes;
-    let mut config = ScanConfig {
-        allowed_registries: if args.allowed_registries.is_empty() {
-            kubernetes.allowed_registries.clone()
-        } else {
-            args.allowed_registries.clone()
-        },
-        ..ScanConfig::default()
-    };
-    if let Some(namespace) = args.namespace.as_ref().or(kubernetes.default_namespace.as_ref()) {
-        config.default_namespace = namespace.clone();
-    }
-    if let Some(key) = args.owner_annotation.as_ref().or(kubernetes.owner_annotation.as_ref()) {
-        config.owner_annotation = key.clone();
-    }
-    if let Some(key) = args
-        .review_annotation
-        .as_ref()
-        .or(kubernetes.review_annotation.as_ref())
-    {
-        config.review_annotation = key.clone();
-    }
-    config.non_waivable = team
-        .non_waivable
-        .iter()
-        .map(|entry| RuleSelector::parse(entry.get_ref()))
-        .collect();
-    for (kind, template) in &kubernetes.workload_kinds {
-        let (group, kind) = kind.rsplit_once('/').unwrap_or(("*", kind));
-        config.workload_kinds.add(group, kind, template);
-    }
+    let config = kubernetes_config(&team, Some(args));
     let options = LoadOptions {
         max_file_size: args.max_file_size,
         ..LoadOptions::default()
@@ -79,13 +50,23 @@ pub fn run(args: &ScanArgs) -> Outcome {
         .copied()
         .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
         .collect();
+    let (exceptions, exception_errors) = match exceptions_command::load(&team, args.exceptions.as_deref()) {
+        Ok(set) => (set, Vec::new()),
+        Err(errors) => (None, errors),
+    };
     let settings = ScanSettings {
         search_secrets: !args.no_secrets,
         fail_on: args.fail_on.or(team.fail_on).unwrap_or(Severity::High),
         team: &team,
         selection: &selection,
+        exceptions: exceptions.as_ref(),
     };
-    let report = scan(&args.paths, &config, &options, &selected, &settings);
+    let mut report = scan(&args.paths, &config, &options, &selected, &settings);
+    if !exception_errors.is_empty() {
+        report.errors.extend(exception_errors);
+        report.errors.sort();
+        report.summary.errors = report.errors.len();
+    }
     let format = args.format.unwrap_or_else(|| configured_format(&team));
     let written = match format {
         Format::Json => output::json::write(&report),
@@ -105,12 +86,69 @@ pub fn configured_format(team: &Config) -> Format {
     }
 }
 
+/// The manifest engine's settings: rampart.toml's `[kubernetes]` and
+/// `non-waivable`, with the command line's flags winning.
+fn kubernetes_config(team: &Config, args: Option<&ScanArgs>) -> ScanConfig {
+    let kubernetes = &team.kubernetes;
+    let flag = |pick: fn(&ScanArgs) -> Option<&String>| args.and_then(pick).cloned();
+    let mut config = ScanConfig {
+        allowed_registries: match args {
+            Some(args) if !args.allowed_registries.is_empty() => args.allowed_registries.clone(),
+            _ => kubernetes.allowed_registries.clone(),
+        },
+        non_waivable: team
+            .non_waivable
+            .iter()
+            .map(|entry| RuleSelector::parse(entry.get_ref()))
+            .collect(),
+        ..ScanConfig::default()
+    };
+    if let Some(namespace) = flag(|a| a.namespace.as_ref()).or_else(|| kubernetes.default_namespace.clone()) {
+        config.default_namespace = namespace;
+    }
+    if let Some(key) = flag(|a| a.owner_annotation.as_ref()).or_else(|| kubernetes.owner_annotation.clone()) {
+        config.owner_annotation = key;
+    }
+    if let Some(key) = flag(|a| a.review_annotation.as_ref()).or_else(|| kubernetes.review_annotation.clone()) {
+        config.review_annotation = key;
+    }
+    for (kind, template) in &kubernetes.workload_kinds {
+        let (group, kind) = kind.rsplit_once('/').unwrap_or(("*", kind));
+        config.workload_kinds.add(group, kind, template);
+    }
+    config
+}
+
+/// How many findings of a scan of `paths` each exception matches, for
+/// `rampart exceptions`.
+pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSet) -> Vec<usize> {
+    let config = kubernetes_config(team, None);
+    let selection = Selection::new(team, &[]);
+    let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
+        .iter()
+        .copied()
+        .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
+        .collect();
+    let settings = ScanSettings {
+        search_secrets: true,
+        fail_on: Severity::Critical,
+        team,
+        selection: &selection,
+        exceptions: None,
+    };
+    let mut report = scan(paths, &config, &LoadOptions::default(), &selected, &settings);
+    set.exceptions
+        .apply(&mut report.findings, set.today, &config.non_waivable)
+        .matched
+}
+
 /// What a scan does beyond the rules: the team's choices.
 pub struct ScanSettings<'a> {
     pub search_secrets: bool,
     pub fail_on: Severity,
     pub team: &'a Config,
     pub selection: &'a Selection,
+    pub exceptions: Option<&'a ExceptionSet>,
 }
 
 /// Applies rampart.toml to findings every engine produced: rules not
@@ -171,6 +209,9 @@ pub fn scan(
     }
     let mut findings = finish(checked_all, inventory, config, rules);
     apply_team_config(&mut findings, settings.team, settings.selection);
+    if let Some(set) = settings.exceptions {
+        set.apply(&mut findings, &config.non_waivable);
+    }
     errors.sort();
     Report::new(TOOL, findings, errors, summary, Some(settings.fail_on))
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_core::{CONFIG_FILE, Config, Outcome, Report, Selection, Severity, Summary};
+use rampart_core::{CONFIG_FILE, Config, Outcome, Report, RuleSelector, Selection, Severity, Summary};
 use rampart_secrets::allowlist::Allowlist;
 use rampart_secrets::{
     Baseline, BaselineError, Catalogue, FingerprintKey, GitleaksConfig, Revisions, ScanOptions, SecretsScan,
@@ -145,6 +145,18 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         return Outcome::Error;
     };
     apply_team_config(&mut scan.findings, &team, &Selection::new(&team, &[]));
+    match crate::exceptions_command::load(&team, None) {
+        Ok(Some(set)) => {
+            let non_waivable: Vec<RuleSelector> = team
+                .non_waivable
+                .iter()
+                .map(|entry| RuleSelector::parse(entry.get_ref()))
+                .collect();
+            set.apply(&mut scan.findings, &non_waivable);
+        }
+        Ok(None) => {}
+        Err(errors) => scan.errors.extend(errors),
+    }
     scan.findings
         .sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));
     scan.errors.sort();

@@ -1,0 +1,386 @@
+//! Exceptions: accepted risks with a justification, compensating controls,
+//! an owner, an approver and an expiry date (`.rampart/exceptions.yaml`).
+//!
+//! An active exception suppresses the findings it matches, from any
+//! scanner. An expired one suppresses nothing and raises
+//! `exception-expired`; one close to its date raises `exception-expiring`;
+//! one that matched nothing raises `exception-unused`. Rules named
+//! `non-waivable` in rampart.toml cannot be excepted.
+
+pub mod exception_expired;
+pub mod exception_expiring;
+pub mod exception_unused;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+
+use crate::{Control, Date, Finding, Location, RuleMeta, RuleSelector};
+
+/// The rules of the exceptions process itself.
+pub const RULES: [&RuleMeta; 3] = [
+    &exception_expired::META,
+    &exception_expiring::META,
+    &exception_unused::META,
+];
+
+/// Where the exceptions file is when rampart.toml does not say.
+pub const DEFAULT_FILE: &str = ".rampart/exceptions.yaml";
+/// Days before expiry that an exception starts to warn.
+pub const DEFAULT_WARN_DAYS: u32 = 14;
+
+/// What an exception covers: every field given must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ExceptionMatch {
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub container: Option<String>,
+    /// Globs over the finding's file path (`deploy/legacy/**`).
+    pub paths: Vec<String>,
+}
+
+/// One accepted risk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    pub id: String,
+    /// Rule ids, `prefix-*`, controls or severities.
+    pub rules: Vec<String>,
+    #[serde(rename = "match")]
+    pub matcher: ExceptionMatch,
+    pub justification: String,
+    pub compensating_controls: Vec<String>,
+    pub owner: String,
+    pub approved_by: String,
+    pub ticket: Option<String>,
+    pub expires: Date,
+    /// The file and line it is written at.
+    pub file: String,
+    pub line: usize,
+}
+
+/// An exception's state on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Expiring,
+    Expired,
+}
+
+impl Exception {
+    /// Days from `today` to the expiry date (negative once past).
+    pub fn days_left(&self, today: Date) -> i64 {
+        today.days_until(self.expires)
+    }
+
+    pub fn status(&self, today: Date, warn_days: u32) -> Status {
+        match self.days_left(today) {
+            left if left < 0 => Status::Expired,
+            left if left <= i64::from(warn_days) => Status::Expiring,
+            _ => Status::Active,
+        }
+    }
+}
+
+/// The exceptions of a scan, ready to match.
+pub struct Exceptions {
+    list: Vec<Exception>,
+    selectors: Vec<Vec<RuleSelector>>,
+    paths: Vec<Option<GlobSet>>,
+}
+
+/// What applying the exceptions did, per exception (same order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Findings each exception matched (suppressed, or that it would have
+    /// suppressed had it not expired).
+    pub matched: Vec<usize>,
+}
+
+impl Exceptions {
+    /// Compiles the path globs; a bad glob is an error naming the exception.
+    pub fn new(list: Vec<Exception>) -> Result<Exceptions, String> {
+        let mut paths = Vec::with_capacity(list.len());
+        for exception in &list {
+            if exception.matcher.paths.is_empty() {
+                paths.push(None);
+                continue;
+            }
+            let mut builder = GlobSetBuilder::new();
+            for pattern in &exception.matcher.paths {
+                let glob = Glob::new(pattern).map_err(|error| {
+                    format!(
+                        "{}:{}: exception `{}`: path glob `{pattern}`: {error}",
+                        exception.file, exception.line, exception.id
+                    )
+                })?;
+                builder.add(glob);
+            }
+            paths.push(Some(builder.build().map_err(|error| error.to_string())?));
+        }
+        let selectors = list
+            .iter()
+            .map(|exception| exception.rules.iter().map(|rule| RuleSelector::parse(rule)).collect())
+            .collect();
+        Ok(Exceptions { list, selectors, paths })
+    }
+
+    pub fn list(&self) -> &[Exception] {
+        &self.list
+    }
+
+    fn matches(&self, index: usize, finding: &Finding) -> bool {
+        let exception = &self.list[index];
+        let rules = &self.selectors[index];
+        if !rules.is_empty()
+            && !rules
+                .iter()
+                .any(|s| s.matches(&finding.rule, &finding.controls, finding.severity))
+        {
+            return false;
+        }
+        let wanted = &exception.matcher;
+        let resource = finding.resource.as_deref();
+        let field_matches = |wanted: &Option<String>, actual: Option<&str>| {
+            wanted.as_deref().is_none_or(|wanted| actual == Some(wanted))
+        };
+        field_matches(&wanted.kind, resource.map(|r| r.kind.as_str()))
+            && field_matches(&wanted.namespace, resource.and_then(|r| r.namespace.as_deref()))
+            && field_matches(&wanted.name, resource.map(|r| r.name.as_str()))
+            && field_matches(&wanted.container, finding.container.as_deref())
+            && self.paths[index]
+                .as_ref()
+                .is_none_or(|globs| globs.is_match(finding.location.path.as_ref()))
+    }
+
+    /// Suppresses the findings active exceptions match, except those of
+    /// `non_waivable` rules, and counts every exception's matches.
+    pub fn apply(&self, findings: &mut [Finding], today: Date, non_waivable: &[RuleSelector]) -> Usage {
+        let mut usage = Usage {
+            matched: vec![0; self.list.len()],
+        };
+        if self.list.is_empty() {
+            return usage;
+        }
+        for finding in findings.iter_mut() {
+            if RULES.iter().any(|meta| meta.id == finding.rule) {
+                continue;
+            }
+            let waivable = !non_waivable
+                .iter()
+                .any(|selector| selector.matches(&finding.rule, &finding.controls, finding.severity));
+            for index in 0..self.list.len() {
+                if !waivable || !self.matches(index, finding) {
+                    continue;
+                }
+                usage.matched[index] += 1;
+                let exception = &self.list[index];
+                if exception.days_left(today) >= 0 && !finding.suppressed {
+                    finding.suppressed = true;
+                    finding.suppression_reason = Some(format!(
+                        "exception {} (owner {}, expires {})",
+                        exception.id, exception.owner, exception.expires
+                    ));
+                }
+            }
+        }
+        usage
+    }
+
+    /// `exception-expired`, `exception-expiring` and `exception-unused`
+    /// findings, at each exception's line.
+    pub fn findings(&self, usage: &Usage, today: Date, warn_days: u32) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (index, exception) in self.list.iter().enumerate() {
+            let left = exception.days_left(today);
+            let (meta, message) = match exception.status(today, warn_days) {
+                Status::Expired => (
+                    &exception_expired::META,
+                    format!(
+                        "exception `{}` expired on {} ({} day{} ago) and no longer suppresses anything; owner: {}",
+                        exception.id,
+                        exception.expires,
+                        -left,
+                        if left == -1 { "" } else { "s" },
+                        exception.owner
+                    ),
+                ),
+                Status::Expiring => (
+                    &exception_expiring::META,
+                    format!(
+                        "exception `{}` expires on {} (in {left} day{}); owner: {}",
+                        exception.id,
+                        exception.expires,
+                        if left == 1 { "" } else { "s" },
+                        exception.owner
+                    ),
+                ),
+                Status::Active => (&exception_unused::META, String::new()),
+            };
+            if meta.id != exception_unused::META.id {
+                out.push(governance_finding(meta, exception, message));
+            }
+            if usage.matched.get(index) == Some(&0) && left >= 0 {
+                out.push(governance_finding(
+                    &exception_unused::META,
+                    exception,
+                    format!(
+                        "exception `{}` matched no finding in this scan; owner: {}",
+                        exception.id, exception.owner
+                    ),
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn governance_finding(meta: &'static RuleMeta, exception: &Exception, message: String) -> Finding {
+    Finding {
+        rule: Cow::Borrowed(meta.id),
+        severity: meta.severity,
+        message,
+        location: Location {
+            path: Arc::from(exception.file.as_str()),
+            line: exception.line,
+            column: 1,
+        },
+        resource: None,
+        field: format!("exceptions[{}]", exception.id),
+        container: None,
+        controls: Cow::Borrowed(&[Control::Exceptions]),
+        fix: Cow::Borrowed(meta.fix),
+        suppressed: false,
+        suppression_reason: None,
+        secret: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ResourceRef, Severity};
+
+    fn exception(id: &str, rules: &[&str], expires: &str) -> Exception {
+        Exception {
+            id: id.into(),
+            rules: rules.iter().map(|rule| rule.to_string()).collect(),
+            matcher: ExceptionMatch::default(),
+            justification: "why".into(),
+            compensating_controls: vec!["network policy".into()],
+            owner: "team-a".into(),
+            approved_by: "security".into(),
+            ticket: None,
+            expires: expires.parse().unwrap(),
+            file: ".rampart/exceptions.yaml".into(),
+            line: 3,
+        }
+    }
+
+    fn finding(rule: &'static str, kind: &str, name: &str, container: Option<&str>) -> Finding {
+        Finding {
+            rule: Cow::Borrowed(rule),
+            severity: Severity::High,
+            message: String::new(),
+            location: Location {
+                path: Arc::from("deploy/app.yaml"),
+                line: 1,
+                column: 1,
+            },
+            resource: Some(Arc::new(ResourceRef {
+                api_version: "apps/v1".into(),
+                kind: kind.into(),
+                namespace: Some("shop".into()),
+                name: name.into(),
+            })),
+            field: String::new(),
+            container: container.map(str::to_string),
+            controls: Cow::Borrowed(&[Control::Runtime]),
+            fix: Cow::Borrowed(""),
+            suppressed: false,
+            suppression_reason: None,
+            secret: None,
+        }
+    }
+
+    #[test]
+    fn an_exception_expired_yesterday_no_longer_suppresses() {
+        let today: Date = "2026-11-22".parse().unwrap();
+        let mut yesterday = exception("old", &["run-as-non-root"], "2026-11-21");
+        yesterday.matcher.name = Some("legacy".into());
+        let exceptions = Exceptions::new(vec![yesterday]).unwrap();
+        let mut findings = vec![finding("run-as-non-root", "Deployment", "legacy", Some("app"))];
+        let usage = exceptions.apply(&mut findings, today, &[]);
+        assert!(!findings[0].suppressed);
+        assert_eq!(usage.matched, [1]);
+        let raised = exceptions.findings(&usage, today, 14);
+        assert_eq!(raised.len(), 1);
+        assert_eq!(raised[0].rule, "exception-expired");
+        assert_eq!(raised[0].severity, Severity::High);
+        assert!(raised[0].message.contains("1 day ago") && raised[0].message.contains("team-a"));
+        assert_eq!(raised[0].location.line, 3);
+
+        // The same exception on its last day still suppresses, and warns.
+        let today: Date = "2026-11-21".parse().unwrap();
+        let mut findings = vec![finding("run-as-non-root", "Deployment", "legacy", Some("app"))];
+        let usage = exceptions.apply(&mut findings, today, &[]);
+        assert!(findings[0].suppressed);
+        assert!(
+            findings[0]
+                .suppression_reason
+                .as_deref()
+                .unwrap()
+                .contains("exception old (owner team-a")
+        );
+        let raised = exceptions.findings(&usage, today, 14);
+        assert_eq!(
+            raised.iter().map(|f| &*f.rule).collect::<Vec<_>>(),
+            ["exception-expiring"]
+        );
+    }
+
+    #[test]
+    fn matches_by_rule_kind_name_container_and_path_and_reports_unused() {
+        let today: Date = "2026-01-01".parse().unwrap();
+        let mut by_container = exception("sidecar", &["runtime"], "2026-12-31");
+        by_container.matcher.container = Some("cache".into());
+        let mut by_path = exception("paths", &["image-*"], "2026-12-31");
+        by_path.matcher.paths = vec!["deploy/**".into()];
+        let unused = exception("typo", &["no-such-rule"], "2026-12-31");
+        let exceptions = Exceptions::new(vec![by_container, by_path, unused]).unwrap();
+        let mut findings = vec![
+            finding("read-only-root-fs", "Deployment", "web", Some("cache")),
+            finding("read-only-root-fs", "Deployment", "web", Some("web")),
+            finding("image-tag-not-latest", "Deployment", "web", Some("web")),
+        ];
+        let usage = exceptions.apply(&mut findings, today, &[]);
+        assert_eq!(
+            findings.iter().map(|f| f.suppressed).collect::<Vec<_>>(),
+            [true, false, true]
+        );
+        assert_eq!(usage.matched, [1, 1, 0]);
+        let raised = exceptions.findings(&usage, today, 14);
+        assert_eq!(raised.len(), 1);
+        assert_eq!(raised[0].rule, "exception-unused");
+        assert!(raised[0].message.contains("`typo`"));
+
+        // Non-waivable rules stand.
+        let mut findings = vec![finding("read-only-root-fs", "Deployment", "web", Some("cache"))];
+        exceptions.apply(&mut findings, today, &[RuleSelector::parse("read-only-root-fs")]);
+        assert!(!findings[0].suppressed);
+    }
+
+    #[test]
+    fn bad_globs_name_the_exception() {
+        let mut bad = exception("globs", &[], "2026-12-31");
+        bad.matcher.paths = vec!["deploy/[".into()];
+        let error = Exceptions::new(vec![bad]).err().unwrap();
+        assert!(
+            error.contains(".rampart/exceptions.yaml:3") && error.contains("globs"),
+            "{error}"
+        );
+    }
+}
