@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use owo_colors::OwoColorize;
-use rampart_core::Outcome;
+use rampart_core::{Outcome, RuleMeta, exceptions};
 use rampart_k8s::docs::rule_markdown;
 use rampart_k8s::rules;
 use serde::Serialize;
@@ -20,19 +20,30 @@ struct RuleListing<'a> {
     references: &'a [rampart_core::Reference],
 }
 
+/// Every rule with metadata: the manifest rules, then the exceptions
+/// process's own.
+fn all_metas() -> Vec<&'static RuleMeta> {
+    rules::all()
+        .iter()
+        .map(|rule| &rule.meta)
+        .chain(exceptions::RULES)
+        .collect()
+}
+
 pub fn list(format: Format) -> Outcome {
     let mut out = anstream::stdout().lock();
+    let metas = all_metas();
     let result = match format {
         Format::Json => {
-            let listing: Vec<RuleListing<'_>> = rules::all()
+            let listing: Vec<RuleListing<'_>> = metas
                 .iter()
-                .map(|rule| RuleListing {
-                    id: rule.meta.id,
-                    title: rule.meta.title,
-                    severity: rule.meta.severity,
-                    controls: rule.meta.controls,
-                    pss: rule.meta.pss,
-                    references: rule.meta.references,
+                .map(|meta| RuleListing {
+                    id: meta.id,
+                    title: meta.title,
+                    severity: meta.severity,
+                    controls: meta.controls,
+                    pss: meta.pss,
+                    references: meta.references,
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &listing)
@@ -40,9 +51,8 @@ pub fn list(format: Format) -> Outcome {
                 .and_then(|()| writeln!(out))
         }
         Format::Text => (|| {
-            let width = rules::all().iter().map(|r| r.meta.id.len()).max().unwrap_or(0);
-            for rule in rules::all() {
-                let meta = &rule.meta;
+            let width = metas.iter().map(|meta| meta.id.len()).max().unwrap_or(0);
+            for meta in &metas {
                 let controls: Vec<&str> = meta.controls.iter().map(|c| c.id()).collect();
                 let pss = meta.pss.map(|l| format!(" [PSS {}]", l.as_str())).unwrap_or_default();
                 writeln!(
@@ -55,7 +65,11 @@ pub fn list(format: Format) -> Outcome {
                     pss.dimmed()
                 )?;
             }
-            writeln!(out, "{} rules", rules::all().len())
+            writeln!(
+                out,
+                "{} rules (and the secrets engine's, `rampart secrets`)",
+                metas.len()
+            )
         })(),
     };
     match result {
@@ -65,8 +79,14 @@ pub fn list(format: Format) -> Outcome {
 }
 
 pub fn explain(id: &str) -> Outcome {
+    if let Some(doc) = exceptions::doc(id) {
+        return match write!(anstream::stdout().lock(), "# {id}\n\n{doc}") {
+            Ok(()) => Outcome::Pass,
+            Err(error) => output_failed(error),
+        };
+    }
     let Some(rule) = rules::find(id) else {
-        let known: Vec<&str> = rules::all().iter().map(|r| r.meta.id).collect();
+        let known: Vec<&str> = all_metas().iter().map(|meta| meta.id).collect();
         let close: Vec<&str> = known
             .iter()
             .copied()

@@ -26,6 +26,26 @@ pub const RULES: [&RuleMeta; 3] = [
     &exception_unused::META,
 ];
 
+/// A process rule's documentation: the `//!` comment of its file.
+pub fn doc(id: &str) -> Option<String> {
+    const SOURCES: [(&str, &str); 3] = [
+        ("exception-expired", include_str!("exception_expired.rs")),
+        ("exception-expiring", include_str!("exception_expiring.rs")),
+        ("exception-unused", include_str!("exception_unused.rs")),
+    ];
+    let (_, source) = SOURCES.iter().find(|(rule, _)| *rule == id)?;
+    let lines: Vec<&str> = source
+        .lines()
+        .take_while(|line| line.starts_with("//!"))
+        .map(|line| {
+            line.trim_start_matches("//!")
+                .strip_prefix(' ')
+                .unwrap_or(line.trim_start_matches("//!"))
+        })
+        .collect();
+    Some(lines.join("\n") + "\n")
+}
+
 /// Where the exceptions file is when rampart.toml does not say.
 pub const DEFAULT_FILE: &str = ".rampart/exceptions.yaml";
 /// Days before expiry that an exception starts to warn.
@@ -371,6 +391,17 @@ mod tests {
         let mut findings = vec![finding("read-only-root-fs", "Deployment", "web", Some("cache"))];
         exceptions.apply(&mut findings, today, &[RuleSelector::parse("read-only-root-fs")]);
         assert!(!findings[0].suppressed);
+    }
+
+    #[test]
+    fn every_process_rule_is_documented() {
+        for meta in RULES {
+            let doc = doc(meta.id).unwrap();
+            for section in ["## What it checks", "## Why it matters", "## How to fix", "## Example"] {
+                assert!(doc.contains(section), "{}: {section}", meta.id);
+            }
+        }
+        assert!(doc("nope").is_none());
     }
 
     #[test]
