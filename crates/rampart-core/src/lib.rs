@@ -6,15 +6,18 @@
 //! This crate holds data and pure logic; its only I/O is reading its own
 //! configuration file, `rampart.toml`.
 
+pub mod baseline;
 mod config;
 mod control;
 mod date;
 pub mod exceptions;
 mod finding;
+mod fingerprint;
 mod report;
 mod rule;
 mod severity;
 
+pub use baseline::{Baseline, BaselineError};
 pub use config::{
     CONFIG_FILE, Config, ConfigError, ExceptionsConfig, KubernetesConfig, OutputConfig, PolicyConfig, RuleSelector,
     STARTER, SecretsConfig, Selection,
@@ -22,6 +25,7 @@ pub use config::{
 pub use control::Control;
 pub use date::Date;
 pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
+pub use fingerprint::{FingerprintKey, keyed_hash};
 pub use report::{Outcome, REPORT_VERSION, Report, SeverityCounts, Summary, Tool};
 pub use rule::{PssLevel, Reference, RuleMeta};
 pub use severity::Severity;

@@ -1,43 +1,13 @@
 //! What a finding may say about a secret: a redacted form and a keyed
 //! fingerprint. The secret itself leaves only with `--show-secrets`.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-
-/// The key of the fingerprints' HMAC. A baseline carries its own random
-/// key, so its hashes cannot be matched against a precomputed table; the
-/// default key only separates Rampart's hashes from other tools'.
-#[derive(Clone, PartialEq, Eq)]
-pub struct FingerprintKey([u8; 32]);
-
-impl FingerprintKey {
-    pub const DEFAULT: FingerprintKey = FingerprintKey(*b"rampart secrets fingerprint v1\0\0");
-
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        FingerprintKey(bytes)
-    }
-
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for FingerprintKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FingerprintKey(..)")
-    }
-}
+pub use rampart_core::FingerprintKey;
+use rampart_core::keyed_hash;
 
 /// Keyed hash of rule, path and secret: the same secret in the same file
 /// keeps its fingerprint when lines move. 32 hex digits.
 pub fn fingerprint(key: &FingerprintKey, rule: &str, path: &str, secret: &[u8]) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
-    for part in [rule.as_bytes(), path.as_bytes(), secret] {
-        mac.update(&(part.len() as u64).to_le_bytes());
-        mac.update(part);
-    }
-    let digest = mac.finalize().into_bytes();
-    digest[..16].iter().map(|byte| format!("{byte:02x}")).collect()
+    keyed_hash(key, &[rule.as_bytes(), path.as_bytes(), secret])
 }
 
 /// A few leading characters and the length: enough to recognise a token's

@@ -6,7 +6,6 @@
 //! parallel and turns what it finds into [`Finding`]s.
 
 pub mod allowlist;
-pub mod baseline;
 pub mod catalogue;
 pub mod detector;
 pub mod evidence;
@@ -23,7 +22,6 @@ use std::sync::Arc;
 use rampart_core::{Control, Finding, Location, ScanError, SecretEvidence};
 use rayon::prelude::*;
 
-pub use baseline::{Baseline, BaselineError};
 pub use catalogue::{Catalogue, CatalogueError, CompiledRule, RuleSpec};
 pub use detector::{Detected, Detector};
 pub use evidence::{FingerprintKey, fingerprint, redact};

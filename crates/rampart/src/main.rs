@@ -117,6 +117,16 @@ struct ScanArgs {
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     max_file_size: u64,
 
+    /// Findings recorded in this baseline are reported as suppressed and do
+    /// not fail; only new ones do. Fingerprints ignore line numbers.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Record every finding of this run in FILE (keeping its key when it
+    /// exists) and exit 0. The file holds keyed hashes, never a secret.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+
     /// The exceptions file [default: rampart.toml's exceptions.file, or
     /// .rampart/exceptions.yaml when it exists].
     #[arg(long, value_name = "FILE")]

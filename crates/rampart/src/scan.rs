@@ -2,13 +2,17 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_core::{Config, Finding, Outcome, Report, RuleSelector, ScanError, Selection, Severity, Summary, Tool};
+use rampart_core::{
+    Baseline, Config, Finding, FingerprintKey, Outcome, Report, RuleSelector, ScanError, Selection, Severity, Summary,
+    Tool,
+};
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, finish, rules};
 use rayon::prelude::*;
 
 use crate::exceptions_command::{self, ExceptionSet};
+use crate::secrets_command::load_baseline;
 use crate::{Format, ScanArgs, config_command, output, output_failed};
 
 pub const TOOL: Tool = Tool {
@@ -50,6 +54,21 @@ pub fn run(args: &ScanArgs) -> Outcome {
         .copied()
         .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
         .collect();
+    let baseline = match load_baseline(args.write_baseline.as_deref(), args.baseline.as_deref()) {
+        Ok(baseline) => baseline,
+        Err(error) => {
+            eprintln!("rampart: {error}");
+            return Outcome::Error;
+        }
+    };
+    let secrets_key = match baseline.as_ref().map(Baseline::fingerprint_key) {
+        Some(Ok(key)) => key,
+        Some(Err(error)) => {
+            eprintln!("rampart: baseline: {error}");
+            return Outcome::Error;
+        }
+        None => FingerprintKey::DEFAULT,
+    };
     let (exceptions, exception_errors) = match exceptions_command::load(&team, args.exceptions.as_deref()) {
         Ok(set) => (set, Vec::new()),
         Err(errors) => (None, errors),
@@ -60,8 +79,32 @@ pub fn run(args: &ScanArgs) -> Outcome {
         team: &team,
         selection: &selection,
         exceptions: exceptions.as_ref(),
+        // Writing one records today's findings, none suppressed by the old.
+        baseline: baseline.as_ref().filter(|_| args.write_baseline.is_none()),
+        baseline_name: args.baseline.as_ref(),
+        secrets_key,
     };
     let mut report = scan(&args.paths, &config, &options, &selected, &settings);
+    if let (Some(path), Some(mut baseline)) = (&args.write_baseline, baseline.clone()) {
+        baseline.accept(&report.findings);
+        if let Err(error) = baseline.write(path) {
+            eprintln!("rampart: cannot write the baseline: {error}");
+            return Outcome::Error;
+        }
+        eprintln!(
+            "rampart: recorded {} finding(s) in {}",
+            baseline.findings.len(),
+            path.display()
+        );
+        baseline.suppress(&mut report.findings, &format!("in baseline {}", path.display()));
+        report = Report::new(
+            TOOL,
+            report.findings,
+            report.errors,
+            report.summary,
+            Some(settings.fail_on),
+        );
+    }
     if !exception_errors.is_empty() {
         report.errors.extend(exception_errors);
         report.errors.sort();
@@ -135,6 +178,9 @@ pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSe
         team,
         selection: &selection,
         exceptions: None,
+        baseline: None,
+        baseline_name: None,
+        secrets_key: FingerprintKey::DEFAULT,
     };
     let mut report = scan(paths, &config, &LoadOptions::default(), &selected, &settings);
     set.exceptions
@@ -149,6 +195,11 @@ pub struct ScanSettings<'a> {
     pub team: &'a Config,
     pub selection: &'a Selection,
     pub exceptions: Option<&'a ExceptionSet>,
+    /// Findings it accepted are suppressed (only when reading one).
+    pub baseline: Option<&'a Baseline>,
+    pub baseline_name: Option<&'a PathBuf>,
+    /// The key of the secrets engine's fingerprints: the baseline's.
+    pub secrets_key: FingerprintKey,
 }
 
 /// Applies rampart.toml to findings every engine produced: rules not
@@ -183,7 +234,7 @@ pub fn scan(
     let checked: Vec<Result<CheckedFile, ScanError>> = discovery
         .inputs
         .par_iter()
-        .map(|input| check_input(input, config, options, rules, detector.as_ref()))
+        .map(|input| check_input(input, config, options, rules, detector.as_ref(), &settings.secrets_key))
         .collect();
     let mut errors = discovery.errors;
     let mut checked_all = Checked::default();
@@ -211,6 +262,9 @@ pub fn scan(
     apply_team_config(&mut findings, settings.team, settings.selection);
     if let Some(set) = settings.exceptions {
         set.apply(&mut findings, &config.non_waivable);
+    }
+    if let (Some(baseline), Some(name)) = (settings.baseline, settings.baseline_name) {
+        baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
     }
     errors.sort();
     Report::new(TOOL, findings, errors, summary, Some(settings.fail_on))
@@ -263,13 +317,18 @@ fn check_input(
     options: &LoadOptions,
     rules: &[&'static rampart_k8s::Rule],
     secrets: Option<&rampart_secrets::Detector<'_>>,
+    secrets_key: &FingerprintKey,
 ) -> Result<CheckedFile, ScanError> {
     let bytes = read_input(input, options.max_file_size)?;
     let name = input.display_name();
     let loaded = load_bytes(&name, &bytes, options);
     let (mut checked, inventory) = check_file(&loaded.objects, config, rules);
     if let Some(detector) = secrets {
-        let mut leaks = rampart_secrets::scan_bytes(detector, &name, &bytes, &rampart_secrets::ScanOptions::default());
+        let secrets_options = rampart_secrets::ScanOptions {
+            key: secrets_key.clone(),
+            ..rampart_secrets::ScanOptions::default()
+        };
+        let mut leaks = rampart_secrets::scan_bytes(detector, &name, &bytes, &secrets_options);
         attach_objects(&mut leaks, &loaded.objects);
         add_leaks(&mut checked, leaks);
     }

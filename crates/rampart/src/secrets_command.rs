@@ -2,11 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_core::{CONFIG_FILE, Config, Outcome, Report, RuleSelector, Selection, Severity, Summary};
+use rampart_core::{
+    Baseline, BaselineError, CONFIG_FILE, Config, FingerprintKey, Outcome, Report, RuleSelector, Selection, Severity,
+    Summary,
+};
 use rampart_secrets::allowlist::Allowlist;
 use rampart_secrets::{
-    Baseline, BaselineError, Catalogue, FingerprintKey, GitleaksConfig, Revisions, ScanOptions, SecretsScan,
-    scan_history, scan_paths, scan_staged,
+    Catalogue, GitleaksConfig, Revisions, ScanOptions, SecretsScan, scan_history, scan_paths, scan_staged,
 };
 
 use crate::scan::{TOOL, apply_team_config, configured_format};
@@ -285,7 +287,7 @@ fn catalogue(gitleaks_file: Option<&Path>, team: &Config) -> Result<Option<Catal
 
 /// The baseline to match against or to write: `--write-baseline` keeps the
 /// key of the file it replaces, so fingerprints stay comparable.
-fn load_baseline(write: Option<&Path>, read: Option<&Path>) -> Result<Option<Baseline>, BaselineError> {
+pub fn load_baseline(write: Option<&Path>, read: Option<&Path>) -> Result<Option<Baseline>, BaselineError> {
     if let Some(path) = write {
         if path.exists() {
             return Baseline::read(path).map(Some);

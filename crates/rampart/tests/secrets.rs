@@ -215,7 +215,7 @@ fn a_baseline_accepts_todays_findings_without_holding_them() {
     assert!(!file.contains(&token), "{file}");
     assert!(!file.contains(&token[4..12]), "{file}");
     let stored: Value = serde_json::from_str(&file).unwrap();
-    assert_eq!(stored["kind"], "rampart-secrets-baseline");
+    assert_eq!(stored["kind"], "rampart-baseline");
     assert_eq!(stored["key"].as_str().unwrap().len(), 64);
     assert_eq!(stored["findings"].as_array().unwrap().len(), 1);
     assert_eq!(stored["findings"][0]["rule"], "github-pat");

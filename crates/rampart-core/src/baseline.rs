@@ -1,22 +1,26 @@
-//! A secrets baseline: the findings a team has accepted (to be rotated on
-//! its own schedule) so that only new ones fail.
+//! A baseline: the findings a team has accepted when adopting Rampart on an
+//! existing codebase, so that only new ones fail.
 //!
-//! The file holds, per finding, the rule, the path and a fingerprint: an
-//! HMAC of rule, path and secret under a random key stored in the file. It
-//! never holds a secret, and the key keeps its hashes from being matched
-//! against a table of known tokens or against another baseline's.
+//! The file holds, per finding, the rule, the path, the line (for people)
+//! and a fingerprint: an HMAC under a random key stored in the file, of the
+//! rule and the object's identity, field and container (manifest
+//! findings), or of the rule, path and secret (secrets findings). Line
+//! numbers are not part of it, so moving code does not resurrect a
+//! finding; the file never holds a secret, and the key keeps its hashes
+//! from being matched against a table of known tokens or another
+//! baseline's.
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use rampart_core::{Date, Finding};
 use serde::{Deserialize, Serialize};
 
-use crate::evidence::FingerprintKey;
+use crate::fingerprint::{FingerprintKey, keyed_hash};
+use crate::{Date, Finding};
 
 /// The only format version this build reads and writes.
 pub const BASELINE_VERSION: u32 = 1;
-const KIND: &str = "rampart-secrets-baseline";
+const KIND: &str = "rampart-baseline";
 
 /// A baseline file's content.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,15 +64,14 @@ impl std::error::Error for BaselineError {}
 impl Baseline {
     /// An empty baseline with a fresh random key.
     pub fn new() -> Result<Baseline, BaselineError> {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|error| BaselineError {
+        let key = FingerprintKey::random().map_err(|message| BaselineError {
             path: "baseline".into(),
-            message: format!("no randomness for the key: {error}"),
+            message,
         })?;
         Ok(Baseline {
             kind: KIND.into(),
             version: BASELINE_VERSION,
-            key: hex(&key),
+            key: hex(key.as_bytes()),
             created: Date::today().to_string(),
             findings: Vec::new(),
         })
@@ -83,7 +86,7 @@ impl Baseline {
         let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| error(format!("line {}: {e}", e.line())))?;
         if baseline.kind != KIND {
-            return Err(error(format!("not a secrets baseline (kind is '{}')", baseline.kind)));
+            return Err(error(format!("not a Rampart baseline (kind is '{}')", baseline.kind)));
         }
         if baseline.version != BASELINE_VERSION {
             return Err(error(format!(
@@ -102,20 +105,51 @@ impl Baseline {
         Ok(FingerprintKey::from_bytes(bytes))
     }
 
-    /// Accepts these findings, replacing what was accepted before. Their
-    /// fingerprints must have been made with this baseline's key.
+    /// A finding's fingerprint under this baseline's key. A secrets
+    /// finding's was made by the secrets engine, with the same key.
+    pub fn fingerprint_of(&self, finding: &Finding) -> String {
+        if let Some(secret) = &finding.secret {
+            return secret.fingerprint.clone();
+        }
+        let key = self.fingerprint_key().unwrap_or(FingerprintKey::DEFAULT);
+        let container = finding.container.as_deref().unwrap_or_default();
+        match finding.resource.as_deref() {
+            Some(resource) => keyed_hash(
+                &key,
+                &[
+                    finding.rule.as_bytes(),
+                    resource.api_version.as_bytes(),
+                    resource.kind.as_bytes(),
+                    resource.namespace.as_deref().unwrap_or_default().as_bytes(),
+                    resource.name.as_bytes(),
+                    finding.field.as_bytes(),
+                    container.as_bytes(),
+                ],
+            ),
+            None => keyed_hash(
+                &key,
+                &[
+                    finding.rule.as_bytes(),
+                    finding.location.path.as_bytes(),
+                    finding.field.as_bytes(),
+                    container.as_bytes(),
+                ],
+            ),
+        }
+    }
+
+    /// Accepts these findings, replacing what was accepted before.
+    /// Suppressed findings are not recorded: they are accepted already.
     pub fn accept(&mut self, findings: &[Finding]) {
         self.created = Date::today().to_string();
         self.findings = findings
             .iter()
-            .filter_map(|finding| {
-                let secret = finding.secret.as_ref()?;
-                Some(BaselineEntry {
-                    rule: finding.rule.to_string(),
-                    path: finding.location.path.to_string(),
-                    line: finding.location.line,
-                    fingerprint: secret.fingerprint.clone(),
-                })
+            .filter(|finding| !finding.suppressed)
+            .map(|finding| BaselineEntry {
+                rule: finding.rule.to_string(),
+                path: finding.location.path.to_string(),
+                line: finding.location.line,
+                fingerprint: self.fingerprint_of(finding),
             })
             .collect();
         self.findings
@@ -143,11 +177,10 @@ impl Baseline {
         let accepted: HashSet<&str> = self.findings.iter().map(|entry| entry.fingerprint.as_str()).collect();
         let mut count = 0;
         for finding in findings {
-            let in_baseline = finding
-                .secret
-                .as_ref()
-                .is_some_and(|secret| accepted.contains(secret.fingerprint.as_str()));
-            if in_baseline {
+            if finding.suppressed {
+                continue;
+            }
+            if accepted.contains(self.fingerprint_of(finding).as_str()) {
                 finding.suppressed = true;
                 finding.suppression_reason = Some(reason.to_string());
                 count += 1;
@@ -188,20 +221,24 @@ mod tests {
     fn bad_files_name_the_problem() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.json");
-        std::fs::write(&path, "{\"kind\": \"rampart-secrets-baseline\",\n \"version\": 1,\n \"key\": \"zz\", \"created\": \"2026-01-01\", \"findings\": []}").unwrap();
+        std::fs::write(&path, "{\"kind\": \"rampart-baseline\",\n \"version\": 1,\n \"key\": \"zz\", \"created\": \"2026-01-01\", \"findings\": []}").unwrap();
         let error = Baseline::read(&path).unwrap_err();
         assert!(error.message.contains("64 hex digits"), "{error}");
 
         std::fs::write(
             &path,
-            "{\"kind\": \"rampart-secrets-baseline\",\n \"version\": 1,\n \"secret\": 1}",
+            "{\"kind\": \"rampart-baseline\",\n \"version\": 1,\n \"secret\": 1}",
         )
         .unwrap();
         let error = Baseline::read(&path).unwrap_err();
         assert!(error.message.starts_with("line 3:"), "{error}");
         assert!(error.message.contains("secret"), "{error}");
 
-        std::fs::write(&path, "{\"kind\": \"rampart-secrets-baseline\", \"version\": 9, \"key\": \"\", \"created\": \"\", \"findings\": []}").unwrap();
+        std::fs::write(
+            &path,
+            "{\"kind\": \"rampart-baseline\", \"version\": 9, \"key\": \"\", \"created\": \"\", \"findings\": []}",
+        )
+        .unwrap();
         assert!(Baseline::read(&path).unwrap_err().message.contains("version 9"));
     }
 }
