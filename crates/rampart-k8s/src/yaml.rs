@@ -126,6 +126,26 @@ impl Node {
 
     /// The scalar as text, the way a string-typed Kubernetes field would
     /// read it (`8080` and `"8080"` both give `8080`).
+    /// The node as JSON, as the API server would hold it (policies take
+    /// their input this way). Non-finite floats become null.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match &self.value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Int(i) => Json::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(Json::Null, Json::Number),
+            Value::String(s) => Json::String(s.to_string()),
+            Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|entry| (entry.key.to_string(), entry.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn scalar_text(&self) -> Option<Cow<'_, str>> {
         match &self.value {
             Value::String(s) => Some(Cow::Borrowed(s)),

@@ -1,0 +1,258 @@
+//! A team's own policies in Rego, the conftest way: `.rego` files whose
+//! package (`main` unless told otherwise) defines `deny`, `violation` and
+//! `warn` rules over `input`, one Kubernetes object at a time. Every object
+//! of the scan is also in `data.rampart.inventory`, for policies that need
+//! to see more than one (every namespace has a NetworkPolicy, say).
+//!
+//! A rule's messages are strings, or objects with `msg` and optionally
+//! `id`, `severity` and `controls`. They become findings with the rule id
+//! `policy.<package>.<rule>` unless the message gives an id, so they pass
+//! through waivers, exceptions, baselines and every report like built-in
+//! ones. One compiled engine is cloned per worker; nothing is parsed twice.
+
+mod messages;
+pub mod testing;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rampart_core::{Finding, ResourceRef, ScanError};
+use rayon::prelude::*;
+use regorus::{Engine, Value};
+
+pub use messages::finding_from;
+
+/// The rule names read, and what they mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    Deny,
+    Violation,
+    Warn,
+}
+
+impl RuleKind {
+    pub const ALL: [RuleKind; 3] = [RuleKind::Deny, RuleKind::Violation, RuleKind::Warn];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleKind::Deny => "deny",
+            RuleKind::Violation => "violation",
+            RuleKind::Warn => "warn",
+        }
+    }
+}
+
+/// A rule to evaluate: `data.<package>.<kind>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRule {
+    /// `main`, or `policies.k8s` for `package policies.k8s`.
+    pub package: String,
+    pub kind: RuleKind,
+    /// The file that declares it, for errors.
+    pub file: String,
+}
+
+impl PolicyRule {
+    fn query(&self) -> String {
+        format!("data.{}.{}", self.package, self.kind.name())
+    }
+}
+
+/// Loaded and compiled policies.
+#[derive(Clone)]
+pub struct PolicySet {
+    engine: Engine,
+    pub rules: Vec<PolicyRule>,
+    /// The `.rego` files read.
+    pub files: Vec<PathBuf>,
+}
+
+/// An object a policy judges: its JSON and where it is.
+pub struct Subject {
+    pub input: Value,
+    pub resource: Arc<ResourceRef>,
+    pub path: Arc<str>,
+    pub line: usize,
+}
+
+impl PolicySet {
+    /// Reads every `.rego` file under `paths` (files or folders). Packages
+    /// named in `namespaces` (default `main`; `*` for all) supply the rules.
+    pub fn load(paths: &[PathBuf], namespaces: &[String]) -> Result<PolicySet, Vec<ScanError>> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for path in paths {
+            collect_rego(path, &mut files, &mut errors);
+        }
+        files.sort();
+        let mut engine = Engine::new();
+        engine.set_strict_builtin_errors(false);
+        let mut sources = Vec::new();
+        for file in &files {
+            let display = file.display().to_string();
+            let text = match std::fs::read_to_string(file) {
+                Ok(text) => text,
+                Err(error) => {
+                    errors.push(ScanError::new(&display, None, error.to_string()));
+                    continue;
+                }
+            };
+            match engine.add_policy(display.clone(), text) {
+                Ok(package) => sources.push((display, package)),
+                Err(error) => errors.push(policy_error(&display, &error.to_string())),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let wanted: Vec<&str> = if namespaces.is_empty() {
+            vec!["main"]
+        } else {
+            namespaces.iter().map(String::as_str).collect()
+        };
+        let mut rules: Vec<PolicyRule> = Vec::new();
+        for (file, package) in &sources {
+            let package = package.strip_prefix("data.").unwrap_or(package).to_string();
+            if !wanted.contains(&"*") && !wanted.contains(&package.as_str()) {
+                continue;
+            }
+            for kind in RuleKind::ALL {
+                let declared = engine.has_declared_rule_rooted_at(file, kind.name()).unwrap_or(false);
+                let known = rules.iter().any(|rule| rule.package == package && rule.kind == kind);
+                if declared && !known {
+                    rules.push(PolicyRule {
+                        package: package.clone(),
+                        kind,
+                        file: file.clone(),
+                    });
+                }
+            }
+        }
+        Ok(PolicySet { engine, rules, files })
+    }
+
+    /// Evaluates every rule on every subject, with all subjects in
+    /// `data.rampart.inventory`. Runtime errors name the policy and the
+    /// object; the rest of the evaluation goes on.
+    pub fn evaluate(&self, subjects: &[Subject]) -> (Vec<Finding>, Vec<ScanError>) {
+        if self.rules.is_empty() || subjects.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let mut engine = self.engine.clone();
+        let inventory = Value::from(subjects.iter().map(|subject| subject.input.clone()).collect::<Vec<_>>());
+        let rampart = Value::from(BTreeMap::from([(Value::from("inventory"), inventory)]));
+        let data = Value::from(BTreeMap::from([(Value::from("rampart"), rampart)]));
+        if let Err(error) = engine.add_data(data) {
+            return (
+                Vec::new(),
+                vec![ScanError::new(
+                    "policy",
+                    None,
+                    format!("cannot load the inventory: {error}"),
+                )],
+            );
+        }
+        let queries: Vec<(String, &PolicyRule)> = self.rules.iter().map(|rule| (rule.query(), rule)).collect();
+        let results: Vec<(Vec<Finding>, Vec<ScanError>)> = subjects
+            .par_chunks(256)
+            .map_init(
+                || engine.clone(),
+                |engine, chunk| {
+                    let mut findings = Vec::new();
+                    let mut errors = Vec::new();
+                    for subject in chunk {
+                        engine.set_input(subject.input.clone());
+                        for (query, rule) in &queries {
+                            match engine.eval_rule(query.clone()) {
+                                Ok(value) => findings.extend(messages::findings(&value, rule, subject)),
+                                Err(error) => errors.push(ScanError::new(
+                                    subject.path.as_ref(),
+                                    Some(subject.line),
+                                    format!(
+                                        "policy {query} ({}) failed on {}: {}",
+                                        rule.file,
+                                        subject.resource.display_name(),
+                                        last_line(&error.to_string())
+                                    ),
+                                )),
+                            }
+                        }
+                    }
+                    (findings, errors)
+                },
+            )
+            .collect();
+        let mut findings = Vec::new();
+        let mut errors = Vec::new();
+        for (mut found, mut failed) in results {
+            findings.append(&mut found);
+            errors.append(&mut failed);
+        }
+        (findings, errors)
+    }
+}
+
+fn collect_rego(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<ScanError>) {
+    if path.is_file() {
+        files.push(path.to_path_buf());
+        return;
+    }
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(error) => {
+            errors.push(ScanError::new(path.display().to_string(), None, error.to_string()));
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let child = entry.path();
+        if child.is_dir() {
+            collect_rego(&child, files, errors);
+        } else if child.extension().is_some_and(|ext| ext == "rego") {
+            files.push(child);
+        }
+    }
+}
+
+/// A regorus error as one line, with the file and line it points at:
+/// its messages read `--> file:line:col` then `error: what`.
+fn policy_error(file: &str, message: &str) -> ScanError {
+    let line = message
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("--> "))
+        .and_then(|at| at.rsplit(':').nth(1))
+        .and_then(|line| line.parse().ok());
+    ScanError::new(file, line, last_line(message))
+}
+
+pub(crate) fn last_line(message: &str) -> String {
+    message
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or(message)
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_name_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.rego");
+        std::fs::write(
+            &file,
+            "package main\n\nimport rego.v1\n\ndeny contains msg if {\n  input.kind ==\n}\n",
+        )
+        .unwrap();
+        let errors = PolicySet::load(&[dir.path().to_path_buf()], &[]).err().unwrap();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].path.ends_with("bad.rego"));
+        assert_eq!(errors[0].line, Some(7), "{:?}", errors[0]);
+        assert!(errors[0].message.starts_with("error:"), "{:?}", errors[0]);
+    }
+}
