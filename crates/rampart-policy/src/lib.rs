@@ -76,7 +76,24 @@ pub struct Subject {
     pub line: usize,
 }
 
+impl Subject {
+    /// A subject from its JSON (as a Kubernetes object would be sent).
+    pub fn from_json(json: serde_json::Value, resource: Arc<ResourceRef>, path: Arc<str>, line: usize) -> Subject {
+        Subject {
+            input: Value::from(json),
+            resource,
+            path,
+            line,
+        }
+    }
+}
+
 impl PolicySet {
+    /// Whether any rule will run.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
     /// Reads every `.rego` file under `paths` (files or folders). Packages
     /// named in `namespaces` (default `main`; `*` for all) supply the rules.
     pub fn load(paths: &[PathBuf], namespaces: &[String]) -> Result<PolicySet, Vec<ScanError>> {

@@ -70,8 +70,11 @@ pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ()> {
         return Ok(Config::default());
     };
     let config = Config::load(&path).map_err(|error| eprintln!("rampart: {error}"))?;
+    // Policy rules' ids come from their messages, known only once they
+    // run: with policies configured, any id is taken.
+    let has_policies = !config.policy.paths.is_empty();
     config
-        .check_rule_ids(&known_rule)
+        .check_rule_ids(&|id| has_policies || id.starts_with("policy.") || known_rule(id))
         .map_err(|error| eprintln!("rampart: {error}"))?;
     Ok(config)
 }

@@ -8,6 +8,7 @@ mod exceptions_command;
 mod inventory_input;
 mod map_command;
 mod output;
+mod policy_command;
 mod progress;
 mod rules_command;
 mod scan;
@@ -51,6 +52,9 @@ enum Command {
     /// List the exceptions (accepted risks) with their status and days left;
     /// with paths, also which ones match nothing.
     Exceptions(exceptions_command::ExceptionsArgs),
+    /// The team's Rego policies: `rampart policy test DIR` runs their tests.
+    #[command(subcommand)]
+    Policy(policy_command::PolicyCommand),
     /// Write or show the configuration (rampart.toml).
     #[command(subcommand)]
     Config(config_command::ConfigCommand),
@@ -117,6 +121,16 @@ struct ScanArgs {
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     max_file_size: u64,
 
+    /// A folder (or file) of Rego policies to evaluate over every object,
+    /// conftest style (repeatable; adds to rampart.toml's policy.paths).
+    #[arg(long = "policy", value_name = "DIR")]
+    policies: Vec<PathBuf>,
+
+    /// The Rego package whose deny/violation/warn rules run (repeatable;
+    /// `*` for all) [default: main, or rampart.toml's policy.namespace].
+    #[arg(long = "policy-namespace", value_name = "PACKAGE")]
+    policy_namespaces: Vec<String>,
+
     /// Findings recorded in this baseline are reported as suppressed and do
     /// not fail; only new ones do. Fingerprints ignore line numbers.
     #[arg(long, value_name = "FILE")]
@@ -171,6 +185,7 @@ fn main() -> ExitCode {
         Command::WhoCan(args) => who_can::run(&args),
         Command::Map(args) => map_command::run(&args),
         Command::Config(command) => config_command::run(&command),
+        Command::Policy(command) => policy_command::run(&command),
         Command::Exceptions(args) => exceptions_command::run(&args),
     };
     ExitCode::from(outcome as u8)

@@ -9,9 +9,11 @@ use rampart_core::{
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, finish, rules};
+use rampart_policy::{PolicySet, Subject};
 use rayon::prelude::*;
 
 use crate::exceptions_command::{self, ExceptionSet};
+use crate::policy_command;
 use crate::secrets_command::load_baseline;
 use crate::{Format, ScanArgs, config_command, output, output_failed};
 
@@ -69,9 +71,16 @@ pub fn run(args: &ScanArgs) -> Outcome {
         }
         None => FingerprintKey::DEFAULT,
     };
-    let (exceptions, exception_errors) = match exceptions_command::load(&team, args.exceptions.as_deref()) {
+    let (exceptions, mut setup_errors) = match exceptions_command::load(&team, args.exceptions.as_deref()) {
         Ok(set) => (set, Vec::new()),
         Err(errors) => (None, errors),
+    };
+    let policies = match policy_command::load_for_scan(&team, &args.policies, &args.policy_namespaces) {
+        Ok(policies) => policies,
+        Err(errors) => {
+            setup_errors.extend(errors);
+            None
+        }
     };
     let settings = ScanSettings {
         search_secrets: !args.no_secrets,
@@ -79,6 +88,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
         team: &team,
         selection: &selection,
         exceptions: exceptions.as_ref(),
+        policies: policies.as_ref(),
         // Writing one records today's findings, none suppressed by the old.
         baseline: baseline.as_ref().filter(|_| args.write_baseline.is_none()),
         baseline_name: args.baseline.as_ref(),
@@ -105,8 +115,8 @@ pub fn run(args: &ScanArgs) -> Outcome {
             Some(settings.fail_on),
         );
     }
-    if !exception_errors.is_empty() {
-        report.errors.extend(exception_errors);
+    if !setup_errors.is_empty() {
+        report.errors.extend(setup_errors);
         report.errors.sort();
         report.summary.errors = report.errors.len();
     }
@@ -178,6 +188,7 @@ pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSe
         team,
         selection: &selection,
         exceptions: None,
+        policies: None,
         baseline: None,
         baseline_name: None,
         secrets_key: FingerprintKey::DEFAULT,
@@ -195,6 +206,8 @@ pub struct ScanSettings<'a> {
     pub team: &'a Config,
     pub selection: &'a Selection,
     pub exceptions: Option<&'a ExceptionSet>,
+    /// The team's Rego policies, evaluated over every object.
+    pub policies: Option<&'a PolicySet>,
     /// Findings it accepted are suppressed (only when reading one).
     pub baseline: Option<&'a Baseline>,
     pub baseline_name: Option<&'a PathBuf>,
@@ -234,7 +247,14 @@ pub fn scan(
     let checked: Vec<Result<CheckedFile, ScanError>> = discovery
         .inputs
         .par_iter()
-        .map(|input| check_input(input, config, options, rules, detector.as_ref(), &settings.secrets_key))
+        .map(|input| {
+            let engines = Engines {
+                secrets: detector.as_ref(),
+                secrets_key: &settings.secrets_key,
+                keep_subjects: settings.policies.is_some_and(|set| !set.is_empty()),
+            };
+            check_input(input, config, options, rules, &engines)
+        })
         .collect();
     let mut errors = discovery.errors;
     let mut checked_all = Checked::default();
@@ -245,9 +265,11 @@ pub fn scan(
         files: discovery.inputs.len(),
         ..Summary::default()
     };
+    let mut subjects = Vec::new();
     for file in checked {
         match file {
-            Ok(file) => {
+            Ok(mut file) => {
+                subjects.append(&mut file.subjects);
                 summary.documents += file.documents;
                 summary.skipped_documents += file.skipped_documents;
                 summary.objects += file.objects;
@@ -258,6 +280,12 @@ pub fn scan(
             Err(error) => errors.push(error),
         }
     }
+    if let Some(policies) = settings.policies {
+        let (found, failed) = policies.evaluate(&subjects);
+        checked_all.findings.extend(found);
+        errors.extend(failed);
+    }
+    drop(subjects);
     let mut findings = finish(checked_all, inventory, config, rules);
     apply_team_config(&mut findings, settings.team, settings.selection);
     if let Some(set) = settings.exceptions {
@@ -301,8 +329,17 @@ fn attach_objects(leaks: &mut [rampart_core::Finding], objects: &[rampart_k8s::o
     }
 }
 
+/// What runs over a file besides the manifest rules.
+struct Engines<'a> {
+    secrets: Option<&'a rampart_secrets::Detector<'a>>,
+    secrets_key: &'a FingerprintKey,
+    /// Keep each object's JSON for the policies.
+    keep_subjects: bool,
+}
+
 /// One input, checked; its trees are already dropped.
 struct CheckedFile {
+    subjects: Vec<Subject>,
     documents: usize,
     skipped_documents: usize,
     objects: usize,
@@ -316,16 +353,15 @@ fn check_input(
     config: &ScanConfig,
     options: &LoadOptions,
     rules: &[&'static rampart_k8s::Rule],
-    secrets: Option<&rampart_secrets::Detector<'_>>,
-    secrets_key: &FingerprintKey,
+    engines: &Engines<'_>,
 ) -> Result<CheckedFile, ScanError> {
     let bytes = read_input(input, options.max_file_size)?;
     let name = input.display_name();
     let loaded = load_bytes(&name, &bytes, options);
     let (mut checked, inventory) = check_file(&loaded.objects, config, rules);
-    if let Some(detector) = secrets {
+    if let Some(detector) = engines.secrets {
         let secrets_options = rampart_secrets::ScanOptions {
-            key: secrets_key.clone(),
+            key: engines.secrets_key.clone(),
             ..rampart_secrets::ScanOptions::default()
         };
         let mut leaks = rampart_secrets::scan_bytes(detector, &name, &bytes, &secrets_options);
@@ -333,7 +369,24 @@ fn check_input(
         add_leaks(&mut checked, leaks);
     }
     drop(bytes);
+    let subjects = if engines.keep_subjects {
+        loaded
+            .objects
+            .iter()
+            .map(|object| {
+                Subject::from_json(
+                    object.root.to_json(),
+                    object.resource.clone(),
+                    object.path.clone(),
+                    object.root.pos.line as usize,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(CheckedFile {
+        subjects,
         documents: loaded.documents,
         skipped_documents: loaded.skipped_documents,
         objects: loaded.objects.len(),
