@@ -1,18 +1,13 @@
 # Every namespace of the system has at least one NetworkPolicy. Judged
-# across the whole scan, through data.rampart.inventory.
+# across the whole scan: data.rampart.objects indexes every object by kind,
+# namespace and name (a lookup per object, not a walk of the inventory).
 package main
 
 import rego.v1
 
-policy_namespaces contains namespace if {
-	some object in data.rampart.inventory
-	object.kind == "NetworkPolicy"
-	namespace := object.metadata.namespace
-}
-
 deny contains result if {
 	input.kind == "Namespace"
-	not policy_namespaces[input.metadata.name]
+	count(object.get(data.rampart.objects, ["NetworkPolicy", input.metadata.name], {})) == 0
 	result := {
 		"id": "namespace-has-network-policy",
 		"msg": sprintf("namespace %s has no NetworkPolicy in the scan", [input.metadata.name]),

@@ -1,8 +1,12 @@
 //! A team's own policies in Rego, the conftest way: `.rego` files whose
 //! package (`main` unless told otherwise) defines `deny`, `violation` and
 //! `warn` rules over `input`, one Kubernetes object at a time. Every object
-//! of the scan is also in `data.rampart.inventory`, for policies that need
-//! to see more than one (every namespace has a NetworkPolicy, say).
+//! of the scan is also in `data.rampart.inventory` (a list), and indexed as
+//! `data.rampart.objects[kind][namespace][name]` (namespace `""` when the
+//! object sets none), for policies that need to see more than one (every
+//! namespace has a NetworkPolicy, say). Look objects up in the index: a
+//! set built by walking the inventory is rebuilt for every object, which
+//! makes a policy quadratic in the size of the scan.
 //!
 //! A rule's messages are strings, or objects with `msg` and optionally
 //! `id`, `severity` and `controls`. They become findings with the rule id
@@ -158,7 +162,10 @@ impl PolicySet {
         }
         let mut engine = self.engine.clone();
         let inventory = Value::from(subjects.iter().map(|subject| subject.input.clone()).collect::<Vec<_>>());
-        let rampart = Value::from(BTreeMap::from([(Value::from("inventory"), inventory)]));
+        let rampart = Value::from(BTreeMap::from([
+            (Value::from("inventory"), inventory),
+            (Value::from("objects"), objects_index(subjects)),
+        ]));
         let data = Value::from(BTreeMap::from([(Value::from("rampart"), rampart)]));
         if let Err(error) = engine.add_data(data) {
             return (
@@ -208,6 +215,39 @@ impl PolicySet {
         }
         (findings, errors)
     }
+}
+
+/// `data.rampart.objects[kind][namespace][name]` (namespace `""` for
+/// objects that set none): lookups a policy can make per object without
+/// walking the whole inventory each time, which regorus would redo for
+/// every object.
+fn objects_index(subjects: &[Subject]) -> Value {
+    let mut index: BTreeMap<String, BTreeMap<String, BTreeMap<String, Value>>> = BTreeMap::new();
+    for subject in subjects {
+        let resource = &subject.resource;
+        index
+            .entry(resource.kind.clone())
+            .or_default()
+            .entry(resource.namespace.clone().unwrap_or_default())
+            .or_default()
+            .insert(resource.name.clone(), subject.input.clone());
+    }
+    let wrap = |map: BTreeMap<String, Value>| {
+        Value::from(
+            map.into_iter()
+                .map(|(k, v)| (Value::from(k), v))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    };
+    wrap(
+        index
+            .into_iter()
+            .map(|(kind, namespaces)| {
+                let namespaces = namespaces.into_iter().map(|(ns, names)| (ns, wrap(names))).collect();
+                (kind, wrap(namespaces))
+            })
+            .collect(),
+    )
 }
 
 fn collect_rego(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<ScanError>) {
