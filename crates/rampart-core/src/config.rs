@@ -30,6 +30,9 @@ pub struct Config {
     /// Exit 1 for findings at or above this severity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fail_on: Option<Severity>,
+    /// The rule set: pss-baseline, pss-restricted, checklist or all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::Profile>,
     /// Rules no suppression, exception or baseline can silence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub non_waivable: Vec<Spanned<String>>,
@@ -365,6 +368,10 @@ pub const STARTER: &str = r#"# Rampart configuration. Commands find the nearest 
 
 # Exit 1 for findings at or above this severity.
 fail-on = "high"
+
+# The rule set: pss-baseline, pss-restricted, checklist (the compact
+# deployment gate) or all.
+# profile = "all"
 
 # Rules that no annotation, exception or baseline can silence.
 non-waivable = ["no-privileged", "rbac-anonymous-binding"]

@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use crate::{Finding, ScanError, Severity};
+use crate::{Compliance, Finding, ScanError, Severity};
 
 /// Version of the JSON document. Bump only on an incompatible change.
 pub const REPORT_VERSION: u32 = 1;
@@ -39,6 +39,9 @@ pub struct Summary {
     pub suppressed: usize,
     pub errors: usize,
     pub fail_on: Option<Severity>,
+    /// How the profile's controls fared (manifest scans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliance: Option<Compliance>,
     /// Whether a finding at or above `fail_on` was found.
     pub failed: bool,
 }

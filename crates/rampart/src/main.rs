@@ -24,7 +24,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 // does that markedly faster than the system allocator (bench/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use rampart_core::{Outcome, Severity};
+use rampart_core::{Outcome, Profile, Severity};
 
 #[derive(Parser)]
 #[command(name = "rampart", version, about = "Hardening checks for Kubernetes manifests, with proof", long_about = None)]
@@ -121,6 +121,12 @@ struct ScanArgs {
     #[arg(long, default_value_t = 64 * 1024 * 1024, value_name = "BYTES")]
     max_file_size: u64,
 
+    /// The rule set: pss-baseline, pss-restricted, checklist (the articles'
+    /// compact deployment gate) or all [default: all, or rampart.toml's
+    /// profile]. The summary says how many of its controls pass.
+    #[arg(long, value_parser = parse_profile)]
+    profile: Option<Profile>,
+
     /// A folder (or file) of Rego policies to evaluate over every object,
     /// conftest style (repeatable; adds to rampart.toml's policy.paths).
     #[arg(long = "policy", value_name = "DIR")]
@@ -166,6 +172,10 @@ enum ColorWhen {
 }
 
 fn parse_severity(value: &str) -> Result<Severity, String> {
+    value.parse()
+}
+
+fn parse_profile(value: &str) -> Result<Profile, String> {
     value.parse()
 }
 

@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use rampart_core::exceptions;
 use rampart_core::{
-    Baseline, Config, Finding, FingerprintKey, Outcome, Report, RuleSelector, ScanError, Selection, Severity, Summary,
-    Tool,
+    Baseline, Compliance, Config, Control, Finding, FingerprintKey, Outcome, Profile, Report, RuleSelector, ScanError,
+    Selection, Severity, Summary, Tool,
 };
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
@@ -51,10 +52,12 @@ pub fn run(args: &ScanArgs) -> Outcome {
         return Outcome::Error;
     }
     let selection = Selection::new(&team, &args.skip);
+    let profile = args.profile.or(team.profile).unwrap_or_default();
     let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
         .iter()
         .copied()
         .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
+        .filter(|rule| profile.includes_rule(rule.meta.id, rule.meta.pss))
         .collect();
     let baseline = match load_baseline(args.write_baseline.as_deref(), args.baseline.as_deref()) {
         Ok(baseline) => baseline,
@@ -83,8 +86,9 @@ pub fn run(args: &ScanArgs) -> Outcome {
         }
     };
     let settings = ScanSettings {
-        search_secrets: !args.no_secrets,
+        search_secrets: !args.no_secrets && profile.includes_finding(&[rampart_core::Control::Secrets]),
         fail_on: args.fail_on.or(team.fail_on).unwrap_or(Severity::High),
+        profile,
         team: &team,
         selection: &selection,
         exceptions: exceptions.as_ref(),
@@ -185,6 +189,7 @@ pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSe
     let settings = ScanSettings {
         search_secrets: true,
         fail_on: Severity::Critical,
+        profile: Profile::All,
         team,
         selection: &selection,
         exceptions: None,
@@ -203,6 +208,7 @@ pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSe
 pub struct ScanSettings<'a> {
     pub search_secrets: bool,
     pub fail_on: Severity,
+    pub profile: Profile,
     pub team: &'a Config,
     pub selection: &'a Selection,
     pub exceptions: Option<&'a ExceptionSet>,
@@ -215,11 +221,35 @@ pub struct ScanSettings<'a> {
     pub secrets_key: FingerprintKey,
 }
 
+/// How many of the profile's controls have no open finding. A control is
+/// counted only when a rule that ran proves it.
+fn compliance(settings: &ScanSettings<'_>, rules: &[&'static rampart_k8s::Rule], findings: &[Finding]) -> Compliance {
+    let mut evaluated: Vec<Control> = rules
+        .iter()
+        .flat_map(|rule| rule.meta.controls.iter().copied())
+        .collect();
+    if settings.search_secrets {
+        evaluated.push(Control::Secrets);
+    }
+    let failing: Vec<Control> = findings
+        .iter()
+        .filter(|finding| !finding.suppressed && finding.severity > Severity::Info)
+        .filter(|finding| rules.iter().any(|rule| rule.meta.id == finding.rule) || finding.secret.is_some())
+        .flat_map(|finding| finding.controls.iter().copied())
+        .collect();
+    Compliance::new(settings.profile, &evaluated, &failing)
+}
+
 /// Applies rampart.toml to findings every engine produced: rules not
 /// selected are dropped (the secrets engine runs all of its own), and
 /// severities are changed where the file says.
-pub fn apply_team_config(findings: &mut Vec<Finding>, team: &Config, selection: &Selection) {
+pub fn apply_team_config(findings: &mut Vec<Finding>, team: &Config, selection: &Selection, profile: Profile) {
     findings.retain(|finding| selection.runs(&finding.rule, &finding.controls, finding.severity));
+    findings.retain(|finding| {
+        rules::find(&finding.rule).is_some()
+            || exceptions::RULES.iter().any(|meta| meta.id == finding.rule)
+            || profile.includes_finding(&finding.controls)
+    });
     if team.severity.is_empty() {
         return;
     }
@@ -287,13 +317,14 @@ pub fn scan(
     }
     drop(subjects);
     let mut findings = finish(checked_all, inventory, config, rules);
-    apply_team_config(&mut findings, settings.team, settings.selection);
+    apply_team_config(&mut findings, settings.team, settings.selection, settings.profile);
     if let Some(set) = settings.exceptions {
         set.apply(&mut findings, &config.non_waivable);
     }
     if let (Some(baseline), Some(name)) = (settings.baseline, settings.baseline_name) {
         baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
     }
+    summary.compliance = Some(compliance(settings, rules, &findings));
     errors.sort();
     Report::new(TOOL, findings, errors, summary, Some(settings.fail_on))
 }

@@ -146,7 +146,13 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     let Ok((mut scan, commits)) = search(args, &paths, catalogue, &options) else {
         return Outcome::Error;
     };
-    apply_team_config(&mut scan.findings, &team, &Selection::new(&team, &[]));
+    // Profiles choose manifest rules; this command is the secrets engine.
+    apply_team_config(
+        &mut scan.findings,
+        &team,
+        &Selection::new(&team, &[]),
+        rampart_core::Profile::All,
+    );
     match crate::exceptions_command::load(&team, None) {
         Ok(Some(set)) => {
             let non_waivable: Vec<RuleSelector> = team

@@ -276,3 +276,63 @@ fn waivers_are_reported_as_suppressed_and_non_waivable_rules_stand() {
     let stdout = String::from_utf8_lossy(&text.stdout);
     assert!(stdout.contains(" suppressed"), "{stdout}");
 }
+
+#[test]
+fn profiles_choose_rule_sets_and_the_summary_counts_their_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let insecure = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/insecure");
+    let insecure = insecure.to_str().unwrap();
+    let rules_of = |report: &Value| -> Vec<String> {
+        let mut rules: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| finding["rule"].as_str().unwrap().to_string())
+            .collect();
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+
+    let baseline = json(&rampart_in(
+        dir.path(),
+        &["scan", insecure, "--profile", "pss-baseline", "-f", "json"],
+    ));
+    let rules = rules_of(&baseline);
+    assert!(rules.contains(&"no-privileged".to_string()), "{rules:?}");
+    assert!(
+        !rules.contains(&"run-as-non-root".to_string()),
+        "restricted only: {rules:?}"
+    );
+    assert!(
+        !rules
+            .iter()
+            .any(|rule| rule.starts_with("rbac-") || rule.starts_with("image-")),
+        "{rules:?}"
+    );
+    let compliance = &baseline["summary"]["compliance"];
+    assert_eq!(compliance["profile"], "pss-baseline");
+    assert!(compliance["passing"].as_u64().unwrap() < compliance["controls"].as_u64().unwrap());
+
+    std::fs::write(dir.path().join("rampart.toml"), "profile = \"checklist\"\n").unwrap();
+    let checklist = json(&rampart_in(
+        dir.path(),
+        &["scan", insecure, "--config", "rampart.toml", "-f", "json"],
+    ));
+    let rules = rules_of(&checklist);
+    assert!(
+        rules.contains(&"image-digest-pinned".to_string()) && rules.contains(&"run-as-non-root".to_string()),
+        "{rules:?}"
+    );
+    assert!(!rules.contains(&"rbac-owner-review".to_string()), "{rules:?}");
+    assert_eq!(checklist["summary"]["compliance"]["profile"], "checklist");
+
+    let hardened = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hardened");
+    let clean = json(&rampart_in(
+        dir.path(),
+        &["scan", hardened.to_str().unwrap(), "-f", "json"],
+    ));
+    let compliance = &clean["summary"]["compliance"];
+    assert_eq!(compliance["passing"], compliance["controls"]);
+    assert_eq!(compliance["failing"], serde_json::json!([]));
+}

@@ -140,6 +140,16 @@ fn write_summary(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     if summary.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", summary.suppressed));
     }
+    if let Some(compliance) = &summary.compliance {
+        line.push_str(&format!(
+            "; profile {}: {} of {} controls pass",
+            compliance.profile, compliance.passing, compliance.controls
+        ));
+        if !compliance.failing.is_empty() {
+            let failing: Vec<&str> = compliance.failing.iter().map(|control| control.id()).collect();
+            line.push_str(&format!(" (failing: {})", failing.join(", ")));
+        }
+    }
     if summary.errors > 0 {
         line.push_str(&format!(
             "; {} error{}",
