@@ -104,6 +104,11 @@ pub struct SecretsConfig {
     /// The baseline `rampart secrets` compares with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<PathBuf>,
+    /// The team's own rules, in the built-in catalogue's format (`id`,
+    /// `title`, `regex`, `keywords`, `entropy`, `severity`, ...), added to
+    /// the built-in ones. Read by the secrets engine, which checks them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<toml::Table>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -396,6 +401,14 @@ non-waivable = ["no-privileged", "rbac-anonymous-binding"]
 # allow-regexes = ['''^dummy-''']
 # stopwords = ["example"]
 # baseline = ".rampart/secrets-baseline.json"
+
+# The team's own credential formats, added to the built-in rules.
+# [[secrets.rules]]
+# id = "acme-internal-token"
+# title = "ACME internal API token"
+# keywords = ["acme_"]
+# regex = '''\b(acme_[a-z0-9]{32})\b'''
+# entropy = 3.0
 
 [policy]
 # paths = ["policy"]

@@ -8,7 +8,7 @@ use rampart_core::{
 };
 use rampart_secrets::allowlist::Allowlist;
 use rampart_secrets::{
-    Catalogue, GitleaksConfig, Revisions, ScanOptions, SecretsScan, scan_history, scan_paths, scan_staged,
+    Catalogue, GitleaksConfig, Revisions, RuleSpec, ScanOptions, SecretsScan, scan_history, scan_paths, scan_staged,
 };
 
 use crate::scan::{TOOL, apply_team_config, configured_format};
@@ -248,6 +248,29 @@ fn catalogue(gitleaks_file: Option<&Path>, team: &Config) -> Result<Option<Catal
         }
         None => None,
     };
+    let config_file = team
+        .origin
+        .as_ref()
+        .map_or(CONFIG_FILE.into(), |origin| origin.path.display().to_string());
+    if !team.secrets.rules.is_empty() {
+        if catalogue.is_some() {
+            eprintln!(
+                "rampart: {config_file}: secrets.rules add to the built-in rules; with a gitleaks configuration, put them in it"
+            );
+            return Err(());
+        }
+        let mut specs = rampart_secrets::catalogue::builtin_specs();
+        for table in &team.secrets.rules {
+            let spec: RuleSpec = toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|error| eprintln!("rampart: {config_file}: secrets.rules: {error}"))?;
+            specs.push(spec);
+        }
+        catalogue = Some(
+            Catalogue::from_specs(specs)
+                .map_err(|error| eprintln!("rampart: {config_file}: secrets.rules: {error}"))?,
+        );
+    }
     let allow = &team.secrets;
     if allow.allow_paths.is_empty() && allow.allow_regexes.is_empty() && allow.stopwords.is_empty() {
         return Ok(catalogue);
@@ -257,13 +280,7 @@ fn catalogue(gitleaks_file: Option<&Path>, team: &Config) -> Result<Option<Catal
             .iter()
             .map(|pattern| rampart_secrets::catalogue::compile_regex(pattern))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| {
-                let file = team
-                    .origin
-                    .as_ref()
-                    .map_or(CONFIG_FILE.into(), |origin| origin.path.display().to_string());
-                eprintln!("rampart: {file}: secrets.{key}: {error}");
-            })
+            .map_err(|error| eprintln!("rampart: {config_file}: secrets.{key}: {error}"))
     };
     let lists = [
         Allowlist {

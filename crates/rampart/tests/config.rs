@@ -336,3 +336,36 @@ fn profiles_choose_rule_sets_and_the_summary_counts_their_controls() {
     assert_eq!(compliance["passing"], compliance["controls"]);
     assert_eq!(compliance["failing"], serde_json::json!([]));
 }
+
+#[test]
+fn the_team_adds_its_own_secret_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "[[secrets.rules]]\nid = \"acme-internal-token\"\ntitle = \"ACME internal API token\"\nkeywords = [\"acme_\"]\nregex = '''\\b(acme_[a-z0-9]{32})\\b'''\nentropy = 3.0\n",
+    )
+    .unwrap();
+    let token = format!("acme_{}", "q8w7e6r5t4y3u2i1o9p8a7s6d5f4g3h2");
+    std::fs::write(dir.path().join("app.env"), format!("ACME={token}\n")).unwrap();
+    let output = rampart_in(dir.path(), &["secrets", ".", "-f", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    assert_eq!(report["findings"][0]["rule"], "acme-internal-token");
+    assert_eq!(
+        report["findings"][0]["message"],
+        "ACME internal API token: acme…(37 chars)"
+    );
+
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "[[secrets.rules]]\nid = \"broken\"\ntitle = \"x\"\nregex = '''(unclosed'''\n",
+    )
+    .unwrap();
+    let broken = rampart_in(dir.path(), &["secrets", "."]);
+    assert_eq!(broken.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("rule `broken`"),
+        "{}",
+        String::from_utf8_lossy(&broken.stderr)
+    );
+}
