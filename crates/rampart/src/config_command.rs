@@ -50,7 +50,7 @@ pub fn run(command: &ConfigCommand) -> Outcome {
                         Some(origin) => println!("# {}", origin.path.display()),
                         None => println!("# no {CONFIG_FILE} at or above {}: defaults", start.display()),
                     }
-                    print!("{}", config.to_toml());
+                    print!("{}", with_defaults(config).to_toml());
                     Outcome::Pass
                 }
                 Err(()) => Outcome::Error,
@@ -87,4 +87,27 @@ fn known_rule(id: &str) -> bool {
             .rules
             .iter()
             .any(|rule| rule.spec.id == id)
+}
+
+/// The configuration with the defaults it leaves unsaid written in, so
+/// `config show` is the whole effective configuration. (`fail-on` is left
+/// out when unset: `scan` defaults to high, `secrets` to low.)
+fn with_defaults(mut config: Config) -> Config {
+    let defaults = rampart_k8s::ScanConfig::default();
+    let kubernetes = &mut config.kubernetes;
+    kubernetes.default_namespace.get_or_insert(defaults.default_namespace);
+    kubernetes.owner_annotation.get_or_insert(defaults.owner_annotation);
+    kubernetes.review_annotation.get_or_insert(defaults.review_annotation);
+    config.profile.get_or_insert_default();
+    config
+        .exceptions
+        .file
+        .get_or_insert_with(|| PathBuf::from(rampart_core::exceptions::DEFAULT_FILE));
+    config
+        .exceptions
+        .warn_days
+        .get_or_insert(rampart_core::exceptions::DEFAULT_WARN_DAYS);
+    config.policy.namespace.get_or_insert_with(|| "main".to_string());
+    config.output.format.get_or_insert_with(|| "text".to_string());
+    config
 }

@@ -193,6 +193,12 @@ fn init_writes_a_starting_file_and_show_prints_the_one_that_applies() {
     assert!(shown.lines().next().unwrap().ends_with("rampart.toml"), "{shown}");
     assert!(shown.contains("fail-on = \"high\""), "{shown}");
     assert!(shown.contains("no-privileged"), "{shown}");
+    // Defaults the file leaves unsaid are shown too.
+    assert!(
+        shown.contains("warn-days = 14") && shown.contains("profile = \"all\""),
+        "{shown}"
+    );
+    assert!(shown.contains("owner-annotation = \"rampart.dev/owner\""), "{shown}");
 
     let empty = tempfile::tempdir().unwrap();
     let defaults = rampart_in(
