@@ -33,6 +33,9 @@ pub struct Config {
     /// The rule set: pss-baseline, pss-restricted, checklist or all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<crate::Profile>,
+    /// Folders of Rego policies (the same as `[policy] paths`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PathBuf>,
     /// Rules no suppression, exception or baseline can silence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub non_waivable: Vec<Spanned<String>>,

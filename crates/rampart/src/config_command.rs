@@ -72,7 +72,7 @@ pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ()> {
     let config = Config::load(&path).map_err(|error| eprintln!("rampart: {error}"))?;
     // Policy rules' ids come from their messages, known only once they
     // run: with policies configured, any id is taken.
-    let has_policies = !config.policy.paths.is_empty();
+    let has_policies = !config.policy.paths.is_empty() || !config.policies.is_empty();
     config
         .check_rule_ids(&|id| has_policies || id.starts_with("policy.") || known_rule(id))
         .map_err(|error| eprintln!("rampart: {error}"))?;

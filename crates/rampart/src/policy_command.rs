@@ -55,7 +55,12 @@ pub fn load_for_scan(
     paths: &[PathBuf],
     namespaces: &[String],
 ) -> Result<Option<PolicySet>, Vec<ScanError>> {
-    let mut all: Vec<PathBuf> = team.policy.paths.iter().map(|path| team.resolve(path)).collect();
+    let mut all: Vec<PathBuf> = team
+        .policies
+        .iter()
+        .chain(&team.policy.paths)
+        .map(|path| team.resolve(path))
+        .collect();
     all.extend(paths.iter().cloned());
     if all.is_empty() {
         return Ok(None);

@@ -157,7 +157,7 @@ fn policies_come_from_rampart_toml_and_errors_name_the_file_and_line() {
     .unwrap();
     std::fs::write(
         dir.path().join("rampart.toml"),
-        "[policy]\npaths = [\"policy\"]\nnamespace = \"team\"\n",
+        "policies = [\"policy\"]\n\n[policy]\nnamespace = \"team\"\n",
     )
     .unwrap();
     let report = json(&rampart_in(
