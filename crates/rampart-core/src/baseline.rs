@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::fingerprint::{FingerprintKey, keyed_hash};
+use crate::fingerprint::{FingerprintKey, finding_fingerprint};
 use crate::{Date, Finding};
 
 /// The only format version this build reads and writes.
@@ -108,34 +108,7 @@ impl Baseline {
     /// A finding's fingerprint under this baseline's key. A secrets
     /// finding's was made by the secrets engine, with the same key.
     pub fn fingerprint_of(&self, finding: &Finding) -> String {
-        if let Some(secret) = &finding.secret {
-            return secret.fingerprint.clone();
-        }
-        let key = self.fingerprint_key().unwrap_or(FingerprintKey::DEFAULT);
-        let container = finding.container.as_deref().unwrap_or_default();
-        match finding.resource.as_deref() {
-            Some(resource) => keyed_hash(
-                &key,
-                &[
-                    finding.rule.as_bytes(),
-                    resource.api_version.as_bytes(),
-                    resource.kind.as_bytes(),
-                    resource.namespace.as_deref().unwrap_or_default().as_bytes(),
-                    resource.name.as_bytes(),
-                    finding.field.as_bytes(),
-                    container.as_bytes(),
-                ],
-            ),
-            None => keyed_hash(
-                &key,
-                &[
-                    finding.rule.as_bytes(),
-                    finding.location.path.as_bytes(),
-                    finding.field.as_bytes(),
-                    container.as_bytes(),
-                ],
-            ),
-        }
+        finding_fingerprint(&self.fingerprint_key().unwrap_or(FingerprintKey::DEFAULT), finding)
     }
 
     /// Accepts these findings, replacing what was accepted before.

@@ -47,3 +47,37 @@ pub fn keyed_hash(key: &FingerprintKey, parts: &[&[u8]]) -> String {
     let digest = mac.finalize().into_bytes();
     digest[..16].iter().map(|byte| format!("{byte:02x}")).collect()
 }
+
+/// A finding's identity, line numbers left out: the rule and the object,
+/// field and container (or the path, for findings about no object). A
+/// secrets finding's fingerprint was made by the secrets engine from rule,
+/// path and secret, with the same key.
+pub fn finding_fingerprint(key: &FingerprintKey, finding: &crate::Finding) -> String {
+    if let Some(secret) = &finding.secret {
+        return secret.fingerprint.clone();
+    }
+    let container = finding.container.as_deref().unwrap_or_default();
+    match finding.resource.as_deref() {
+        Some(resource) => keyed_hash(
+            key,
+            &[
+                finding.rule.as_bytes(),
+                resource.api_version.as_bytes(),
+                resource.kind.as_bytes(),
+                resource.namespace.as_deref().unwrap_or_default().as_bytes(),
+                resource.name.as_bytes(),
+                finding.field.as_bytes(),
+                container.as_bytes(),
+            ],
+        ),
+        None => keyed_hash(
+            key,
+            &[
+                finding.rule.as_bytes(),
+                finding.location.path.as_bytes(),
+                finding.field.as_bytes(),
+                container.as_bytes(),
+            ],
+        ),
+    }
+}

@@ -26,7 +26,7 @@ pub use config::{
 pub use control::Control;
 pub use date::Date;
 pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
-pub use fingerprint::{FingerprintKey, keyed_hash};
+pub use fingerprint::{FingerprintKey, finding_fingerprint, keyed_hash};
 pub use profile::{Compliance, Profile};
 pub use report::{Outcome, REPORT_VERSION, Report, SeverityCounts, Summary, Tool};
 pub use rule::{PssLevel, Reference, RuleMeta};

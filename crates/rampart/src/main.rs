@@ -78,9 +78,15 @@ struct ScanArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 
-    /// Output format [default: text, or rampart.toml's output.format].
+    /// Output format, repeatable: text, json or sarif [default: text, or
+    /// rampart.toml's output.format]. Each goes to the --output FILE in the
+    /// same position, the last one without a file to standard output.
     #[arg(long, short = 'f', value_enum)]
-    format: Option<Format>,
+    format: Vec<output::ReportFormat>,
+
+    /// Where the --format in the same position is written (repeatable).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
 
     /// Exit 1 only for findings at or above this severity [default: high,
     /// or rampart.toml's fail-on].

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::exceptions_command::{self, ExceptionSet};
 use crate::policy_command;
 use crate::secrets_command::load_baseline;
-use crate::{Format, ScanArgs, config_command, output, output_failed};
+use crate::{ScanArgs, config_command, output};
 
 pub const TOOL: Tool = Tool {
     name: "rampart",
@@ -124,23 +124,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
         report.errors.sort();
         report.summary.errors = report.errors.len();
     }
-    let format = args.format.unwrap_or_else(|| configured_format(&team));
-    let written = match format {
-        Format::Json => output::json::write(&report),
-        Format::Text => output::text::write(&report),
-    };
-    match written {
-        Ok(()) => report.outcome(),
-        Err(error) => output_failed(error),
-    }
-}
-
-/// The output format rampart.toml asks for (it was checked when read).
-pub fn configured_format(team: &Config) -> Format {
-    match team.output.format.as_deref() {
-        Some("json") => Format::Json,
-        _ => Format::Text,
-    }
+    output::emit(&report, &args.format, &args.output, &team)
 }
 
 /// The manifest engine's settings: rampart.toml's `[kubernetes]` and

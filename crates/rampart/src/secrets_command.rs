@@ -11,8 +11,8 @@ use rampart_secrets::{
     Catalogue, GitleaksConfig, Revisions, RuleSpec, ScanOptions, SecretsScan, scan_history, scan_paths, scan_staged,
 };
 
-use crate::scan::{TOOL, apply_team_config, configured_format};
-use crate::{Format, config_command, output, output_failed, parse_severity, progress};
+use crate::scan::{TOOL, apply_team_config};
+use crate::{config_command, output, parse_severity, progress};
 
 #[derive(clap::Args)]
 pub struct SecretsArgs {
@@ -20,9 +20,15 @@ pub struct SecretsArgs {
     /// standard input. Folders honour .gitignore; hidden files are searched.
     paths: Vec<PathBuf>,
 
-    /// Output format [default: text, or rampart.toml's output.format].
+    /// Output format, repeatable: text, json or sarif [default: text, or
+    /// rampart.toml's output.format]. Each goes to the --output FILE in the
+    /// same position, the last one without a file to standard output.
     #[arg(long, short = 'f', value_enum)]
-    format: Option<Format>,
+    format: Vec<output::ReportFormat>,
+
+    /// Where the --format in the same position is written (repeatable).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
 
     /// Exit 1 only for findings at or above this severity [default: low, or
     /// rampart.toml's fail-on].
@@ -196,14 +202,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     };
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::Low);
     let report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(fail_on));
-    let written = match args.format.unwrap_or_else(|| configured_format(&team)) {
-        Format::Json => output::json::write(&report),
-        Format::Text => output::text::write(&report),
-    };
-    match written {
-        Ok(()) => report.outcome(),
-        Err(error) => output_failed(error),
-    }
+    output::emit(&report, &args.format, &args.output, &team)
 }
 
 /// Searches what the arguments name: history, the index, or files. Returns

@@ -30,7 +30,7 @@ fn git(dir: &Path, args: &[&str]) -> bool {
 
 /// The values `--format` takes, from the command's help.
 fn formats(dir: &Path, command: &str) -> Vec<String> {
-    let help = String::from_utf8(rampart_in(dir, &[command, "--help"]).stdout).unwrap();
+    let help = String::from_utf8(rampart_in(dir, &[command, "-h"]).stdout).unwrap();
     let start = help.find("--format").expect("a --format option");
     let values = &help[start..];
     let open = values.find("[possible values: ").expect("possible values listed") + "[possible values: ".len();

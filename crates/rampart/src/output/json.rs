@@ -19,3 +19,9 @@ pub fn write(report: &Report) -> std::io::Result<()> {
     writeln!(out)?;
     out.flush()
 }
+
+/// Writes the document, indented, to a file.
+pub fn write_to(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::other)?;
+    writeln!(out)
+}

@@ -6,6 +6,13 @@ use std::io::Write;
 use owo_colors::{OwoColorize, Style};
 use rampart_core::{Finding, Report, Severity};
 
+/// Writes plain text (no colour) to a file.
+pub fn write_to(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut plain = anstream::StripStream::new(Vec::new());
+    render(&mut plain, report)?;
+    out.write_all(&plain.into_inner())
+}
+
 pub fn write(report: &Report) -> std::io::Result<()> {
     // Buffered (stdout is line-buffered otherwise), with colour stripped
     // unless stdout is a terminal or `--color always` asked for it.

@@ -1,0 +1,20 @@
+//! Reports for people and machines, from one [`rampart_core::Report`]:
+//! SARIF 2.1.0 for code-scanning services. Every writer takes the report
+//! and the rules' descriptions ([`RuleInfo`]) and writes to any
+//! `std::io::Write`.
+
+pub mod sarif;
+
+use rampart_core::{Control, Severity};
+
+/// What a report says about a rule: the rules of every engine, described
+/// the same way by the command that ran them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub controls: Vec<Control>,
+    /// The rule's documentation, Markdown; may be empty.
+    pub help: String,
+}

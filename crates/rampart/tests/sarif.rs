@@ -1,0 +1,175 @@
+//! `--format sarif`: valid against the official SARIF 2.1.0 schema, with
+//! what GitHub code scanning uses: rules with help and security-severity,
+//! regions, partial fingerprints, suppressions for waived findings. Several
+//! formats in one run, each to its file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn rampart_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("rampart runs")
+}
+
+fn schema() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../rampart-report/tests/schema/sarif-schema-2.1.0.json")
+}
+
+/// Validates with Python's jsonschema; `false` when it is not installed.
+fn validate(sarif: &Path) -> bool {
+    let script = "import json, sys\ntry:\n    import jsonschema\nexcept ImportError:\n    sys.exit(3)\njsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))\n";
+    let output = Command::new("python3")
+        .args(["-c", script, sarif.to_str().unwrap(), schema().to_str().unwrap()])
+        .output();
+    match output {
+        Ok(output) if output.status.code() == Some(3) => false,
+        Ok(output) => {
+            assert!(
+                output.status.success(),
+                "SARIF is not valid: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+const WAIVED: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    rampart.dev/ignore: image-tag-not-latest
+    rampart.dev/ignore-reason: pinned by the release job
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:latest
+          securityContext:
+            privileged: true
+";
+
+#[test]
+fn sarif_is_valid_and_carries_what_code_scanning_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("deploy")).unwrap();
+    std::fs::write(dir.path().join("deploy/web.yaml"), WAIVED).unwrap();
+    let insecure = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/insecure");
+    std::fs::create_dir(dir.path().join("deploy/insecure")).unwrap();
+    for entry in std::fs::read_dir(&insecure).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            dir.path().join("deploy/insecure").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "scan",
+            "deploy",
+            "-f",
+            "sarif",
+            "-o",
+            "out/rampart.sarif",
+            "-f",
+            "json",
+            "-o",
+            "out/rampart.json",
+            "-f",
+            "text",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("findings"),
+        "text went to stdout"
+    );
+    let sarif_path = dir.path().join("out/rampart.sarif");
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/rampart.json")).unwrap()).unwrap();
+    if !validate(&sarif_path) {
+        eprintln!("skipped schema validation: python3 with jsonschema is not installed");
+    }
+
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), json["findings"].as_array().unwrap().len());
+    for result in results {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert!(region["startLine"].as_u64().unwrap() >= 1);
+        assert!(result["partialFingerprints"]["rampart/v1"].as_str().unwrap().len() == 32);
+        assert!(
+            !result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .starts_with('/')
+        );
+    }
+    let privileged = rules.iter().find(|rule| rule["id"] == "no-privileged").unwrap();
+    assert_eq!(privileged["properties"]["security-severity"], "9.5");
+    assert_eq!(privileged["defaultConfiguration"]["level"], "error");
+    assert!(
+        privileged["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## How to fix")
+    );
+
+    let waived: Vec<&Value> = results
+        .iter()
+        .filter(|result| {
+            result["ruleId"] == "image-tag-not-latest"
+                && result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "deploy/web.yaml"
+        })
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert_eq!(waived[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        waived[0]["suppressions"][0]["justification"],
+        "rampart.dev/ignore: pinned by the release job"
+    );
+    let open = results
+        .iter()
+        .find(|result| {
+            result["ruleId"] == "no-privileged"
+                && result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "deploy/web.yaml"
+        })
+        .unwrap();
+    assert!(open.get("suppressions").is_none());
+}
+
+#[test]
+fn formats_and_outputs_must_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let two_on_stdout = rampart_in(dir.path(), &["scan", ".", "-f", "json", "-f", "sarif"]);
+    assert_eq!(two_on_stdout.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&two_on_stdout.stderr).contains("only one --format"));
+    let extra_output = rampart_in(dir.path(), &["scan", ".", "-f", "json", "-o", "a.json", "-o", "b.json"]);
+    assert_eq!(extra_output.status.code(), Some(2));
+    // One --output and no --format: the default format goes to the file.
+    let to_file = rampart_in(dir.path(), &["scan", ".", "-o", "report.txt"]);
+    assert_eq!(to_file.status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(dir.path().join("report.txt"))
+            .unwrap()
+            .contains("no findings")
+    );
+}
