@@ -139,7 +139,7 @@ pub struct ExceptionsConfig {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct OutputConfig {
-    /// `text` or `json` (more with the reports).
+    /// `text`, `json`, `sarif` or `junit`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }
@@ -248,9 +248,12 @@ impl Config {
             source: source.to_string(),
         });
         if let Some(format) = &config.output.format
-            && !["text", "json"].contains(&format.as_str())
+            && !["text", "json", "sarif", "junit"].contains(&format.as_str())
         {
-            return Err(config.error_at(None, format!("output.format `{format}`: expected text or json")));
+            return Err(config.error_at(
+                None,
+                format!("output.format `{format}`: expected text, json, sarif or junit"),
+            ));
         }
         Ok(config)
     }

@@ -124,7 +124,16 @@ pub fn run(args: &ScanArgs) -> Outcome {
         report.errors.sort();
         report.summary.errors = report.errors.len();
     }
-    output::emit(&report, &args.format, &args.output, &team)
+    let mut ran: Vec<String> = selected.iter().map(|rule| rule.meta.id.to_string()).collect();
+    if settings.search_secrets {
+        ran.extend(
+            rampart_secrets::Catalogue::builtin()
+                .rules
+                .iter()
+                .map(|rule| rule.spec.id.clone()),
+        );
+    }
+    output::emit(&report, &args.format, &args.output, &team, &ran)
 }
 
 /// The manifest engine's settings: rampart.toml's `[kubernetes]` and

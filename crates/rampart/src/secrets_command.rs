@@ -202,7 +202,8 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     };
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::Low);
     let report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(fail_on));
-    output::emit(&report, &args.format, &args.output, &team)
+    let ran: Vec<String> = catalogue.rules.iter().map(|rule| rule.spec.id.clone()).collect();
+    output::emit(&report, &args.format, &args.output, &team, &ran)
 }
 
 /// Searches what the arguments name: history, the index, or files. Returns

@@ -173,3 +173,60 @@ fn formats_and_outputs_must_pair() {
             .contains("no findings")
     );
 }
+
+#[test]
+fn junit_has_a_suite_per_rule_that_ran_and_a_case_per_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("deploy")).unwrap();
+    std::fs::write(dir.path().join("deploy/web.yaml"), WAIVED).unwrap();
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "scan",
+            "deploy",
+            "--no-secrets",
+            "-f",
+            "junit",
+            "-o",
+            "junit.xml",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let open = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"] == false)
+        .count();
+    let xml = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    let header = xml.lines().find(|line| line.contains("<testsuites")).unwrap();
+    assert!(header.contains(&format!("failures=\"{open}\"")), "{header}");
+    // A rule that ran clean passes; the waived finding is skipped, with its reason.
+    assert!(
+        xml.contains("<testsuite name=\"no-host-pid\""),
+        "clean rules have a suite"
+    );
+    assert!(
+        xml.contains("<testcase name=\"no findings\" classname=\"no-host-pid\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<skipped message=\"rampart.dev/ignore: pinned by the release job\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testsuite name=\"no-privileged\" tests=\"1\" skipped=\"0\" errors=\"0\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"deploy/web.yaml:16 Deployment/shop/web\" classname=\"no-privileged\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"container `web` runs privileged\" type=\"critical\""),
+        "{xml}"
+    );
+}

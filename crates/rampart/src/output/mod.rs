@@ -20,6 +20,8 @@ pub enum ReportFormat {
     Json,
     /// SARIF 2.1.0, for code scanning (GitHub and others).
     Sarif,
+    /// JUnit XML, for CI test tabs: a suite per rule, a failing case per finding.
+    Junit,
 }
 
 impl ReportFormat {
@@ -37,7 +39,8 @@ impl ReportFormat {
 /// `--output`, the one left without a file to stdout. With no format, the
 /// configured one goes to stdout. Returns the report's outcome, or an
 /// error when a file cannot be written or two formats would share stdout.
-pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], team: &Config) -> Outcome {
+/// `ran` lists the rules that ran, for the formats that show what passed.
+pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], team: &Config, ran: &[String]) -> Outcome {
     let configured = [ReportFormat::configured(team)];
     let formats = if formats.is_empty() { &configured[..] } else { formats };
     if outputs.len() > formats.len() {
@@ -55,14 +58,14 @@ pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], team
     let rules = describe_rules();
     for (index, format) in formats.iter().enumerate() {
         let written = match outputs.get(index) {
-            Some(path) => write_file(report, *format, &rules, path),
+            Some(path) => write_file(report, *format, &rules, ran, path),
             None => match format {
                 ReportFormat::Text => text::write(report),
                 ReportFormat::Json => json::write(report),
-                ReportFormat::Sarif => {
+                ReportFormat::Sarif | ReportFormat::Junit => {
                     let stdout = std::io::stdout();
                     let mut out = std::io::BufWriter::new(stdout.lock());
-                    rampart_report::sarif::write(report, &rules, &mut out).and_then(|()| out.flush())
+                    write_machine(report, *format, &rules, ran, &mut out).and_then(|()| out.flush())
                 }
             },
         };
@@ -73,18 +76,35 @@ pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], team
     report.outcome()
 }
 
-fn write_file(report: &Report, format: ReportFormat, rules: &[RuleInfo], path: &PathBuf) -> std::io::Result<()> {
+fn write_machine(
+    report: &Report,
+    format: ReportFormat,
+    rules: &[RuleInfo],
+    ran: &[String],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match format {
+        ReportFormat::Text => text::write_to(report, out),
+        ReportFormat::Json => json::write_to(report, out),
+        ReportFormat::Sarif => rampart_report::sarif::write(report, rules, out),
+        ReportFormat::Junit => out.write_all(rampart_report::junit::to_junit(report, rules, ran).as_bytes()),
+    }
+}
+
+fn write_file(
+    report: &Report,
+    format: ReportFormat,
+    rules: &[RuleInfo],
+    ran: &[String],
+    path: &PathBuf,
+) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)?;
     }
     let file = std::fs::File::create(path)
         .map_err(|error| std::io::Error::new(error.kind(), format!("{}: {error}", path.display())))?;
     let mut out = std::io::BufWriter::new(file);
-    match format {
-        ReportFormat::Text => text::write_to(report, &mut out)?,
-        ReportFormat::Json => json::write_to(report, &mut out)?,
-        ReportFormat::Sarif => rampart_report::sarif::write(report, rules, &mut out)?,
-    }
+    write_machine(report, format, rules, ran, &mut out)?;
     out.flush()
 }
 

@@ -1,0 +1,70 @@
+//! JUnit XML for CI test tabs: one test suite per rule that ran, one
+//! failing test case per open finding, a skipped one per suppressed
+//! finding, and a passing case for a rule that ran clean, so the tab shows
+//! what passed as well as what failed.
+
+use std::collections::BTreeMap;
+
+use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
+use rampart_core::{Finding, Report};
+
+use crate::RuleInfo;
+
+/// The JUnit document. `ran` lists the rules that ran, found something or
+/// not; rules of findings not in it are added.
+pub fn to_junit(report: &Report, rules: &[RuleInfo], ran: &[String]) -> String {
+    let titles: BTreeMap<&str, &str> = rules
+        .iter()
+        .map(|rule| (rule.id.as_str(), rule.title.as_str()))
+        .collect();
+    let mut by_rule: BTreeMap<&str, Vec<&Finding>> = ran.iter().map(|id| (id.as_str(), Vec::new())).collect();
+    for finding in &report.findings {
+        by_rule.entry(finding.rule.as_ref()).or_default().push(finding);
+    }
+    let mut junit = JunitReport::new(report.tool.name);
+    for (rule, findings) in by_rule {
+        let mut suite = TestSuite::new(rule);
+        if let Some(title) = titles.get(rule) {
+            suite.add_property(quick_junit::Property::new("title", *title));
+        }
+        if findings.is_empty() {
+            let mut case = TestCase::new("no findings", TestCaseStatus::success());
+            case.set_classname(rule);
+            suite.add_test_case(case);
+        }
+        for finding in findings {
+            let name = match &finding.resource {
+                Some(resource) => format!(
+                    "{}:{} {}",
+                    finding.location.path,
+                    finding.location.line,
+                    resource.display_name()
+                ),
+                None => format!("{}:{}", finding.location.path, finding.location.line),
+            };
+            let status = if finding.suppressed {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(finding.suppression_reason.clone().unwrap_or_default());
+                status
+            } else {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(finding.message.clone());
+                status.set_type(finding.severity.to_string());
+                let mut description = String::new();
+                if !finding.field.is_empty() {
+                    description.push_str(&format!("field: {}\n", finding.field));
+                }
+                description.push_str(&format!("fix: {}", finding.fix));
+                status.set_description(description);
+                status
+            };
+            let mut case = TestCase::new(name, status);
+            case.set_classname(rule);
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit
+        .to_string()
+        .unwrap_or_else(|error| format!("<!-- cannot write JUnit: {error} -->\n"))
+}
