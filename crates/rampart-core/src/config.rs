@@ -139,7 +139,7 @@ pub struct ExceptionsConfig {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct OutputConfig {
-    /// `text`, `json`, `sarif` or `junit`.
+    /// `text`, `json`, `sarif`, `junit` or `markdown`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }
@@ -248,11 +248,11 @@ impl Config {
             source: source.to_string(),
         });
         if let Some(format) = &config.output.format
-            && !["text", "json", "sarif", "junit"].contains(&format.as_str())
+            && !["text", "json", "sarif", "junit", "markdown"].contains(&format.as_str())
         {
             return Err(config.error_at(
                 None,
-                format!("output.format `{format}`: expected text, json, sarif or junit"),
+                format!("output.format `{format}`: expected text, json, sarif, junit or markdown"),
             ));
         }
         Ok(config)

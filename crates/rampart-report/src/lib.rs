@@ -1,9 +1,11 @@
 //! Reports for people and machines, from one [`rampart_core::Report`]:
-//! SARIF 2.1.0 for code-scanning services, JUnit XML for CI test tabs. Every writer takes the report
+//! SARIF 2.1.0 for code-scanning services, JUnit XML for CI test tabs,
+//! Markdown for pull-request comments. Every writer takes the report
 //! and the rules' descriptions ([`RuleInfo`]) and writes to any
 //! `std::io::Write`.
 
 pub mod junit;
+pub mod markdown;
 pub mod sarif;
 
 use rampart_core::{Control, Severity};

@@ -22,6 +22,8 @@ pub enum ReportFormat {
     Sarif,
     /// JUnit XML, for CI test tabs: a suite per rule, a failing case per finding.
     Junit,
+    /// Markdown for a pull-request comment (under 65,000 characters).
+    Markdown,
 }
 
 impl ReportFormat {
@@ -62,7 +64,7 @@ pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], team
             None => match format {
                 ReportFormat::Text => text::write(report),
                 ReportFormat::Json => json::write(report),
-                ReportFormat::Sarif | ReportFormat::Junit => {
+                ReportFormat::Sarif | ReportFormat::Junit | ReportFormat::Markdown => {
                     let stdout = std::io::stdout();
                     let mut out = std::io::BufWriter::new(stdout.lock());
                     write_machine(report, *format, &rules, ran, &mut out).and_then(|()| out.flush())
@@ -88,7 +90,22 @@ fn write_machine(
         ReportFormat::Json => json::write_to(report, out),
         ReportFormat::Sarif => rampart_report::sarif::write(report, rules, out),
         ReportFormat::Junit => out.write_all(rampart_report::junit::to_junit(report, rules, ran).as_bytes()),
+        ReportFormat::Markdown => out.write_all(rampart_report::markdown::to_markdown(report, &ci_links()).as_bytes()),
     }
+}
+
+/// File links for the Markdown comment, from the CI's variables: GitHub
+/// Actions and GitLab CI; plain `path:line` elsewhere.
+fn ci_links() -> rampart_report::markdown::Links {
+    let var = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    let base = match (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY"), var("GITHUB_SHA")) {
+        (Some(server), Some(repository), Some(sha)) => Some(format!("{server}/{repository}/blob/{sha}")),
+        _ => match (var("CI_PROJECT_URL"), var("CI_COMMIT_SHA")) {
+            (Some(project), Some(sha)) => Some(format!("{project}/-/blob/{sha}")),
+            _ => None,
+        },
+    };
+    rampart_report::markdown::Links { base }
 }
 
 fn write_file(

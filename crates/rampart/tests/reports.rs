@@ -1,4 +1,5 @@
-//! `--format sarif`: valid against the official SARIF 2.1.0 schema, with
+//! The machine and pull-request formats: SARIF valid against the official
+//! 2.1.0 schema, with
 //! what GitHub code scanning uses: rules with help and security-severity,
 //! regions, partial fingerprints, suppressions for waived findings. Several
 //! formats in one run, each to its file.
@@ -229,4 +230,30 @@ fn junit_has_a_suite_per_rule_that_ran_and_a_case_per_finding() {
         xml.contains("<failure message=\"container `web` runs privileged\" type=\"critical\""),
         "{xml}"
     );
+}
+
+#[test]
+fn markdown_links_findings_to_the_commit_on_github() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("deploy")).unwrap();
+    std::fs::write(dir.path().join("deploy/web.yaml"), WAIVED).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["scan", "deploy", "--no-secrets", "-f", "markdown"])
+        .current_dir(dir.path())
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "acme/shop")
+        .env("GITHUB_SHA", "0123abc")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.starts_with("❌ **Rampart: findings at or above the threshold** (fail on high)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[deploy/web.yaml:16](https://github.com/acme/shop/blob/0123abc/deploy/web.yaml#L16)"),
+        "{text}"
+    );
+    assert!(text.contains("1 suppressed"), "{text}");
 }
