@@ -1,8 +1,8 @@
 //! The machine and pull-request formats: SARIF valid against the official
-//! 2.1.0 schema, with
-//! what GitHub code scanning uses: rules with help and security-severity,
-//! regions, partial fingerprints, suppressions for waived findings. Several
-//! formats in one run, each to its file.
+//! 2.1.0 schema, with what GitHub code scanning uses (rules with help and
+//! security-severity, regions, partial fingerprints, suppressions for
+//! waived findings); JUnit; Markdown; several formats in one run, each to
+//! its file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
