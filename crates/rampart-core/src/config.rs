@@ -14,6 +14,16 @@ use toml::Spanned;
 
 use crate::{Control, Severity};
 
+/// How often a control may be required to run.
+pub const FREQUENCIES: &[&str] = &[
+    "every-commit",
+    "every-pr",
+    "every-release",
+    "weekly",
+    "monthly",
+    "quarterly",
+];
+
 /// The file name looked for.
 pub const CONFIG_FILE: &str = "rampart.toml";
 
@@ -42,6 +52,10 @@ pub struct Config {
     /// A rule's severity, changed: `image-tag-not-latest = "critical"`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub severity: BTreeMap<Spanned<String>, Severity>,
+    /// How often each control must run, by control id: every-commit,
+    /// every-pr, every-release, weekly, monthly or quarterly.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub frequency: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     pub kubernetes: KubernetesConfig,
     #[serde(default)]
@@ -247,6 +261,24 @@ impl Config {
             path: path.to_path_buf(),
             source: source.to_string(),
         });
+        for (control, frequency) in &config.frequency {
+            if control.get_ref().parse::<Control>().is_err() {
+                return Err(config.error_at(
+                    Some(control.span().start),
+                    format!("frequency: `{}` is not a control", control.get_ref()),
+                ));
+            }
+            if !FREQUENCIES.contains(&frequency.get_ref().as_str()) {
+                return Err(config.error_at(
+                    Some(frequency.span().start),
+                    format!(
+                        "frequency: `{}`: expected one of {}",
+                        frequency.get_ref(),
+                        FREQUENCIES.join(", ")
+                    ),
+                ));
+            }
+        }
         if let Some(format) = &config.output.format
             && !["text", "json", "sarif", "junit", "markdown"].contains(&format.as_str())
         {
@@ -387,6 +419,11 @@ fail-on = "high"
 # Rules that no annotation, exception or baseline can silence.
 non-waivable = ["no-privileged", "rbac-anonymous-binding"]
 
+# How often each control must run (every-commit, every-pr, every-release,
+# weekly, monthly, quarterly); `rampart controls` shows it.
+[frequency]
+# rbac = "quarterly"
+
 # Change a rule's severity.
 [severity]
 # image-tag-not-latest = "critical"
@@ -454,6 +491,15 @@ mod tests {
         assert_eq!(error.line, Some(2), "{error}");
         let error = parse("[output]\nformat = \"pdf\"\n").unwrap_err();
         assert!(error.message.contains("pdf"), "{error}");
+    }
+
+    #[test]
+    fn frequencies_name_a_control_and_a_known_period() {
+        assert!(parse("[frequency]\nrbac = \"quarterly\"\n").is_ok());
+        let error = parse("[frequency]\nrbac = \"hourly\"\n").unwrap_err();
+        assert_eq!(error.line, Some(2), "{error}");
+        let error = parse("[frequency]\nfirewall = \"weekly\"\n").unwrap_err();
+        assert!(error.message.contains("firewall"), "{error}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod junit;
 pub mod markdown;
+pub mod matrix;
 pub mod sarif;
 
 use rampart_core::{Control, Severity};

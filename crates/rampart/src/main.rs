@@ -4,6 +4,7 @@
 //! the work happens in `rampart-k8s` and `rampart-core`.
 
 mod config_command;
+mod controls_command;
 mod exceptions_command;
 mod inventory_input;
 mod map_command;
@@ -55,6 +56,10 @@ enum Command {
     /// The team's Rego policies: `rampart policy test DIR` runs their tests.
     #[command(subcommand)]
     Policy(policy_command::PolicyCommand),
+    /// The controls matrix: each control with the automation covering it,
+    /// this run's result (pass, fail, excepted, not evaluated), evidence
+    /// and frequency.
+    Controls(controls_command::ControlsArgs),
     /// Write or show the configuration (rampart.toml).
     #[command(subcommand)]
     Config(config_command::ConfigCommand),
@@ -201,6 +206,7 @@ fn main() -> ExitCode {
         Command::WhoCan(args) => who_can::run(&args),
         Command::Map(args) => map_command::run(&args),
         Command::Config(command) => config_command::run(&command),
+        Command::Controls(args) => controls_command::run(&args),
         Command::Policy(command) => policy_command::run(&command),
         Command::Exceptions(args) => exceptions_command::run(&args),
     };

@@ -169,31 +169,51 @@ fn kubernetes_config(team: &Config, args: Option<&ScanArgs>) -> ScanConfig {
     config
 }
 
-/// How many findings of a scan of `paths` each exception matches, for
-/// `rampart exceptions`.
-pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSet) -> Vec<usize> {
+/// A scan with rampart.toml's choices and nothing from the command line
+/// (for `rampart exceptions` and `rampart controls`), and the rules that
+/// ran.
+pub fn scan_with_team(
+    paths: &[PathBuf],
+    team: &Config,
+    exceptions: Option<&ExceptionSet>,
+) -> (Report, Vec<&'static rampart_k8s::Rule>, bool) {
     let config = kubernetes_config(team, None);
     let selection = Selection::new(team, &[]);
+    let profile = team.profile.unwrap_or_default();
     let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
         .iter()
         .copied()
         .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
+        .filter(|rule| profile.includes_rule(rule.meta.id, rule.meta.pss))
         .collect();
+    let search_secrets = profile.includes_finding(&[Control::Secrets]);
     let settings = ScanSettings {
-        search_secrets: true,
-        fail_on: Severity::Critical,
-        profile: Profile::All,
+        search_secrets,
+        fail_on: team.fail_on.unwrap_or(Severity::High),
+        profile,
         team,
         selection: &selection,
-        exceptions: None,
+        exceptions,
         policies: None,
         baseline: None,
         baseline_name: None,
         secrets_key: FingerprintKey::DEFAULT,
     };
-    let mut report = scan(paths, &config, &LoadOptions::default(), &selected, &settings);
+    let report = scan(paths, &config, &LoadOptions::default(), &selected, &settings);
+    (report, selected, search_secrets)
+}
+
+/// How many findings of a scan of `paths` each exception matches, for
+/// `rampart exceptions`.
+pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSet) -> Vec<usize> {
+    let (mut report, _, _) = scan_with_team(paths, team, None);
+    let non_waivable: Vec<RuleSelector> = team
+        .non_waivable
+        .iter()
+        .map(|entry| RuleSelector::parse(entry.get_ref()))
+        .collect();
     set.exceptions
-        .apply(&mut report.findings, set.today, &config.non_waivable)
+        .apply(&mut report.findings, set.today, &non_waivable)
         .matched
 }
 

@@ -257,3 +257,39 @@ fn markdown_links_findings_to_the_commit_on_github() {
     );
     assert!(text.contains("1 suppressed"), "{text}");
 }
+
+#[test]
+fn the_controls_matrix_never_says_pass_for_what_nothing_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("deploy")).unwrap();
+    std::fs::write(dir.path().join("deploy/web.yaml"), WAIVED).unwrap();
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "[frequency]\nexceptions = \"quarterly\"\n",
+    )
+    .unwrap();
+    let output = rampart_in(dir.path(), &["controls", "deploy", "-f", "json"]);
+    assert_eq!(output.status.code(), Some(1), "runtime fails");
+    let rows: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let row = |control: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["control"] == control)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row("runtime")["result"], "fail");
+    assert_eq!(row("iac")["result"], "not-evaluated");
+    assert_eq!(row("iac")["automation"], serde_json::json!({}));
+    assert_eq!(row("detection")["result"], "not-evaluated");
+    // The one waiver gives its reason: the exceptions control passes.
+    assert_eq!(row("exceptions")["result"], "pass");
+    assert_eq!(row("exceptions")["frequency"], "quarterly");
+    assert_eq!(row("runtime")["frequency"], "every-commit");
+    assert_eq!(row("secrets")["automation"]["secrets"], 222);
+    // The waived latest tag is the only images finding: excepted, not pass.
+    let images = row("images");
+    assert!(images["suppressed_findings"].as_u64().unwrap() >= 1);
+    assert_eq!(rows.as_array().unwrap().len(), 14);
+}
