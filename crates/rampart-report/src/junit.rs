@@ -13,6 +13,15 @@ use crate::RuleInfo;
 /// The JUnit document. `ran` lists the rules that ran, found something or
 /// not; rules of findings not in it are added.
 pub fn to_junit(report: &Report, rules: &[RuleInfo], ran: &[String]) -> String {
+    let mut out = Vec::new();
+    match write(report, rules, ran, &mut out) {
+        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+        Err(error) => format!("<!-- cannot write JUnit: {error} -->\n"),
+    }
+}
+
+/// Writes the JUnit document.
+pub fn write(report: &Report, rules: &[RuleInfo], ran: &[String], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let titles: BTreeMap<&str, &str> = rules
         .iter()
         .map(|rule| (rule.id.as_str(), rule.title.as_str()))
@@ -64,7 +73,5 @@ pub fn to_junit(report: &Report, rules: &[RuleInfo], ran: &[String]) -> String {
         }
         junit.add_test_suite(suite);
     }
-    junit
-        .to_string()
-        .unwrap_or_else(|error| format!("<!-- cannot write JUnit: {error} -->\n"))
+    junit.serialize(out).map_err(std::io::Error::other)
 }

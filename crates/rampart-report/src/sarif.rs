@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use rampart_core::{Finding, FingerprintKey, Report, Severity, finding_fingerprint};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::RuleInfo;
@@ -60,94 +61,164 @@ fn suppression(finding: &Finding) -> Value {
     })
 }
 
-/// The SARIF log of a report. Rules the findings use but `rules` does not
-/// describe (team policies) are described from the findings.
-pub fn to_sarif(report: &Report, rules: &[RuleInfo]) -> Value {
-    let mut described: BTreeMap<String, RuleInfo> = rules.iter().map(|rule| (rule.id.clone(), rule.clone())).collect();
+/// One result, borrowed from its finding and serialized on its own, so a
+/// log of any size is written without holding it all in memory.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<'a>,
+    locations: [SarifLocation<'a>; 1],
+    partial_fingerprints: Fingerprints,
+    properties: ResultProperties<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Value; 1]>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation<'a> {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logical_locations: Option<[LogicalLocation<'a>; 1]>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: Uri,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct Uri {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+    start_column: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    name: &'a str,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "rampart/v1")]
+    rampart: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    severity: Severity,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    field: &'a str,
+}
+
+/// The rules the findings use, described; rules `rules` does not know
+/// (team policies) are described from their findings.
+fn used_rules(report: &Report, rules: &[RuleInfo]) -> Vec<RuleInfo> {
+    let known: BTreeMap<&str, &RuleInfo> = rules.iter().map(|rule| (rule.id.as_str(), rule)).collect();
+    let mut used: BTreeMap<&str, RuleInfo> = BTreeMap::new();
     for finding in &report.findings {
-        described.entry(finding.rule.to_string()).or_insert_with(|| RuleInfo {
-            id: finding.rule.to_string(),
-            title: finding.rule.to_string(),
-            severity: finding.severity,
-            controls: finding.controls.to_vec(),
-            help: String::new(),
-        });
+        used.entry(finding.rule.as_ref())
+            .or_insert_with(|| match known.get(finding.rule.as_ref()) {
+                Some(rule) => (*rule).clone(),
+                None => RuleInfo {
+                    id: finding.rule.to_string(),
+                    title: finding.rule.to_string(),
+                    severity: finding.severity,
+                    controls: finding.controls.to_vec(),
+                    help: String::new(),
+                },
+            });
     }
-    // Only the rules this report uses, so the log stays small.
-    let used: std::collections::BTreeSet<&str> = report.findings.iter().map(|f| f.rule.as_ref()).collect();
-    let rule_list: Vec<&RuleInfo> = described
-        .values()
-        .filter(|rule| used.contains(rule.id.as_str()))
+    used.into_values().collect()
+}
+
+fn rule_json(rule: &RuleInfo) -> Value {
+    let tags: Vec<String> = std::iter::once("security".to_string())
+        .chain(rule.controls.iter().map(|control| format!("control:{}", control.id())))
         .collect();
-    let index: BTreeMap<&str, usize> = rule_list
+    let help = if rule.help.is_empty() {
+        rule.title.clone()
+    } else {
+        rule.help.clone()
+    };
+    json!({
+        "id": rule.id,
+        "name": rule.id,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.title},
+        "help": {"text": help, "markdown": help},
+        "defaultConfiguration": {"level": level(rule.severity)},
+        "properties": {
+            "security-severity": security_severity(rule.severity),
+            "tags": tags,
+        },
+    })
+}
+
+fn result_of<'a>(finding: &'a Finding, rule_index: usize) -> SarifResult<'a> {
+    SarifResult {
+        rule_id: finding.rule.as_ref(),
+        rule_index,
+        level: level(finding.severity),
+        message: Text { text: &finding.message },
+        locations: [SarifLocation {
+            physical_location: PhysicalLocation {
+                artifact_location: Uri {
+                    uri: uri(&finding.location.path),
+                },
+                region: Region {
+                    start_line: finding.location.line.max(1),
+                    start_column: finding.location.column.max(1),
+                },
+            },
+            logical_locations: finding.resource.as_ref().map(|resource| {
+                [LogicalLocation {
+                    name: &resource.name,
+                    fully_qualified_name: resource.display_name(),
+                    kind: "resource",
+                }]
+            }),
+        }],
+        partial_fingerprints: Fingerprints {
+            rampart: finding_fingerprint(&FingerprintKey::DEFAULT, finding),
+        },
+        properties: ResultProperties {
+            severity: finding.severity,
+            security_severity: security_severity(finding.severity),
+            field: &finding.field,
+        },
+        suppressions: finding.suppressed.then(|| [suppression(finding)]),
+    }
+}
+
+/// Writes the SARIF log: the run's tool and invocation, then the results
+/// one at a time.
+pub fn write(report: &Report, rules: &[RuleInfo], out: &mut dyn Write) -> std::io::Result<()> {
+    let rules = used_rules(report, rules);
+    let index: BTreeMap<&str, usize> = rules
         .iter()
         .enumerate()
         .map(|(i, rule)| (rule.id.as_str(), i))
-        .collect();
-    let sarif_rules: Vec<Value> = rule_list
-        .iter()
-        .map(|rule| {
-            let tags: Vec<String> = std::iter::once("security".to_string())
-                .chain(rule.controls.iter().map(|control| format!("control:{}", control.id())))
-                .collect();
-            let help = if rule.help.is_empty() {
-                rule.title.clone()
-            } else {
-                rule.help.clone()
-            };
-            json!({
-                "id": rule.id,
-                "name": rule.id,
-                "shortDescription": {"text": rule.title},
-                "fullDescription": {"text": rule.title},
-                "help": {"text": help, "markdown": help},
-                "defaultConfiguration": {"level": level(rule.severity)},
-                "properties": {
-                    "security-severity": security_severity(rule.severity),
-                    "tags": tags,
-                },
-            })
-        })
-        .collect();
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|finding| {
-            let mut result = json!({
-                "ruleId": finding.rule,
-                "ruleIndex": index[finding.rule.as_ref()],
-                "level": level(finding.severity),
-                "message": {"text": finding.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&finding.location.path)},
-                        "region": {
-                            "startLine": finding.location.line.max(1),
-                            "startColumn": finding.location.column.max(1),
-                        },
-                    },
-                }],
-                "partialFingerprints": {
-                    "rampart/v1": finding_fingerprint(&FingerprintKey::DEFAULT, finding),
-                },
-                "properties": {
-                    "severity": finding.severity,
-                    "security-severity": security_severity(finding.severity),
-                    "field": finding.field,
-                },
-            });
-            if let Some(resource) = &finding.resource {
-                result["locations"][0]["logicalLocations"] = json!([{
-                    "name": resource.name,
-                    "fullyQualifiedName": resource.display_name(),
-                    "kind": "resource",
-                }]);
-            }
-            if finding.suppressed {
-                result["suppressions"] = json!([suppression(finding)]);
-            }
-            result
-        })
         .collect();
     let notifications: Vec<Value> = report
         .errors
@@ -165,32 +236,35 @@ pub fn to_sarif(report: &Report, rules: &[RuleInfo]) -> Value {
             })
         })
         .collect();
-    json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": report.tool.name,
-                    "version": report.tool.version,
-                    "semanticVersion": report.tool.version,
-                    "informationUri": INFORMATION_URI,
-                    "rules": sarif_rules,
-                },
-            },
-            "invocations": [{
-                "executionSuccessful": report.errors.is_empty(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-        }],
-    })
-}
-
-/// Writes the SARIF log, indented.
-pub fn write(report: &Report, rules: &[RuleInfo], out: &mut dyn Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_sarif(report, rules)).map_err(std::io::Error::other)?;
-    writeln!(out)
+    let tool = json!({
+        "driver": {
+            "name": report.tool.name,
+            "version": report.tool.version,
+            "semanticVersion": report.tool.version,
+            "informationUri": INFORMATION_URI,
+            "rules": rules.iter().map(rule_json).collect::<Vec<_>>(),
+        },
+    });
+    let invocations = json!([{
+        "executionSuccessful": report.errors.is_empty(),
+        "toolExecutionNotifications": notifications,
+    }]);
+    let json_error = std::io::Error::other;
+    write!(
+        out,
+        "{{\"$schema\":\"{SCHEMA}\",\"version\":\"2.1.0\",\"runs\":[{{\"tool\":"
+    )?;
+    serde_json::to_writer(&mut *out, &tool).map_err(json_error)?;
+    out.write_all(b",\"invocations\":")?;
+    serde_json::to_writer(&mut *out, &invocations).map_err(json_error)?;
+    out.write_all(b",\"results\":[")?;
+    for (position, finding) in report.findings.iter().enumerate() {
+        if position > 0 {
+            out.write_all(b",\n")?;
+        }
+        serde_json::to_writer(&mut *out, &result_of(finding, index[finding.rule.as_ref()])).map_err(json_error)?;
+    }
+    out.write_all(b"]}]}\n")
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ fn write_machine(
         ReportFormat::Text => text::write_to(report, out),
         ReportFormat::Json => json::write_to(report, out),
         ReportFormat::Sarif => rampart_report::sarif::write(report, rules, out),
-        ReportFormat::Junit => out.write_all(rampart_report::junit::to_junit(report, rules, ran).as_bytes()),
+        ReportFormat::Junit => rampart_report::junit::write(report, rules, ran, out),
         ReportFormat::Markdown => out.write_all(rampart_report::markdown::to_markdown(report, &ci_links()).as_bytes()),
     }
 }
