@@ -46,3 +46,34 @@ impl HistoryProgress for HistoryBar {
         self.bar.inc(1);
     }
 }
+
+/// Files checked, for a scan of many files; nothing for a few, or when
+/// stderr is not a terminal.
+pub struct FilesBar {
+    bar: ProgressBar,
+}
+
+impl FilesBar {
+    /// Below this many files a scan is over before a bar would help.
+    const MIN_FILES: usize = 200;
+
+    pub fn new(files: usize) -> Self {
+        let bar = if files >= Self::MIN_FILES && std::io::stderr().is_terminal() {
+            ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} files checked ({elapsed})").expect("valid template"),
+        );
+        FilesBar { bar }
+    }
+
+    pub fn file_done(&self) {
+        self.bar.inc(1);
+    }
+
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

@@ -287,6 +287,7 @@ pub fn scan(
     let detector = settings
         .search_secrets
         .then(|| rampart_secrets::Detector::new(rampart_secrets::Catalogue::builtin()));
+    let bar = crate::progress::FilesBar::new(discovery.inputs.len());
     let checked: Vec<Result<CheckedFile, ScanError>> = discovery
         .inputs
         .par_iter()
@@ -296,9 +297,12 @@ pub fn scan(
                 secrets_key: &settings.secrets_key,
                 keep_subjects: settings.policies.is_some_and(|set| !set.is_empty()),
             };
-            check_input(input, config, options, rules, &engines)
+            let checked = check_input(input, config, options, rules, &engines);
+            bar.file_done();
+            checked
         })
         .collect();
+    bar.finish();
     let mut errors = discovery.errors;
     let mut checked_all = Checked::default();
     let total: usize = checked.iter().flatten().map(|file| file.checked.findings.len()).sum();
