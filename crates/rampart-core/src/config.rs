@@ -372,6 +372,14 @@ impl Config {
             .map(|(_, severity)| *severity)
     }
 
+    /// The `non-waivable` entries as selectors.
+    pub fn non_waivable_selectors(&self) -> Vec<RuleSelector> {
+        self.non_waivable
+            .iter()
+            .map(|entry| RuleSelector::parse(entry.get_ref()))
+            .collect()
+    }
+
     /// Whether no suppression may silence this rule.
     pub fn is_non_waivable(&self, id: &str, controls: &[Control], severity: Severity) -> bool {
         self.non_waivable

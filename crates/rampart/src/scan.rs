@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use rampart_core::exceptions;
 use rampart_core::{
-    Baseline, Compliance, Config, Control, Finding, FingerprintKey, Outcome, Profile, Report, RuleSelector, ScanError,
-    Selection, Severity, Summary, Tool,
+    Baseline, Compliance, Config, Control, Finding, FingerprintKey, Outcome, Profile, Report, ScanError, Selection,
+    Severity, Summary, Tool,
 };
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::exceptions_command::{self, ExceptionSet};
 use crate::policy_command;
-use crate::secrets_command::load_baseline;
+use crate::secrets_command::baseline_and_key;
 use crate::{ScanArgs, config_command, output};
 
 pub const TOOL: Tool = Tool {
@@ -59,20 +59,8 @@ pub fn run(args: &ScanArgs) -> Outcome {
         .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
         .filter(|rule| profile.includes_rule(rule.meta.id, rule.meta.pss))
         .collect();
-    let baseline = match load_baseline(args.write_baseline.as_deref(), args.baseline.as_deref()) {
-        Ok(baseline) => baseline,
-        Err(error) => {
-            eprintln!("rampart: {error}");
-            return Outcome::Error;
-        }
-    };
-    let secrets_key = match baseline.as_ref().map(Baseline::fingerprint_key) {
-        Some(Ok(key)) => key,
-        Some(Err(error)) => {
-            eprintln!("rampart: baseline: {error}");
-            return Outcome::Error;
-        }
-        None => FingerprintKey::DEFAULT,
+    let Ok((baseline, secrets_key)) = baseline_and_key(args.write_baseline.as_deref(), args.baseline.as_deref()) else {
+        return Outcome::Error;
     };
     let (exceptions, mut setup_errors) = match exceptions_command::load(&team, args.exceptions.as_deref()) {
         Ok(set) => (set, Vec::new()),
@@ -146,11 +134,7 @@ fn kubernetes_config(team: &Config, args: Option<&ScanArgs>) -> ScanConfig {
             Some(args) if !args.allowed_registries.is_empty() => args.allowed_registries.clone(),
             _ => kubernetes.allowed_registries.clone(),
         },
-        non_waivable: team
-            .non_waivable
-            .iter()
-            .map(|entry| RuleSelector::parse(entry.get_ref()))
-            .collect(),
+        non_waivable: team.non_waivable_selectors(),
         ..ScanConfig::default()
     };
     if let Some(namespace) = flag(|a| a.namespace.as_ref()).or_else(|| kubernetes.default_namespace.clone()) {
@@ -207,13 +191,8 @@ pub fn scan_with_team(
 /// `rampart exceptions`.
 pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSet) -> Vec<usize> {
     let (mut report, _, _) = scan_with_team(paths, team, None);
-    let non_waivable: Vec<RuleSelector> = team
-        .non_waivable
-        .iter()
-        .map(|entry| RuleSelector::parse(entry.get_ref()))
-        .collect();
     set.exceptions
-        .apply(&mut report.findings, set.today, &non_waivable)
+        .apply(&mut report.findings, set.today, &team.non_waivable_selectors())
         .matched
 }
 

@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rampart_core::{
-    Baseline, BaselineError, CONFIG_FILE, Config, FingerprintKey, Outcome, Report, RuleSelector, Selection, Severity,
-    Summary,
+    Baseline, BaselineError, CONFIG_FILE, Config, FingerprintKey, Outcome, Report, Selection, Severity, Summary,
 };
 use rampart_secrets::allowlist::Allowlist;
 use rampart_secrets::{
@@ -116,20 +115,8 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         .baseline
         .clone()
         .or_else(|| team.secrets.baseline.as_ref().map(|path| team.resolve(path)));
-    let baseline = match load_baseline(args.write_baseline.as_deref(), baseline_file.as_deref()) {
-        Ok(baseline) => baseline,
-        Err(error) => {
-            eprintln!("rampart: {error}");
-            return Outcome::Error;
-        }
-    };
-    let key = match baseline.as_ref().map(Baseline::fingerprint_key) {
-        Some(Ok(key)) => key,
-        Some(Err(error)) => {
-            eprintln!("rampart: baseline: {error}");
-            return Outcome::Error;
-        }
-        None => FingerprintKey::DEFAULT,
+    let Ok((baseline, key)) = baseline_and_key(args.write_baseline.as_deref(), baseline_file.as_deref()) else {
+        return Outcome::Error;
     };
     let options = ScanOptions {
         max_file_size: args
@@ -161,12 +148,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     );
     match crate::exceptions_command::load(&team, None) {
         Ok(Some(set)) => {
-            let non_waivable: Vec<RuleSelector> = team
-                .non_waivable
-                .iter()
-                .map(|entry| RuleSelector::parse(entry.get_ref()))
-                .collect();
-            set.apply(&mut scan.findings, &non_waivable);
+            set.apply(&mut scan.findings, &team.non_waivable_selectors());
         }
         Ok(None) => {}
         Err(errors) => scan.errors.extend(errors),
@@ -308,9 +290,25 @@ fn catalogue(gitleaks_file: Option<&Path>, team: &Config) -> Result<Option<Catal
     Ok(Some(catalogue))
 }
 
+/// The baseline to match against or to write, and the key the secrets
+/// engine fingerprints with (the baseline's, else the default). Errors are
+/// printed.
+pub fn baseline_and_key(write: Option<&Path>, read: Option<&Path>) -> Result<(Option<Baseline>, FingerprintKey), ()> {
+    let baseline = load_baseline(write, read).map_err(|error| eprintln!("rampart: {error}"))?;
+    let key = match baseline.as_ref().map(Baseline::fingerprint_key) {
+        Some(Ok(key)) => key,
+        Some(Err(error)) => {
+            eprintln!("rampart: baseline: {error}");
+            return Err(());
+        }
+        None => FingerprintKey::DEFAULT,
+    };
+    Ok((baseline, key))
+}
+
 /// The baseline to match against or to write: `--write-baseline` keeps the
 /// key of the file it replaces, so fingerprints stay comparable.
-pub fn load_baseline(write: Option<&Path>, read: Option<&Path>) -> Result<Option<Baseline>, BaselineError> {
+fn load_baseline(write: Option<&Path>, read: Option<&Path>) -> Result<Option<Baseline>, BaselineError> {
     if let Some(path) = write {
         if path.exists() {
             return Baseline::read(path).map(Some);

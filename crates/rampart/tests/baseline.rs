@@ -2,23 +2,10 @@
 //! existing codebase. Only new findings fail; moving code does not bring
 //! old ones back; the file never holds a secret.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use common::{json, rampart_in};
 use serde_json::Value;
-
-fn rampart_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("rampart runs")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
-}
 
 fn password() -> String {
     format!("{}{}", "Tr0ub4dor", "-and-3-horses")

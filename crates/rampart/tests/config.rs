@@ -2,23 +2,12 @@
 //! selections, severities, thresholds and sections applied, its mistakes
 //! reported at their line.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
+use common::{json, rampart_in};
 use serde_json::Value;
-
-fn rampart_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("rampart runs")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
-}
 
 /// A privileged Deployment and a custom `Rollout` kind with the same pod.
 const MANIFESTS: &str = "\

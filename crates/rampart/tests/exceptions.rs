@@ -3,24 +3,11 @@
 //! their line. Dates are relative to today, so the test means the same
 //! every day.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use common::{json, rampart_in};
 use rampart_core::Date;
 use serde_json::Value;
-
-fn rampart_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("rampart runs")
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
-}
 
 fn day(offset: i64) -> String {
     Date::today().plus_days(offset).to_string()

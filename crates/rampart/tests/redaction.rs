@@ -3,16 +3,12 @@
 //! baseline file. The formats are read from `--help`, so a new one is
 //! covered the day it is added. `--show-secrets` is the one way to see them.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn rampart_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("rampart runs")
-}
+use std::path::Path;
+use std::process::Command;
+
+use common::rampart_in;
 
 fn git(dir: &Path, args: &[&str]) -> bool {
     Command::new("git")

@@ -4,18 +4,13 @@
 //! waived findings); JUnit; Markdown; several formats in one run, each to
 //! its file.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+use common::rampart_in;
 use serde_json::Value;
-
-fn rampart_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("rampart runs")
-}
 
 fn schema() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../rampart-report/tests/schema/sarif-schema-2.1.0.json")

@@ -1,9 +1,12 @@
 //! `rampart secrets --staged` and `--git` as a pre-commit hook and a CI job
 //! run them, on repositories made here with the git command.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Command;
+
+use common::rampart_in;
 use serde_json::Value;
 
 fn git(dir: &Path, args: &[&str]) {
@@ -25,14 +28,6 @@ fn git(dir: &Path, args: &[&str]) {
         "git {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-fn rampart_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("rampart runs")
 }
 
 fn git_available() -> bool {
