@@ -12,13 +12,7 @@ pub struct Date {
 impl Date {
     /// Today, in UTC.
     pub fn today() -> Date {
-        let seconds = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        Date {
-            days: seconds.div_euclid(86_400),
-        }
+        Date::from_unix(unix_now())
     }
 
     pub fn from_ymd(year: i64, month: u32, day: u32) -> Option<Date> {
@@ -40,9 +34,36 @@ impl Date {
         other.days - self.days
     }
 
+    /// The date (UTC) of a Unix time.
+    pub fn from_unix(seconds: i64) -> Date {
+        Date {
+            days: seconds.div_euclid(86_400),
+        }
+    }
+
     fn ymd(self) -> (i64, u32, u32) {
         civil_from_days(self.days)
     }
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A Unix time as RFC 3339 in UTC: `2026-11-22T09:05:00Z`.
+pub fn rfc3339(seconds: i64) -> String {
+    let date = Date::from_unix(seconds);
+    let of_day = seconds.rem_euclid(86_400);
+    format!(
+        "{date}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
 }
 
 impl FromStr for Date {
@@ -134,5 +155,13 @@ mod tests {
         assert!(date < later);
         assert_eq!(date.days_until(later), 44);
         assert!(Date::today() > "2020-01-01".parse().unwrap());
+    }
+
+    #[test]
+    fn formats_unix_times_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_338_300), "2026-11-22T09:05:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(Date::from_unix(1_795_338_300).to_string(), "2026-11-22");
     }
 }

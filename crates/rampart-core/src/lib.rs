@@ -24,7 +24,7 @@ pub use config::{
     STARTER, SecretsConfig, Selection,
 };
 pub use control::Control;
-pub use date::Date;
+pub use date::{Date, rfc3339, unix_now};
 pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
 pub use fingerprint::{FingerprintKey, finding_fingerprint, keyed_hash};
 pub use profile::{Compliance, Profile};

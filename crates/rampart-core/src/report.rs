@@ -46,7 +46,7 @@ pub struct Summary {
     pub failed: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SeverityCounts {
     pub total: usize,
     pub critical: usize,

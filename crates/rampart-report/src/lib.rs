@@ -1,13 +1,18 @@
 //! Reports for people and machines, from one [`rampart_core::Report`]:
 //! SARIF 2.1.0 for code-scanning services, JUnit XML for CI test tabs,
-//! Markdown for pull-request comments. Every writer takes the report
-//! and the rules' descriptions ([`RuleInfo`]) and writes to any
-//! `std::io::Write`.
+//! Markdown for pull-request comments, a self-contained HTML page. Every
+//! writer takes the report and the rules' descriptions ([`RuleInfo`]) and
+//! writes to any `std::io::Write`.
+//!
+//! Beside the formats: the controls matrix, evidence bundles with their
+//! signatures, the hash-chained run store and the metrics computed from it.
 
+pub mod evidence;
 pub mod junit;
 pub mod markdown;
 pub mod matrix;
 pub mod sarif;
+pub mod store;
 
 use rampart_core::{Control, Severity};
 
