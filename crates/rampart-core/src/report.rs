@@ -27,6 +27,9 @@ pub struct Summary {
     pub files: usize,
     pub documents: usize,
     pub objects: usize,
+    /// Objects with a pod template (Deployments, Pods, CronJobs...).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub workloads: usize,
     /// Documents that are not Kubernetes objects, passed over.
     pub skipped_documents: usize,
     /// Files not searched: binary, or over the size limit.

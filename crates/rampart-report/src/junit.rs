@@ -9,19 +9,51 @@ use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatu
 use rampart_core::{Finding, Report};
 
 use crate::RuleInfo;
+use crate::matrix::{ControlResult, ControlRow};
+
+fn controls_suite(matrix: &[ControlRow]) -> TestSuite {
+    let mut suite = TestSuite::new("controls");
+    for row in matrix {
+        let status = match row.result {
+            ControlResult::Pass => TestCaseStatus::success(),
+            ControlResult::Fail => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(format!("{} open finding(s)", row.open_findings));
+                status
+            }
+            other => {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(other.label());
+                status
+            }
+        };
+        let mut case = TestCase::new(row.control.id(), status);
+        case.set_classname("controls");
+        suite.add_test_case(case);
+    }
+    suite
+}
 
 /// The JUnit document. `ran` lists the rules that ran, found something or
 /// not; rules of findings not in it are added.
-pub fn to_junit(report: &Report, rules: &[RuleInfo], ran: &[String]) -> String {
+pub fn to_junit(report: &Report, rules: &[RuleInfo], ran: &[String], matrix: &[ControlRow]) -> String {
     let mut out = Vec::new();
-    match write(report, rules, ran, &mut out) {
+    match write(report, rules, ran, matrix, &mut out) {
         Ok(()) => String::from_utf8_lossy(&out).into_owned(),
         Err(error) => format!("<!-- cannot write JUnit: {error} -->\n"),
     }
 }
 
-/// Writes the JUnit document.
-pub fn write(report: &Report, rules: &[RuleInfo], ran: &[String], out: &mut dyn std::io::Write) -> std::io::Result<()> {
+/// Writes the JUnit document. The controls matrix is one more suite,
+/// `controls`, a case per control: failing, skipped when not evaluated,
+/// stale or excepted.
+pub fn write(
+    report: &Report,
+    rules: &[RuleInfo],
+    ran: &[String],
+    matrix: &[ControlRow],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let titles: BTreeMap<&str, &str> = rules
         .iter()
         .map(|rule| (rule.id.as_str(), rule.title.as_str()))
@@ -72,6 +104,9 @@ pub fn write(report: &Report, rules: &[RuleInfo], ran: &[String], out: &mut dyn 
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);
+    }
+    if !matrix.is_empty() {
+        junit.add_test_suite(controls_suite(matrix));
     }
     junit.serialize(out).map_err(std::io::Error::other)
 }

@@ -8,9 +8,11 @@
 //! signatures, the hash-chained run store and the metrics computed from it.
 
 pub mod evidence;
+pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod matrix;
+pub mod metrics;
 pub mod sarif;
 pub mod store;
 
@@ -26,4 +28,18 @@ pub struct RuleInfo {
     pub controls: Vec<Control>,
     /// The rule's documentation, Markdown; may be empty.
     pub help: String,
+}
+
+/// An exception of the exceptions file as reports show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExceptionInfo {
+    pub id: String,
+    pub rules: Vec<String>,
+    pub owner: String,
+    pub approved_by: String,
+    pub justification: String,
+    pub expires: String,
+    pub days_left: i64,
+    /// active, expiring or expired.
+    pub status: String,
 }

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::matrix::{ControlResult, ControlRow};
 use rampart_core::{Finding, Report, Severity};
 
 /// GitHub refuses comments over 65,536 characters; leave room for the
@@ -52,7 +53,7 @@ fn icon(severity: Severity) -> &'static str {
 }
 
 /// The comment.
-pub fn to_markdown(report: &Report, links: &Links) -> String {
+pub fn to_markdown(report: &Report, matrix: &[ControlRow], links: &Links) -> String {
     let summary = &report.summary;
     let mut out = String::new();
     let verdict = match (report.errors.is_empty(), summary.failed) {
@@ -80,6 +81,7 @@ pub fn to_markdown(report: &Report, links: &Links) -> String {
             compliance.profile, compliance.passing, compliance.controls
         );
     }
+    write_controls(&mut out, matrix);
 
     let open: Vec<&Finding> = {
         let mut open: Vec<&Finding> = report.findings.iter().filter(|f| !f.suppressed).collect();
@@ -159,6 +161,32 @@ pub fn to_markdown(report: &Report, links: &Links) -> String {
     out
 }
 
+/// The controls matrix, collapsed: it is the same from run to run unless a
+/// control changes.
+fn write_controls(out: &mut String, matrix: &[ControlRow]) {
+    if matrix.iter().all(|row| row.result == ControlResult::NotEvaluated) {
+        return;
+    }
+    let failing = matrix.iter().filter(|row| row.result == ControlResult::Fail).count();
+    let _ = writeln!(
+        out,
+        "<details><summary>Controls: {} pass, {failing} fail</summary>\n\n| Control | Result | Open | Excepted | Frequency |\n|---|---|---:|---:|---|",
+        matrix.iter().filter(|row| row.result == ControlResult::Pass).count()
+    );
+    for row in matrix {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            row.control.id(),
+            row.result.label(),
+            row.open_findings,
+            row.suppressed_findings,
+            row.frequency
+        );
+    }
+    out.push_str("\n</details>\n\n");
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
@@ -204,6 +232,7 @@ mod tests {
         };
         let text = to_markdown(
             &report(vec![finding(7, Severity::Critical), finding(9, Severity::Low)]),
+            &[],
             &links,
         );
         assert!(
@@ -220,7 +249,7 @@ mod tests {
     #[test]
     fn a_huge_report_stays_under_the_limit_and_counts_what_it_left_out() {
         let findings: Vec<Finding> = (1..=100_000).map(|line| finding(line, Severity::High)).collect();
-        let text = to_markdown(&report(findings), &Links::default());
+        let text = to_markdown(&report(findings), &[], &Links::default());
         assert!(text.len() <= LIMIT, "{} characters", text.len());
         assert!(text.contains("<details>") && text.contains("</details>"));
         let left: usize = text

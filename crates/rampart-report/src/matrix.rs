@@ -5,10 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use rampart_core::{Control, Report, Severity};
+use rampart_core::{Control, Report, Severity, rfc3339};
 use serde::Serialize;
 
 use crate::RuleInfo;
+use crate::store::RunRecord;
 
 /// What this run says about a control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -20,8 +21,11 @@ pub enum ControlResult {
     Fail,
     /// Findings, all of them waived, excepted or in the baseline.
     Excepted,
-    /// No rule of this run checks it.
+    /// No rule of this run checks it, and no recorded run did.
     NotEvaluated,
+    /// No rule of this run checks it, and its last evidence in the store
+    /// is older than its frequency allows.
+    Stale,
 }
 
 impl ControlResult {
@@ -31,6 +35,7 @@ impl ControlResult {
             ControlResult::Fail => "fail",
             ControlResult::Excepted => "excepted",
             ControlResult::NotEvaluated => "not evaluated",
+            ControlResult::Stale => "stale",
         }
     }
 }
@@ -49,6 +54,10 @@ pub struct ControlRow {
     pub evidence: Vec<String>,
     /// How often the control must run (rampart.toml `[frequency]`).
     pub frequency: String,
+    /// When the evidence the result rests on was made (RFC 3339): this
+    /// run, or a recorded one (see [`with_history`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_evidence: Option<String>,
 }
 
 /// The matrix for a report. `ran` are the rules that ran (with the engine
@@ -102,9 +111,59 @@ pub fn controls_matrix(
                     .get(control.id())
                     .cloned()
                     .unwrap_or_else(|| "every-commit".to_string()),
+                last_evidence: None,
             }
         })
         .collect()
+}
+
+/// Completes the matrix from the run store. A control this run checked
+/// has evidence made `now`. One it did not check takes the result of the
+/// newest recorded run that did, when that evidence is fresh for its
+/// frequency, and is "stale" when it is not. Event frequencies (every
+/// commit, pull request or release) need evidence from the `commit` being
+/// judged; calendar ones need it within 7, 31 or 92 days.
+pub fn with_history(rows: &mut [ControlRow], runs: &[RunRecord], now: i64, commit: Option<&str>) {
+    for row in rows {
+        if row.result != ControlResult::NotEvaluated {
+            row.last_evidence = Some(rfc3339(now));
+            continue;
+        }
+        let recorded = runs.iter().rev().find_map(|run| {
+            let record = run.controls.get(row.control.id())?;
+            (record.result != "not-evaluated" && record.result != "stale").then_some((run, record))
+        });
+        let Some((run, record)) = recorded else {
+            continue;
+        };
+        row.last_evidence = Some(rfc3339(run.time));
+        let fresh = match max_age_days(&row.frequency) {
+            Some(days) => now - run.time <= days * 86_400,
+            None => commit.is_some() && run.commit.as_deref() == commit,
+        };
+        if !fresh {
+            row.result = ControlResult::Stale;
+            continue;
+        }
+        row.result = match record.result.as_str() {
+            "pass" => ControlResult::Pass,
+            "fail" => ControlResult::Fail,
+            _ => ControlResult::Excepted,
+        };
+        row.open_findings = record.open;
+        row.suppressed_findings = record.suppressed;
+        row.evidence = vec![format!("recorded run of {}", rfc3339(run.time))];
+    }
+}
+
+/// The age a calendar frequency allows; `None` for event frequencies.
+fn max_age_days(frequency: &str) -> Option<i64> {
+    match frequency {
+        "weekly" => Some(7),
+        "monthly" => Some(31),
+        "quarterly" => Some(92),
+        _ => None,
+    }
 }
 
 /// The matrix as a text table.
@@ -113,6 +172,10 @@ pub fn to_text(rows: &[ControlRow]) -> String {
         "{:<11} {:<14} {:>5} {:>9}  {:<14} {}\n",
         "CONTROL", "RESULT", "OPEN", "EXCEPTED", "FREQUENCY", "AUTOMATION"
     );
+    let recorded = |row: &ControlRow| match (&row.last_evidence, row.automation.is_empty()) {
+        (Some(when), true) => format!(" [evidence of {when}]"),
+        _ => String::new(),
+    };
     for row in rows {
         let automation = if row.automation.is_empty() {
             "-".to_string()
@@ -124,12 +187,13 @@ pub fn to_text(rows: &[ControlRow]) -> String {
                 .join(", ")
         };
         out.push_str(&format!(
-            "{:<11} {:<14} {:>5} {:>9}  {:<14} {automation}\n",
+            "{:<11} {:<14} {:>5} {:>9}  {:<14} {automation}{}\n",
             row.control.id(),
             row.result.label(),
             row.open_findings,
             row.suppressed_findings,
-            row.frequency
+            row.frequency,
+            recorded(row)
         ));
     }
     out
@@ -208,5 +272,82 @@ mod tests {
         let text = to_text(&rows);
         assert!(text.contains("detection   not evaluated"), "{text}");
         assert!(text.contains("manifests (1 rule)"), "{text}");
+    }
+
+    fn recorded(time: i64, commit: &str, control: &str, result: &str) -> RunRecord {
+        let mut run = RunRecord {
+            time,
+            commit: Some(commit.to_string()),
+            ..RunRecord::default()
+        };
+        run.controls.insert(
+            control.to_string(),
+            crate::store::ControlRecord {
+                result: result.to_string(),
+                open: 2,
+                suppressed: 0,
+            },
+        );
+        run
+    }
+
+    #[test]
+    fn history_makes_old_evidence_stale_and_fresh_evidence_count() {
+        let report = Report::new(
+            Tool {
+                name: "rampart",
+                version: "0",
+            },
+            Vec::new(),
+            Vec::new(),
+            Summary::default(),
+            None,
+        );
+        let ran = [rule("no-privileged", &[Control::Runtime])];
+        let frequencies = BTreeMap::from([
+            ("detection".to_string(), "quarterly".to_string()),
+            ("rbac".to_string(), "monthly".to_string()),
+            ("secrets".to_string(), "every-commit".to_string()),
+        ]);
+        let mut rows = controls_matrix(&report, &ran, &frequencies, &[]);
+        let day = 86_400;
+        let now = 200 * day;
+        let runs = [
+            recorded(150 * day, "c1", "detection", "fail"),
+            recorded(100 * day, "c1", "rbac", "pass"),
+            recorded(199 * day, "c1", "secrets", "pass"),
+            recorded(199 * day, "c2", "network", "not-evaluated"),
+        ];
+        with_history(&mut rows, &runs, now, Some("c2"));
+        let row = |control: Control| rows.iter().find(|row| row.control == control).unwrap();
+        // Quarterly evidence 50 days old still holds, with its result.
+        assert_eq!(row(Control::Detection).result, ControlResult::Fail);
+        assert_eq!(row(Control::Detection).open_findings, 2);
+        // Monthly evidence 100 days old is stale.
+        assert_eq!(row(Control::Rbac).result, ControlResult::Stale);
+        assert_eq!(
+            row(Control::Rbac).last_evidence.as_deref(),
+            Some("1970-04-11T00:00:00Z")
+        );
+        // Every-commit evidence from another commit is stale, however new.
+        assert_eq!(row(Control::Secrets).result, ControlResult::Stale);
+        // A run that did not evaluate a control is no evidence of it.
+        assert_eq!(row(Control::Network).result, ControlResult::NotEvaluated);
+        // This run's own controls are evidenced now.
+        assert_eq!(row(Control::Runtime).result, ControlResult::Pass);
+        assert_eq!(
+            row(Control::Runtime).last_evidence.as_deref(),
+            Some("1970-07-20T00:00:00Z")
+        );
+        let text = to_text(&rows);
+        assert!(text.contains("rbac        stale"), "{text}");
+        assert!(text.contains("[evidence of 1970-04-11T00:00:00Z]"), "{text}");
+        // The same commit's evidence is fresh for an every-commit control.
+        let mut rows = controls_matrix(&report, &ran, &frequencies, &[]);
+        with_history(&mut rows, &runs, now, Some("c1"));
+        assert_eq!(
+            rows.iter().find(|row| row.control == Control::Secrets).unwrap().result,
+            ControlResult::Pass
+        );
     }
 }

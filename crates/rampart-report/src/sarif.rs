@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::RuleInfo;
+use crate::matrix::ControlRow;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://example.invalid/rampart";
@@ -213,7 +214,8 @@ fn result_of<'a>(finding: &'a Finding, rule_index: usize) -> SarifResult<'a> {
 
 /// Writes the SARIF log: the run's tool and invocation, then the results
 /// one at a time.
-pub fn write(report: &Report, rules: &[RuleInfo], out: &mut dyn Write) -> std::io::Result<()> {
+/// The controls matrix goes in the run's property bag.
+pub fn write(report: &Report, rules: &[RuleInfo], matrix: &[ControlRow], out: &mut dyn Write) -> std::io::Result<()> {
     let rules = used_rules(report, rules);
     let index: BTreeMap<&str, usize> = rules
         .iter()
@@ -257,6 +259,11 @@ pub fn write(report: &Report, rules: &[RuleInfo], out: &mut dyn Write) -> std::i
     serde_json::to_writer(&mut *out, &tool).map_err(json_error)?;
     out.write_all(b",\"invocations\":")?;
     serde_json::to_writer(&mut *out, &invocations).map_err(json_error)?;
+    if !matrix.is_empty() {
+        out.write_all(b",\"properties\":{\"controls\":")?;
+        serde_json::to_writer(&mut *out, matrix).map_err(json_error)?;
+        out.write_all(b"}")?;
+    }
     out.write_all(b",\"results\":[")?;
     for (position, finding) in report.findings.iter().enumerate() {
         if position > 0 {

@@ -242,6 +242,52 @@ fn head(repo: &gix::Repository) -> Result<ObjectId, GitError> {
         .map_err(|error| GitError::new("HEAD", format!("{error} (a repository without commits has no history)")))
 }
 
+/// Where the repository at or above `path` stands: HEAD's commit id and
+/// the branch it is on (none when detached). `None` outside a repository
+/// or before the first commit.
+pub fn head_of(path: &Path) -> Option<(String, Option<String>)> {
+    let repo = gix::discover(path).ok()?;
+    let id = repo.head_id().ok()?.detach().to_string();
+    let branch = repo.head_name().ok().flatten().map(|name| name.shorten().to_string());
+    Some((id, branch))
+}
+
+/// The working tree's root of the repository at or above `path`.
+pub fn repo_root(path: &Path) -> Option<std::path::PathBuf> {
+    gix::discover(path).ok()?.workdir().map(Path::to_path_buf)
+}
+
+/// The revision a change is compared with when none is given: the
+/// default branch (origin's HEAD, else `origin/main`, `origin/master`,
+/// `main`, `master`), as the name found. When HEAD is that branch's tip,
+/// the change is HEAD's own commit: `HEAD~1` (or nothing for a root
+/// commit: the whole history).
+pub fn default_base(path: &Path) -> Option<String> {
+    let repo = gix::discover(path).ok()?;
+    let head = repo.head_id().ok()?.detach();
+    let remote_head = repo
+        .find_reference("refs/remotes/origin/HEAD")
+        .ok()
+        .and_then(|reference| match reference.target() {
+            gix::refs::TargetRef::Symbolic(name) => Some(name.shorten().to_string()),
+            gix::refs::TargetRef::Object(_) => None,
+        });
+    let candidates = remote_head
+        .into_iter()
+        .chain(["origin/main", "origin/master", "main", "master"].map(String::from));
+    for name in candidates {
+        let Ok(id) = repo.rev_parse_single(name.as_str()) else {
+            continue;
+        };
+        if id.detach() != head {
+            return Some(name);
+        }
+        let commit = repo.find_commit(head).ok()?;
+        return commit.parent_ids().next().map(|_| "HEAD~1".to_string());
+    }
+    None
+}
+
 /// The commits to search, parents before children.
 fn walk(
     repo: &gix::Repository,

@@ -26,7 +26,7 @@ pub use catalogue::{Catalogue, CatalogueError, CompiledRule, RuleSpec};
 pub use detector::{Detected, Detector};
 pub use evidence::{FingerprintKey, fingerprint, redact};
 pub use gitleaks::GitleaksConfig;
-pub use history::{GitError, HistoryProgress, HistoryScan, Revisions, scan_history};
+pub use history::{GitError, HistoryProgress, HistoryScan, Revisions, default_base, head_of, repo_root, scan_history};
 pub use staged::scan_staged;
 
 const CONTROLS: &[Control] = &[Control::Secrets];

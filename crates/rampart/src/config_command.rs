@@ -92,6 +92,15 @@ fn known_rule(id: &str) -> bool {
 /// The configuration with the defaults it leaves unsaid written in, so
 /// `config show` is the whole effective configuration. (`fail-on` is left
 /// out when unset: `scan` defaults to high, `secrets` to low.)
+/// The configuration in force, defaults written in, as TOML.
+pub fn effective_toml(config: &Config) -> String {
+    let origin = match &config.origin {
+        Some(origin) => format!("# {}\n", origin.path.display()),
+        None => format!("# no {CONFIG_FILE}: defaults\n"),
+    };
+    origin + &with_defaults(config.clone()).to_toml()
+}
+
 fn with_defaults(mut config: Config) -> Config {
     let defaults = rampart_k8s::ScanConfig::default();
     let kubernetes = &mut config.kubernetes;

@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rampart_core::{Control, Outcome, exceptions};
-use rampart_report::RuleInfo;
-use rampart_report::matrix::{ControlResult, controls_matrix, to_text};
+use rampart_core::Outcome;
+use rampart_report::matrix::{ControlResult, controls_matrix, to_text, with_history};
+use rampart_report::store::Store;
 
-use crate::{Format, config_command, exceptions_command, scan};
+use crate::ci_context::{CiContext, run_time};
+use crate::{Format, config_command, exceptions_command, output, proof, scan};
 
 #[derive(clap::Args)]
 pub struct ControlsArgs {
@@ -22,6 +23,13 @@ pub struct ControlsArgs {
     /// The configuration file [default: the nearest rampart.toml].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// The run store whose records complete the matrix: a control this
+    /// run does not check takes its last recorded result, or "stale" when
+    /// that is older than its frequency [default: .rampart/evidence.db
+    /// when it exists].
+    #[arg(long, value_name = "FILE")]
+    store: Option<PathBuf>,
 }
 
 pub fn run(args: &ControlsArgs) -> Outcome {
@@ -44,56 +52,35 @@ pub fn run(args: &ControlsArgs) -> Outcome {
         }
     };
     let (report, selected, searched_secrets) = scan::scan_with_team(&paths, &team, exception_set.as_ref());
-    let mut ran: Vec<(String, RuleInfo)> = selected
-        .iter()
-        .map(|rule| {
-            (
-                "manifests".to_string(),
-                RuleInfo {
-                    id: rule.meta.id.to_string(),
-                    title: rule.meta.title.to_string(),
-                    severity: rule.meta.severity,
-                    controls: rule.meta.controls.to_vec(),
-                    help: String::new(),
-                },
-            )
-        })
-        .collect();
-    if searched_secrets {
-        ran.extend(rampart_secrets::Catalogue::builtin().rules.iter().map(|rule| {
-            (
-                "secrets".to_string(),
-                RuleInfo {
-                    id: rule.spec.id.clone(),
-                    title: rule.spec.title.clone(),
-                    severity: rule.spec.severity,
-                    controls: vec![Control::Secrets],
-                    help: String::new(),
-                },
-            )
-        }));
-    }
-    if exception_set.is_some() {
-        ran.extend(exceptions::RULES.iter().map(|meta| {
-            (
-                "exceptions file".to_string(),
-                RuleInfo {
-                    id: meta.id.to_string(),
-                    title: meta.title.to_string(),
-                    severity: meta.severity,
-                    controls: meta.controls.to_vec(),
-                    help: String::new(),
-                },
-            )
-        }));
-    }
+    let ran = output::rules_that_ran(
+        &selected,
+        searched_secrets.then(rampart_secrets::Catalogue::builtin),
+        exception_set.is_some(),
+    );
     let frequencies: BTreeMap<String, String> = team
         .frequency
         .iter()
         .map(|(control, frequency)| (control.get_ref().clone(), frequency.get_ref().clone()))
         .collect();
     let evidence = vec!["findings of this run (--format json or sarif)".to_string()];
-    let rows = controls_matrix(&report, &ran, &frequencies, &evidence);
+    let mut rows = controls_matrix(&report, &ran, &frequencies, &evidence);
+    let store_path = args
+        .store
+        .clone()
+        .unwrap_or_else(|| team.resolve(Path::new(proof::DEFAULT_STORE)));
+    if args.store.is_some() || store_path.exists() {
+        match Store::open(&store_path).and_then(|store| store.runs()) {
+            Ok(runs) => {
+                let runs: Vec<_> = runs.into_iter().map(|run| run.record).collect();
+                let commit = CiContext::detect(start).commit;
+                with_history(&mut rows, &runs, run_time(), commit.as_deref());
+            }
+            Err(error) => {
+                eprintln!("rampart: run store {error}");
+                return Outcome::Error;
+            }
+        }
+    }
     for error in &report.errors {
         eprintln!("rampart: {error}");
     }
@@ -109,7 +96,10 @@ pub fn run(args: &ControlsArgs) -> Outcome {
     }
     if !report.errors.is_empty() {
         Outcome::Error
-    } else if rows.iter().any(|row| row.result == ControlResult::Fail) {
+    } else if rows
+        .iter()
+        .any(|row| matches!(row.result, ControlResult::Fail | ControlResult::Stale))
+    {
         Outcome::Fail
     } else {
         Outcome::Pass

@@ -3,14 +3,19 @@
 //! This crate parses arguments and wires the scanners to the reporters;
 //! the work happens in `rampart-k8s` and `rampart-core`.
 
+mod ci_command;
+mod ci_context;
 mod config_command;
 mod controls_command;
+mod evidence_command;
 mod exceptions_command;
 mod inventory_input;
 mod map_command;
+mod metrics_command;
 mod output;
 mod policy_command;
 mod progress;
+mod proof;
 mod rules_command;
 mod scan;
 mod secrets_command;
@@ -42,6 +47,10 @@ struct Cli {
 enum Command {
     /// Scan Kubernetes manifests (files, folders, or '-' for stdin).
     Scan(ScanArgs),
+    /// The CI gate in one command: secrets in the tree and in the commits
+    /// since the base, manifests and the team's policies, exceptions and
+    /// baseline; reports, evidence bundle and run record; exit 0/1/2.
+    Ci(ci_command::CiArgs),
     /// Search files for leaked credentials (API keys, tokens, private keys,
     /// passwords); secrets are redacted in every output.
     Secrets(secrets_command::SecretsArgs),
@@ -60,6 +69,14 @@ enum Command {
     /// this run's result (pass, fail, excepted, not evaluated), evidence
     /// and frequency.
     Controls(controls_command::ControlsArgs),
+    /// Evidence: `verify` checks a bundle's hashes and signature and the
+    /// run store's chain; `keygen` makes a signing key.
+    #[command(subcommand)]
+    Evidence(evidence_command::EvidenceCommand),
+    /// The articles' metrics from the run store: digest-pinned workloads,
+    /// findings per control over time, blocked runs against exceptions,
+    /// exceptions near expiry, mean time to fix.
+    Metrics(metrics_command::MetricsArgs),
     /// Write or show the configuration (rampart.toml).
     #[command(subcommand)]
     Config(config_command::ConfigCommand),
@@ -83,9 +100,10 @@ struct ScanArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
 
-    /// Output format, repeatable: text, json or sarif [default: text, or
-    /// rampart.toml's output.format]. Each goes to the --output FILE in the
-    /// same position, the last one without a file to standard output.
+    /// Output format, repeatable: text, json, sarif, junit, markdown or
+    /// html [default: text, or rampart.toml's output.format]. Each goes to
+    /// the --output FILE in the same position, the last one without a file
+    /// to standard output.
     #[arg(long, short = 'f', value_enum)]
     format: Vec<output::ReportFormat>,
 
@@ -167,6 +185,9 @@ struct ScanArgs {
     /// engine of `rampart secrets` runs over the same files by default).
     #[arg(long)]
     no_secrets: bool,
+
+    #[command(flatten)]
+    proof: proof::ProofArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -201,6 +222,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Secrets(args) => secrets_command::run(&args),
+        Command::Ci(args) => ci_command::run(&args),
+        Command::Evidence(command) => evidence_command::run(&command),
+        Command::Metrics(args) => metrics_command::run(&args),
         Command::Rules { format } => rules_command::list(format),
         Command::Explain { rule } => rules_command::explain(&rule),
         Command::WhoCan(args) => who_can::run(&args),

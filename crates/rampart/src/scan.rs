@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::exceptions_command::{self, ExceptionSet};
 use crate::policy_command;
 use crate::secrets_command::baseline_and_key;
-use crate::{ScanArgs, config_command, output};
+use crate::{ScanArgs, config_command, output, proof};
 
 pub const TOOL: Tool = Tool {
     name: "rampart",
@@ -112,16 +112,35 @@ pub fn run(args: &ScanArgs) -> Outcome {
         report.errors.sort();
         report.summary.errors = report.errors.len();
     }
-    let mut ran: Vec<String> = selected.iter().map(|rule| rule.meta.id.to_string()).collect();
-    if settings.search_secrets {
-        ran.extend(
-            rampart_secrets::Catalogue::builtin()
-                .rules
-                .iter()
-                .map(|rule| rule.spec.id.clone()),
-        );
-    }
-    output::emit(&report, &args.format, &args.output, &team, &ran)
+    let ran = output::rules_that_ran(
+        &selected,
+        settings.search_secrets.then(rampart_secrets::Catalogue::builtin),
+        exceptions.is_some(),
+    );
+    let inputs = input_files(&args.paths);
+    let run = proof::Run {
+        command: "scan",
+        report: &report,
+        ran: &ran,
+        team: &team,
+        exceptions: exceptions.as_ref(),
+        inputs: &inputs,
+        start,
+    };
+    proof::conclude(&run, &args.format, &args.output, &args.proof)
+}
+
+/// The files a scan of `paths` reads (standard input left out), for the
+/// evidence bundle's list of inputs.
+pub fn input_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    discover(paths)
+        .inputs
+        .into_iter()
+        .filter_map(|input| match input {
+            Input::File(path) => Some(path),
+            Input::Stdin => None,
+        })
+        .collect()
 }
 
 /// The manifest engine's settings: rampart.toml's `[kubernetes]` and
@@ -187,6 +206,41 @@ pub fn scan_with_team(
     (report, selected, search_secrets)
 }
 
+/// The manifest part of the CI gate: rampart.toml's rules and the team's
+/// policies over `paths`, without the secrets engine (the gate searches
+/// every file for secrets on its own), exceptions or baseline (applied
+/// once over every engine's findings).
+pub fn scan_manifests_for_gate(
+    paths: &[PathBuf],
+    team: &Config,
+    policies: Option<&PolicySet>,
+    fail_on: Severity,
+) -> (Report, Vec<&'static rampart_k8s::Rule>) {
+    let config = kubernetes_config(team, None);
+    let selection = Selection::new(team, &[]);
+    let profile = team.profile.unwrap_or_default();
+    let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
+        .iter()
+        .copied()
+        .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
+        .filter(|rule| profile.includes_rule(rule.meta.id, rule.meta.pss))
+        .collect();
+    let settings = ScanSettings {
+        search_secrets: false,
+        fail_on,
+        profile,
+        team,
+        selection: &selection,
+        exceptions: None,
+        policies,
+        baseline: None,
+        baseline_name: None,
+        secrets_key: FingerprintKey::DEFAULT,
+    };
+    let report = scan(paths, &config, &LoadOptions::default(), &selected, &settings);
+    (report, selected)
+}
+
 /// How many findings of a scan of `paths` each exception matches, for
 /// `rampart exceptions`.
 pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSet) -> Vec<usize> {
@@ -215,12 +269,17 @@ pub struct ScanSettings<'a> {
 
 /// How many of the profile's controls have no open finding. A control is
 /// counted only when a rule that ran proves it.
-fn compliance(settings: &ScanSettings<'_>, rules: &[&'static rampart_k8s::Rule], findings: &[Finding]) -> Compliance {
+pub fn compliance(
+    search_secrets: bool,
+    profile: Profile,
+    rules: &[&'static rampart_k8s::Rule],
+    findings: &[Finding],
+) -> Compliance {
     let mut evaluated: Vec<Control> = rules
         .iter()
         .flat_map(|rule| rule.meta.controls.iter().copied())
         .collect();
-    if settings.search_secrets {
+    if search_secrets {
         evaluated.push(Control::Secrets);
     }
     let failing: Vec<Control> = findings
@@ -229,7 +288,7 @@ fn compliance(settings: &ScanSettings<'_>, rules: &[&'static rampart_k8s::Rule],
         .filter(|finding| rules.iter().any(|rule| rule.meta.id == finding.rule) || finding.secret.is_some())
         .flat_map(|finding| finding.controls.iter().copied())
         .collect();
-    Compliance::new(settings.profile, &evaluated, &failing)
+    Compliance::new(profile, &evaluated, &failing)
 }
 
 /// Applies rampart.toml to findings every engine produced: rules not
@@ -299,6 +358,7 @@ pub fn scan(
                 summary.documents += file.documents;
                 summary.skipped_documents += file.skipped_documents;
                 summary.objects += file.objects;
+                summary.workloads += file.workloads;
                 errors.extend(file.errors);
                 checked_all.append(file.checked);
                 inventory.merge(file.inventory);
@@ -320,7 +380,7 @@ pub fn scan(
     if let (Some(baseline), Some(name)) = (settings.baseline, settings.baseline_name) {
         baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
     }
-    summary.compliance = Some(compliance(settings, rules, &findings));
+    summary.compliance = Some(compliance(settings.search_secrets, settings.profile, rules, &findings));
     errors.sort();
     Report::new(TOOL, findings, errors, summary, Some(settings.fail_on))
 }
@@ -370,6 +430,7 @@ struct CheckedFile {
     documents: usize,
     skipped_documents: usize,
     objects: usize,
+    workloads: usize,
     errors: Vec<ScanError>,
     checked: Checked,
     inventory: Inventory,
@@ -417,6 +478,11 @@ fn check_input(
         documents: loaded.documents,
         skipped_documents: loaded.skipped_documents,
         objects: loaded.objects.len(),
+        workloads: loaded
+            .objects
+            .iter()
+            .filter(|object| config.workload_kinds.find(object).is_some())
+            .count(),
         checked,
         errors: loaded.errors,
         inventory,

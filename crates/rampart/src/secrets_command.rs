@@ -11,7 +11,7 @@ use rampart_secrets::{
 };
 
 use crate::scan::{TOOL, apply_team_config};
-use crate::{config_command, output, parse_severity, progress};
+use crate::{config_command, output, parse_severity, progress, proof};
 
 #[derive(clap::Args)]
 pub struct SecretsArgs {
@@ -146,12 +146,15 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         &Selection::new(&team, &[]),
         rampart_core::Profile::All,
     );
-    match crate::exceptions_command::load(&team, None) {
-        Ok(Some(set)) => {
-            set.apply(&mut scan.findings, &team.non_waivable_selectors());
+    let exception_set = match crate::exceptions_command::load(&team, None) {
+        Ok(set) => set,
+        Err(errors) => {
+            scan.errors.extend(errors);
+            None
         }
-        Ok(None) => {}
-        Err(errors) => scan.errors.extend(errors),
+    };
+    if let Some(set) = &exception_set {
+        set.apply(&mut scan.findings, &team.non_waivable_selectors());
     }
     scan.findings
         .sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));
@@ -184,8 +187,17 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     };
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::Low);
     let report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(fail_on));
-    let ran: Vec<String> = catalogue.rules.iter().map(|rule| rule.spec.id.clone()).collect();
-    output::emit(&report, &args.format, &args.output, &team, &ran)
+    let ran = output::rules_that_ran(&[], Some(catalogue), exception_set.is_some());
+    let run = proof::Run {
+        command: "secrets",
+        report: &report,
+        ran: &ran,
+        team: &team,
+        exceptions: exception_set.as_ref(),
+        inputs: &[],
+        start,
+    };
+    proof::conclude(&run, &args.format, &args.output, &proof::ProofArgs::default())
 }
 
 /// Searches what the arguments name: history, the index, or files. Returns
@@ -219,7 +231,7 @@ fn search(
 
 /// The catalogue to search with when it is not the built-in one as is: a
 /// gitleaks configuration's, and rampart.toml's allowlists on top.
-fn catalogue(gitleaks_file: Option<&Path>, team: &Config) -> Result<Option<Catalogue>, ()> {
+pub fn catalogue(gitleaks_file: Option<&Path>, team: &Config) -> Result<Option<Catalogue>, ()> {
     let mut catalogue = match gitleaks_file {
         Some(path) => {
             let config = GitleaksConfig::load(path, Path::new(".")).map_err(|error| eprintln!("rampart: {error}"))?;

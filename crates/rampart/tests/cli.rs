@@ -402,8 +402,17 @@ fn text_output_has_no_colour_off_a_terminal_and_a_summary_line() {
     assert!(!text.contains('\u{1b}'));
     assert!(text.contains("no-privileged"));
     assert!(text.contains("field: spec.template.spec.containers[0].securityContext.privileged"));
-    let last = text.lines().last().unwrap();
-    assert!(last.contains("findings") && last.contains("failed"), "{last}");
+    let lines: Vec<&str> = text.lines().collect();
+    let summary = lines[lines.len() - 2];
+    assert!(summary.contains("findings") && summary.contains("failed"), "{summary}");
+    // The controls matrix in one line, failing controls first.
+    let controls = lines[lines.len() - 1];
+    assert!(
+        controls.starts_with("controls: fail isolation, rbac, network, runtime,"),
+        "{controls}"
+    );
+    assert!(controls.contains("; pass admission, exceptions;"), "{controls}");
+    assert!(controls.ends_with("4 not evaluated"), "{controls}");
     let coloured = rampart(&["--color", "always", "scan", &repo("examples/insecure")]);
     assert!(String::from_utf8(coloured.stdout).unwrap().contains('\u{1b}'));
 }

@@ -197,9 +197,28 @@ fn junit_has_a_suite_per_rule_that_ran_and_a_case_per_finding() {
         .iter()
         .filter(|f| f["suppressed"] == false)
         .count();
+    // The controls matrix is one more suite, a failing case per failing control.
+    let failing_controls = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["result"] == "fail")
+        .count();
+    assert!(failing_controls > 0);
     let xml = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
     let header = xml.lines().find(|line| line.contains("<testsuites")).unwrap();
-    assert!(header.contains(&format!("failures=\"{open}\"")), "{header}");
+    assert!(
+        header.contains(&format!("failures=\"{}\"", open + failing_controls)),
+        "{header}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"runtime\" classname=\"controls\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"detection\" classname=\"controls\""),
+        "{xml}"
+    );
     // A rule that ran clean passes; the waived finding is skipped, with its reason.
     assert!(
         xml.contains("<testsuite name=\"no-host-pid\""),

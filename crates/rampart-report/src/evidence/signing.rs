@@ -6,7 +6,8 @@ use std::path::Path;
 
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, Verifier};
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 
 /// A fresh key pair as (private PKCS#8 PEM, public SPKI PEM).
 pub fn generate_key_pair() -> Result<(String, String), String> {
@@ -115,7 +116,8 @@ mod tests {
     fn reads_an_openssl_ed25519_key() {
         // `openssl genpkey -algorithm ed25519` and `openssl pkey -pubout`.
         let dir = tempfile::tempdir().unwrap();
-        let private = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGmv/BzSAT5Lcdee3f5UZZB9U2b05BJy4lFC2hpCi1UT\n-----END PRIVATE KEY-----\n";
+        // A throwaway key made for this test.
+        let private = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIGmv/BzSAT5Lcdee3f5UZZB9U2b05BJy4lFC2hpCi1UT\n-----END PRIVATE KEY-----\n"; // rampart:allow
         std::fs::write(dir.path().join("openssl.pem"), private).unwrap();
         let key = read_signing_key(&dir.path().join("openssl.pem")).unwrap();
         let signature = sign(&key, b"x");

@@ -8,8 +8,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use rampart_core::{Config, Outcome, Report, exceptions};
-use rampart_report::RuleInfo;
+use rampart_core::{Config, Control, Outcome, Report, exceptions};
+use rampart_report::matrix::ControlRow;
+use rampart_report::metrics::Metrics;
+use rampart_report::{ExceptionInfo, RuleInfo};
 
 use crate::output_failed;
 
@@ -24,6 +26,9 @@ pub enum ReportFormat {
     Junit,
     /// Markdown for a pull-request comment (under 65,000 characters).
     Markdown,
+    /// One self-contained HTML page: summary, controls matrix, findings
+    /// with filters, charts, exceptions.
+    Html,
 }
 
 impl ReportFormat {
@@ -37,13 +42,23 @@ impl ReportFormat {
     }
 }
 
+/// What the reports say besides the findings.
+pub struct ReportContext<'a> {
+    pub team: &'a Config,
+    /// The rules that ran, with the engine each belongs to.
+    pub ran: &'a [(String, RuleInfo)],
+    pub matrix: &'a [ControlRow],
+    pub exceptions: &'a [ExceptionInfo],
+    /// From the run store, this run included, when there is one.
+    pub metrics: Option<&'a Metrics>,
+}
+
 /// Writes the report in each format: the n-th `--format` to the n-th
 /// `--output`, the one left without a file to stdout. With no format, the
 /// configured one goes to stdout. Returns the report's outcome, or an
 /// error when a file cannot be written or two formats would share stdout.
-/// `ran` lists the rules that ran, for the formats that show what passed.
-pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], team: &Config, ran: &[String]) -> Outcome {
-    let configured = [ReportFormat::configured(team)];
+pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], context: &ReportContext<'_>) -> Outcome {
+    let configured = [ReportFormat::configured(context.team)];
     let formats = if formats.is_empty() { &configured[..] } else { formats };
     if outputs.len() > formats.len() {
         eprintln!(
@@ -60,14 +75,14 @@ pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], team
     let rules = describe_rules();
     for (index, format) in formats.iter().enumerate() {
         let written = match outputs.get(index) {
-            Some(path) => write_file(report, *format, &rules, ran, path),
+            Some(path) => write_file(report, *format, &rules, context, path),
             None => match format {
-                ReportFormat::Text => text::write(report),
-                ReportFormat::Json => json::write(report),
-                ReportFormat::Sarif | ReportFormat::Junit | ReportFormat::Markdown => {
+                ReportFormat::Text => text::write(report, context.matrix),
+                ReportFormat::Json => json::write(report, context.matrix),
+                ReportFormat::Sarif | ReportFormat::Junit | ReportFormat::Markdown | ReportFormat::Html => {
                     let stdout = std::io::stdout();
                     let mut out = std::io::BufWriter::new(stdout.lock());
-                    write_machine(report, *format, &rules, ran, &mut out).and_then(|()| out.flush())
+                    write_machine(report, *format, &rules, context, &mut out).and_then(|()| out.flush())
                 }
             },
         };
@@ -78,19 +93,35 @@ pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], team
     report.outcome()
 }
 
-fn write_machine(
+/// Writes one format of the report to `out`.
+pub fn write_machine(
     report: &Report,
     format: ReportFormat,
     rules: &[RuleInfo],
-    ran: &[String],
+    context: &ReportContext<'_>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     match format {
-        ReportFormat::Text => text::write_to(report, out),
-        ReportFormat::Json => json::write_to(report, out),
-        ReportFormat::Sarif => rampart_report::sarif::write(report, rules, out),
-        ReportFormat::Junit => rampart_report::junit::write(report, rules, ran, out),
-        ReportFormat::Markdown => out.write_all(rampart_report::markdown::to_markdown(report, &ci_links()).as_bytes()),
+        ReportFormat::Text => text::write_to(report, context.matrix, out),
+        ReportFormat::Json => json::write_to(report, context.matrix, out),
+        ReportFormat::Sarif => rampart_report::sarif::write(report, rules, context.matrix, out),
+        ReportFormat::Junit => {
+            let ran: Vec<String> = context.ran.iter().map(|(_, rule)| rule.id.clone()).collect();
+            rampart_report::junit::write(report, rules, &ran, context.matrix, out)
+        }
+        ReportFormat::Markdown => {
+            out.write_all(rampart_report::markdown::to_markdown(report, context.matrix, &ci_links()).as_bytes())
+        }
+        ReportFormat::Html => rampart_report::html::write(
+            &rampart_report::html::HtmlReport {
+                report,
+                rules,
+                matrix: context.matrix,
+                exceptions: context.exceptions,
+                metrics: context.metrics,
+            },
+            out,
+        ),
     }
 }
 
@@ -112,7 +143,7 @@ fn write_file(
     report: &Report,
     format: ReportFormat,
     rules: &[RuleInfo],
-    ran: &[String],
+    context: &ReportContext<'_>,
     path: &PathBuf,
 ) -> std::io::Result<()> {
     if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
@@ -121,12 +152,12 @@ fn write_file(
     let file = std::fs::File::create(path)
         .map_err(|error| std::io::Error::new(error.kind(), format!("{}: {error}", path.display())))?;
     let mut out = std::io::BufWriter::new(file);
-    write_machine(report, format, rules, ran, &mut out)?;
+    write_machine(report, format, rules, context, &mut out)?;
     out.flush()
 }
 
 /// Every engine's rules, as the reports describe them.
-fn describe_rules() -> Vec<RuleInfo> {
+pub fn describe_rules() -> Vec<RuleInfo> {
     let manifests = rampart_k8s::rules::all().iter().map(|rule| RuleInfo {
         id: rule.meta.id.to_string(),
         title: rule.meta.title.to_string(),
@@ -152,4 +183,56 @@ fn describe_rules() -> Vec<RuleInfo> {
         ),
     });
     manifests.chain(process).chain(secrets).collect()
+}
+
+/// The rules a run used, with their engine, for the controls matrix and
+/// the formats that show what passed.
+pub fn rules_that_ran(
+    manifests: &[&'static rampart_k8s::Rule],
+    secrets: Option<&rampart_secrets::Catalogue>,
+    exceptions_file: bool,
+) -> Vec<(String, RuleInfo)> {
+    let describe = |engine: &str, id: &str, title: &str, severity, controls: &[Control]| {
+        (
+            engine.to_string(),
+            RuleInfo {
+                id: id.to_string(),
+                title: title.to_string(),
+                severity,
+                controls: controls.to_vec(),
+                help: String::new(),
+            },
+        )
+    };
+    let mut ran: Vec<(String, RuleInfo)> = manifests
+        .iter()
+        .map(|rule| {
+            describe(
+                "manifests",
+                rule.meta.id,
+                rule.meta.title,
+                rule.meta.severity,
+                rule.meta.controls,
+            )
+        })
+        .collect();
+    if let Some(catalogue) = secrets {
+        ran.extend(catalogue.rules.iter().map(|rule| {
+            describe(
+                "secrets",
+                &rule.spec.id,
+                &rule.spec.title,
+                rule.spec.severity,
+                &[Control::Secrets],
+            )
+        }));
+    }
+    if exceptions_file {
+        ran.extend(
+            exceptions::RULES
+                .iter()
+                .map(|meta| describe("exceptions file", meta.id, meta.title, meta.severity, meta.controls)),
+        );
+    }
+    ran
 }

@@ -5,26 +5,27 @@ use std::io::Write;
 
 use owo_colors::{OwoColorize, Style};
 use rampart_core::{Finding, Report, Severity};
+use rampart_report::matrix::{ControlResult, ControlRow};
 
 /// Writes plain text (no colour) to a file.
-pub fn write_to(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn write_to(report: &Report, matrix: &[ControlRow], out: &mut dyn Write) -> std::io::Result<()> {
     let mut plain = anstream::StripStream::new(Vec::new());
-    render(&mut plain, report)?;
+    render(&mut plain, report, matrix)?;
     out.write_all(&plain.into_inner())
 }
 
-pub fn write(report: &Report) -> std::io::Result<()> {
+pub fn write(report: &Report, matrix: &[ControlRow]) -> std::io::Result<()> {
     // Buffered (stdout is line-buffered otherwise), with colour stripped
     // unless stdout is a terminal or `--color always` asked for it.
     let stdout = std::io::stdout();
     let choice = anstream::AutoStream::choice(&stdout);
     let buffered: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()));
     let mut out = anstream::AutoStream::new(buffered, choice);
-    render(&mut out, report)?;
+    render(&mut out, report, matrix)?;
     out.flush()
 }
 
-fn render(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+fn render(out: &mut impl Write, report: &Report, matrix: &[ControlRow]) -> std::io::Result<()> {
     let mut current_path: Option<&str> = None;
     // Cross-resource findings come last in the report; people read by file.
     let mut shown: Vec<&Finding> = report.findings.iter().filter(|f| !f.suppressed).collect();
@@ -55,7 +56,39 @@ fn render(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
     if current_path.is_some() || !report.errors.is_empty() {
         writeln!(out)?;
     }
-    write_summary(out, report)
+    write_summary(out, report)?;
+    write_controls(out, matrix)
+}
+
+/// The controls matrix in one line; `rampart controls` shows it whole.
+fn write_controls(out: &mut impl Write, matrix: &[ControlRow]) -> std::io::Result<()> {
+    let named = |result: ControlResult| -> Vec<&str> {
+        matrix
+            .iter()
+            .filter(|row| row.result == result)
+            .map(|row| row.control.id())
+            .collect()
+    };
+    let mut parts = Vec::new();
+    for result in [
+        ControlResult::Fail,
+        ControlResult::Stale,
+        ControlResult::Excepted,
+        ControlResult::Pass,
+    ] {
+        let controls = named(result);
+        if !controls.is_empty() {
+            parts.push(format!("{} {}", result.label(), controls.join(", ")));
+        }
+    }
+    if parts.is_empty() {
+        return Ok(());
+    }
+    let unchecked = named(ControlResult::NotEvaluated).len();
+    if unchecked > 0 {
+        parts.push(format!("{unchecked} not evaluated"));
+    }
+    writeln!(out, "controls: {}", parts.join("; "))
 }
 
 fn write_finding(out: &mut impl Write, finding: &Finding) -> std::io::Result<()> {
@@ -115,7 +148,16 @@ fn write_summary(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         )
     };
     let files = format!("{} file{}", summary.files, if summary.files == 1 { "" } else { "s" });
-    let mut line = if summary.commits > 0 {
+    let mut line = if summary.commits > 0 && summary.objects > 0 {
+        // The CI gate: manifests, files and commits.
+        format!(
+            "{findings} in {} object{} from {files} and {} commit{}",
+            summary.objects,
+            if summary.objects == 1 { "" } else { "s" },
+            summary.commits,
+            if summary.commits == 1 { "" } else { "s" },
+        )
+    } else if summary.commits > 0 {
         format!(
             "{findings} in {} unique blob{} from {} commit{}",
             summary.files,

@@ -1,0 +1,317 @@
+//! The articles' metrics, computed from the run store: the share of
+//! workloads with digest-pinned images, findings per control over time,
+//! blocked runs against exceptions granted, exceptions near expiry, and
+//! the mean time from a finding's first appearance to its disappearance.
+//!
+//! Runs are read in the order they were recorded; a store should hold one
+//! pipeline's runs (one repository, one branch), which the default store
+//! under the repository's `.rampart/` does.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rampart_core::rfc3339;
+use serde::Serialize;
+
+use crate::store::{ExceptionRecord, RunRecord};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Metrics {
+    pub runs: usize,
+    pub first_run: Option<String>,
+    pub last_run: Option<String>,
+    /// Runs the gate failed (findings at or above the threshold).
+    pub blocked_runs: usize,
+    pub passed_runs: usize,
+    pub error_runs: usize,
+    /// Distinct exceptions in force at some run of the period.
+    pub exceptions_granted: usize,
+    /// Findings suppressed by an exception at the last run.
+    pub excepted_findings: usize,
+    /// The last run's workloads that pin every image by digest.
+    pub digest_pinned: Option<Share>,
+    /// Signature checking is not built yet; always null until it is.
+    pub signed: Option<Share>,
+    /// The last run's exceptions that are expiring or expired.
+    pub exceptions_near_expiry: Vec<ExceptionRecord>,
+    /// Open findings that disappeared, and the mean hours they lived.
+    pub fixed_findings: usize,
+    pub mean_hours_to_fix: Option<f64>,
+    /// Findings open at the last run, and since when on average.
+    pub open_findings: usize,
+    /// One point per run, for the trend lines.
+    pub series: Vec<Point>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Share {
+    pub count: usize,
+    pub of: usize,
+    pub percent: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Point {
+    pub time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    pub outcome: String,
+    pub open: usize,
+    /// Open findings per control.
+    pub controls: BTreeMap<String, usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest_pinned_percent: Option<f64>,
+}
+
+/// Computes the metrics over `runs`, oldest first.
+pub fn compute(runs: &[RunRecord]) -> Metrics {
+    let last = runs.last();
+    let count = |outcome: &str| runs.iter().filter(|run| run.outcome == outcome).count();
+    let granted: BTreeSet<&str> = runs
+        .iter()
+        .flat_map(|run| run.exceptions.iter())
+        .filter(|exception| exception.status != "expired")
+        .map(|exception| exception.id.as_str())
+        .collect();
+    let (fixed, lifetimes, open) = lifetimes(runs);
+    Metrics {
+        runs: runs.len(),
+        first_run: runs.first().map(|run| rfc3339(run.time)),
+        last_run: last.map(|run| rfc3339(run.time)),
+        blocked_runs: count("fail"),
+        passed_runs: count("pass"),
+        error_runs: count("error"),
+        exceptions_granted: granted.len(),
+        excepted_findings: last.map_or(0, |run| run.excepted),
+        digest_pinned: last.and_then(digest_share),
+        signed: None,
+        exceptions_near_expiry: last
+            .map(|run| {
+                run.exceptions
+                    .iter()
+                    .filter(|exception| exception.status != "active")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        fixed_findings: fixed,
+        mean_hours_to_fix: (fixed > 0).then(|| lifetimes / fixed as f64 / 3600.0),
+        open_findings: open,
+        series: runs
+            .iter()
+            .map(|run| Point {
+                time: rfc3339(run.time),
+                commit: run.commit.clone(),
+                outcome: run.outcome.clone(),
+                open: run.open.len(),
+                controls: run
+                    .controls
+                    .iter()
+                    .map(|(control, record)| (control.clone(), record.open))
+                    .collect(),
+                digest_pinned_percent: digest_share(run).map(|share| share.percent),
+            })
+            .collect(),
+    }
+}
+
+fn digest_share(run: &RunRecord) -> Option<Share> {
+    let pinned = run.digest_pinned?;
+    (run.workloads > 0).then(|| Share {
+        count: pinned,
+        of: run.workloads,
+        percent: (pinned as f64 * 1000.0 / run.workloads as f64).round() / 10.0,
+    })
+}
+
+/// Follows each open finding from the run it appeared in to the first run
+/// without it: (how many disappeared, their summed lifetimes in seconds,
+/// how many are open at the last run). A finding that comes back later
+/// counts as new.
+fn lifetimes(runs: &[RunRecord]) -> (usize, f64, usize) {
+    let mut first_seen: HashMap<&str, i64> = HashMap::new();
+    let (mut fixed, mut total) = (0usize, 0f64);
+    for run in runs {
+        let now: BTreeSet<&str> = run.open.iter().map(String::as_str).collect();
+        first_seen.retain(|fingerprint, since| {
+            if now.contains(fingerprint) {
+                return true;
+            }
+            fixed += 1;
+            total += (run.time - *since).max(0) as f64;
+            false
+        });
+        for fingerprint in now {
+            first_seen.entry(fingerprint).or_insert(run.time);
+        }
+    }
+    (fixed, total, first_seen.len())
+}
+
+/// The metrics as text.
+pub fn to_text(metrics: &Metrics) -> String {
+    let mut out = String::new();
+    let (Some(first), Some(last)) = (&metrics.first_run, &metrics.last_run) else {
+        return "No runs recorded yet: run `rampart scan --record` or `rampart ci` first.\n".to_string();
+    };
+    out.push_str(&format!("Runs: {} from {first} to {last}\n", metrics.runs));
+    out.push_str(&format!(
+        "  blocked {}, passed {}, errors {}\n",
+        metrics.blocked_runs, metrics.passed_runs, metrics.error_runs
+    ));
+    out.push_str(&format!(
+        "Exceptions granted: {} (findings under exception at the last run: {})\n",
+        metrics.exceptions_granted, metrics.excepted_findings
+    ));
+    match &metrics.digest_pinned {
+        Some(share) => out.push_str(&format!(
+            "Workloads with digest-pinned images: {} of {} ({}%)\n",
+            share.count, share.of, share.percent
+        )),
+        None => {
+            out.push_str("Workloads with digest-pinned images: not measured (no workload, or the rule did not run)\n")
+        }
+    }
+    out.push_str("Workloads with signed images: not measured (signature checks are not built yet)\n");
+    match metrics.mean_hours_to_fix {
+        Some(hours) => out.push_str(&format!(
+            "Mean time to fix: {hours:.1} h over {} fixed finding(s); {} open\n",
+            metrics.fixed_findings, metrics.open_findings
+        )),
+        None => out.push_str(&format!(
+            "Mean time to fix: no finding fixed yet; {} open\n",
+            metrics.open_findings
+        )),
+    }
+    if metrics.exceptions_near_expiry.is_empty() {
+        out.push_str("Exceptions near expiry: none\n");
+    } else {
+        out.push_str("Exceptions near expiry:\n");
+        for exception in &metrics.exceptions_near_expiry {
+            out.push_str(&format!(
+                "  {:<24} {:<9} {} day(s) left\n",
+                exception.id, exception.status, exception.days_left
+            ));
+        }
+    }
+    let controls: BTreeSet<&String> = metrics.series.iter().flat_map(|point| point.controls.keys()).collect();
+    if !controls.is_empty() {
+        out.push_str("Open findings per control (first run -> last run):\n");
+        for control in controls {
+            let values: Vec<usize> = metrics
+                .series
+                .iter()
+                .map(|point| point.controls.get(control).copied().unwrap_or(0))
+                .collect();
+            if values.iter().all(|value| *value == 0) {
+                continue;
+            }
+            let shown: Vec<String> = values.iter().rev().take(12).rev().map(usize::to_string).collect();
+            out.push_str(&format!("  {control:<11} {}\n", shown.join(" ")));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ControlRecord;
+
+    fn run(time: i64, outcome: &str, open: &[&str]) -> RunRecord {
+        RunRecord {
+            time,
+            command: "ci".to_string(),
+            outcome: outcome.to_string(),
+            open: open.iter().map(|f| f.to_string()).collect(),
+            ..RunRecord::default()
+        }
+    }
+
+    #[test]
+    fn time_to_fix_follows_each_finding_until_it_disappears() {
+        let hour = 3600;
+        let runs = [
+            run(0, "fail", &["a", "b"]),
+            run(2 * hour, "fail", &["a", "b", "c"]),
+            run(4 * hour, "pass", &["c"]),
+            run(10 * hour, "pass", &[]),
+        ];
+        let metrics = compute(&runs);
+        // a and b lived 4 h, c lived 8 h (from 2 h to 10 h).
+        assert_eq!(metrics.fixed_findings, 3);
+        assert_eq!(metrics.mean_hours_to_fix, Some(16.0 / 3.0));
+        assert_eq!(metrics.open_findings, 0);
+        assert_eq!((metrics.blocked_runs, metrics.passed_runs), (2, 2));
+        assert_eq!(metrics.series.iter().map(|p| p.open).collect::<Vec<_>>(), [2, 3, 1, 0]);
+        assert_eq!(metrics.last_run.as_deref(), Some("1970-01-01T10:00:00Z"));
+    }
+
+    #[test]
+    fn a_finding_that_returns_counts_as_new() {
+        let runs = [run(0, "fail", &["a"]), run(100, "pass", &[]), run(300, "fail", &["a"])];
+        let metrics = compute(&runs);
+        assert_eq!(metrics.fixed_findings, 1);
+        assert_eq!(metrics.mean_hours_to_fix, Some(100.0 / 3600.0));
+        assert_eq!(metrics.open_findings, 1);
+    }
+
+    #[test]
+    fn digest_share_exceptions_and_controls_come_from_the_runs() {
+        let mut first = run(0, "fail", &["x"]);
+        first.workloads = 4;
+        first.digest_pinned = Some(1);
+        first.controls.insert(
+            "images".into(),
+            ControlRecord {
+                result: "fail".into(),
+                open: 3,
+                suppressed: 0,
+            },
+        );
+        first.exceptions = vec![ExceptionRecord {
+            id: "legacy".into(),
+            status: "active".into(),
+            days_left: 40,
+        }];
+        let mut second = run(86_400, "pass", &[]);
+        second.workloads = 3;
+        second.digest_pinned = Some(2);
+        second.excepted = 2;
+        second.exceptions = vec![
+            ExceptionRecord {
+                id: "legacy".into(),
+                status: "expiring".into(),
+                days_left: 5,
+            },
+            ExceptionRecord {
+                id: "old".into(),
+                status: "expired".into(),
+                days_left: -3,
+            },
+        ];
+        let metrics = compute(&[first, second]);
+        let share = metrics.digest_pinned.clone().unwrap();
+        assert_eq!((share.count, share.of, share.percent), (2, 3, 66.7));
+        assert_eq!(metrics.series[0].digest_pinned_percent, Some(25.0));
+        assert_eq!(metrics.exceptions_granted, 1, "an expired exception is not granted");
+        assert_eq!(metrics.excepted_findings, 2);
+        assert_eq!(metrics.exceptions_near_expiry.len(), 2);
+        assert_eq!(metrics.series[0].controls["images"], 3);
+        assert_eq!(metrics.signed, None);
+        let text = to_text(&metrics);
+        assert!(text.contains("digest-pinned images: 2 of 3 (66.7%)"), "{text}");
+        assert!(
+            text.contains("legacy                   expiring  5 day(s) left"),
+            "{text}"
+        );
+        assert!(text.contains("images      3 0"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_store_says_so() {
+        let metrics = compute(&[]);
+        assert_eq!(metrics.runs, 0);
+        assert!(metrics.mean_hours_to_fix.is_none());
+        assert!(to_text(&metrics).starts_with("No runs recorded yet"));
+    }
+}
