@@ -6,36 +6,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::rampart_in;
+use common::{git, git_available, rampart_in};
 use serde_json::Value;
-
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Dana Dev")
-        .env("GIT_AUTHOR_EMAIL", "dana@example.org")
-        .env("GIT_AUTHOR_DATE", "2025-05-05T12:00:00Z")
-        .env("GIT_COMMITTER_NAME", "Dana Dev")
-        .env("GIT_COMMITTER_EMAIL", "dana@example.org")
-        .env("GIT_COMMITTER_DATE", "2025-05-05T12:00:00Z")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn git_available() -> bool {
-    Command::new("git")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success())
-}
 
 fn stripe_key() -> String {
     format!("sk_live_{}", "4eC39HqLyjWDarjtT1zdp7dcTYooMQauvdEDq5")

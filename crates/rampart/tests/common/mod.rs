@@ -33,3 +33,33 @@ pub fn json(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
 }
+
+/// Runs git in `dir` with a fixed author, date and no user configuration.
+pub fn git(dir: &Path, args: &[&str]) {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Dana Dev")
+        .env("GIT_AUTHOR_EMAIL", "dana@example.org")
+        .env("GIT_AUTHOR_DATE", "2025-05-05T12:00:00Z")
+        .env("GIT_COMMITTER_NAME", "Dana Dev")
+        .env("GIT_COMMITTER_EMAIL", "dana@example.org")
+        .env("GIT_COMMITTER_DATE", "2025-05-05T12:00:00Z")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Whether the git command is installed.
+pub fn git_available() -> bool {
+    Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
