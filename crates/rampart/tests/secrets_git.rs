@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 
 use common::{git, git_available, rampart_in};
 use serde_json::Value;
