@@ -86,7 +86,7 @@ fn write_header(page: &HtmlReport<'_>, out: &mut dyn Write) -> io::Result<()> {
         "<div class=\"count\"><span id=\"count-total\">{}</span>open</div>",
         summary.findings.total
     )?;
-    for severity in Severity::ALL.iter().rev() {
+    for severity in Severity::ALL.iter() {
         write!(
             out,
             "<div class=\"count sev-{severity}\"><span id=\"count-{severity}\">{}</span>{severity}</div>",
@@ -152,7 +152,6 @@ fn write_charts(page: &HtmlReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     let summary = &page.report.summary;
     let by_severity: Vec<(String, usize, String)> = Severity::ALL
         .iter()
-        .rev()
         .map(|severity| {
             (
                 severity.to_string(),
@@ -312,7 +311,7 @@ fn write_exceptions(exceptions: &[ExceptionInfo], out: &mut dyn Write) -> io::Re
 
 fn write_findings_shell(page: &HtmlReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"<section id=\"findings\"><h2>Findings</h2><div class=\"filters\"><span class=\"chips\">")?;
-    for severity in Severity::ALL.iter().rev() {
+    for severity in Severity::ALL.iter() {
         write!(
             out,
             "<button type=\"button\" class=\"chip sev-{severity}\" data-severity=\"{severity}\" aria-pressed=\"false\">{severity}</button>"
@@ -494,7 +493,7 @@ rect.sev-low,.chip.sev-low[aria-pressed=true]{fill:#1976d2;background:#1976d2;co
 rect.sev-info,.chip.sev-info[aria-pressed=true]{fill:#90a4ae;background:#90a4ae}
 .filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:center;margin-bottom:.5rem}
 .chip{border:1px solid #c5ccd8;border-radius:1rem;background:#fff;padding:.15rem .7rem;cursor:pointer}
-td.sev{font-weight:600}tr.suppressed{color:#8a93a3}code{font-size:12px}
+td.sev{font-weight:600}#findings-table td:nth-child(3){word-break:break-all;max-width:24rem}tr.suppressed{color:#8a93a3}code{font-size:12px}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{color:#5b6475}dd{margin:0}
 "##;
 
@@ -528,7 +527,7 @@ function apply(){
   if(namespace&&S[f[3]]!==namespace)return false;
   if(control&&!f[2].some(function(c){return data.controls[c]===control;}))return false;
   return true;});
- shown.sort(function(a,b){return b[0]-a[0]||(S[a[4]]<S[b[4]]?-1:S[a[4]]>S[b[4]]?1:a[5]-b[5]);});
+ shown.sort(function(a,b){return a[0]-b[0]||(S[a[4]]<S[b[4]]?-1:S[a[4]]>S[b[4]]?1:a[5]-b[5]);});
  draw();}
 function draw(){
  var body=document.querySelector("#findings-table tbody"),start=page*data.page_size,rows=shown.slice(start,start+data.page_size);

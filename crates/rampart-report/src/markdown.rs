@@ -90,7 +90,7 @@ pub fn to_markdown(report: &Report, matrix: &[ControlRow], links: &Links) -> Str
     };
     if !open.is_empty() {
         out.push_str("| Severity | Findings |\n|---|---:|\n");
-        for severity in Severity::ALL.iter().rev() {
+        for severity in Severity::ALL.iter() {
             let count = summary.findings.get(*severity);
             if count > 0 {
                 let _ = writeln!(out, "| {} {severity} | {count} |", icon(*severity));

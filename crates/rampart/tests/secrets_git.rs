@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use common::{git, git_available, rampart_in};
 use serde_json::Value;
 
