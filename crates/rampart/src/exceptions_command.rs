@@ -45,7 +45,7 @@ pub fn load(team: &Config, explicit: Option<&Path>) -> Result<Option<ExceptionSe
     Ok(Some(ExceptionSet {
         exceptions,
         warn_days: team.exceptions.warn_days.unwrap_or(DEFAULT_WARN_DAYS),
-        today: Date::today(),
+        today: Date::from_unix(crate::ci_context::run_time()),
     }))
 }
 

@@ -307,3 +307,51 @@ fn the_controls_matrix_never_says_pass_for_what_nothing_checked() {
     assert!(images["suppressed_findings"].as_u64().unwrap() >= 1);
     assert_eq!(rows.as_array().unwrap().len(), 14);
 }
+
+/// Every format of one fixed scan, byte for byte: a waived finding, an
+/// excepted one, open ones, at a fixed time and outside any CI.
+#[test]
+fn every_format_matches_its_golden_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
+    std::fs::create_dir_all(dir.path().join(".rampart")).unwrap();
+    std::fs::write(dir.path().join("deploy/web.yaml"), WAIVED).unwrap();
+    std::fs::write(
+        dir.path().join(".rampart/exceptions.yaml"),
+        "exceptions:\n  - id: web-caps\n    rules: [capabilities-drop-all]\n    match: {kind: Deployment, namespace: shop, name: web}\n    justification: \"vendor image needs <NET_BIND_SERVICE> & more\"\n    compensating_controls: [default-deny network policy]\n    owner: team-shop\n    approved_by: security@example.org\n    expires: 2026-12-01\n",
+    )
+    .unwrap();
+    let formats = [
+        ("text", "report.txt"),
+        ("json", "report.json"),
+        ("sarif", "report.sarif"),
+        ("junit", "report.xml"),
+        ("markdown", "report.md"),
+        ("html", "report.html"),
+    ];
+    let mut args = vec!["scan", "deploy", "--no-secrets"];
+    for (format, file) in &formats {
+        args.extend(["-f", format, "-o", file]);
+    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rampart"));
+    command
+        .args(&args)
+        .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1795338300");
+    for (name, _) in std::env::vars() {
+        if name.starts_with("GITHUB_") || name.starts_with("CI_") || name == "GITLAB_CI" {
+            command.env_remove(name);
+        }
+    }
+    let output = command.output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for (_, file) in formats {
+        let written = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        common::snapshot(&format!("golden/{file}"), &written);
+    }
+}
