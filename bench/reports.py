@@ -26,7 +26,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 import bench  # noqa: E402  (the corpus generator)
 
 BINARY = ROOT / "target" / "release" / "rampart"
-FORMATS = ["sarif", "junit", "markdown", "text"]
+FORMATS = ["sarif", "junit", "markdown", "text", "html"]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 
 
 def run_measured(command):
@@ -66,6 +71,24 @@ def main():
                 f"+ {name}: median {wall:.2f} s ({wall - plain:+.2f} s for the format); "
                 f"peak RSS {rss:.0f} MiB; {size / 1e6:.1f} MB written"
             )
+        evidence = json_only + ["--evidence", str(out / "evidence")]
+        wall, rss = median_run(evidence, args.runs)
+        print(f"+ evidence bundle: median {wall:.2f} s ({wall - plain:+.2f} s); peak RSS {rss:.0f} MiB")
+        if CHROMIUM.exists():
+            browse(out / "report.html", out / "profile", args.runs)
+
+
+def browse(page, profile, runs):
+    """Time headless Chromium from start to the drawn page (--dump-dom waits
+    for the scripts), and count the finding rows it drew."""
+    command = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()]
+    walls, rows = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        dom = subprocess.run(command, capture_output=True, text=True, timeout=600).stdout
+        walls.append(time.perf_counter() - start)
+        rows = dom.count("<tr data-severity=")
+    print(f"HTML in headless Chromium: median {statistics.median(walls):.2f} s to the drawn page; {rows} finding rows in the DOM")
 
 
 if __name__ == "__main__":
