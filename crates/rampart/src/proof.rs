@@ -80,9 +80,20 @@ pub fn conclude(run: &Run<'_>, formats: &[ReportFormat], outputs: &[PathBuf], pr
         .clone()
         .unwrap_or_else(|| run.team.resolve(Path::new(DEFAULT_STORE)));
     let mut history: Vec<RunRecord> = Vec::new();
+    // The findings' fingerprints are only read for the HTML page's
+    // metrics; the matrix needs the rest.
+    let html = formats.contains(&ReportFormat::Html)
+        || (formats.is_empty() && ReportFormat::configured(run.team) == ReportFormat::Html);
     // The store is read when it exists; created only to record.
     let mut store = if proof.record || store_path.exists() {
-        match Store::open(&store_path).and_then(|store| store.runs().map(|runs| (store, runs))) {
+        let read = |store: &Store| {
+            if html {
+                store.runs()
+            } else {
+                store.runs_without_fingerprints()
+            }
+        };
+        match Store::open(&store_path).and_then(|store| read(&store).map(|runs| (store, runs))) {
             Ok((store, runs)) => {
                 history = runs.into_iter().map(|run| run.record).collect();
                 Some(store)
@@ -125,13 +136,13 @@ pub fn conclude(run: &Run<'_>, formats: &[ReportFormat], outputs: &[PathBuf], pr
         }
     }
     history.push(record);
-    let metrics = metrics::compute(&history);
+    let metrics = html.then(|| metrics::compute(&history));
     let context = ReportContext {
         team: run.team,
         ran: run.ran,
         matrix: &matrix,
         exceptions: &exceptions,
-        metrics: Some(&metrics),
+        metrics: metrics.as_ref(),
     };
     let outcome = output::emit(run.report, formats, outputs, &context);
     if let Some(dir) = &proof.evidence {
