@@ -111,15 +111,7 @@ fn write_matrix(matrix: &[ControlRow], out: &mut dyn Write) -> io::Result<()> {
           </tr></thead><tbody>\n",
     )?;
     for row in matrix {
-        let automation = if row.automation.is_empty() {
-            "&ndash;".to_string()
-        } else {
-            row.automation
-                .iter()
-                .map(|(engine, count)| format!("{} ({count})", escape(engine)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let automation = escape(&row.automation_summary());
         write!(
             out,
             "<tr data-control=\"{id}\"><td title=\"{summary}\">{id}</td><td class=\"result {class}\">{result}</td>\

@@ -60,6 +60,21 @@ pub struct ControlRow {
     pub last_evidence: Option<String>,
 }
 
+impl ControlRow {
+    /// `manifests (8 rules), secrets (222 rules)`, or `-` when nothing
+    /// covers the control.
+    pub fn automation_summary(&self) -> String {
+        if self.automation.is_empty() {
+            return "-".to_string();
+        }
+        self.automation
+            .iter()
+            .map(|(engine, count)| format!("{engine} ({count} rule{})", if *count == 1 { "" } else { "s" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The matrix for a report. `ran` are the rules that ran (with the engine
 /// each belongs to); `frequencies` maps control ids to how often they run.
 pub fn controls_matrix(
@@ -177,15 +192,7 @@ pub fn to_text(rows: &[ControlRow]) -> String {
         _ => String::new(),
     };
     for row in rows {
-        let automation = if row.automation.is_empty() {
-            "-".to_string()
-        } else {
-            row.automation
-                .iter()
-                .map(|(engine, count)| format!("{engine} ({count} rule{})", if *count == 1 { "" } else { "s" }))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let automation = row.automation_summary();
         out.push_str(&format!(
             "{:<11} {:<14} {:>5} {:>9}  {:<14} {automation}{}\n",
             row.control.id(),

@@ -36,7 +36,7 @@ pub struct Metrics {
     /// Open findings that disappeared, and the mean hours they lived.
     pub fixed_findings: usize,
     pub mean_hours_to_fix: Option<f64>,
-    /// Findings open at the last run, and since when on average.
+    /// Findings open at the last run.
     pub open_findings: usize,
     /// One point per run, for the trend lines.
     pub series: Vec<Point>,

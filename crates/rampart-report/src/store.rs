@@ -299,6 +299,10 @@ mod tests {
         store
     }
 
+    fn problems_in(dir: &Path) -> Vec<String> {
+        Store::open(&dir.join("evidence.db")).unwrap().verify().unwrap().1
+    }
+
     fn raw(dir: &Path) -> Connection {
         Connection::open(dir.join("evidence.db")).unwrap()
     }
@@ -334,7 +338,7 @@ mod tests {
                 [],
             )
             .unwrap();
-        let (_, problems) = Store::open(&dir.path().join("evidence.db")).unwrap().verify().unwrap();
+        let problems = problems_in(dir.path());
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
             problems[0].starts_with("record 2: its content does not match"),
@@ -347,7 +351,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         store_with_three(dir.path());
         raw(dir.path()).execute("DELETE FROM runs WHERE seq = 2", []).unwrap();
-        let (_, problems) = Store::open(&dir.path().join("evidence.db")).unwrap().verify().unwrap();
+        let problems = problems_in(dir.path());
         assert!(
             problems.iter().any(|p| p.contains("records 2..2 are missing")),
             "{problems:?}"
@@ -365,7 +369,7 @@ mod tests {
         let connection = raw(dir.path());
         connection.execute("DELETE FROM runs WHERE seq = 2", []).unwrap();
         connection.execute("UPDATE runs SET seq = 2 WHERE seq = 3", []).unwrap();
-        let (_, problems) = Store::open(&dir.path().join("evidence.db")).unwrap().verify().unwrap();
+        let problems = problems_in(dir.path());
         assert!(
             problems.iter().any(|p| p.starts_with("record 2: names")),
             "{problems:?}"
@@ -389,7 +393,7 @@ mod tests {
         connection
             .execute("UPDATE runs SET seq = 3 WHERE seq = 99", [])
             .unwrap();
-        let (_, problems) = Store::open(&dir.path().join("evidence.db")).unwrap().verify().unwrap();
+        let problems = problems_in(dir.path());
         assert!(
             problems.iter().any(|p| p.starts_with("record 2: names")),
             "{problems:?}"
@@ -417,7 +421,7 @@ mod tests {
                 params![forged, chain_hash(2, &prev, &forged)],
             )
             .unwrap();
-        let (_, problems) = Store::open(&dir.path().join("evidence.db")).unwrap().verify().unwrap();
+        let problems = problems_in(dir.path());
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].starts_with("record 3: names"), "{problems:?}");
     }

@@ -24,9 +24,16 @@ use crate::detector::{Detected, Detector};
 use crate::files::{self, Content};
 use crate::{Catalogue, ScanOptions, SecretsScan, to_finding};
 
-/// Which commits to search.
+/// Which commits to search, and which of their files.
 #[derive(Debug, Clone, Default)]
 pub struct Revisions {
+    /// Only files under this folder of the repository (from its top,
+    /// `/`-separated); empty for every file.
+    pub folder: String,
+    /// Findings name a file as this path joined with the file's path below
+    /// `folder` (as a search of the working tree at this path would);
+    /// `None` names it from the repository's top.
+    pub shown_under: Option<std::path::PathBuf>,
     /// `A..B`: commits reachable from B and not from A. A single revision
     /// means everything reachable from it.
     pub range: Option<String>,
@@ -110,7 +117,10 @@ pub fn scan_history(
     let commits = walk(&repo, tips, hidden, progress)?;
 
     let mut errors = Vec::new();
-    let blobs = new_blobs(&repo, &commits, &mut errors);
+    let mut blobs = new_blobs(&repo, &commits, &mut errors);
+    if !revisions.folder.is_empty() {
+        blobs.retain(|blob| Path::new(&*blob.path).starts_with(&revisions.folder));
+    }
     progress.blobs_queued(blobs.len());
 
     let detector = Detector::new(catalogue);
@@ -148,7 +158,16 @@ pub fn scan_history(
                     if commit_allowlists && commit_allowed(catalogue, &blob.path, &found, &commits[blob.commit].id) {
                         continue;
                     }
-                    let mut finding = to_finding(catalogue, &blob.path, &found, options);
+                    let shown = match &revisions.shown_under {
+                        Some(under) => {
+                            let below = Path::new(&*blob.path)
+                                .strip_prefix(&revisions.folder)
+                                .unwrap_or(Path::new(&*blob.path));
+                            Arc::from(under.join(below).display().to_string())
+                        }
+                        None => blob.path.clone(),
+                    };
+                    let mut finding = to_finding(catalogue, &shown, &found, options);
                     let commit = commit_refs
                         .entry(blob.commit)
                         .or_insert_with(|| describe_commit(&repo, commits[blob.commit].id))

@@ -82,15 +82,10 @@ pub fn run(args: &CiArgs) -> Outcome {
         return Outcome::Error;
     };
     let gitleaks_file = team.secrets.gitleaks_config.as_ref().map(|path| team.resolve(path));
-    let owned;
-    let catalogue = match catalogue(gitleaks_file.as_deref(), &team) {
-        Ok(Some(catalogue)) => {
-            owned = catalogue;
-            &owned
-        }
-        Ok(None) => Catalogue::builtin(),
-        Err(()) => return Outcome::Error,
+    let Ok(custom) = catalogue(gitleaks_file.as_deref(), &team) else {
+        return Outcome::Error;
     };
+    let catalogue = custom.as_ref().unwrap_or_else(|| Catalogue::builtin());
     let mut errors: Vec<ScanError> = Vec::new();
     let exception_set = match exceptions_command::load(&team, args.exceptions.as_deref()) {
         Ok(set) => set,
@@ -184,35 +179,20 @@ fn history_findings(
         return Ok(None);
     }
     let base = base.map(str::to_string).or_else(|| ci_base(root));
+    // Named as the tree search names them, so a secret still in the tree
+    // has the same fingerprint in both and is reported once.
     let revisions = Revisions {
         range: None,
         since: base.clone(),
         all_refs: false,
+        folder: folder_in_repo(root).unwrap_or_default(),
+        shown_under: Some(root.to_path_buf()),
     };
     let bar = progress::HistoryBar::new();
     let scanned = scan_history(root, &revisions, catalogue, options, &bar);
     bar.finish();
     match scanned {
-        Ok(history) => {
-            let mut findings = history.scan.findings;
-            // History paths are relative to the repository; a gate over a
-            // folder of it judges that folder's files only, and names them
-            // as the tree scan does.
-            if let Some(prefix) = folder_in_repo(root) {
-                findings.retain(|finding| Path::new(&*finding.location.path).starts_with(&prefix));
-                for finding in &mut findings {
-                    let relative = Path::new(&*finding.location.path)
-                        .strip_prefix(&prefix)
-                        .unwrap_or(Path::new(""));
-                    finding.location.path = root.join(relative).display().to_string().into();
-                }
-            } else if root != Path::new(".") {
-                for finding in &mut findings {
-                    finding.location.path = root.join(&*finding.location.path).display().to_string().into();
-                }
-            }
-            Ok(Some((findings, history.commits)))
-        }
+        Ok(history) => Ok(Some((history.scan.findings, history.commits))),
         Err(error) => {
             let hint = match &base {
                 Some(base) => format!(
@@ -229,12 +209,12 @@ fn history_findings(
     }
 }
 
-/// Where `root` is inside its repository, when it is below the top.
-fn folder_in_repo(root: &Path) -> Option<PathBuf> {
+/// Where `root` is inside its repository (`/`-separated; empty at the top).
+fn folder_in_repo(root: &Path) -> Option<String> {
     let top = std::fs::canonicalize(rampart_secrets::repo_root(root)?).ok()?;
     let here = std::fs::canonicalize(root).ok()?;
     let relative = here.strip_prefix(&top).ok()?;
-    (!relative.as_os_str().is_empty()).then(|| relative.to_path_buf())
+    Some(relative.to_string_lossy().replace('\\', "/"))
 }
 
 /// The base from the CI's pull-request variables, else the default

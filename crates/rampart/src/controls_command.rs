@@ -2,12 +2,10 @@
 //! catalogue with the automation that covers it, this run's result over
 //! PATH, the evidence the run leaves and its frequency.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rampart_core::Outcome;
-use rampart_report::matrix::{ControlResult, controls_matrix, to_text, with_history};
-use rampart_report::store::Store;
+use rampart_report::matrix::{ControlResult, to_text};
 
 use crate::ci_context::{CiContext, run_time};
 use crate::{Format, config_command, exceptions_command, output, proof, scan};
@@ -57,41 +55,37 @@ pub fn run(args: &ControlsArgs) -> Outcome {
         searched_secrets.then(rampart_secrets::Catalogue::builtin),
         exception_set.is_some(),
     );
-    let frequencies: BTreeMap<String, String> = team
-        .frequency
-        .iter()
-        .map(|(control, frequency)| (control.get_ref().clone(), frequency.get_ref().clone()))
-        .collect();
-    let evidence = vec!["findings of this run (--format json or sarif)".to_string()];
-    let mut rows = controls_matrix(&report, &ran, &frequencies, &evidence);
-    let store_path = args
-        .store
-        .clone()
-        .unwrap_or_else(|| team.resolve(Path::new(proof::DEFAULT_STORE)));
-    if args.store.is_some() || store_path.exists() {
-        match Store::open(&store_path).and_then(|store| store.runs()) {
-            Ok(runs) => {
-                let runs: Vec<_> = runs.into_iter().map(|run| run.record).collect();
-                let commit = CiContext::detect(start).commit;
-                with_history(&mut rows, &runs, run_time(), commit.as_deref());
-            }
+    let store_path = proof::store_path(args.store.as_deref(), &team);
+    let history = if args.store.is_some() || store_path.exists() {
+        match proof::open_store(&store_path, false) {
+            Ok((_, history)) => history,
             Err(error) => {
                 eprintln!("rampart: run store {error}");
                 return Outcome::Error;
             }
         }
-    }
+    } else {
+        Vec::new()
+    };
+    let commit = CiContext::detect(start).commit;
+    let rows = proof::matrix_with_history(
+        &report,
+        &ran,
+        &team,
+        &[proof::THIS_RUN.to_string()],
+        &history,
+        run_time(),
+        commit.as_deref(),
+    );
     for error in &report.errors {
         eprintln!("rampart: {error}");
     }
     match args.format {
-        Format::Json => match serde_json::to_string_pretty(&rows) {
-            Ok(json) => println!("{json}"),
-            Err(error) => {
-                eprintln!("rampart: {error}");
-                return Outcome::Error;
+        Format::Json => {
+            if let Err(outcome) = crate::output::print_json(&rows) {
+                return outcome;
             }
-        },
+        }
         Format::Text => print!("{}", to_text(&rows)),
     }
     if !report.errors.is_empty() {

@@ -132,13 +132,11 @@ pub fn run(args: &ExceptionsArgs) -> Outcome {
         .collect();
     let expired = rows.iter().any(|row| row.status == "expired");
     match args.format {
-        Format::Json => match serde_json::to_string_pretty(&rows) {
-            Ok(json) => println!("{json}"),
-            Err(error) => {
-                eprintln!("rampart: {error}");
-                return Outcome::Error;
+        Format::Json => {
+            if let Err(outcome) = crate::output::print_json(&rows) {
+                return outcome;
             }
-        },
+        }
         Format::Text => {
             println!(
                 "{:<24} {:<9} {:>9}  {:<10}  {:<20}  RULES",

@@ -48,13 +48,11 @@ pub fn run(args: &MetricsArgs) -> Outcome {
     let metrics = compute(&records);
     match args.format {
         Format::Text => print!("{}", to_text(&metrics)),
-        Format::Json => match serde_json::to_string_pretty(&metrics) {
-            Ok(json) => println!("{json}"),
-            Err(error) => {
-                eprintln!("rampart: {error}");
-                return Outcome::Error;
+        Format::Json => {
+            if let Err(outcome) = crate::output::print_json(&metrics) {
+                return outcome;
             }
-        },
+        }
     }
     Outcome::Pass
 }

@@ -50,6 +50,48 @@ pub struct ProofArgs {
     pub store: Option<PathBuf>,
 }
 
+/// The evidence every run leaves, whatever else it writes.
+pub const THIS_RUN: &str = "findings of this run (--format json or sarif)";
+
+/// The run store: `explicit`, else the default beside rampart.toml.
+pub fn store_path(explicit: Option<&Path>, team: &Config) -> PathBuf {
+    explicit.map_or_else(|| team.resolve(Path::new(DEFAULT_STORE)), Path::to_path_buf)
+}
+
+/// Opens (creating) the store and reads its records, oldest first; the
+/// findings' fingerprints only when `fingerprints` (the metrics need them,
+/// the controls matrix does not).
+pub fn open_store(path: &Path, fingerprints: bool) -> Result<(Store, Vec<RunRecord>), String> {
+    let store = Store::open(path)?;
+    let runs = if fingerprints {
+        store.runs()?
+    } else {
+        store.runs_without_fingerprints()?
+    };
+    Ok((store, runs.into_iter().map(|run| run.record).collect()))
+}
+
+/// The controls matrix of a run, with rampart.toml's frequencies, and
+/// completed from the recorded runs.
+pub fn matrix_with_history(
+    report: &Report,
+    ran: &[(String, RuleInfo)],
+    team: &Config,
+    produced: &[String],
+    history: &[RunRecord],
+    now: i64,
+    commit: Option<&str>,
+) -> Vec<ControlRow> {
+    let frequencies: BTreeMap<String, String> = team
+        .frequency
+        .iter()
+        .map(|(control, frequency)| (control.get_ref().clone(), frequency.get_ref().clone()))
+        .collect();
+    let mut matrix = controls_matrix(report, ran, &frequencies, produced);
+    with_history(&mut matrix, history, now, commit);
+    matrix
+}
+
 /// One finished run, ready to be reported and proven.
 pub struct Run<'a> {
     /// The command, for the record: scan, secrets or ci.
@@ -75,52 +117,39 @@ pub fn conclude(run: &Run<'_>, formats: &[ReportFormat], outputs: &[PathBuf], pr
     };
     let now = run_time();
     let ci = CiContext::detect(run.start);
-    let store_path = proof
-        .store
-        .clone()
-        .unwrap_or_else(|| run.team.resolve(Path::new(DEFAULT_STORE)));
-    let mut history: Vec<RunRecord> = Vec::new();
+    let store_path = store_path(proof.store.as_deref(), run.team);
     // The findings' fingerprints are only read for the HTML page's
     // metrics; the matrix needs the rest.
     let html = formats.contains(&ReportFormat::Html)
         || (formats.is_empty() && ReportFormat::configured(run.team) == ReportFormat::Html);
     // The store is read when it exists; created only to record.
-    let mut store = if proof.record || store_path.exists() {
-        let read = |store: &Store| {
-            if html {
-                store.runs()
-            } else {
-                store.runs_without_fingerprints()
-            }
-        };
-        match Store::open(&store_path).and_then(|store| read(&store).map(|runs| (store, runs))) {
-            Ok((store, runs)) => {
-                history = runs.into_iter().map(|run| run.record).collect();
-                Some(store)
-            }
+    let (mut store, mut history) = if proof.record || store_path.exists() {
+        match open_store(&store_path, html) {
+            Ok((store, history)) => (Some(store), history),
             Err(error) => {
                 eprintln!("rampart: run store {error}");
                 return Outcome::Error;
             }
         }
     } else {
-        None
+        (None, Vec::new())
     };
-    let mut produced = vec!["findings of this run (--format json or sarif)".to_string()];
+    let mut produced = vec![THIS_RUN.to_string()];
     if let Some(dir) = &proof.evidence {
         produced.push(format!("evidence bundle {}", dir.display()));
     }
     if proof.record {
         produced.push(format!("record in {}", store_path.display()));
     }
-    let frequencies: BTreeMap<String, String> = run
-        .team
-        .frequency
-        .iter()
-        .map(|(control, frequency)| (control.get_ref().clone(), frequency.get_ref().clone()))
-        .collect();
-    let mut matrix = controls_matrix(run.report, run.ran, &frequencies, &produced);
-    with_history(&mut matrix, &history, now, ci.commit.as_deref());
+    let matrix = matrix_with_history(
+        run.report,
+        run.ran,
+        run.team,
+        &produced,
+        &history,
+        now,
+        ci.commit.as_deref(),
+    );
     let exceptions = exception_infos(run.exceptions);
     let record = run_record(run, &matrix, &exceptions, now, &ci);
     let mut head = None;
@@ -181,7 +210,7 @@ fn exception_infos(set: Option<&ExceptionSet>) -> Vec<ExceptionInfo> {
             justification: exception.justification.clone(),
             expires: exception.expires.to_string(),
             days_left: exception.days_left(set.today),
-            status: format!("{:?}", exception.status(set.today, set.warn_days)).to_lowercase(),
+            status: exception.status(set.today, set.warn_days).label().to_string(),
         })
         .collect()
 }
@@ -200,12 +229,7 @@ fn run_record(
         .report
         .findings
         .iter()
-        .filter(|finding| {
-            finding
-                .suppression_reason
-                .as_deref()
-                .is_some_and(|reason| reason.starts_with("exception"))
-        })
+        .filter(|finding| rampart_core::exceptions::is_excepted(finding))
         .count();
     let digest_rule_ran = run.ran.iter().any(|(_, rule)| rule.id == "image-digest-pinned");
     let unpinned: BTreeSet<String> = run

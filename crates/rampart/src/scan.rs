@@ -53,12 +53,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
     }
     let selection = Selection::new(&team, &args.skip);
     let profile = args.profile.or(team.profile).unwrap_or_default();
-    let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
-        .iter()
-        .copied()
-        .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
-        .filter(|rule| profile.includes_rule(rule.meta.id, rule.meta.pss))
-        .collect();
+    let selected = selected_rules(&selection, profile);
     let Ok((baseline, secrets_key)) = baseline_and_key(args.write_baseline.as_deref(), args.baseline.as_deref()) else {
         return Outcome::Error;
     };
@@ -172,37 +167,56 @@ fn kubernetes_config(team: &Config, args: Option<&ScanArgs>) -> ScanConfig {
     config
 }
 
-/// A scan with rampart.toml's choices and nothing from the command line
-/// (for `rampart exceptions` and `rampart controls`), and the rules that
-/// ran.
-pub fn scan_with_team(
-    paths: &[PathBuf],
-    team: &Config,
-    exceptions: Option<&ExceptionSet>,
-) -> (Report, Vec<&'static rampart_k8s::Rule>, bool) {
-    let config = kubernetes_config(team, None);
-    let selection = Selection::new(team, &[]);
-    let profile = team.profile.unwrap_or_default();
-    let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
+/// The manifest rules rampart.toml's selection and the profile keep.
+fn selected_rules(selection: &Selection, profile: Profile) -> Vec<&'static rampart_k8s::Rule> {
+    rules::all()
         .iter()
         .copied()
         .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
         .filter(|rule| profile.includes_rule(rule.meta.id, rule.meta.pss))
-        .collect();
-    let search_secrets = profile.includes_finding(&[Control::Secrets]);
+        .collect()
+}
+
+/// A scan with rampart.toml's choices and nothing from the command line,
+/// and the rules that ran.
+fn scan_team(
+    paths: &[PathBuf],
+    team: &Config,
+    search_secrets: bool,
+    exceptions: Option<&ExceptionSet>,
+    policies: Option<&PolicySet>,
+    fail_on: Severity,
+) -> (Report, Vec<&'static rampart_k8s::Rule>) {
+    let config = kubernetes_config(team, None);
+    let selection = Selection::new(team, &[]);
+    let profile = team.profile.unwrap_or_default();
+    let selected = selected_rules(&selection, profile);
     let settings = ScanSettings {
         search_secrets,
-        fail_on: team.fail_on.unwrap_or(Severity::High),
+        fail_on,
         profile,
         team,
         selection: &selection,
         exceptions,
-        policies: None,
+        policies,
         baseline: None,
         baseline_name: None,
         secrets_key: FingerprintKey::DEFAULT,
     };
     let report = scan(paths, &config, &LoadOptions::default(), &selected, &settings);
+    (report, selected)
+}
+
+/// The team's scan for `rampart exceptions` and `rampart controls`: the
+/// report, the rules that ran, and whether the secrets engine did.
+pub fn scan_with_team(
+    paths: &[PathBuf],
+    team: &Config,
+    exceptions: Option<&ExceptionSet>,
+) -> (Report, Vec<&'static rampart_k8s::Rule>, bool) {
+    let search_secrets = team.profile.unwrap_or_default().includes_finding(&[Control::Secrets]);
+    let fail_on = team.fail_on.unwrap_or(Severity::High);
+    let (report, selected) = scan_team(paths, team, search_secrets, exceptions, None, fail_on);
     (report, selected, search_secrets)
 }
 
@@ -216,29 +230,7 @@ pub fn scan_manifests_for_gate(
     policies: Option<&PolicySet>,
     fail_on: Severity,
 ) -> (Report, Vec<&'static rampart_k8s::Rule>) {
-    let config = kubernetes_config(team, None);
-    let selection = Selection::new(team, &[]);
-    let profile = team.profile.unwrap_or_default();
-    let selected: Vec<&'static rampart_k8s::Rule> = rules::all()
-        .iter()
-        .copied()
-        .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
-        .filter(|rule| profile.includes_rule(rule.meta.id, rule.meta.pss))
-        .collect();
-    let settings = ScanSettings {
-        search_secrets: false,
-        fail_on,
-        profile,
-        team,
-        selection: &selection,
-        exceptions: None,
-        policies,
-        baseline: None,
-        baseline_name: None,
-        secrets_key: FingerprintKey::DEFAULT,
-    };
-    let report = scan(paths, &config, &LoadOptions::default(), &selected, &settings);
-    (report, selected)
+    scan_team(paths, team, false, None, policies, fail_on)
 }
 
 /// How many findings of a scan of `paths` each exception matches, for

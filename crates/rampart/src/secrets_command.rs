@@ -127,15 +127,10 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         key,
     };
     let gitleaks_file = gitleaks_file.or_else(|| team.secrets.gitleaks_config.as_ref().map(|path| team.resolve(path)));
-    let owned;
-    let catalogue = match catalogue(gitleaks_file.as_deref(), &team) {
-        Ok(Some(catalogue)) => {
-            owned = catalogue;
-            &owned
-        }
-        Ok(None) => Catalogue::builtin(),
-        Err(()) => return Outcome::Error,
+    let Ok(custom) = catalogue(gitleaks_file.as_deref(), &team) else {
+        return Outcome::Error;
     };
+    let catalogue = custom.as_ref().unwrap_or_else(|| Catalogue::builtin());
     let Ok((mut scan, commits)) = search(args, &paths, catalogue, &options) else {
         return Outcome::Error;
     };
@@ -213,6 +208,7 @@ fn search(
             range: args.range.clone(),
             since: args.since.clone(),
             all_refs: args.all_refs,
+            ..Revisions::default()
         };
         let progress = progress::HistoryBar::new();
         let history = scan_history(repo, &revisions, catalogue, options, &progress);

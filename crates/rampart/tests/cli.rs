@@ -1,10 +1,13 @@
 //! The binary as users and CI run it: exit codes, the JSON contract, the
 //! bundled examples, and bad input.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::{json, repo};
 use serde_json::Value;
 
 fn rampart(args: &[&str]) -> Output {
@@ -24,19 +27,6 @@ fn rampart_stdin(args: &[&str], input: &str) -> Output {
         .expect("rampart runs");
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn json(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
-}
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
-        .display()
-        .to_string()
 }
 
 fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {

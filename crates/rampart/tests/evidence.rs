@@ -7,15 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{git, git_available, json, rampart_in};
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
-        .display()
-        .to_string()
-}
+use common::{git, git_available, json, rampart_in, repo};
 
 /// `rampart ARGS` in `dir` at a fixed time (`SOURCE_DATE_EPOCH`), outside
 /// any CI's variables.
@@ -410,7 +402,8 @@ fn the_ci_gate_finds_a_secret_in_the_commits_since_the_base_and_nothing_on_the_t
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{report}");
     assert_eq!(findings[0]["rule"], "github-pat");
-    assert_eq!(findings[0]["location"]["path"], "notes.txt");
+    // Named as the search of the working tree names files.
+    assert_eq!(findings[0]["location"]["path"], "./notes.txt");
     assert_eq!(findings[0]["secret"]["commit"]["summary"], "notes");
     assert!(
         !findings[0]["secret"]["redacted"]
@@ -427,6 +420,27 @@ fn the_ci_gate_finds_a_secret_in_the_commits_since_the_base_and_nothing_on_the_t
     // With the leaky commit as the base, nothing after it leaks.
     let later = rampart_at(dir.path(), T0, &["ci", "--base", "HEAD~1"]);
     assert_eq!(later.status.code(), Some(0), "{}", stdout(&later));
+    // A gate over a folder judges that folder's history only.
+    let folder = rampart_at(dir.path(), T0, &["ci", "deploy"]);
+    assert_eq!(folder.status.code(), Some(0), "{}", stdout(&folder));
+    // A secret still in the tree is reported once, there, not again from
+    // the commit that added it.
+    let token = format!("ghp_{}", "Wd4Hc8Ks2Lp6Rt0Vb3Nm7Qx1Zy5Ja9Fe2Gu6");
+    std::fs::write(dir.path().join("keep.txt"), format!("TOKEN={token}\n")).unwrap();
+    git(dir.path(), &["add", "keep.txt"]);
+    git(dir.path(), &["commit", "-q", "-m", "keep"]);
+    let both = json(&rampart_at(dir.path(), T0, &["ci", "-f", "json"]));
+    let paths: Vec<&str> = both["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["./keep.txt", "./notes.txt"], "{both}");
+    assert!(
+        both["findings"][0]["secret"]["commit"].is_null(),
+        "the tree's finding, not history's"
+    );
     // An unknown base is an input error with a hint.
     let unknown = rampart_at(dir.path(), T0, &["ci", "--base", "origin/nowhere"]);
     assert_eq!(unknown.status.code(), Some(2));

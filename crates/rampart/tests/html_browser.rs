@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::rampart_in;
+use common::{rampart_in, repo};
 use serde_json::{Value, json};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -161,10 +161,6 @@ fn browser_available() -> bool {
     present
 }
 
-fn example(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
-}
-
 /// Forty copies of a privileged Deployment: hundreds of findings.
 fn many_findings(dir: &Path) -> PathBuf {
     let mut yaml = String::new();
@@ -186,7 +182,7 @@ fn the_html_report_shows_the_json_counts_and_its_filters_and_pages_work() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let insecure = example("examples/insecure").display().to_string();
+    let insecure = repo("examples/insecure");
     let scan = rampart_in(
         dir.path(),
         &[

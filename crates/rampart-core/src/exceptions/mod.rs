@@ -90,6 +90,30 @@ pub enum Status {
     Expired,
 }
 
+impl Status {
+    /// `active`, `expiring` or `expired`, as in the JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Expiring => "expiring",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+/// How the reason of a finding an exception suppresses starts.
+const EXCEPTED_REASON: &str = "exception ";
+
+/// Whether an exception of the exceptions file suppressed `finding` (not
+/// a waiver or the baseline).
+pub fn is_excepted(finding: &Finding) -> bool {
+    finding.suppressed
+        && finding
+            .suppression_reason
+            .as_deref()
+            .is_some_and(|reason| reason.starts_with(EXCEPTED_REASON))
+}
+
 impl Exception {
     /// Days from `today` to the expiry date (negative once past).
     pub fn days_left(&self, today: Date) -> i64 {
@@ -201,7 +225,7 @@ impl Exceptions {
                 if exception.days_left(today) >= 0 && !finding.suppressed {
                     finding.suppressed = true;
                     finding.suppression_reason = Some(format!(
-                        "exception {} (owner {}, expires {})",
+                        "{EXCEPTED_REASON}{} (owner {}, expires {})",
                         exception.id, exception.owner, exception.expires
                     ));
                 }
@@ -335,6 +359,7 @@ mod tests {
         let mut findings = vec![finding("run-as-non-root", "Deployment", "legacy", Some("app"))];
         let usage = exceptions.apply(&mut findings, today, &[]);
         assert!(!findings[0].suppressed);
+        assert!(!is_excepted(&findings[0]));
         assert_eq!(usage.matched, [1]);
         let raised = exceptions.findings(&usage, today, 14);
         assert_eq!(raised.len(), 1);
@@ -355,6 +380,8 @@ mod tests {
                 .unwrap()
                 .contains("exception old (owner team-a")
         );
+        assert!(is_excepted(&findings[0]));
+        assert_eq!(exceptions.list()[0].status(today, 14).label(), "expiring");
         let raised = exceptions.findings(&usage, today, 14);
         assert_eq!(
             raised.iter().map(|f| &*f.rule).collect::<Vec<_>>(),

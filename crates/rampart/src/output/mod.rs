@@ -125,6 +125,20 @@ pub fn write_machine(
     }
 }
 
+/// Prints `value` as indented JSON on standard output.
+pub fn print_json(value: &impl serde::Serialize) -> Result<(), Outcome> {
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => {
+            println!("{json}");
+            Ok(())
+        }
+        Err(error) => {
+            eprintln!("rampart: {error}");
+            Err(Outcome::Error)
+        }
+    }
+}
+
 /// File links for the Markdown comment, from the CI's variables: GitHub
 /// Actions and GitLab CI; plain `path:line` elsewhere.
 fn ci_links() -> rampart_report::markdown::Links {

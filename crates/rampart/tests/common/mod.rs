@@ -19,6 +19,15 @@ pub fn snapshot(name: &str, actual: &str) {
     assert_eq!(actual, expected, "snapshot {name} differs; RAMPART_BLESS=1 rewrites it");
 }
 
+/// A path of this repository (`examples/insecure`), absolute.
+pub fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+        .display()
+        .to_string()
+}
+
 /// Runs `rampart ARGS` with `dir` as the working folder.
 pub fn rampart_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rampart"))
