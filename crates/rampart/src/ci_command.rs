@@ -11,7 +11,7 @@ use rampart_core::{Finding, Outcome, Report, ScanError, Selection, Severity};
 use rampart_secrets::{Catalogue, Revisions, ScanOptions, default_base, scan_history, scan_paths};
 
 use crate::output::{self, ReportFormat};
-use crate::scan::{TOOL, apply_team_config, compliance, input_files, scan_manifests_for_gate};
+use crate::scan::{TOOL, apply_team_config, compliance, scan_manifests_for_gate};
 use crate::secrets_command::{baseline_and_key, catalogue};
 use crate::{config_command, exceptions_command, parse_severity, policy_command, progress, proof};
 
@@ -155,14 +155,13 @@ pub fn run(args: &CiArgs) -> Outcome {
     errors.dedup();
     let report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
     let ran = output::rules_that_ran(&selected, Some(catalogue), exception_set.is_some());
-    let inputs = input_files(&roots);
     let run = proof::Run {
         command: "ci",
         report: &report,
         ran: &ran,
         team: &team,
         exceptions: exception_set.as_ref(),
-        inputs: &inputs,
+        scanned: &roots,
         start: &root,
     };
     proof::conclude(&run, &args.format, &args.output, &args.proof)

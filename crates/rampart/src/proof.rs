@@ -100,8 +100,9 @@ pub struct Run<'a> {
     pub ran: &'a [(String, RuleInfo)],
     pub team: &'a Config,
     pub exceptions: Option<&'a ExceptionSet>,
-    /// The files read, for the bundle's list of inputs.
-    pub inputs: &'a [PathBuf],
+    /// The paths the manifests were read from; the bundle lists (and
+    /// hashes) the files under them, found again only when it is written.
+    pub scanned: &'a [PathBuf],
     /// Where the repository is, for the commit when no CI variable says.
     pub start: &'a Path,
 }
@@ -328,7 +329,9 @@ impl Bundle<'_> {
         bundle.add("config.toml", |out| {
             out.write_all(config_command::effective_toml(self.run.team).as_bytes())
         })?;
-        bundle.add("inputs.json", |out| json_to(out, &inputs(self.run.inputs)))?;
+        bundle.add("inputs.json", |out| {
+            json_to(out, &inputs(&crate::scan::input_files(self.run.scanned)))
+        })?;
         bundle.add("run.json", |out| json_to(out, &self.run_facts()))?;
         if let Some((path, head)) = self.store {
             bundle.add("store.json", |out| {

@@ -112,14 +112,13 @@ pub fn run(args: &ScanArgs) -> Outcome {
         settings.search_secrets.then(rampart_secrets::Catalogue::builtin),
         exceptions.is_some(),
     );
-    let inputs = input_files(&args.paths);
     let run = proof::Run {
         command: "scan",
         report: &report,
         ran: &ran,
         team: &team,
         exceptions: exceptions.as_ref(),
-        inputs: &inputs,
+        scanned: &args.paths,
         start,
     };
     proof::conclude(&run, &args.format, &args.output, &args.proof)

@@ -189,7 +189,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         ran: &ran,
         team: &team,
         exceptions: exception_set.as_ref(),
-        inputs: &[],
+        scanned: &[],
         start,
     };
     proof::conclude(&run, &args.format, &args.output, &proof::ProofArgs::default())
