@@ -152,8 +152,8 @@ fn decode_text(bytes: &[u8]) -> Result<&str, String> {
 
 /// Cuts a YAML stream at its `---` document markers. Each piece keeps its
 /// marker line and comes with the number of lines before it. A `---` that
-/// follows only directives (`%YAML`), comments or blank lines belongs to the
-/// same piece as they do.
+/// follows only directives (`%YAML`) belongs to the same piece as they do;
+/// pieces with nothing but comments, blank lines and markers are dropped.
 pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
     let bytes = text.as_bytes();
     let mut pieces = Vec::new();
@@ -167,12 +167,24 @@ pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
     for marker in line_starts {
         let is_marker = bytes[marker..].starts_with(b"---")
             && matches!(bytes.get(marker + 3), None | Some(b' ' | b'\t' | b'\n' | b'\r'));
-        if !is_marker || marker == start || !has_content(&text[start..marker]) {
+        if !is_marker || marker == start {
+            continue;
+        }
+        let piece = &text[start..marker];
+        let empty = !has_content(piece);
+        // Directives belong to the document their `---` opens.
+        if empty && has_directive(piece) {
             continue;
         }
         line += bytes[counted_to..marker].iter().filter(|&&b| b == b'\n').count() as u32;
         counted_to = marker;
-        pieces.push((start_line, &text[start..marker]));
+        // An empty or comment-only document (Helm's `---\n# Source: ...` for
+        // a disabled template) is valid YAML with no node: it is dropped
+        // here rather than glued to the next document, which the parser
+        // would then refuse as two documents in one.
+        if !empty {
+            pieces.push((start_line, piece));
+        }
         start = marker;
         start_line = line;
     }
@@ -180,6 +192,10 @@ pub fn split_documents(text: &str) -> Vec<(u32, &str)> {
         pieces.push((start_line, &text[start..]));
     }
     pieces
+}
+
+fn has_directive(piece: &str) -> bool {
+    piece.lines().any(|line| line.starts_with('%'))
 }
 
 /// Whether a piece holds more than blank lines, comments, directives and
@@ -296,8 +312,8 @@ mod tests {
     fn splits_documents_and_keeps_file_lines() {
         let pieces = split_documents("a: 1\n---\nb: 2\n--- # c\n---\nc: 3\n");
         let starts: Vec<u32> = pieces.iter().map(|(line, _)| *line).collect();
-        assert_eq!(starts, vec![0, 1, 3]);
-        assert_eq!(pieces[2].1, "--- # c\n---\nc: 3\n");
+        assert_eq!(starts, vec![0, 1, 4]);
+        assert_eq!(pieces[2].1, "---\nc: 3\n");
     }
 
     #[test]
@@ -308,7 +324,7 @@ mod tests {
         assert_eq!(directive[1], (3, "---\nb: 2\n"));
         assert_eq!(starts("--- {a: 1}\n--- {b: 2}\n"), vec![0, 1]);
         assert_eq!(starts("---\r\na: 1\r\n---\r\nb: 2\r\n"), vec![0, 2]);
-        assert_eq!(starts("# only\n---\n# still nothing\n---\na: 1\n"), vec![0]);
+        assert_eq!(starts("# only\n---\n# still nothing\n---\na: 1\n"), vec![3]);
         assert_eq!(starts("a: 1\n---x: 2\n"), vec![0]);
     }
 
@@ -342,6 +358,20 @@ mod tests {
         assert_eq!(loaded.skipped_documents, 1);
         assert_eq!(loaded.documents, 2);
         assert!(loaded.errors.is_empty());
+    }
+
+    #[test]
+    fn empty_and_comment_only_documents_do_not_swallow_the_next_object() {
+        // Helm prints `---\n# Source: ...` for a disabled template; files
+        // joined by hand have `---\n---`.
+        let loaded = load(
+            "---\n# Source: chart/templates/disabled.yaml\n---\n# Source: chart/templates/pod.yaml\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: b}\nspec:\n  hostPID: true\n---\n",
+        );
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let names: Vec<&str> = loaded.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, vec!["a", "b"]);
+        assert_eq!(loaded.objects[0].root.pos.line, 5);
+        assert_eq!(loaded.objects[1].root.get_path("spec.hostPID").unwrap().pos.line, 14);
     }
 
     #[test]
