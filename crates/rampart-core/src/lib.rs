@@ -9,6 +9,7 @@
 pub mod baseline;
 mod config;
 mod control;
+pub mod coverage;
 mod date;
 pub mod exceptions;
 mod finding;
@@ -24,6 +25,7 @@ pub use config::{
     STARTER, SecretsConfig, Selection,
 };
 pub use control::Control;
+pub use coverage::{ControlResult, Coverage, RuleRef, Verdict, judge_control};
 pub use date::{Date, rfc3339, unix_now};
 pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
 pub use fingerprint::{FingerprintKey, finding_fingerprint, keyed_hash};

@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Control, PssLevel};
+use crate::{Control, ControlResult, PssLevel};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -22,28 +22,21 @@ pub enum Profile {
     All,
 }
 
-/// The manifest rules of the checklist profile.
-const CHECKLIST: &[&str] = &[
-    "no-default-namespace",
-    "no-default-service-account",
-    "namespace-default-deny-ingress",
-    "namespace-default-deny-egress",
-    "workload-network-policy",
-    "run-as-non-root",
-    "run-as-user-not-zero",
-    "no-privileged",
-    "no-privilege-escalation",
-    "read-only-root-fs",
-    "capabilities-drop-all",
-    "image-digest-pinned",
-    "image-tag-not-latest",
-    "no-literal-secret-env",
-    "no-secret-in-manifest",
-    "no-credential-in-configmap",
-    "resource-limits-set",
-    "liveness-probe-set",
-    "readiness-probe-set",
-    "ingress-tls",
+/// The controls of the articles' compact checklist ("Checklist for
+/// Kubernetes-hosted OSS services"): own namespace and service account
+/// (isolation, and least-privilege RBAC for that account), default-deny
+/// network, non-root with dropped capabilities and no host access
+/// (runtime), pinned images, secrets kept out of manifests, limits, health
+/// checks and TLS (workload). Every rule of these controls belongs to the
+/// profile, so no line of the checklist passes unchecked.
+const CHECKLIST_CONTROLS: &[Control] = &[
+    Control::Isolation,
+    Control::Rbac,
+    Control::Network,
+    Control::Runtime,
+    Control::Images,
+    Control::Secrets,
+    Control::Workload,
 ];
 
 impl Profile {
@@ -64,11 +57,11 @@ impl Profile {
     }
 
     /// Whether a rule with a metadata entry belongs to the profile.
-    pub fn includes_rule(self, id: &str, pss: Option<PssLevel>) -> bool {
+    pub fn includes_rule(self, controls: &[Control], pss: Option<PssLevel>) -> bool {
         match self {
             Profile::PssBaseline => pss == Some(PssLevel::Baseline),
             Profile::PssRestricted => pss.is_some(),
-            Profile::Checklist => CHECKLIST.contains(&id),
+            Profile::Checklist => controls.iter().any(|control| CHECKLIST_CONTROLS.contains(control)),
             Profile::All => true,
         }
     }
@@ -106,30 +99,40 @@ impl FromStr for Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Compliance {
     pub profile: Profile,
-    /// Controls the profile's rules prove.
+    /// Controls this run judged (not `not evaluated`).
     pub controls: usize,
-    /// Of those, controls with no open finding.
+    /// Of those, controls that pass (or whose findings are all excepted).
     pub passing: usize,
     pub failing: Vec<Control>,
+    /// Judged without finding anything, but with rules left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<Control>,
+    /// Controls the profile's rules prove that nothing in this run judged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_evaluated: Vec<Control>,
 }
 
 impl Compliance {
-    /// `evaluated`: the controls the profile's rules prove; `failing`: the
-    /// controls of open findings of those rules.
-    pub fn new(profile: Profile, evaluated: &[Control], failing: &[Control]) -> Compliance {
-        let mut controls: Vec<Control> = evaluated.to_vec();
-        controls.sort_by_key(|control| control.id());
-        controls.dedup();
-        let failing: Vec<Control> = controls
-            .iter()
-            .copied()
-            .filter(|control| failing.contains(control))
-            .collect();
+    /// Sums up the verdicts on the controls the profile's rules prove.
+    pub fn new(profile: Profile, verdicts: &[(Control, ControlResult)]) -> Compliance {
+        let pick = |wanted: &[ControlResult]| -> Vec<Control> {
+            verdicts
+                .iter()
+                .filter(|(_, result)| wanted.contains(result))
+                .map(|(control, _)| *control)
+                .collect()
+        };
+        let passing = pick(&[ControlResult::Pass, ControlResult::Excepted]).len();
+        let failing = pick(&[ControlResult::Fail]);
+        let partial = pick(&[ControlResult::Partial]);
+        let not_evaluated = pick(&[ControlResult::NotEvaluated, ControlResult::Stale]);
         Compliance {
             profile,
-            controls: controls.len(),
-            passing: controls.len() - failing.len(),
+            controls: passing + failing.len() + partial.len(),
+            passing,
             failing,
+            partial,
+            not_evaluated,
         }
     }
 }
@@ -140,13 +143,12 @@ mod tests {
 
     #[test]
     fn profiles_select_by_pss_level_and_the_checklist() {
-        assert!(Profile::PssBaseline.includes_rule("no-privileged", Some(PssLevel::Baseline)));
-        assert!(!Profile::PssBaseline.includes_rule("run-as-non-root", Some(PssLevel::Restricted)));
-        assert!(Profile::PssRestricted.includes_rule("run-as-non-root", Some(PssLevel::Restricted)));
-        assert!(Profile::PssRestricted.includes_rule("no-privileged", Some(PssLevel::Baseline)));
-        assert!(!Profile::PssRestricted.includes_rule("image-tag-not-latest", None));
-        assert!(Profile::Checklist.includes_rule("image-digest-pinned", None));
-        assert!(!Profile::Checklist.includes_rule("rbac-owner-review", None));
+        assert!(Profile::PssBaseline.includes_rule(&[Control::Runtime], Some(PssLevel::Baseline)));
+        assert!(!Profile::PssBaseline.includes_rule(&[Control::Runtime], Some(PssLevel::Restricted)));
+        assert!(Profile::PssRestricted.includes_rule(&[Control::Runtime], Some(PssLevel::Restricted)));
+        assert!(Profile::PssRestricted.includes_rule(&[Control::Runtime], Some(PssLevel::Baseline)));
+        assert!(!Profile::PssRestricted.includes_rule(&[Control::Images], None));
+        assert!(Profile::Checklist.includes_rule(&[Control::Images], None));
         assert!(Profile::Checklist.includes_finding(&[Control::Secrets]));
         assert!(!Profile::PssBaseline.includes_finding(&[Control::Secrets]));
         assert_eq!("checklist".parse::<Profile>(), Ok(Profile::Checklist));
@@ -154,13 +156,28 @@ mod tests {
     }
 
     #[test]
-    fn compliance_counts_controls_once() {
+    fn compliance_counts_only_judged_controls_as_passing() {
         let compliance = Compliance::new(
             Profile::Checklist,
-            &[Control::Runtime, Control::Images, Control::Runtime, Control::Network],
-            &[Control::Runtime, Control::Rbac],
+            &[
+                (Control::Runtime, ControlResult::Fail),
+                (Control::Images, ControlResult::Pass),
+                (Control::Network, ControlResult::Excepted),
+                (Control::Rbac, ControlResult::Partial),
+                (Control::Workload, ControlResult::NotEvaluated),
+            ],
         );
-        assert_eq!((compliance.passing, compliance.controls), (2, 3));
+        assert_eq!((compliance.passing, compliance.controls), (2, 4));
         assert_eq!(compliance.failing, [Control::Runtime]);
+        assert_eq!(compliance.partial, [Control::Rbac]);
+        assert_eq!(compliance.not_evaluated, [Control::Workload]);
+    }
+
+    #[test]
+    fn the_checklist_profile_keeps_every_rule_of_its_controls() {
+        assert!(Profile::Checklist.includes_rule(&[Control::Rbac], None));
+        assert!(Profile::Checklist.includes_rule(&[Control::Runtime], Some(PssLevel::Baseline)));
+        assert!(!Profile::Checklist.includes_rule(&[Control::Admission], None));
+        assert!(!Profile::Checklist.includes_rule(&[Control::Exceptions], None));
     }
 }

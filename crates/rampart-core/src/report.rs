@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use crate::{Compliance, Finding, ScanError, Severity};
+use crate::{Compliance, Coverage, Finding, ScanError, Severity};
 
 /// Version of the JSON document. Bump only on an incompatible change.
 pub const REPORT_VERSION: u32 = 1;
@@ -13,6 +13,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<ScanError>,
     pub summary: Summary,
+    /// What each rule judged: the controls' verdicts rest on it.
+    #[serde(skip)]
+    pub coverage: Coverage,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,6 +125,7 @@ impl Report {
             findings,
             errors,
             summary,
+            coverage: Coverage::default(),
         }
     }
 

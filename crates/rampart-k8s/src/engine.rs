@@ -7,7 +7,7 @@
 //! [`Inventory`]); once every file is in, the conditions are settled against
 //! the whole inventory.
 
-use rampart_core::{Date, Finding, PssLevel, RuleSelector};
+use rampart_core::{Coverage, Date, Finding, PssLevel, RuleSelector};
 use rayon::prelude::*;
 
 use crate::inventory::Inventory;
@@ -70,6 +70,8 @@ impl Condition {
 #[derive(Debug, Clone, Default)]
 pub struct Checked {
     pub findings: Vec<Finding>,
+    /// What each rule judged.
+    pub coverage: Coverage,
     /// (index into `findings`, the condition that finding depends on).
     pub conditions: Vec<(usize, Condition)>,
 }
@@ -79,6 +81,7 @@ impl Checked {
     pub fn append(&mut self, other: Checked) {
         let offset = self.findings.len();
         self.findings.extend(other.findings);
+        self.coverage.merge(&other.coverage);
         self.conditions.extend(
             other
                 .conditions
@@ -93,6 +96,7 @@ impl Checked {
         let Checked {
             mut findings,
             conditions,
+            ..
         } = self;
         if conditions.is_empty() {
             return findings;
@@ -126,7 +130,12 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
     let context = RuleContext { config };
     let mut checked = Checked::default();
     let mut inventory = Inventory::default();
+    let mut judged = vec![0usize; rules.len()];
     for object in objects {
+        let has_pod = config.workload_kinds.pod_of(object).is_some();
+        for (count, rule) in judged.iter_mut().zip(rules) {
+            *count += usize::from(rule.judges(object, has_pod, &config.workload_kinds));
+        }
         let first = checked.findings.len();
         let mut reported = Vec::new();
         let pss_violations = check_object(object, &context, rules, &mut reported);
@@ -146,24 +155,29 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
             }
         }
     }
+    for (count, rule) in judged.into_iter().zip(rules) {
+        checked.coverage.add_rule(rule.meta.id, count);
+    }
     (checked, inventory)
 }
 
 /// The second step, once every input is in: settles conditional findings
-/// and runs the rules that judge the inventory as a whole.
+/// and runs the rules that judge the inventory as a whole. The findings
+/// come with what each rule judged.
 pub fn finish(
     checked: Checked,
     mut inventory: Inventory,
     config: &ScanConfig,
     rules: &[&'static Rule],
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Coverage) {
     inventory.build_indexes();
     let inventory = &inventory;
+    let coverage = checked.coverage.clone();
     let mut findings = checked.settle(inventory);
     let context = RuleContext { config };
     let mut whole = Vec::new();
     for rule in rules {
-        if let Check::Inventory(check) = rule.check {
+        if let Check::Inventory(_, check) = rule.check {
             let mut reporter = InventoryReporter::new(&rule.meta, &mut whole);
             check(inventory, &context, &mut reporter);
         }
@@ -171,7 +185,7 @@ pub fn finish(
     whole.sort_by(|a: &Finding, b: &Finding| (&a.location, &a.rule, &a.field).cmp(&(&b.location, &b.rule, &b.field)));
     findings.extend(whole);
     crate::waivers::apply(&mut findings, &inventory.waivers, &config.non_waivable);
-    findings
+    (findings, coverage)
 }
 
 /// Both steps over objects already in memory (tests, the admission webhook,
@@ -187,7 +201,7 @@ pub fn check_objects(objects: &[Object], config: &ScanConfig, rules: &[&'static 
         all.append(batch);
         inventory.merge(facts);
     }
-    finish(all, inventory, config, rules)
+    finish(all, inventory, config, rules).0
 }
 
 /// Runs the rules on one object; for a workload, also returns the Pod
@@ -212,8 +226,8 @@ fn check_object(
                     check(pod, context, &mut reporter);
                 }
             }
-            Check::Object(check) => check(object, context, &mut reporter),
-            Check::Inventory(_) => {}
+            Check::Object(_, check) => check(object, context, &mut reporter),
+            Check::Inventory(..) => {}
         }
         if let (Some(level), Some(violations)) = (rule.meta.pss, violations.as_mut())
             && out.len() > before

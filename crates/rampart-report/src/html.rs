@@ -135,6 +135,7 @@ fn result_class(result: ControlResult) -> &'static str {
         ControlResult::Pass => "pass",
         ControlResult::Fail => "fail",
         ControlResult::Excepted => "excepted",
+        ControlResult::Partial => "partial",
         ControlResult::NotEvaluated => "none",
         ControlResult::Stale => "stale",
     }
@@ -482,7 +483,7 @@ h1{margin:.2rem 0}h2{margin-top:2rem;border-bottom:1px solid #dde2ea;padding-bot
 .count span{display:block;font-size:1.5rem;font-weight:700;color:#1d2330}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eef1f5;vertical-align:top}
 th{background:#f6f8fa}.result.pass{color:#1a7f37}.result.fail{color:#c62828;font-weight:600}.result.excepted{color:#6a4fb3}
-.result.stale{color:#b26a00;font-weight:600}.result.none{color:#8a93a3}
+.result.stale,.result.partial{color:#b26a00;font-weight:600}.result.none{color:#8a93a3}
 .charts{display:flex;gap:2rem;flex-wrap:wrap}figure{margin:0}figcaption{font-weight:600;margin-bottom:.3rem}
 svg text{font-size:12px;fill:#1d2330}rect.bar{fill:#4f6bd8}.trend{stroke:#4f6bd8;stroke-width:2}
 rect.sev-critical,.chip.sev-critical[aria-pressed=true]{fill:#8e0000;background:#8e0000;color:#fff}

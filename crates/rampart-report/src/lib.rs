@@ -30,6 +30,18 @@ pub struct RuleInfo {
     pub help: String,
 }
 
+/// The rules of a run as the controls' verdict reads them.
+pub fn rule_refs(rules: &[(String, RuleInfo)]) -> Vec<rampart_core::RuleRef<'_>> {
+    rules
+        .iter()
+        .map(|(engine, rule)| rampart_core::RuleRef {
+            engine,
+            id: &rule.id,
+            controls: &rule.controls,
+        })
+        .collect()
+}
+
 /// An exception of the exceptions file as reports show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ExceptionInfo {

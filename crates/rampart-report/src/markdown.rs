@@ -4,7 +4,6 @@
 //! comments however large the scan: what does not fit is counted, not cut
 //! mid-line.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::matrix::{ControlResult, ControlRow};
@@ -96,15 +95,13 @@ pub fn to_markdown(report: &Report, matrix: &[ControlRow], links: &Links) -> Str
                 let _ = writeln!(out, "| {} {severity} | {count} |", icon(*severity));
             }
         }
-        let mut by_control: BTreeMap<&str, usize> = BTreeMap::new();
-        for finding in &open {
-            for control in finding.controls.iter() {
-                *by_control.entry(control.id()).or_default() += 1;
+        // The matrix's own counts, so the two tables always agree.
+        let by_control: Vec<&ControlRow> = matrix.iter().filter(|row| row.open_findings > 0).collect();
+        if !by_control.is_empty() {
+            out.push_str("\n| Control | Findings |\n|---|---:|\n");
+            for row in by_control {
+                let _ = writeln!(out, "| {} | {} |", row.control.id(), row.open_findings);
             }
-        }
-        out.push_str("\n| Control | Findings |\n|---|---:|\n");
-        for (control, count) in by_control {
-            let _ = writeln!(out, "| {control} | {count} |");
         }
         out.push_str("\n| | Rule | Where | Finding |\n|---|---|---|---|\n");
     }
@@ -167,21 +164,25 @@ fn write_controls(out: &mut String, matrix: &[ControlRow]) {
     if matrix.iter().all(|row| row.result == ControlResult::NotEvaluated) {
         return;
     }
-    let failing = matrix.iter().filter(|row| row.result == ControlResult::Fail).count();
+    let count = |result: ControlResult| matrix.iter().filter(|row| row.result == result).count();
     let _ = writeln!(
         out,
-        "<details><summary>Controls: {} pass, {failing} fail</summary>\n\n| Control | Result | Open | Excepted | Frequency |\n|---|---|---:|---:|---|",
-        matrix.iter().filter(|row| row.result == ControlResult::Pass).count()
+        "<details><summary>Controls: {} pass, {} fail, {} partial, {} not evaluated</summary>\n\n| Control | Result | Open | Excepted | Frequency | Note |\n|---|---|---:|---:|---|---|",
+        count(ControlResult::Pass),
+        count(ControlResult::Fail),
+        count(ControlResult::Partial),
+        count(ControlResult::NotEvaluated),
     );
     for row in matrix {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             row.control.id(),
             row.result.label(),
             row.open_findings,
             row.suppressed_findings,
-            row.frequency
+            row.frequency,
+            cell(row.reason.as_deref().unwrap_or(""))
         );
     }
     out.push_str("\n</details>\n\n");
@@ -230,20 +231,25 @@ mod tests {
         let links = Links {
             base: Some("https://github.com/acme/shop/blob/abc123".into()),
         };
-        let text = to_markdown(
-            &report(vec![finding(7, Severity::Critical), finding(9, Severity::Low)]),
-            &[],
-            &links,
-        );
+        let report = report(vec![
+            finding(7, Severity::Critical),
+            finding(9, Severity::Low),
+            finding(11, Severity::Info),
+        ]);
+        let matrix = crate::matrix::controls_matrix(&report, &[], &[], &Default::default(), &[]);
+        let text = to_markdown(&report, &matrix, &links);
         assert!(
             text.starts_with("❌ **Rampart: findings at or above the threshold** (fail on high)"),
             "{text}"
         );
         assert!(text.contains("| 🟥 critical | 1 |"));
-        assert!(text.contains("| runtime | 2 |"));
+        // The per-control table and the matrix count the same findings
+        // (info findings in neither).
+        assert!(text.contains("| runtime | 2 |"), "{text}");
+        assert!(text.contains("| runtime | fail | 2 | 0 |"), "{text}");
         assert!(text.contains("[deploy/web.yaml:7](https://github.com/acme/shop/blob/abc123/deploy/web.yaml#L7)"));
         assert!(text.contains("runs privileged \\| line 7"), "pipes are escaped");
-        assert!(!text.contains("<details>"));
+        assert!(!text.contains("All other findings"));
     }
 
     #[test]

@@ -5,40 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use rampart_core::{Control, Report, Severity, rfc3339};
+use rampart_core::{Control, Report, judge_control, rfc3339};
 use serde::Serialize;
 
 use crate::RuleInfo;
 use crate::store::RunRecord;
 
-/// What this run says about a control.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ControlResult {
-    /// Checked, and no open finding.
-    Pass,
-    /// Open findings.
-    Fail,
-    /// Findings, all of them waived, excepted or in the baseline.
-    Excepted,
-    /// No rule of this run checks it, and no recorded run did.
-    NotEvaluated,
-    /// No rule of this run checks it, and its last evidence in the store
-    /// is older than its frequency allows.
-    Stale,
-}
-
-impl ControlResult {
-    pub fn label(self) -> &'static str {
-        match self {
-            ControlResult::Pass => "pass",
-            ControlResult::Fail => "fail",
-            ControlResult::Excepted => "excepted",
-            ControlResult::NotEvaluated => "not evaluated",
-            ControlResult::Stale => "stale",
-        }
-    }
-}
+pub use rampart_core::ControlResult;
 
 /// One row of the matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,6 +21,13 @@ pub struct ControlRow {
     /// Engine -> rules of it that ran and prove this control.
     pub automation: BTreeMap<String, usize>,
     pub result: ControlResult,
+    /// Why the result is not a plain pass or fail: what was not judged, or
+    /// which rules were left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Rules of the control the profile, `ignore` or `--skip` left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
     pub open_findings: usize,
     pub suppressed_findings: usize,
     /// What this run leaves as proof.
@@ -58,6 +38,9 @@ pub struct ControlRow {
     /// run, or a recorded one (see [`with_history`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_evidence: Option<String>,
+    /// The result comes from a recorded run, not this one.
+    #[serde(skip)]
+    pub carried_over: bool,
 }
 
 impl ControlRow {
@@ -76,57 +59,37 @@ impl ControlRow {
 }
 
 /// The matrix for a report. `ran` are the rules that ran (with the engine
-/// each belongs to); `frequencies` maps control ids to how often they run.
+/// each belongs to), `left_out` the rules the user's profile or ignore list
+/// kept from running; `frequencies` maps control ids to how often they run.
 pub fn controls_matrix(
     report: &Report,
     ran: &[(String, RuleInfo)],
+    left_out: &[(String, RuleInfo)],
     frequencies: &BTreeMap<String, String>,
     evidence: &[String],
 ) -> Vec<ControlRow> {
+    let (ran, left_out) = (crate::rule_refs(ran), crate::rule_refs(left_out));
     Control::ALL
         .into_iter()
         .map(|control| {
-            let mut automation: BTreeMap<String, usize> = BTreeMap::new();
-            for (engine, rule) in ran {
-                if rule.controls.contains(&control) {
-                    *automation.entry(engine.clone()).or_default() += 1;
-                }
-            }
-            let related = report.findings.iter().filter(|f| f.controls.contains(&control));
-            let (mut open, mut suppressed) = (0, 0);
-            for finding in related {
-                if finding.suppressed {
-                    suppressed += 1;
-                } else if finding.severity > Severity::Info {
-                    open += 1;
-                }
-            }
-            let result = if automation.is_empty() {
-                ControlResult::NotEvaluated
-            } else if open > 0 {
-                ControlResult::Fail
-            } else if suppressed > 0 {
-                ControlResult::Excepted
-            } else {
-                ControlResult::Pass
-            };
+            let verdict = judge_control(control, &ran, &left_out, &report.coverage, &report.findings);
+            let judged = verdict.result != ControlResult::NotEvaluated;
             ControlRow {
                 control,
                 summary: control.summary(),
-                evidence: if automation.is_empty() {
-                    Vec::new()
-                } else {
-                    evidence.to_vec()
-                },
-                automation,
-                result,
-                open_findings: open,
-                suppressed_findings: suppressed,
+                evidence: if judged { evidence.to_vec() } else { Vec::new() },
+                automation: verdict.automation,
+                result: verdict.result,
+                reason: verdict.reason,
+                left_out: verdict.left_out,
+                open_findings: verdict.open,
+                suppressed_findings: verdict.suppressed,
                 frequency: frequencies
                     .get(control.id())
                     .cloned()
                     .unwrap_or_else(|| "every-commit".to_string()),
                 last_evidence: None,
+                carried_over: false,
             }
         })
         .collect()
@@ -146,12 +109,14 @@ pub fn with_history(rows: &mut [ControlRow], runs: &[RunRecord], now: i64, commi
         }
         let recorded = runs.iter().rev().find_map(|run| {
             let record = run.controls.get(row.control.id())?;
-            (record.result != "not-evaluated" && record.result != "stale").then_some((run, record))
+            let result = ControlResult::from_id(&record.result)?;
+            (result != ControlResult::NotEvaluated && result != ControlResult::Stale).then_some((run, record, result))
         });
-        let Some((run, record)) = recorded else {
+        let Some((run, record, result)) = recorded else {
             continue;
         };
         row.last_evidence = Some(rfc3339(run.time));
+        row.carried_over = true;
         let fresh = match max_age_days(&row.frequency) {
             Some(days) => now - run.time <= days * 86_400,
             None => commit.is_some() && run.commit.as_deref() == commit,
@@ -160,11 +125,8 @@ pub fn with_history(rows: &mut [ControlRow], runs: &[RunRecord], now: i64, commi
             row.result = ControlResult::Stale;
             continue;
         }
-        row.result = match record.result.as_str() {
-            "pass" => ControlResult::Pass,
-            "fail" => ControlResult::Fail,
-            _ => ControlResult::Excepted,
-        };
+        row.result = result;
+        row.reason = None;
         row.open_findings = record.open;
         row.suppressed_findings = record.suppressed;
         row.evidence = vec![format!("recorded run of {}", rfc3339(run.time))];
@@ -194,13 +156,17 @@ pub fn to_text(rows: &[ControlRow]) -> String {
     for row in rows {
         let automation = row.automation_summary();
         out.push_str(&format!(
-            "{:<11} {:<14} {:>5} {:>9}  {:<14} {automation}{}\n",
+            "{:<11} {:<14} {:>5} {:>9}  {:<14} {automation}{}{}\n",
             row.control.id(),
             row.result.label(),
             row.open_findings,
             row.suppressed_findings,
             row.frequency,
-            recorded(row)
+            recorded(row),
+            row.reason
+                .as_ref()
+                .map(|reason| format!(" ({reason})"))
+                .unwrap_or_default()
         ));
     }
     out
@@ -211,7 +177,7 @@ mod tests {
     use std::borrow::Cow;
     use std::sync::Arc;
 
-    use rampart_core::{Finding, Location, Summary, Tool};
+    use rampart_core::{Finding, Location, Severity, Summary, Tool};
 
     use super::*;
 
@@ -251,7 +217,7 @@ mod tests {
 
     #[test]
     fn a_control_nothing_checked_is_not_evaluated_never_pass() {
-        let report = Report::new(
+        let mut report = Report::new(
             Tool {
                 name: "rampart",
                 version: "0",
@@ -265,9 +231,16 @@ mod tests {
             rule("no-privileged", &[Control::Runtime]),
             rule("image-tag-not-latest", &[Control::Images]),
             rule("rbac-wildcard", &[Control::Rbac]),
+            rule("ingress-tls", &[Control::Workload]),
+            rule("no-default-namespace", &[Control::Isolation]),
         ];
+        report.coverage.add_rule("rbac-wildcard", 2);
+        report.coverage.add_rule("no-default-namespace", 1);
+        // Ran, but the scan held no Ingress.
+        report.coverage.add_rule("ingress-tls", 0);
+        let left_out = [rule("no-default-service-account", &[Control::Isolation])];
         let frequencies = BTreeMap::from([("rbac".to_string(), "quarterly".to_string())]);
-        let rows = controls_matrix(&report, &ran, &frequencies, &["findings (JSON)".to_string()]);
+        let rows = controls_matrix(&report, &ran, &left_out, &frequencies, &["findings (JSON)".to_string()]);
         let result = |control: Control| rows.iter().find(|row| row.control == control).unwrap();
         assert_eq!(result(Control::Runtime).result, ControlResult::Fail);
         assert_eq!(result(Control::Images).result, ControlResult::Excepted);
@@ -275,6 +248,16 @@ mod tests {
         assert_eq!(result(Control::Rbac).frequency, "quarterly");
         assert_eq!(result(Control::Detection).result, ControlResult::NotEvaluated);
         assert!(result(Control::Detection).evidence.is_empty());
+        assert_eq!(result(Control::Workload).result, ControlResult::NotEvaluated);
+        assert!(
+            result(Control::Workload)
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("nothing in this scan")
+        );
+        assert_eq!(result(Control::Isolation).result, ControlResult::Partial);
+        assert_eq!(result(Control::Isolation).left_out, ["no-default-service-account"]);
         assert_eq!(rows.len(), Control::ALL.len());
         let text = to_text(&rows);
         assert!(text.contains("detection   not evaluated"), "{text}");
@@ -300,7 +283,7 @@ mod tests {
 
     #[test]
     fn history_makes_old_evidence_stale_and_fresh_evidence_count() {
-        let report = Report::new(
+        let mut report = Report::new(
             Tool {
                 name: "rampart",
                 version: "0",
@@ -311,12 +294,13 @@ mod tests {
             None,
         );
         let ran = [rule("no-privileged", &[Control::Runtime])];
+        report.coverage.add_rule("no-privileged", 1);
         let frequencies = BTreeMap::from([
             ("detection".to_string(), "quarterly".to_string()),
             ("rbac".to_string(), "monthly".to_string()),
             ("secrets".to_string(), "every-commit".to_string()),
         ]);
-        let mut rows = controls_matrix(&report, &ran, &frequencies, &[]);
+        let mut rows = controls_matrix(&report, &ran, &[], &frequencies, &[]);
         let day = 86_400;
         let now = 200 * day;
         let runs = [
@@ -350,7 +334,7 @@ mod tests {
         assert!(text.contains("rbac        stale"), "{text}");
         assert!(text.contains("[evidence of 1970-04-11T00:00:00Z]"), "{text}");
         // The same commit's evidence is fresh for an every-commit control.
-        let mut rows = controls_matrix(&report, &ran, &frequencies, &[]);
+        let mut rows = controls_matrix(&report, &ran, &[], &frequencies, &[]);
         with_history(&mut rows, &runs, now, Some("c1"));
         assert_eq!(
             rows.iter().find(|row| row.control == Control::Secrets).unwrap().result,

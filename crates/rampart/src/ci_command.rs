@@ -11,7 +11,7 @@ use rampart_core::{Finding, Outcome, Report, ScanError, Selection, Severity};
 use rampart_secrets::{Catalogue, Revisions, ScanOptions, default_base, scan_history, scan_paths};
 
 use crate::output::{self, ReportFormat};
-use crate::scan::{TOOL, apply_team_config, compliance, scan_manifests_for_gate};
+use crate::scan::{TOOL, apply_team_config, scan_manifests_for_gate, set_compliance};
 use crate::secrets_command::{baseline_and_key, catalogue};
 use crate::{config_command, exceptions_command, parse_severity, policy_command, progress, proof};
 
@@ -116,10 +116,12 @@ pub fn run(args: &CiArgs) -> Outcome {
     errors.extend(tree.errors);
     let mut findings = manifests.findings;
     let mut secrets = tree.findings;
+    let mut commits_searched = 0;
     if !args.no_history {
         match history_findings(&root, args.base.as_deref(), catalogue, &options) {
             Ok(Some((found, commits))) => {
                 summary.commits = commits;
+                commits_searched = commits;
                 // A secret still in the tree is reported there, once.
                 let in_tree: HashSet<String> = secrets
                     .iter()
@@ -150,15 +152,23 @@ pub fn run(args: &CiArgs) -> Outcome {
         baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
     }
     let profile = team.profile.unwrap_or_default();
-    summary.compliance = Some(compliance(true, profile, &selected, &findings));
     errors.sort();
     errors.dedup();
-    let report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
+    let mut coverage = manifests.coverage;
+    coverage.add_engine(output::SECRETS_ENGINE, tree.files + commits_searched);
+    if let Some(set) = &exception_set {
+        coverage.add_engine(output::EXCEPTIONS_ENGINE, set.exceptions.list().len());
+    }
+    let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
+    report.coverage = coverage;
     let ran = output::rules_that_ran(&selected, Some(catalogue), exception_set.is_some());
+    let left_out = output::rules_left_out(&selected, false);
+    set_compliance(&mut report, profile, &ran, &left_out);
     let run = proof::Run {
         command: "ci",
         report: &report,
         ran: &ran,
+        left_out: &left_out,
         team: &team,
         exceptions: exception_set.as_ref(),
         scanned: &roots,

@@ -55,6 +55,7 @@ pub fn run(args: &ControlsArgs) -> Outcome {
         searched_secrets.then(rampart_secrets::Catalogue::builtin),
         exception_set.is_some(),
     );
+    let left_out = output::rules_left_out(&selected, false);
     let store_path = proof::store_path(args.store.as_deref(), &team);
     let history = if args.store.is_some() || store_path.exists() {
         match proof::open_store(&store_path, false) {
@@ -71,11 +72,11 @@ pub fn run(args: &ControlsArgs) -> Outcome {
     let rows = proof::matrix_with_history(
         &report,
         &ran,
+        &left_out,
         &team,
         &[proof::THIS_RUN.to_string()],
         &history,
-        run_time(),
-        commit.as_deref(),
+        (run_time(), commit.as_deref()),
     );
     for error in &report.errors {
         eprintln!("rampart: {error}");

@@ -186,6 +186,11 @@ struct ScanArgs {
     #[arg(long)]
     no_secrets: bool,
 
+    /// Accept a scan that finds no Kubernetes object (by default that is an
+    /// error, exit 2: a gate over nothing proves nothing).
+    #[arg(long)]
+    allow_empty: bool,
+
     #[command(flatten)]
     proof: proof::ProofArgs,
 }

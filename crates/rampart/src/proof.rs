@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rampart_core::{Config, Finding, FingerprintKey, Outcome, Report, finding_fingerprint, rfc3339};
+use rampart_core::{Config, ControlResult, Finding, FingerprintKey, Outcome, Report, finding_fingerprint, rfc3339};
 use rampart_report::evidence::BundleWriter;
 use rampart_report::evidence::bundle::hash_file;
 use rampart_report::evidence::signing::{SigningKey, read_signing_key};
@@ -72,22 +72,22 @@ pub fn open_store(path: &Path, fingerprints: bool) -> Result<(Store, Vec<RunReco
 }
 
 /// The controls matrix of a run, with rampart.toml's frequencies, and
-/// completed from the recorded runs.
+/// completed from the recorded runs as of (`now`, the `commit` judged).
 pub fn matrix_with_history(
     report: &Report,
     ran: &[(String, RuleInfo)],
+    left_out: &[(String, RuleInfo)],
     team: &Config,
     produced: &[String],
     history: &[RunRecord],
-    now: i64,
-    commit: Option<&str>,
+    (now, commit): (i64, Option<&str>),
 ) -> Vec<ControlRow> {
     let frequencies: BTreeMap<String, String> = team
         .frequency
         .iter()
         .map(|(control, frequency)| (control.get_ref().clone(), frequency.get_ref().clone()))
         .collect();
-    let mut matrix = controls_matrix(report, ran, &frequencies, produced);
+    let mut matrix = controls_matrix(report, ran, left_out, &frequencies, produced);
     with_history(&mut matrix, history, now, commit);
     matrix
 }
@@ -98,6 +98,8 @@ pub struct Run<'a> {
     pub command: &'static str,
     pub report: &'a Report,
     pub ran: &'a [(String, RuleInfo)],
+    /// Rules the user's profile or ignore list kept from running.
+    pub left_out: &'a [(String, RuleInfo)],
     pub team: &'a Config,
     pub exceptions: Option<&'a ExceptionSet>,
     /// The paths the manifests were read from; the bundle lists (and
@@ -145,11 +147,11 @@ pub fn conclude(run: &Run<'_>, formats: &[ReportFormat], outputs: &[PathBuf], pr
     let matrix = matrix_with_history(
         run.report,
         run.ran,
+        run.left_out,
         run.team,
         &produced,
         &history,
-        now,
-        ci.commit.as_deref(),
+        (now, ci.commit.as_deref()),
     );
     let exceptions = exception_infos(run.exceptions);
     let record = run_record(run, &matrix, &exceptions, now, &ci);
@@ -260,17 +262,18 @@ fn run_record(
         controls: matrix
             .iter()
             .map(|row| {
-                let record = if row.automation.is_empty() {
+                let judged_now = !row.carried_over && row.result != ControlResult::NotEvaluated;
+                let record = if judged_now {
                     ControlRecord {
-                        result: "not-evaluated".to_string(),
-                        open: 0,
-                        suppressed: 0,
+                        result: row.result.id().to_string(),
+                        open: row.open_findings,
+                        suppressed: row.suppressed_findings,
                     }
                 } else {
                     ControlRecord {
-                        result: row.result.label().to_string(),
-                        open: row.open_findings,
-                        suppressed: row.suppressed_findings,
+                        result: ControlResult::NotEvaluated.id().to_string(),
+                        open: 0,
+                        suppressed: 0,
                     }
                 };
                 (row.control.id().to_string(), record)

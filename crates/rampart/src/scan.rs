@@ -4,13 +4,14 @@ use std::path::{Path, PathBuf};
 
 use rampart_core::exceptions;
 use rampart_core::{
-    Baseline, Compliance, Config, Control, Finding, FingerprintKey, Outcome, Profile, Report, ScanError, Selection,
-    Severity, Summary, Tool,
+    Baseline, Compliance, Config, Control, ControlResult, Finding, FingerprintKey, Outcome, Profile, Report, ScanError,
+    Selection, Severity, Summary, Tool, judge_control,
 };
 use rampart_k8s::files::{Input, discover, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, finish, rules};
 use rampart_policy::{PolicySet, Subject};
+use rampart_report::RuleInfo;
 use rayon::prelude::*;
 
 use crate::exceptions_command::{self, ExceptionSet};
@@ -94,6 +95,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
             path.display()
         );
         baseline.suppress(&mut report.findings, &format!("in baseline {}", path.display()));
+        let coverage = std::mem::take(&mut report.coverage);
         report = Report::new(
             TOOL,
             report.findings,
@@ -101,6 +103,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
             report.summary,
             Some(settings.fail_on),
         );
+        report.coverage = coverage;
     }
     if !setup_errors.is_empty() {
         report.errors.extend(setup_errors);
@@ -112,10 +115,17 @@ pub fn run(args: &ScanArgs) -> Outcome {
         settings.search_secrets.then(rampart_secrets::Catalogue::builtin),
         exceptions.is_some(),
     );
+    let left_out = output::rules_left_out(&selected, args.no_secrets);
+    set_compliance(&mut report, profile, &ran, &left_out);
+    if report.summary.objects == 0 && !args.allow_empty {
+        report.errors.push(nothing_scanned(&args.paths));
+        report.summary.errors = report.errors.len();
+    }
     let run = proof::Run {
         command: "scan",
         report: &report,
         ran: &ran,
+        left_out: &left_out,
         team: &team,
         exceptions: exceptions.as_ref(),
         scanned: &args.paths,
@@ -172,7 +182,7 @@ fn selected_rules(selection: &Selection, profile: Profile) -> Vec<&'static rampa
         .iter()
         .copied()
         .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
-        .filter(|rule| profile.includes_rule(rule.meta.id, rule.meta.pss))
+        .filter(|rule| profile.includes_rule(rule.meta.controls, rule.meta.pss))
         .collect()
 }
 
@@ -258,28 +268,38 @@ pub struct ScanSettings<'a> {
     pub secrets_key: FingerprintKey,
 }
 
-/// How many of the profile's controls have no open finding. A control is
-/// counted only when a rule that ran proves it.
-pub fn compliance(
-    search_secrets: bool,
+/// Sums up, for the summary, the verdicts on the controls the rules that
+/// ran prove: the same judgement as the controls matrix, so a control
+/// whose rules judged nothing is never counted as passing.
+pub fn set_compliance(
+    report: &mut Report,
     profile: Profile,
-    rules: &[&'static rampart_k8s::Rule],
-    findings: &[Finding],
-) -> Compliance {
-    let mut evaluated: Vec<Control> = rules
-        .iter()
-        .flat_map(|rule| rule.meta.controls.iter().copied())
+    ran: &[(String, RuleInfo)],
+    left_out: &[(String, RuleInfo)],
+) {
+    let (ran_refs, left_out_refs) = (rampart_report::rule_refs(ran), rampart_report::rule_refs(left_out));
+    let mut controls: Vec<Control> = ran.iter().flat_map(|(_, rule)| rule.controls.iter().copied()).collect();
+    controls.sort();
+    controls.dedup();
+    let verdicts: Vec<(Control, ControlResult)> = controls
+        .into_iter()
+        .map(|control| {
+            let verdict = judge_control(control, &ran_refs, &left_out_refs, &report.coverage, &report.findings);
+            (control, verdict.result)
+        })
         .collect();
-    if search_secrets {
-        evaluated.push(Control::Secrets);
-    }
-    let failing: Vec<Control> = findings
-        .iter()
-        .filter(|finding| !finding.suppressed && finding.severity > Severity::Info)
-        .filter(|finding| rules.iter().any(|rule| rule.meta.id == finding.rule) || finding.secret.is_some())
-        .flat_map(|finding| finding.controls.iter().copied())
-        .collect();
-    Compliance::new(profile, &evaluated, &failing)
+    report.summary.compliance = Some(Compliance::new(profile, &verdicts));
+}
+
+/// The error of a scan that found no Kubernetes object at all: a gate over
+/// nothing must not pass silently (`--allow-empty` accepts it).
+fn nothing_scanned(paths: &[PathBuf]) -> ScanError {
+    let named: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+    ScanError::new(
+        named.join(", "),
+        None,
+        "nothing to scan: no Kubernetes object in these inputs, so no control was checked (pass --allow-empty to accept an empty scan)",
+    )
 }
 
 /// Applies rampart.toml to findings every engine produced: rules not
@@ -342,9 +362,11 @@ pub fn scan(
         ..Summary::default()
     };
     let mut subjects = Vec::new();
+    let mut files_read = 0;
     for file in checked {
         match file {
             Ok(mut file) => {
+                files_read += 1;
                 subjects.append(&mut file.subjects);
                 summary.documents += file.documents;
                 summary.skipped_documents += file.skipped_documents;
@@ -363,7 +385,13 @@ pub fn scan(
         errors.extend(failed);
     }
     drop(subjects);
-    let mut findings = finish(checked_all, inventory, config, rules);
+    let (mut findings, mut coverage) = finish(checked_all, inventory, config, rules);
+    if settings.search_secrets {
+        coverage.add_engine(output::SECRETS_ENGINE, files_read);
+    }
+    if let Some(set) = settings.exceptions {
+        coverage.add_engine(output::EXCEPTIONS_ENGINE, set.exceptions.list().len());
+    }
     apply_team_config(&mut findings, settings.team, settings.selection, settings.profile);
     if let Some(set) = settings.exceptions {
         set.apply(&mut findings, &config.non_waivable);
@@ -371,9 +399,10 @@ pub fn scan(
     if let (Some(baseline), Some(name)) = (settings.baseline, settings.baseline_name) {
         baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
     }
-    summary.compliance = Some(compliance(settings.search_secrets, settings.profile, rules, &findings));
     errors.sort();
-    Report::new(TOOL, findings, errors, summary, Some(settings.fail_on))
+    let mut report = Report::new(TOOL, findings, errors, summary, Some(settings.fail_on));
+    report.coverage = coverage;
+    report
 }
 
 /// Adds the secrets engine's findings for a file, except where a manifest

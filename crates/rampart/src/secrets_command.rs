@@ -181,12 +181,20 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         ..Summary::default()
     };
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::Low);
-    let report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(fail_on));
+    let files = scan.files;
+    let mut report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(fail_on));
+    report.coverage.add_engine(output::SECRETS_ENGINE, files + commits);
+    if let Some(set) = &exception_set {
+        report
+            .coverage
+            .add_engine(output::EXCEPTIONS_ENGINE, set.exceptions.list().len());
+    }
     let ran = output::rules_that_ran(&[], Some(catalogue), exception_set.is_some());
     let run = proof::Run {
         command: "secrets",
         report: &report,
         ran: &ran,
+        left_out: &[],
         team: &team,
         exceptions: exception_set.as_ref(),
         scanned: &[],

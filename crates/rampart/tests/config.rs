@@ -319,7 +319,17 @@ fn profiles_choose_rule_sets_and_the_summary_counts_their_controls() {
         rules.contains(&"image-digest-pinned".to_string()) && rules.contains(&"run-as-non-root".to_string()),
         "{rules:?}"
     );
-    assert!(!rules.contains(&"rbac-owner-review".to_string()), "{rules:?}");
+    // The checklist covers least-privilege RBAC and host access too, as the
+    // rbac and runtime controls promise.
+    for rule in [
+        "rbac-cluster-admin-binding",
+        "no-host-pid",
+        "no-host-network",
+        "no-host-path",
+    ] {
+        assert!(rules.contains(&rule.to_string()), "{rule}: {rules:?}");
+    }
+    assert!(!rules.contains(&"namespace-pss-enforce".to_string()), "{rules:?}");
     assert_eq!(checklist["summary"]["compliance"]["profile"], "checklist");
 
     let hardened = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hardened");
@@ -330,6 +340,12 @@ fn profiles_choose_rule_sets_and_the_summary_counts_their_controls() {
     let compliance = &clean["summary"]["compliance"];
     assert_eq!(compliance["passing"], compliance["controls"]);
     assert_eq!(compliance["failing"], serde_json::json!([]));
+    // No waiver and no RBAC object to review: those controls were not
+    // judged, and say so.
+    assert_eq!(
+        compliance["not_evaluated"],
+        serde_json::json!(["exceptions", "evidence"])
+    );
 }
 
 #[test]

@@ -161,7 +161,7 @@ fn formats_and_outputs_must_pair() {
     let extra_output = rampart_in(dir.path(), &["scan", ".", "-f", "json", "-o", "a.json", "-o", "b.json"]);
     assert_eq!(extra_output.status.code(), Some(2));
     // One --output and no --format: the default format goes to the file.
-    let to_file = rampart_in(dir.path(), &["scan", ".", "-o", "report.txt"]);
+    let to_file = rampart_in(dir.path(), &["scan", ".", "--allow-empty", "-o", "report.txt"]);
     assert_eq!(to_file.status.code(), Some(0));
     assert!(
         std::fs::read_to_string(dir.path().join("report.txt"))

@@ -36,10 +36,67 @@ include!(concat!(env!("OUT_DIR"), "/rule_docs.rs"));
 pub enum Check {
     /// Every pod spec of a workload object (Pod, Deployment, CronJob, ...).
     Pod(fn(&PodSpec<'_>, &RuleContext<'_>, &mut Reporter<'_>)),
-    /// Every object, whatever its kind.
-    Object(fn(&Object, &RuleContext<'_>, &mut Reporter<'_>)),
+    /// Every object, whatever its kind; the rule judges its `Subjects`.
+    Object(Subjects, fn(&Object, &RuleContext<'_>, &mut Reporter<'_>)),
     /// The whole scan's inventory, once every input is read.
-    Inventory(fn(&Inventory, &RuleContext<'_>, &mut InventoryReporter<'_>)),
+    Inventory(Subjects, fn(&Inventory, &RuleContext<'_>, &mut InventoryReporter<'_>)),
+}
+
+/// The objects a rule passes judgement on. A control passes only when one
+/// of its rules judged at least one subject, so this must name exactly what
+/// the check reads: a rule over nothing it applies to proves nothing.
+#[derive(Clone, Copy, Debug)]
+pub enum Subjects {
+    /// Objects of these (API group, kind) pairs; `""` is the core group.
+    Kinds(&'static [(&'static str, &'static str)]),
+    /// Workload objects (any kind the workload-kinds configuration knows),
+    /// with or without a pod spec.
+    Workloads,
+    /// Objects that carry a waiver annotation.
+    Waivers,
+    /// Every object (annotations, for instance).
+    AnyObject,
+}
+
+/// Role and ClusterRole.
+pub const ROLES: &[(&str, &str)] = &[
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+];
+/// RoleBinding and ClusterRoleBinding.
+pub const BINDINGS: &[(&str, &str)] = &[
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+];
+/// Every RBAC object.
+pub const RBAC_OBJECTS: &[(&str, &str)] = &[
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+];
+pub const SERVICES: &[(&str, &str)] = &[("", "Service")];
+pub const NETWORK_POLICIES: &[(&str, &str)] = &[("networking.k8s.io", "NetworkPolicy")];
+pub const SECRETS: &[(&str, &str)] = &[("", "Secret")];
+
+impl Rule {
+    /// Whether this rule passes judgement on `object` (for a pod rule: the
+    /// object has a pod spec).
+    pub fn judges(&self, object: &Object, has_pod: bool, kinds: &crate::workload::WorkloadKinds) -> bool {
+        let subjects = match self.check {
+            Check::Pod(_) => return has_pod,
+            Check::Object(subjects, _) | Check::Inventory(subjects, _) => subjects,
+        };
+        match subjects {
+            Subjects::Kinds(pairs) => {
+                let group = object.group();
+                pairs.iter().any(|(g, k)| *k == object.kind && *g == group)
+            }
+            Subjects::Workloads => kinds.find(object).is_some(),
+            Subjects::Waivers => !crate::waivers::waivers_of(object, kinds).is_empty(),
+            Subjects::AnyObject => true,
+        }
+    }
 }
 
 pub struct Rule {
@@ -262,7 +319,10 @@ pub(crate) mod prelude {
     pub use crate::engine::{Condition, RuleContext};
     pub use crate::inventory::Inventory;
     pub use crate::object::Object;
-    pub use crate::rules::{Check, InventoryReporter, Reporter, Rule};
+    pub use crate::rules::{
+        BINDINGS, Check, InventoryReporter, NETWORK_POLICIES, RBAC_OBJECTS, ROLES, Reporter, Rule, SECRETS, SERVICES,
+        Subjects,
+    };
     pub use crate::workload::{Container, PodSpec};
     pub use crate::yaml::Node;
 }

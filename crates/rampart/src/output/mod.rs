@@ -199,6 +199,46 @@ pub fn describe_rules() -> Vec<RuleInfo> {
     manifests.chain(process).chain(secrets).collect()
 }
 
+/// The engine names the controls matrix shows.
+pub const MANIFESTS_ENGINE: &str = "manifests";
+pub const SECRETS_ENGINE: &str = "secrets";
+pub const EXCEPTIONS_ENGINE: &str = "exceptions file";
+
+/// The manifest rules the profile, rampart.toml's ignore list or `--skip`
+/// kept from running, and the secrets engine when the user turned it off:
+/// the controls they prove are `partial` at best.
+pub fn rules_left_out(manifests: &[&'static rampart_k8s::Rule], secrets_turned_off: bool) -> Vec<(String, RuleInfo)> {
+    let mut left_out: Vec<(String, RuleInfo)> = rampart_k8s::rules::all()
+        .iter()
+        .filter(|rule| !manifests.iter().any(|ran| std::ptr::eq(*ran, **rule)))
+        .map(|rule| {
+            (
+                MANIFESTS_ENGINE.to_string(),
+                RuleInfo {
+                    id: rule.meta.id.to_string(),
+                    title: rule.meta.title.to_string(),
+                    severity: rule.meta.severity,
+                    controls: rule.meta.controls.to_vec(),
+                    help: String::new(),
+                },
+            )
+        })
+        .collect();
+    if secrets_turned_off {
+        left_out.push((
+            SECRETS_ENGINE.to_string(),
+            RuleInfo {
+                id: "the secrets engine (--no-secrets)".to_string(),
+                title: "credentials in any file".to_string(),
+                severity: rampart_core::Severity::High,
+                controls: vec![Control::Secrets],
+                help: String::new(),
+            },
+        ));
+    }
+    left_out
+}
+
 /// The rules a run used, with their engine, for the controls matrix and
 /// the formats that show what passed.
 pub fn rules_that_ran(
@@ -222,7 +262,7 @@ pub fn rules_that_ran(
         .iter()
         .map(|rule| {
             describe(
-                "manifests",
+                MANIFESTS_ENGINE,
                 rule.meta.id,
                 rule.meta.title,
                 rule.meta.severity,
@@ -233,7 +273,7 @@ pub fn rules_that_ran(
     if let Some(catalogue) = secrets {
         ran.extend(catalogue.rules.iter().map(|rule| {
             describe(
-                "secrets",
+                SECRETS_ENGINE,
                 &rule.spec.id,
                 &rule.spec.title,
                 rule.spec.severity,
@@ -245,7 +285,7 @@ pub fn rules_that_ran(
         ran.extend(
             exceptions::RULES
                 .iter()
-                .map(|meta| describe("exceptions file", meta.id, meta.title, meta.severity, meta.controls)),
+                .map(|meta| describe(EXCEPTIONS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)),
         );
     }
     ran

@@ -73,6 +73,7 @@ fn write_controls(out: &mut impl Write, matrix: &[ControlRow]) -> std::io::Resul
     for result in [
         ControlResult::Fail,
         ControlResult::Stale,
+        ControlResult::Partial,
         ControlResult::Excepted,
         ControlResult::Pass,
     ] {
@@ -81,12 +82,12 @@ fn write_controls(out: &mut impl Write, matrix: &[ControlRow]) -> std::io::Resul
             parts.push(format!("{} {}", result.label(), controls.join(", ")));
         }
     }
-    if parts.is_empty() {
-        return Ok(());
-    }
     let unchecked = named(ControlResult::NotEvaluated).len();
     if unchecked > 0 {
         parts.push(format!("{unchecked} not evaluated"));
+    }
+    if parts.is_empty() {
+        return Ok(());
     }
     writeln!(out, "controls: {}", parts.join("; "))
 }
@@ -194,9 +195,21 @@ fn write_summary(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             "; profile {}: {} of {} controls pass",
             compliance.profile, compliance.passing, compliance.controls
         ));
+        let named = |controls: &[rampart_core::Control]| -> String {
+            controls
+                .iter()
+                .map(|control| control.id())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if !compliance.failing.is_empty() {
-            let failing: Vec<&str> = compliance.failing.iter().map(|control| control.id()).collect();
-            line.push_str(&format!(" (failing: {})", failing.join(", ")));
+            line.push_str(&format!(" (failing: {})", named(&compliance.failing)));
+        }
+        if !compliance.partial.is_empty() {
+            line.push_str(&format!(" (partial: {})", named(&compliance.partial)));
+        }
+        if !compliance.not_evaluated.is_empty() {
+            line.push_str(&format!(" (not evaluated: {})", named(&compliance.not_evaluated)));
         }
     }
     if summary.errors > 0 {

@@ -42,7 +42,7 @@ pub static RULE: Rule = Rule {
         }],
         fix: "Label the namespace `pod-security.kubernetes.io/enforce: restricted` (or `baseline`).",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(&[("", "Namespace")]), check),
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {

@@ -48,7 +48,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Add a ResourceQuota (and a LimitRange with defaults) to the namespace.",
     },
-    check: Check::Inventory(check),
+    check: Check::Inventory(Subjects::Workloads, check),
 };
 
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {

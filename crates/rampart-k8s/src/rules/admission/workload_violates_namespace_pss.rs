@@ -36,7 +36,7 @@ pub static RULE: Rule = Rule {
         references: &[],
         fix: "Fix the listed fields, or move the workload to a namespace whose level fits it.",
     },
-    check: Check::Inventory(check),
+    check: Check::Inventory(Subjects::Kinds(&[("", "Namespace")]), check),
 };
 
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {

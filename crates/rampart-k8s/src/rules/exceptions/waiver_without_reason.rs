@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
         references: &[],
         fix: "Add rampart.dev/ignore-reason (or the tool's own reason) next to the waiver, or move it to the exceptions file.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Waivers, check),
 };
 
 fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {

@@ -44,7 +44,10 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Add `spec.tls` with the hosts and a certificate Secret.",
     },
-    check: Check::Object(check),
+    check: Check::Object(
+        Subjects::Kinds(&[("networking.k8s.io", "Ingress"), ("extensions", "Ingress")]),
+        check,
+    ),
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {

@@ -46,7 +46,7 @@ pub static RULE: Rule = Rule {
         }],
         fix: "Add the cloud's internal-load-balancer annotation or `loadBalancerSourceRanges`.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(SERVICES), check),
 };
 
 const INTERNAL_ANNOTATIONS: &[(&str, &str)] = &[

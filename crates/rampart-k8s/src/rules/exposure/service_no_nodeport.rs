@@ -42,7 +42,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Use a ClusterIP Service behind an Ingress, or an internal LoadBalancer.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(SERVICES), check),
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {

@@ -47,7 +47,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Make the selector match the workload's pod labels, or delete the Service.",
     },
-    check: Check::Inventory(check),
+    check: Check::Inventory(Subjects::Kinds(SERVICES), check),
 };
 
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {

@@ -49,7 +49,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Set `metadata.namespace` to the service's own namespace.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Workloads, check),
 };
 
 fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {

@@ -54,7 +54,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Egress]` and no egress rules.",
     },
-    check: Check::Inventory(check),
+    check: Check::Inventory(Subjects::Workloads, check),
 };
 
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {

@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
         }],
         fix: "Replace the open rule with `from` peers naming the allowed pods or namespaces.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(NETWORK_POLICIES), check),
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {

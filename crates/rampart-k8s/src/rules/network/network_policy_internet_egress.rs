@@ -43,7 +43,7 @@ pub static RULE: Rule = Rule {
         }],
         fix: "Name the upstreams in `to`, or except the private ranges and send the rest through an egress proxy.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(NETWORK_POLICIES), check),
 };
 
 const PRIVATE_RANGES: &[(u32, u8)] = &[(0x0A00_0000, 8), (0xAC10_0000, 12), (0xC0A8_0000, 16)];

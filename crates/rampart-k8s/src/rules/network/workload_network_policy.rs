@@ -53,7 +53,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Add a NetworkPolicy in the workload's namespace whose podSelector matches its pod labels.",
     },
-    check: Check::Inventory(check),
+    check: Check::Inventory(Subjects::Workloads, check),
 };
 
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {

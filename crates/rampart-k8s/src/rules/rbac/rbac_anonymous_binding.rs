@@ -45,7 +45,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Replace the system group with named users, groups or service accounts.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(BINDINGS), check),
 };
 
 const EVERYONE: &[&str] = &["system:unauthenticated", "system:anonymous", "system:authenticated"];

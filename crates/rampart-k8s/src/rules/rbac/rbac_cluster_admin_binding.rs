@@ -56,7 +56,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Bind a role with only the permissions needed; use break-glass access for people.",
     },
-    check: Check::Inventory(check),
+    check: Check::Inventory(Subjects::Kinds(BINDINGS), check),
 };
 
 const CI_WORDS: &[&str] = &[

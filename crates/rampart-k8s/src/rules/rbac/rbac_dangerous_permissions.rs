@@ -81,7 +81,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Move the permission to a separate, owned and reviewed operator role, or drop it.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(ROLES), check),
 };
 
 /// (verbs, API group, resources, what it allows)

@@ -45,7 +45,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Bind a dedicated service account of the workload instead of `default`.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(BINDINGS), check),
 };
 
 fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {

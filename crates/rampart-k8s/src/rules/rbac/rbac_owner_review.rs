@@ -38,7 +38,7 @@ pub static RULE: Rule = Rule {
         references: &[],
         fix: "Annotate the object with `rampart.dev/owner` and `rampart.dev/review-by: YYYY-MM-DD`.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(RBAC_OBJECTS), check),
 };
 
 fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {

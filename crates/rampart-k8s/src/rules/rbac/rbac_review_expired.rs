@@ -35,7 +35,7 @@ pub static RULE: Rule = Rule {
         references: &[],
         fix: "Review the permission with its owner, then remove it or set the next review date.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(RBAC_OBJECTS), check),
 };
 
 fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {

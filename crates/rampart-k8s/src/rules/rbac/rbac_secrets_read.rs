@@ -55,7 +55,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Limit the rule with `resourceNames`, or mount the Secret instead of reading it from the API.",
     },
-    check: Check::Inventory(check),
+    check: Check::Inventory(Subjects::Kinds(ROLES), check),
 };
 
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {

@@ -50,7 +50,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "List the API groups, resources and verbs the subject needs instead of `*`.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(ROLES), check),
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {

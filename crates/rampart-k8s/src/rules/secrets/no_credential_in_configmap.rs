@@ -47,7 +47,7 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Move the value to a Secret from a secret manager, rotate it, and reference it.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::AnyObject, check),
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {

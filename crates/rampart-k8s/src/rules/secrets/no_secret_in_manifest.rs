@@ -46,7 +46,7 @@ pub static RULE: Rule = Rule {
         }],
         fix: "Rotate the values and deliver them from a secret manager (External Secrets, CSI) or Sealed Secrets.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(SECRETS), check),
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {

@@ -38,7 +38,7 @@ pub static RULE: Rule = Rule {
         references: &[],
         fix: "Delete the token Secret; use projected tokens or `kubectl create token` with an expiry.",
     },
-    check: Check::Object(check),
+    check: Check::Object(Subjects::Kinds(SECRETS), check),
 };
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
