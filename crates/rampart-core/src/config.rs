@@ -93,10 +93,10 @@ pub struct KubernetesConfig {
     /// Annotation giving the date an RBAC object must be reviewed by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_annotation: Option<String>,
-    /// Custom workload kinds and the path of their pod template:
-    /// `Rollout = "spec.template"`.
+    /// Custom workload kinds, keyed `group/Kind`, and the path of their pod
+    /// template: `"serving.knative.dev/Service" = "spec.template"`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub workload_kinds: BTreeMap<String, String>,
+    pub workload_kinds: BTreeMap<Spanned<String>, String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -279,6 +279,26 @@ impl Config {
                 ));
             }
         }
+        for (key, template) in &config.kubernetes.workload_kinds {
+            let problem = match key.get_ref().rsplit_once('/') {
+                None => Some(format!(
+                    "kubernetes.workload-kinds: `{kind}` has no API group, so it would make every `{kind}` of every group a workload (core `{kind}` objects included); key it by group and kind, as in \"serving.knative.dev/Service\" = \"spec.template\"",
+                    kind = key.get_ref()
+                )),
+                Some((group, kind)) if group.is_empty() || kind.is_empty() => Some(format!(
+                    "kubernetes.workload-kinds: `{}`: expected \"group/Kind\"",
+                    key.get_ref()
+                )),
+                Some(_) if template.trim().is_empty() => Some(format!(
+                    "kubernetes.workload-kinds: `{}`: the pod template path is empty",
+                    key.get_ref()
+                )),
+                Some(_) => None,
+            };
+            if let Some(message) = problem {
+                return Err(config.error_at(Some(key.span().start), message));
+            }
+        }
         if let Some(format) = &config.output.format
             && !["text", "json", "sarif", "junit", "markdown"].contains(&format.as_str())
         {
@@ -442,9 +462,11 @@ non-waivable = ["no-privileged", "rbac-anonymous-binding"]
 # owner-annotation = "rampart.dev/owner"
 # review-annotation = "rampart.dev/review-by"
 
-# Custom workload kinds: kind = path of its pod template.
+# Custom workload kinds: "group/Kind" = path of its pod template (a
+# PodTemplateSpec with metadata and spec). The group keeps a custom kind from
+# turning a core kind of the same name into a workload.
 [kubernetes.workload-kinds]
-# Rollout = "spec.template"
+# "serving.knative.dev/Service" = "spec.template"
 
 [secrets]
 # gitleaks-config = ".gitleaks.toml"
@@ -508,6 +530,21 @@ mod tests {
         assert_eq!(error.line, Some(2), "{error}");
         let error = parse("[frequency]\nfirewall = \"weekly\"\n").unwrap_err();
         assert!(error.message.contains("firewall"), "{error}");
+    }
+
+    #[test]
+    fn workload_kinds_are_keyed_by_group_and_kind() {
+        let config =
+            parse("[kubernetes.workload-kinds]\n\"serving.knative.dev/Service\" = \"spec.template\"\n").unwrap();
+        assert_eq!(config.kubernetes.workload_kinds.len(), 1);
+        // A bare kind would make every core Service a workload.
+        let error = parse("[kubernetes.workload-kinds]\n# knative\nService = \"spec.template\"\n").unwrap_err();
+        assert_eq!(error.line, Some(3), "{error}");
+        assert!(error.message.contains("serving.knative.dev/Service"), "{error}");
+        let error = parse("[kubernetes.workload-kinds]\n\"/Service\" = \"spec.template\"\n").unwrap_err();
+        assert!(error.message.contains("group/Kind"), "{error}");
+        let error = parse("[kubernetes.workload-kinds]\n\"a.io/Web\" = \"\"\n").unwrap_err();
+        assert!(error.message.contains("empty"), "{error}");
     }
 
     #[test]

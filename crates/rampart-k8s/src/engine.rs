@@ -7,7 +7,7 @@
 //! [`Inventory`]); once every file is in, the conditions are settled against
 //! the whole inventory.
 
-use rampart_core::{Coverage, Date, Finding, PssLevel, RuleSelector};
+use rampart_core::{Coverage, Date, Finding, PssLevel, RuleSelector, ScanError};
 use rayon::prelude::*;
 
 use crate::inventory::Inventory;
@@ -72,6 +72,8 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// What each rule judged.
     pub coverage: Coverage,
+    /// Fields of the wrong type, which the API server would reject.
+    pub errors: Vec<ScanError>,
     /// (index into `findings`, the condition that finding depends on).
     pub conditions: Vec<(usize, Condition)>,
 }
@@ -82,6 +84,7 @@ impl Checked {
         let offset = self.findings.len();
         self.findings.extend(other.findings);
         self.coverage.merge(&other.coverage);
+        self.errors.extend(other.errors);
         self.conditions.extend(
             other
                 .conditions
@@ -132,7 +135,15 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
     let mut inventory = Inventory::default();
     let mut judged = vec![0usize; rules.len()];
     for object in objects {
-        let has_pod = config.workload_kinds.pod_of(object).is_some();
+        let pod = config.workload_kinds.pod_of(object);
+        let has_pod = pod.is_some();
+        for error in pod.iter().flat_map(|pod| pod.type_errors()) {
+            checked.errors.push(ScanError::new(
+                object.path.to_string(),
+                Some(error.pos.line as usize),
+                error.message,
+            ));
+        }
         for (count, rule) in judged.iter_mut().zip(rules) {
             *count += usize::from(rule.judges(object, has_pod, &config.workload_kinds));
         }

@@ -109,6 +109,93 @@ impl WorkloadKinds {
     }
 }
 
+/// The type the API server requires of a pod field.
+#[derive(Clone, Copy)]
+enum FieldType {
+    Boolean,
+    Integer,
+}
+
+/// Pod spec fields the rules read, with the type the API server requires.
+const POD_FIELD_TYPES: &[(&str, FieldType)] = &[
+    ("hostPID", FieldType::Boolean),
+    ("hostIPC", FieldType::Boolean),
+    ("hostNetwork", FieldType::Boolean),
+    ("hostUsers", FieldType::Boolean),
+    ("automountServiceAccountToken", FieldType::Boolean),
+    ("shareProcessNamespace", FieldType::Boolean),
+    ("securityContext.runAsNonRoot", FieldType::Boolean),
+    ("securityContext.runAsUser", FieldType::Integer),
+    ("securityContext.runAsGroup", FieldType::Integer),
+    ("securityContext.fsGroup", FieldType::Integer),
+];
+
+/// Container fields the rules read, with their types.
+const CONTAINER_FIELD_TYPES: &[(&str, FieldType)] = &[
+    ("securityContext.privileged", FieldType::Boolean),
+    ("securityContext.allowPrivilegeEscalation", FieldType::Boolean),
+    ("securityContext.readOnlyRootFilesystem", FieldType::Boolean),
+    ("securityContext.runAsNonRoot", FieldType::Boolean),
+    ("securityContext.runAsUser", FieldType::Integer),
+    ("securityContext.runAsGroup", FieldType::Integer),
+];
+
+/// A field whose value the API server would refuse for its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeError {
+    pub pos: Pos,
+    pub field: String,
+    pub message: String,
+}
+
+impl PodSpec<'_> {
+    /// Fields the rules read that hold a value of the wrong type
+    /// (`privileged: "true"`, a string): the API server rejects such an
+    /// object, and a rule reading the field would see no boolean and stay
+    /// silent, so each is reported instead.
+    pub fn type_errors(&self) -> Vec<TypeError> {
+        let mut errors = Vec::new();
+        let mut check = |node: Option<&Node>, path: String, expected: FieldType| {
+            let Some(node) = node else {
+                return;
+            };
+            let fits = match expected {
+                FieldType::Boolean => node.as_bool().is_some(),
+                FieldType::Integer => node.as_i64().is_some(),
+            };
+            if fits || node.is_null() {
+                return;
+            }
+            let wanted = match expected {
+                FieldType::Boolean => "a boolean (true or false, unquoted)",
+                FieldType::Integer => "an integer",
+            };
+            let found = match &node.value {
+                crate::yaml::Value::String(text) => format!("the string \"{text}\""),
+                crate::yaml::Value::Seq(_) => "a list".to_string(),
+                crate::yaml::Value::Map(_) => "a mapping".to_string(),
+                other => format!("{other:?}"),
+            };
+            errors.push(TypeError {
+                pos: node.pos,
+                message: format!(
+                    "`{path}` must be {wanted}, not {found}: the API server rejects this object, and no rule can judge the field"
+                ),
+                field: path,
+            });
+        };
+        for (relative, expected) in POD_FIELD_TYPES {
+            check(self.spec.get_path(relative), self.path(relative), *expected);
+        }
+        for container in &self.containers {
+            for (relative, expected) in CONTAINER_FIELD_TYPES {
+                check(container.node.get_path(relative), container.path(relative), *expected);
+            }
+        }
+        errors
+    }
+}
+
 /// Which list of the pod spec a container is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContainerKind {
@@ -224,7 +311,12 @@ fn find_containers<'a>(spec: &'a Node, spec_path: &str) -> Vec<Container<'a>> {
             all.push(Container {
                 kind,
                 index,
-                name: node.get("name").and_then(Node::as_str).unwrap_or("").to_string(),
+                // Knative allows nameless containers: name them by place.
+                name: node
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .filter(|name| !name.is_empty())
+                    .map_or_else(|| format!("{}[{index}]", kind.list_name()), str::to_string),
                 node,
                 path: format!("{}.{}[{}]", spec_path, kind.list_name(), index),
                 pod_security,
@@ -333,6 +425,42 @@ mod tests {
             kinds.pod_of(&all[2]).is_none(),
             "same kind name in another group is not Argo's"
         );
+    }
+
+    #[test]
+    fn knative_services_are_workloads_by_group_and_nameless_containers_are_named_by_place() {
+        let mut kinds = WorkloadKinds::default();
+        kinds.add("serving.knative.dev", "Service", "spec.template");
+        let all = objects(
+            "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello}\nspec:\n  template:\n    spec:\n      containers:\n      - image: ghcr.io/knative/helloworld-go\n      - name: \"\"\n        image: x\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  template: {spec: {containers: [{name: a}]}}\n",
+        );
+        let pod = kinds.pod_of(&all[0]).expect("Knative Service is a workload");
+        let names: Vec<&str> = pod.containers().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["containers[0]", "containers[1]"]);
+        assert!(kinds.pod_of(&all[1]).is_none(), "a core Service is not");
+    }
+
+    #[test]
+    fn wrongly_typed_security_fields_are_type_errors_at_their_line() {
+        let kinds = WorkloadKinds::default();
+        let all = objects(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: \"true\"\n  securityContext: {runAsUser: \"0\"}\n  containers:\n  - name: a\n    securityContext:\n      privileged: \"true\"\n      allowPrivilegeEscalation: false\n      runAsUser: null\n",
+        );
+        let pod = kinds.pod_of(&all[0]).unwrap();
+        let errors: Vec<(u32, String)> = pod
+            .type_errors()
+            .into_iter()
+            .map(|error| (error.pos.line, error.field))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (5, "spec.hostPID".to_string()),
+                (6, "spec.securityContext.runAsUser".to_string()),
+                (10, "spec.containers[0].securityContext.privileged".to_string()),
+            ]
+        );
+        assert!(pod.type_errors()[2].message.contains("the string \"true\""));
     }
 
     #[test]

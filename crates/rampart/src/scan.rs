@@ -169,9 +169,11 @@ fn kubernetes_config(team: &Config, args: Option<&ScanArgs>) -> ScanConfig {
     if let Some(key) = flag(|a| a.review_annotation.as_ref()).or_else(|| kubernetes.review_annotation.clone()) {
         config.review_annotation = key;
     }
-    for (kind, template) in &kubernetes.workload_kinds {
-        let (group, kind) = kind.rsplit_once('/').unwrap_or(("*", kind));
-        config.workload_kinds.add(group, kind, template);
+    // rampart.toml's keys are checked to be `group/Kind` when it is read.
+    for (key, template) in &kubernetes.workload_kinds {
+        if let Some((group, kind)) = key.get_ref().rsplit_once('/') {
+            config.workload_kinds.add(group, kind, template);
+        }
     }
     config
 }
@@ -467,6 +469,8 @@ fn check_input(
     let name = input.display_name();
     let loaded = load_bytes(&name, &bytes, options);
     let (mut checked, inventory) = check_file(&loaded.objects, config, rules);
+    let mut errors = loaded.errors;
+    errors.append(&mut checked.errors);
     if let Some(detector) = engines.secrets {
         let secrets_options = rampart_secrets::ScanOptions {
             key: engines.secrets_key.clone(),
@@ -504,7 +508,7 @@ fn check_input(
             .filter(|object| config.workload_kinds.find(object).is_some())
             .count(),
         checked,
-        errors: loaded.errors,
+        errors,
         inventory,
     })
 }

@@ -4,6 +4,7 @@ pub mod liveness_probe_set;
 pub mod readiness_probe_set;
 pub mod resource_limits_set;
 pub mod resource_requests_set;
+pub mod unchecked_pod_template;
 
 use crate::rules::Reporter;
 use crate::workload::{Container, ContainerKind, PodSpec};
