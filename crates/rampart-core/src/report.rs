@@ -12,6 +12,10 @@ pub struct Report {
     pub tool: Tool,
     pub findings: Vec<Finding>,
     pub errors: Vec<ScanError>,
+    /// What was passed over on purpose and a reader must know (Kustomize
+    /// patches): not errors, they do not change the exit code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<ScanError>,
     pub summary: Summary,
     /// What each rule judged: the controls' verdicts rest on it.
     #[serde(skip)]
@@ -124,6 +128,7 @@ impl Report {
             tool,
             findings,
             errors,
+            notices: Vec::new(),
             summary,
             coverage: Coverage::default(),
         }

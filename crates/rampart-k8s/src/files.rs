@@ -6,7 +6,11 @@
 //! `*.json` are read. A file named explicitly is read whatever its name.
 //! Symbolic links are followed and loops reported. The templates of a Helm
 //! chart (a `templates/` folder beside a `Chart.yaml`) are not YAML until
-//! rendered: each chart gets one error saying how to render it.
+//! rendered: each chart gets one error saying how to render it. The patch
+//! files a `kustomization.yaml` lists are not objects: they are passed
+//! over, with one notice per Kustomize folder saying how to render it. With
+//! rendering on, each chart and each top Kustomize folder is one input: the
+//! output of `helm template` or `kubectl kustomize`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -14,14 +18,18 @@ use std::path::{Path, PathBuf};
 
 use rampart_core::ScanError;
 
+use crate::render::{KUSTOMIZATION_FILES, Renderer, kustomization_of, normalize, render};
+
 /// The name findings show for standard input.
 pub const STDIN_NAME: &str = "<stdin>";
 
-/// A file to load, or standard input.
+/// A file to load, standard input, or a tree to render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     File(PathBuf),
     Stdin,
+    /// A Kustomize folder or Helm chart, read as the program renders it.
+    Rendered(PathBuf, Renderer),
 }
 
 impl Input {
@@ -29,22 +37,41 @@ impl Input {
         match self {
             Input::File(path) => path.display().to_string(),
             Input::Stdin => STDIN_NAME.to_string(),
+            Input::Rendered(path, Renderer::Kustomize) => format!("{} (kustomize)", path.display()),
+            Input::Rendered(path, Renderer::Helm) => format!("{} (helm template)", path.display()),
         }
     }
 }
 
-/// The inputs found, and the paths that could not be walked.
+/// The inputs found, the paths that could not be walked, and what was
+/// passed over on purpose.
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub inputs: Vec<Input>,
     pub errors: Vec<ScanError>,
+    /// Not errors: what a reader of the report must know was not read as
+    /// is (Kustomize patches).
+    pub notices: Vec<ScanError>,
+}
+
+/// How to discover inputs.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiscoverOptions {
+    /// Render Helm charts and Kustomize folders with their programs.
+    pub render: bool,
 }
 
 const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
 /// Expands the user's paths (`-` is standard input) into inputs.
 pub fn discover(paths: &[PathBuf]) -> Discovery {
+    discover_with(paths, DiscoverOptions::default())
+}
+
+/// [`discover`], rendering charts and Kustomize folders when asked.
+pub fn discover_with(paths: &[PathBuf], options: DiscoverOptions) -> Discovery {
     let mut discovery = Discovery::default();
+    let mut kustomize_folders: Vec<PathBuf> = Vec::new();
     let mut charts: BTreeMap<PathBuf, usize> = BTreeMap::new();
     let mut chart_cache: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     for path in paths {
@@ -65,6 +92,9 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             discovery.inputs.push(Input::File(path.clone()));
             continue;
         }
+        if kustomization_of(path).is_some() {
+            kustomize_folders.push(normalize(path));
+        }
         let walker = ignore::WalkBuilder::new(path)
             .follow_links(true)
             .require_git(false)
@@ -78,10 +108,22 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                     continue;
                 }
             };
+            if entry.file_type().is_some_and(|t| t.is_dir()) {
+                if entry.depth() > 0 && kustomization_of(entry.path()).is_some() {
+                    kustomize_folders.push(normalize(entry.path()));
+                }
+                continue;
+            }
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
             let file = entry.path();
+            if file
+                .file_name()
+                .is_some_and(|name| KUSTOMIZATION_FILES.iter().any(|k| name == *k))
+            {
+                continue;
+            }
             let is_manifest = file
                 .extension()
                 .and_then(|e| e.to_str())
@@ -96,7 +138,16 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             discovery.inputs.push(Input::File(file.to_path_buf()));
         }
     }
+    kustomize(&mut discovery, &kustomize_folders, options);
     for (chart, templates) in charts {
+        if options.render {
+            let chart = normalize(&chart);
+            discovery
+                .inputs
+                .retain(|input| !matches!(input, Input::File(file) if normalize(file).starts_with(&chart)));
+            discovery.inputs.push(Input::Rendered(chart, Renderer::Helm));
+            continue;
+        }
         discovery.errors.push(ScanError::new(
             chart.display().to_string(),
             None,
@@ -107,6 +158,60 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         ));
     }
     discovery
+}
+
+/// Passes over the patches the Kustomize folders list, and says once per
+/// folder that it is a tree to render; or, rendering, replaces the files
+/// of each tree by its top folders' rendered output.
+fn kustomize(discovery: &mut Discovery, folders: &[PathBuf], options: DiscoverOptions) {
+    let mut patches: Vec<PathBuf> = Vec::new();
+    let mut included: Vec<PathBuf> = Vec::new();
+    for folder in folders {
+        match kustomization_of(folder) {
+            Some(Ok(kustomization)) => {
+                if !options.render {
+                    discovery.notices.push(ScanError::new(
+                        folder.display().to_string(),
+                        None,
+                        format!(
+                            "Kustomize folder: its files were checked as they are{}; what it deploys may differ, so render it: `rampart scan --render {dir}` or `kubectl kustomize {dir} | rampart scan -`",
+                            match kustomization.patches.len() {
+                                0 => String::new(),
+                                count => format!(", and its {count} patch file(s) passed over (a patch is not an object)"),
+                            },
+                            dir = folder.display()
+                        ),
+                    ));
+                }
+                patches.extend(kustomization.patches);
+                included.extend(kustomization.folders);
+            }
+            Some(Err(error)) => discovery.errors.push(error),
+            None => {}
+        }
+    }
+    if options.render {
+        // Every file of a Kustomize folder is part of what it renders.
+        discovery.inputs.retain(|input| match input {
+            Input::File(file) => {
+                let folder_of_file = normalize(file.parent().unwrap_or(Path::new(".")));
+                !folders.contains(&folder_of_file)
+            }
+            _ => true,
+        });
+        for folder in folders {
+            if !included.contains(folder) {
+                discovery
+                    .inputs
+                    .push(Input::Rendered(folder.clone(), Renderer::Kustomize));
+            }
+        }
+    } else {
+        discovery.inputs.retain(|input| match input {
+            Input::File(file) => !patches.contains(&normalize(file)),
+            _ => true,
+        });
+    }
 }
 
 /// The chart folder when `file` sits under a chart's `templates/`.
@@ -175,6 +280,13 @@ pub fn read_input(input: &Input, max_size: u64) -> Result<Vec<u8>, ScanError> {
             BoundedReadError::TooBig(size) => too_big(size),
             BoundedReadError::Io(e) => ScanError::new(name.clone(), None, describe_io(&e)),
         }),
+        Input::Rendered(folder, renderer) => {
+            let bytes = render(folder, *renderer)?;
+            if bytes.len() as u64 > max_size {
+                return Err(too_big(bytes.len() as u64));
+            }
+            Ok(bytes)
+        }
     }
 }
 

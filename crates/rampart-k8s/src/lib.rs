@@ -16,6 +16,7 @@ pub mod loader;
 pub mod map;
 pub mod object;
 pub mod rbac;
+pub mod render;
 pub mod rules;
 pub mod selector;
 pub mod waivers;

@@ -155,6 +155,13 @@ pub fn to_markdown(report: &Report, matrix: &[ControlRow], links: &Links) -> Str
         }
         out.push_str("\n</details>\n");
     }
+    if !report.notices.is_empty() {
+        out.push_str("\n<details><summary>Passed over on purpose</summary>\n\n");
+        for notice in report.notices.iter().take(50) {
+            let _ = writeln!(out, "- `{}`: {}", cell(&notice.path), cell(&notice.message));
+        }
+        out.push_str("\n</details>\n");
+    }
     out
 }
 

@@ -186,6 +186,13 @@ struct ScanArgs {
     #[arg(long)]
     no_secrets: bool,
 
+    /// Render Helm charts (`helm template`) and Kustomize folders (`kubectl
+    /// kustomize`, else `kustomize build`) and check what they deploy,
+    /// instead of their files as they are. Runs those programs; their
+    /// errors are reported.
+    #[arg(long)]
+    render: bool,
+
     /// Accept a scan that finds no Kubernetes object (by default that is an
     /// error, exit 2: a gate over nothing proves nothing).
     #[arg(long)]

@@ -7,7 +7,7 @@ use rampart_core::{
     Baseline, Compliance, Config, Control, ControlResult, Finding, FingerprintKey, Outcome, Profile, Report, ScanError,
     Selection, Severity, Summary, Tool, judge_control,
 };
-use rampart_k8s::files::{Input, discover, read_input};
+use rampart_k8s::files::{DiscoverOptions, Input, discover, discover_with, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::{Checked, Inventory, ScanConfig, check_file, finish, rules};
 use rampart_policy::{PolicySet, Subject};
@@ -71,6 +71,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
     };
     let settings = ScanSettings {
         search_secrets: !args.no_secrets && profile.includes_finding(&[rampart_core::Control::Secrets]),
+        render: args.render,
         fail_on: args.fail_on.or(team.fail_on).unwrap_or(Severity::High),
         profile,
         team: &team,
@@ -96,6 +97,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
         );
         baseline.suppress(&mut report.findings, &format!("in baseline {}", path.display()));
         let coverage = std::mem::take(&mut report.coverage);
+        let notices = std::mem::take(&mut report.notices);
         report = Report::new(
             TOOL,
             report.findings,
@@ -104,6 +106,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
             Some(settings.fail_on),
         );
         report.coverage = coverage;
+        report.notices = notices;
     }
     if !setup_errors.is_empty() {
         report.errors.extend(setup_errors);
@@ -142,7 +145,7 @@ pub fn input_files(paths: &[PathBuf]) -> Vec<PathBuf> {
         .into_iter()
         .filter_map(|input| match input {
             Input::File(path) => Some(path),
-            Input::Stdin => None,
+            Input::Stdin | Input::Rendered(..) => None,
         })
         .collect()
 }
@@ -204,6 +207,7 @@ fn scan_team(
     let selected = selected_rules(&selection, profile);
     let settings = ScanSettings {
         search_secrets,
+        render: false,
         fail_on,
         profile,
         team,
@@ -256,6 +260,8 @@ pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSe
 /// What a scan does beyond the rules: the team's choices.
 pub struct ScanSettings<'a> {
     pub search_secrets: bool,
+    /// Render Helm charts and Kustomize folders before checking them.
+    pub render: bool,
     pub fail_on: Severity,
     pub profile: Profile,
     pub team: &'a Config,
@@ -334,7 +340,12 @@ pub fn scan(
     rules: &[&'static rampart_k8s::Rule],
     settings: &ScanSettings<'_>,
 ) -> Report {
-    let discovery = discover(paths);
+    let discovery = discover_with(
+        paths,
+        DiscoverOptions {
+            render: settings.render,
+        },
+    );
     let detector = settings
         .search_secrets
         .then(|| rampart_secrets::Detector::new(rampart_secrets::Catalogue::builtin()));
@@ -404,6 +415,7 @@ pub fn scan(
     errors.sort();
     let mut report = Report::new(TOOL, findings, errors, summary, Some(settings.fail_on));
     report.coverage = coverage;
+    report.notices = discovery.notices;
     report
 }
 

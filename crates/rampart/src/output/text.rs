@@ -25,10 +25,16 @@ pub fn write(report: &Report, matrix: &[ControlRow]) -> std::io::Result<()> {
     out.flush()
 }
 
+/// Above this many open findings, the text opens with a count per rule.
+const RULE_SUMMARY_FROM: usize = 20;
+
 fn render(out: &mut impl Write, report: &Report, matrix: &[ControlRow]) -> std::io::Result<()> {
     let mut current_path: Option<&str> = None;
     // Cross-resource findings come last in the report; people read by file.
     let mut shown: Vec<&Finding> = report.findings.iter().filter(|f| !f.suppressed).collect();
+    if shown.len() > RULE_SUMMARY_FROM {
+        write_rule_summary(out, &shown)?;
+    }
     shown.sort_by(|a, b| a.location.cmp(&b.location));
     for finding in shown {
         if current_path != Some(&*finding.location.path) {
@@ -53,11 +59,41 @@ fn render(out: &mut impl Write, report: &Report, matrix: &[ControlRow]) -> std::
             writeln!(out, "  {} {}: {}", "error".red().bold(), place, error.message)?;
         }
     }
-    if current_path.is_some() || !report.errors.is_empty() {
+    if !report.notices.is_empty() {
+        if current_path.is_some() || !report.errors.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(out, "{}", "notices".bold().underline())?;
+        for notice in &report.notices {
+            writeln!(out, "  {} {}: {}", "note".cyan().bold(), notice.path, notice.message)?;
+        }
+    }
+    if current_path.is_some() || !report.errors.is_empty() || !report.notices.is_empty() {
         writeln!(out)?;
     }
     write_summary(out, report)?;
     write_controls(out, matrix)
+}
+
+/// Open findings per rule, most frequent first, so that thousands of lines
+/// start with what they add up to.
+fn write_rule_summary(out: &mut impl Write, open: &[&Finding]) -> std::io::Result<()> {
+    let mut per_rule: std::collections::BTreeMap<&str, (usize, Severity)> = std::collections::BTreeMap::new();
+    for finding in open {
+        let entry = per_rule.entry(&finding.rule).or_insert((0, finding.severity));
+        entry.0 += 1;
+        entry.1 = entry.1.max(finding.severity);
+    }
+    let mut rows: Vec<(&str, usize, Severity)> = per_rule
+        .into_iter()
+        .map(|(rule, (count, severity))| (rule, count, severity))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+    writeln!(out, "{}", "findings by rule".bold().underline())?;
+    for (rule, count, severity) in rows {
+        writeln!(out, "{count:>7}  {:<8}  {rule}", severity.to_string())?;
+    }
+    writeln!(out)
 }
 
 /// The controls matrix in one line; `rampart controls` shows it whole.
