@@ -243,12 +243,6 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "checkov",
-        "CKV_K8S_37",
-        "example_DropCapabilities",
-        "Checkov passes a container that drops only NET_RAW; the restricted Pod Security Standard requires dropping ALL",
-    ),
-    (
-        "checkov",
         "CKV_K8S_43",
         "example_ImageDigest",
         "`@sha256:123456` is not a digest (a sha256 digest has 64 hex digits); we report it as malformed, Checkov accepts any `@`",
@@ -630,5 +624,36 @@ fn rampart_agrees_with_the_peers_on_their_fixtures() {
         resolved.is_empty(),
         "these now agree; remove them from KNOWN_DISAGREEMENTS:\n{}",
         resolved.join("\n")
+    );
+}
+
+/// Checkov's CKV_K8S_37 folder count agrees with ours only because two
+/// deliberate disagreements cancel out: Checkov passes a container that
+/// drops only NET_RAW (the restricted standard requires ALL), and one that
+/// drops lowercase `all` (admission compares `ALL` case-sensitively and
+/// rejects it). Both files are checked here one by one.
+#[test]
+fn drop_capabilities_disagreements_with_checkov_are_deliberate() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let folder = corpus.join("checkov-k8s/example_DropCapabilities");
+    for (file, fires) in [
+        ("pod-drop-NET_RAW-capabilities-PASSED.yaml", true),
+        ("pod-drop-all-capabilities-PASSED2.yaml", true),
+        ("pod-drop-all-capabilities-PASSED.yaml", false),
+        ("pod-drop-none-FAILED.yaml", true),
+    ] {
+        let findings = run(&folder.join(file), &["capabilities-drop-all"]);
+        assert_eq!(!findings.is_empty(), fires, "{file}: {findings:#?}");
+    }
+    let lowercase = run(
+        &folder.join("pod-drop-all-capabilities-PASSED2.yaml"),
+        &["capabilities-drop-all"],
+    );
+    assert!(
+        lowercase[0].message.contains("case-sensitive"),
+        "{}",
+        lowercase[0].message
     );
 }

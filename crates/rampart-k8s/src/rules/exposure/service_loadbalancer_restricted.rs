@@ -65,6 +65,27 @@ fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if is_restricted(object) {
         return;
     }
+    let open_range = object
+        .root
+        .get_path("spec.loadBalancerSourceRanges")
+        .map(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .find(|(_, range)| range.as_str().is_some_and(is_everywhere));
+    if let Some((index, range)) = open_range {
+        out.report(
+            range.pos,
+            format!("spec.loadBalancerSourceRanges[{index}]"),
+            None,
+            format!(
+                "Service `{}` is a LoadBalancer whose source ranges include {}, which restricts nothing: it is open to the internet",
+                object.name,
+                range.as_str().unwrap_or_default()
+            ),
+        );
+        return;
+    }
     let node = object.root.get_path("spec.type").unwrap_or(&object.root);
     out.report(
         node.pos,
@@ -77,12 +98,46 @@ fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     );
 }
 
-/// Source ranges or an internal-load-balancer annotation.
-pub(crate) fn is_restricted(object: &Object) -> bool {
-    let ranges = object
+/// The legacy annotation that restricts sources when the field is empty.
+const SOURCE_RANGES_ANNOTATION: &str = "service.beta.kubernetes.io/load-balancer-source-ranges";
+
+/// `0.0.0.0/0` and `::/0`: a source range that admits everyone.
+fn is_everywhere(range: &str) -> bool {
+    matches!(range.trim(), "0.0.0.0/0" | "::/0")
+}
+
+/// The source ranges the cloud applies: the field, or when it is empty
+/// the legacy annotation (comma-separated).
+fn source_ranges(object: &Object) -> Vec<String> {
+    let field: Vec<String> = object
         .root
         .get_path("spec.loadBalancerSourceRanges")
-        .is_some_and(|r| !r.as_seq().is_empty());
+        .map(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|range| range.as_str().map(str::to_string))
+        .collect();
+    if !field.is_empty() {
+        return field;
+    }
+    object
+        .annotation(SOURCE_RANGES_ANNOTATION)
+        .map(|value| {
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|range| !range.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Source ranges that leave someone out, or an internal-load-balancer
+/// annotation.
+pub(crate) fn is_restricted(object: &Object) -> bool {
+    let ranges = source_ranges(object);
+    let ranges = !ranges.is_empty() && !ranges.iter().any(|range| is_everywhere(range));
     // The legacy AWS annotation also took `0.0.0.0/0` to mean internal.
     let internal = INTERNAL_ANNOTATIONS.iter().any(|(key, value)| {
         object
@@ -103,6 +158,28 @@ mod tests {
             "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n",
         );
         assert_findings(&findings, &[(5, "spec.type")]);
+    }
+
+    #[test]
+    fn fires_when_a_source_range_is_everyone() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: LoadBalancer\n  loadBalancerSourceRanges:\n  - 10.0.0.0/8\n  - 0.0.0.0/0\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: t\n  annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: \"::/0\"}\nspec: {type: LoadBalancer}\n",
+        );
+        assert_findings(&findings, &[(8, "spec.loadBalancerSourceRanges[1]"), (15, "spec.type")]);
+        assert!(
+            findings[0].message.contains("restricts nothing"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn the_legacy_annotation_restricts_when_the_field_is_empty() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: \"203.0.113.0/24, 198.51.100.0/24\"}\nspec: {type: LoadBalancer}\n",
+        );
     }
 
     #[test]

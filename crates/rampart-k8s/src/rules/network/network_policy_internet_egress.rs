@@ -2,10 +2,10 @@
 //!
 //! That no NetworkPolicy egress rule opens the internet: a rule with neither
 //! `to` nor `ports` allows every destination, and an `ipBlock` of
-//! `0.0.0.0/0` (or `::/0`) whose `except` does not carve out the private
-//! ranges (`10.0.0.0/8`, `172.16.0.0/12`, `192.168.0.0/16`) allows the
-//! internet and the cluster alike. A rule limited to ports with no `to`
-//! (typically DNS on 53) is not reported.
+//! `0.0.0.0/0` (or `::/0`) allows the whole internet, whatever its `except`
+//! carves out: excepting the private ranges (`10.0.0.0/8`, `172.16.0.0/12`,
+//! `192.168.0.0/16`) keeps the cluster out, not the internet. A rule
+//! limited to ports with no `to` (typically DNS on 53) is not reported.
 //!
 //! ## Why it matters
 //!
@@ -41,7 +41,7 @@ pub static RULE: Rule = Rule {
             source: "Kubescape",
             id: "C-0030",
         }],
-        fix: "Name the upstreams in `to`, or except the private ranges and send the rest through an egress proxy.",
+        fix: "Name the upstreams in `to` (their ranges, or pod and namespace selectors); send the rest through an egress proxy.",
     },
     check: Check::Object(Subjects::Kinds(NETWORK_POLICIES), check),
 };
@@ -84,17 +84,20 @@ fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
             let private_excepted = PRIVATE_RANGES
                 .iter()
                 .all(|range| excepted.iter().any(|e| covers(*e, *range)));
-            if all && (cidr.as_str() == Some("::/0") || !private_excepted) {
-                out.report(
-                    cidr.pos,
-                    format!("spec.egress[{index}].to[{peer_index}].ipBlock.cidr"),
-                    None,
-                    format!(
-                        "egress to {} without excepting the private ranges reaches the internet and the cluster",
-                        cidr.as_str().unwrap_or_default()
-                    ),
-                );
+            if !all {
+                continue;
             }
+            let reach = if private_excepted && cidr.as_str() == Some("0.0.0.0/0") {
+                "with the private ranges excepted still reaches the whole internet"
+            } else {
+                "reaches the whole internet and the cluster"
+            };
+            out.report(
+                cidr.pos,
+                format!("spec.egress[{index}].to[{peer_index}].ipBlock.cidr"),
+                None,
+                format!("egress to {} {reach}", cidr.as_str().unwrap_or_default()),
+            );
         }
     }
 }
@@ -129,13 +132,34 @@ mod tests {
             &findings,
             &[(8, "spec.egress[0]"), (11, "spec.egress[1].to[0].ipBlock.cidr")],
         );
+        assert!(
+            findings[1].message.contains("and the cluster"),
+            "{}",
+            findings[1].message
+        );
     }
 
     #[test]
-    fn quiet_for_dns_named_upstreams_and_internet_minus_private_ranges() {
+    fn fires_on_the_internet_minus_the_private_ranges_saying_so() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: out, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]}}]\n",
+        );
+        assert_findings(&findings, &[(8, "spec.egress[0].to[0].ipBlock.cidr")]);
+        assert!(
+            findings[0]
+                .message
+                .contains("private ranges excepted still reaches the whole internet"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn quiet_for_dns_and_named_upstreams() {
         assert_quiet(
             &super::RULE,
-            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ok, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{protocol: UDP, port: 53}]\n  - to: [{ipBlock: {cidr: 203.0.113.0/24}}]\n  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]}}]\n",
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ok, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{protocol: UDP, port: 53}]\n  - to: [{ipBlock: {cidr: 203.0.113.0/24}}]\n",
         );
     }
 

@@ -1,7 +1,9 @@
 //! ## What it checks
 //!
 //! That every container drops all capabilities:
-//! `securityContext.capabilities.drop` contains `ALL`.
+//! `securityContext.capabilities.drop` contains `ALL`, spelled so: Pod
+//! Security admission compares it case-sensitively, and `all` is reported
+//! with that reason.
 //!
 //! Pods declared for Windows (`spec.os.name: windows`) are exempt, as in
 //! the Pod Security Standards.
@@ -64,16 +66,22 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
     }
     for container in pod.containers() {
         let drop = container.security_field("capabilities.drop");
-        let drops_all = drop.as_ref().is_some_and(|d| {
-            d.node
-                .as_seq()
-                .iter()
-                .any(|c| c.as_str().is_some_and(|c| c.eq_ignore_ascii_case("ALL")))
-        });
-        if drops_all {
+        let dropped: Vec<&str> = drop
+            .as_ref()
+            .map(|d| d.node.as_seq().iter().filter_map(|c| c.as_str()).collect())
+            .unwrap_or_default();
+        // Admission compares `ALL` case-sensitively: `all` drops nothing
+        // and a restricted namespace rejects the pod.
+        if dropped.contains(&"ALL") {
             continue;
         }
-        let message = format!("{} does not drop all capabilities", container.describe());
+        let message = match dropped.iter().find(|c| c.eq_ignore_ascii_case("ALL")) {
+            Some(spelled) => format!(
+                "{} drops `{spelled}`, which is not `ALL`: capability names are case-sensitive, so nothing is dropped by it and Pod Security admission (restricted) rejects the pod",
+                container.describe()
+            ),
+            None => format!("{} does not drop all capabilities", container.describe()),
+        };
         match drop {
             Some(field) => out.report(field.node.pos, field.path, Some(container), message),
             None => {
@@ -120,10 +128,27 @@ mod tests {
     }
 
     #[test]
-    fn quiet_when_all_is_dropped_in_any_case() {
-        assert_quiet(
+    fn fires_on_lowercase_all_saying_why() {
+        let findings = run(
             &super::RULE,
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities: {drop: [all]}\n",
+        );
+        assert_findings(
+            &findings,
+            &[(8, "spec.containers[0].securityContext.capabilities.drop")],
+        );
+        assert!(
+            findings[0].message.contains("case-sensitive"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn quiet_when_all_is_dropped() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities: {drop: [NET_RAW, ALL]}\n",
         );
     }
 }

@@ -1,8 +1,10 @@
 //! ## What it checks
 //!
 //! That no liveness, readiness or startup probe, and no `postStart` or
-//! `preStop` lifecycle hook, sets `httpGet.host` or `tcpSocket.host`.
-//! The Pod Security Standards baseline forbids it from Kubernetes 1.34.
+//! `preStop` lifecycle hook, sets `httpGet.host` or `tcpSocket.host` to
+//! another host. The Pod Security Standards baseline forbids it from
+//! Kubernetes 1.34, which allows exactly `127.0.0.1` and `::1` (KEP-4940);
+//! so does this rule.
 //!
 //! ## Why it matters
 //!
@@ -50,6 +52,9 @@ const HANDLERS: &[&str] = &[
     "lifecycle.preStop",
 ];
 
+/// Hosts the Pod Security Standards allow.
+const LOOPBACK: &[&str] = &["127.0.0.1", "::1"];
+
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {
         for handler in HANDLERS {
@@ -57,7 +62,13 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 let Some(host) = container.field(&format!("{handler}.{action}.host")) else {
                     continue;
                 };
-                if host.node.as_str().is_some_and(|h| !h.is_empty()) {
+                // Kubernetes 1.34 (KEP-4940) allows the loopback addresses:
+                // the probe still targets the pod's own network namespace.
+                let targets_elsewhere = host
+                    .node
+                    .as_str()
+                    .is_some_and(|h| !h.is_empty() && !LOOPBACK.contains(&h));
+                if targets_elsewhere {
                     let message = format!(
                         "{} {handler} targets host {}",
                         container.describe(),
@@ -93,7 +104,7 @@ mod tests {
     fn quiet_without_host_or_with_empty_host() {
         assert_quiet(
             &super::RULE,
-            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    livenessProbe: {httpGet: {path: /, port: 80}}\n    readinessProbe: {tcpSocket: {port: 80, host: \"\"}}\n",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    livenessProbe: {httpGet: {path: /, port: 80}}\n    readinessProbe: {tcpSocket: {port: 80, host: \"\"}}\n    startupProbe: {httpGet: {port: 80, host: 127.0.0.1}}\n    lifecycle: {preStop: {tcpSocket: {port: 80, host: \"::1\"}}}\n",
         );
     }
 }
