@@ -6,6 +6,7 @@
 //! findings, so the CLI, the admission webhook and the cluster audit share
 //! them.
 
+pub mod builtin_roles;
 pub mod docs;
 pub mod engine;
 pub mod exceptions_file;

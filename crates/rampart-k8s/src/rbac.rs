@@ -264,6 +264,35 @@ impl Rbac {
         })
     }
 
+    /// The role a binding names: from the scan, else, for `cluster-admin`,
+    /// `admin`, `edit` and `view`, the role every cluster bootstraps.
+    pub fn resolve_role(&self, kind: RoleKind, namespace: Option<&str>, name: &str) -> Option<&RoleFact> {
+        self.find_role(kind, namespace, name).or_else(|| match kind {
+            RoleKind::ClusterRole => crate::builtin_roles::builtin_cluster_role(name),
+            RoleKind::Role => None,
+        })
+    }
+
+    /// Bindings whose role is neither in the scan nor built in: what they
+    /// grant is unknown, and `who-can` says so.
+    pub fn unresolved_bindings(&self) -> Vec<(String, String)> {
+        self.bindings
+            .iter()
+            .filter(|b| {
+                self.resolve_role(b.role_kind, b.namespace.as_deref(), &b.role_name)
+                    .is_none()
+            })
+            .map(|b| {
+                let role = match (b.role_kind, &b.namespace) {
+                    (RoleKind::Role, Some(ns)) => format!("Role/{ns}/{}", b.role_name),
+                    (RoleKind::Role, None) => format!("Role/{}", b.role_name),
+                    (RoleKind::ClusterRole, _) => format!("ClusterRole/{}", b.role_name),
+                };
+                (binding_name(b), role)
+            })
+            .collect()
+    }
+
     pub fn add_role(&mut self, role: RoleFact) {
         self.roles.push(role);
         self.graph = OnceLock::new();
@@ -381,7 +410,7 @@ impl Rbac {
             {
                 continue;
             }
-            let Some(role) = self.find_role(binding.role_kind, scope, &binding.role_name) else {
+            let Some(role) = self.resolve_role(binding.role_kind, scope, &binding.role_name) else {
                 continue;
             };
             for effective in self.effective_rules(role) {
@@ -454,6 +483,9 @@ pub fn role_name(role: &RoleFact) -> String {
     match (&role.kind, &role.namespace) {
         (RoleKind::Role, Some(ns)) => format!("Role/{ns}/{}", role.name),
         (RoleKind::Role, None) => format!("Role/{}", role.name),
+        (RoleKind::ClusterRole, _) if &*role.site.path == crate::builtin_roles::BUILTIN_PATH => {
+            format!("ClusterRole/{} (built-in)", role.name)
+        }
         (RoleKind::ClusterRole, _) => format!("ClusterRole/{}", role.name),
     }
 }

@@ -215,10 +215,28 @@ const CHECKOV: &[Mapping] = &[
     map("CKV_K8S_43", &["image-digest-pinned"]),
     map("CKV_K8S_42", &["rbac-default-sa-binding"]),
     map("CKV_K8S_49", &["rbac-wildcard"]),
-    map("CKV_K8S_155", &["rbac-dangerous-permissions"]),
-    map("CKV_K8S_156", &["rbac-dangerous-permissions"]),
-    map("CKV_K8S_157", &["rbac-dangerous-permissions"]),
-    map("CKV_K8S_158", &["rbac-dangerous-permissions"]),
+    // One Checkov check per escalation path; our rule lists every path of
+    // a rule entry, so each mapping keeps the findings naming its own.
+    Mapping {
+        peer_check: "CKV_K8S_155",
+        rules: &["rbac-dangerous-permissions"],
+        field_filter: Some(|f| f.message.contains("change admission webhooks")),
+    },
+    Mapping {
+        peer_check: "CKV_K8S_156",
+        rules: &["rbac-dangerous-permissions"],
+        field_filter: Some(|f| f.message.contains("approve certificate requests")),
+    },
+    Mapping {
+        peer_check: "CKV_K8S_157",
+        rules: &["rbac-dangerous-permissions"],
+        field_filter: Some(|f| f.message.contains("bind roles")),
+    },
+    Mapping {
+        peer_check: "CKV_K8S_158",
+        rules: &["rbac-dangerous-permissions"],
+        field_filter: Some(|f| f.message.contains("escalate roles")),
+    },
 ];
 
 /// (tool, check, fixture) where we differ on purpose, and why.

@@ -21,12 +21,12 @@ pub struct WhoCanArgs {
     /// Manifest files or folders holding the RBAC objects; '-' reads stdin.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Only grants that apply in this namespace (cluster-wide ones included).
+    /// As `kubectl -n`: objects that set no namespace land in this one (as
+    /// for `rampart scan -n`), and only grants that apply in it are shown
+    /// (cluster-wide ones included) [default: objects land in `default`,
+    /// grants in every namespace are shown].
     #[arg(long, short = 'n')]
     namespace: Option<String>,
-    /// Namespace of objects that set none.
-    #[arg(long, default_value = "default")]
-    default_namespace: String,
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -56,19 +56,30 @@ struct Answer<'a> {
     api_group: Option<&'a str>,
     namespace: Option<&'a str>,
     grants: &'a [Grant],
+    /// Bindings whose role is not in the scan (nor built in): what they
+    /// grant is unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unresolved: Vec<Unresolved<'a>>,
     errors: &'a [rampart_core::ScanError],
+}
+
+#[derive(Serialize)]
+struct Unresolved<'a> {
+    binding: &'a str,
+    role: &'a str,
 }
 
 pub fn run(args: &WhoCanArgs) -> Outcome {
     let (resource, group) = split_resource(&args.resource);
-    let config = rampart_k8s::ScanConfig {
-        default_namespace: args.default_namespace.clone(),
-        ..rampart_k8s::ScanConfig::default()
-    };
+    let mut config = rampart_k8s::ScanConfig::default();
+    if let Some(namespace) = &args.namespace {
+        config.default_namespace = namespace.clone();
+    }
     let (inventory, errors) = crate::inventory_input::load(&args.paths, &config);
     let grants = inventory
         .rbac
         .who_can(&args.verb, group.as_deref(), &resource, args.namespace.as_deref());
+    let unresolved = inventory.rbac.unresolved_bindings();
     let written = match args.format {
         Format::Json => {
             let answer = Answer {
@@ -77,6 +88,10 @@ pub fn run(args: &WhoCanArgs) -> Outcome {
                 api_group: group.as_deref(),
                 namespace: args.namespace.as_deref(),
                 grants: &grants,
+                unresolved: unresolved
+                    .iter()
+                    .map(|(binding, role)| Unresolved { binding, role })
+                    .collect(),
                 errors: &errors,
             };
             let mut out = std::io::stdout().lock();
@@ -84,7 +99,7 @@ pub fn run(args: &WhoCanArgs) -> Outcome {
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out))
         }
-        Format::Text => write_text(args, &resource, group.as_deref(), &grants, &errors),
+        Format::Text => write_text(args, &resource, group.as_deref(), &grants, &unresolved, &errors),
     };
     match written {
         Err(error) => output_failed(error),
@@ -98,6 +113,7 @@ fn write_text(
     resource: &str,
     group: Option<&str>,
     grants: &[Grant],
+    unresolved: &[(String, String)],
     errors: &[rampart_core::ScanError],
 ) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -140,6 +156,12 @@ fn write_text(
             out,
             "    {limited}: {} -> {}{aggregated} rule {}: verbs {:?} resources {:?} apiGroups {:?}{names}",
             grant.binding, grant.role, grant.rule_index, grant.rule.verbs, grant.rule.resources, grant.rule.api_groups
+        )?;
+    }
+    for (binding, role) in unresolved {
+        writeln!(
+            out,
+            "note: {binding} binds {role}, which is not in the scanned manifests: what it grants is unknown"
         )?;
     }
     for error in errors {

@@ -57,3 +57,56 @@ fn nobody_can_is_said_plainly() {
     assert_eq!(code, Some(0));
     assert_eq!(text, "Nobody in the scanned manifests can delete nodes.\n");
 }
+
+fn who_can_in(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec!["who-can"];
+    all.extend_from_slice(args);
+    let output = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(&all)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// An install bundle applied with `kubectl apply -n argocd`: its Roles and
+/// RoleBindings set no namespace. `-n argocd` must mean what it means for
+/// `scan` (and kubectl): they land in `argocd`, and are found there.
+#[test]
+fn dash_n_places_namespace_less_objects_as_kubectl_apply_does() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("install.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader}\nrules:\n- {apiGroups: [\"\"], resources: [secrets], verbs: [get]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reader}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\nsubjects: [{kind: ServiceAccount, name: server}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: editors}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}\nsubjects: [{kind: ServiceAccount, name: deployer}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: custom}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: vendor-operator}\nsubjects: [{kind: ServiceAccount, name: operator, namespace: ops}]\n",
+    )
+    .unwrap();
+    let text = who_can_in(dir.path(), &["get", "secrets", "install.yaml", "-n", "argocd"]);
+    assert!(text.contains("ServiceAccount argocd/server"), "{text}");
+    // The built-in `edit` role reads secrets.
+    assert!(text.contains("ServiceAccount argocd/deployer"), "{text}");
+    assert!(text.contains("-> ClusterRole/edit (built-in)"), "{text}");
+    // A role that is neither in the scan nor built in is named, not ignored.
+    assert!(
+        text.contains(
+            "note: ClusterRoleBinding/custom binds ClusterRole/vendor-operator, which is not in the scanned manifests"
+        ),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&who_can_in(
+        dir.path(),
+        &["get", "secrets", "install.yaml", "-n", "argocd", "-f", "json"],
+    ))
+    .unwrap();
+    assert_eq!(json["grants"].as_array().unwrap().len(), 2, "{json:#}");
+    assert_eq!(json["unresolved"][0]["role"], "ClusterRole/vendor-operator");
+    // `view` never reads secrets.
+    std::fs::write(
+        dir.path().join("view.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: viewers}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: Group, name: auditors}]\n",
+    )
+    .unwrap();
+    let view = who_can_in(dir.path(), &["get", "secrets", "view.yaml"]);
+    assert!(view.starts_with("Nobody"), "{view}");
+    let view = who_can_in(dir.path(), &["list", "deployments.apps", "view.yaml"]);
+    assert!(view.contains("Group auditors"), "{view}");
+}

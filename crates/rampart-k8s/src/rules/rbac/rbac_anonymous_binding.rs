@@ -1,7 +1,12 @@
 //! ## What it checks
 //!
 //! That no RoleBinding or ClusterRoleBinding has `system:unauthenticated`,
-//! `system:anonymous` or `system:authenticated` as a subject.
+//! `system:anonymous`, `system:authenticated` or `system:serviceaccounts`
+//! (every service account of the cluster) as a subject, and that no
+//! ClusterRoleBinding grants `system:serviceaccounts:<namespace>` (every
+//! service account of a namespace) its role cluster-wide. A RoleBinding to
+//! a namespace's own service-account group stays within that namespace and
+//! is not reported.
 //!
 //! ## Why it matters
 //!
@@ -9,7 +14,8 @@
 //! API server without credentials; `system:authenticated` is anyone with any
 //! credential, including every service account of every namespace and, on
 //! some managed clusters, any account of the cloud provider. A permission
-//! given to them is given to the world.
+//! given to them is given to the world. `system:serviceaccounts` is the
+//! token of any pod: one compromised pod, anywhere, holds the grant.
 //!
 //! ## How to fix
 //!
@@ -48,7 +54,17 @@ pub static RULE: Rule = Rule {
     check: Check::Object(Subjects::Kinds(BINDINGS), check),
 };
 
-const EVERYONE: &[&str] = &["system:unauthenticated", "system:anonymous", "system:authenticated"];
+const EVERYONE: &[&str] = &[
+    "system:unauthenticated",
+    "system:anonymous",
+    "system:authenticated",
+    // Every service account of the cluster: any pod's token.
+    "system:serviceaccounts",
+];
+
+/// `system:serviceaccounts:<namespace>`: every service account of one
+/// namespace. Granted cluster-wide, any pod there holds the whole grant.
+const NAMESPACE_ACCOUNTS: &str = "system:serviceaccounts:";
 
 fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if !is_binding(object) {
@@ -59,15 +75,27 @@ fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
         .get_path("roleRef.name")
         .and_then(Node::as_str)
         .unwrap_or("?");
+    let cluster_wide = object.kind == "ClusterRoleBinding";
     for (index, kind, name, node) in binding_subjects(object) {
-        if (kind == "Group" || kind == "User") && EVERYONE.contains(&name) {
-            out.report(
-                node.pos,
-                format!("subjects[{index}]"),
-                None,
-                format!("{} `{}` grants `{role}` to {kind} `{name}`", object.kind, object.name),
-            );
+        if kind != "Group" && kind != "User" {
+            continue;
         }
+        let whom = if EVERYONE.contains(&name) {
+            "everyone it names"
+        } else if cluster_wide && name.starts_with(NAMESPACE_ACCOUNTS) {
+            "every service account of that namespace, in every namespace"
+        } else {
+            continue;
+        };
+        out.report(
+            node.pos,
+            format!("subjects[{index}]"),
+            None,
+            format!(
+                "{} `{}` grants `{role}` to {kind} `{name}`: {whom}",
+                object.kind, object.name
+            ),
+        );
     }
 }
 
@@ -85,10 +113,27 @@ mod tests {
     }
 
     #[test]
-    fn quiet_for_named_subjects_and_system_service_groups() {
+    fn fires_on_service_account_groups_granted_cluster_wide() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: sa}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}\nsubjects:\n- {kind: Group, name: system:serviceaccounts}\n- {kind: Group, name: system:serviceaccounts:monitoring}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: every-sa, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: system:serviceaccounts}\n",
+        );
+        assert_findings(
+            &findings,
+            &[(6, "subjects[0]"), (7, "subjects[1]"), (14, "subjects[0]")],
+        );
+        assert!(
+            findings[1].message.contains("in every namespace"),
+            "{}",
+            findings[1].message
+        );
+    }
+
+    #[test]
+    fn quiet_for_named_subjects_and_a_namespace_granting_its_own_accounts() {
         assert_quiet(
             &super::RULE,
-            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ok}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: system:serviceaccounts:monitoring}\n- {kind: User, name: alice}\n",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: ok, namespace: monitoring}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, name: system:serviceaccounts:monitoring}\n- {kind: User, name: alice}\n",
         );
     }
 }

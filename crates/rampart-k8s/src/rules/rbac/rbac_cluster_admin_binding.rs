@@ -73,6 +73,20 @@ const CI_WORDS: &[&str] = &[
     "spinnaker",
 ];
 
+/// Whether a service account's name says it deploys: a word of it is a CI
+/// word, or starts with one of four letters or more (`argocd`,
+/// `deployer`, `fluxcd`); short ones (`ci`, `cd`) must stand alone, so that
+/// `cilium` is not CI.
+fn looks_like_ci(name: &str) -> bool {
+    name.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| {
+            CI_WORDS
+                .iter()
+                .any(|ci| word == *ci || (ci.len() >= 4 && word.starts_with(ci)))
+        })
+}
+
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
     let rbac = &inventory.rbac;
     for binding in &rbac.bindings {
@@ -88,11 +102,7 @@ fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryR
             format!("`{}`, which grants everything like cluster-admin", binding.role_name)
         };
         for (index, (subject, pos)) in binding.subjects.iter().zip(&binding.subject_positions).enumerate() {
-            let looks_like_ci = subject
-                .name
-                .to_ascii_lowercase()
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|word| CI_WORDS.contains(&word));
+            let looks_like_ci = looks_like_ci(&subject.name);
             let severity = match subject.kind.as_str() {
                 "User" | "Group" => Severity::Critical,
                 "ServiceAccount" if looks_like_ci => Severity::Critical,
@@ -127,6 +137,18 @@ mod tests {
         let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
         assert_eq!(severities, vec![Severity::Critical, Severity::Critical, Severity::High]);
         assert!(findings[0].message.contains("alice@example.com"));
+    }
+
+    #[test]
+    fn deploy_identities_are_critical_by_the_words_their_names_start_with() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: admins}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: ServiceAccount, name: argocd-application-controller, namespace: argocd}\n- {kind: ServiceAccount, name: deployer, namespace: ci}\n- {kind: ServiceAccount, name: cilium, namespace: kube-system}\n",
+        );
+        let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+        assert_eq!(severities, vec![Severity::Critical, Severity::Critical, Severity::High]);
+        assert!(super::looks_like_ci("fluxcd-kustomize"));
+        assert!(!super::looks_like_ci("circuit-breaker"));
     }
 
     #[test]

@@ -9,10 +9,15 @@
 //!   on `pods/exec` and `pods/attach`; `create`, `update` or `patch` on
 //!   `pods/ephemeralcontainers`; `create` on `serviceaccounts/token`; any
 //!   verb on `nodes/proxy`;
-//! - `create` on pods or workload controllers (pods, deployments,
-//!   replicasets, statefulsets, daemonsets, jobs, cronjobs,
+//! - `create`, `update` or `patch` on pods or workload controllers (pods,
+//!   deployments, replicasets, statefulsets, daemonsets, jobs, cronjobs,
 //!   replicationcontrollers): the holder can run a pod as any service
-//!   account of the namespace and so use its permissions;
+//!   account of the namespace and so use its permissions; rewriting an
+//!   existing pod template is the same escalation as creating one;
+//! - `create` on `persistentvolumes` (a hostPath volume mounts any node
+//!   path) and on `secrets` (a Secret of type
+//!   `kubernetes.io/service-account-token` mints a token for any service
+//!   account of the namespace);
 //! - `update`/`patch` on `certificatesigningrequests/approval`, `approve` on
 //!   `signers`;
 //! - `create`/`update`/`patch`/`delete` on validating or mutating webhook
@@ -130,14 +135,41 @@ const DANGEROUS: &[(&[&str], &str, &[&str], &str)] = &[
         &["nodes/proxy"],
         "proxy to kubelets",
     ),
-    (&["create"], "", &["pods", "replicationcontrollers"], "create pods"),
+    // Rewriting a pod template (patch, update) runs code as the workload's
+    // service account just as creating one does.
     (
-        &["create"],
+        &["create", "update", "patch"],
+        "",
+        &["pods", "replicationcontrollers"],
+        "create or rewrite pods",
+    ),
+    (
+        &["create", "update", "patch"],
         "apps",
         &["deployments", "replicasets", "statefulsets", "daemonsets"],
-        "create workloads",
+        "create or rewrite workloads",
     ),
-    (&["create"], "batch", &["jobs", "cronjobs"], "create workloads"),
+    (
+        &["create", "update", "patch"],
+        "batch",
+        &["jobs", "cronjobs"],
+        "create or rewrite workloads",
+    ),
+    // A hostPath PersistentVolume mounts any node path into a pod.
+    (
+        &["create"],
+        "",
+        &["persistentvolumes"],
+        "create (hostPath) persistent volumes",
+    ),
+    // A Secret of type service-account-token mints a token for any
+    // service account of the namespace.
+    (
+        &["create"],
+        "",
+        &["secrets"],
+        "create Secrets (a token Secret mints any service account's token)",
+    ),
     (
         &["update", "patch"],
         "certificates.k8s.io",
@@ -210,8 +242,25 @@ mod tests {
             &findings,
             &[(5, "rules[0]"), (8, "rules[1]"), (11, "rules[2]"), (14, "rules[3]")],
         );
-        assert!(findings[0].message.contains("exec into pods") && findings[0].message.contains("create pods"));
+        assert!(
+            findings[0].message.contains("exec into pods") && findings[0].message.contains("create or rewrite pods")
+        );
         assert!(findings[1].message.contains("escalate roles") && findings[1].message.contains("bind roles"));
+    }
+
+    #[test]
+    fn rewriting_workloads_and_creating_volumes_or_secrets_are_escalation_paths() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: x}\nrules:\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [get, patch]\n- apiGroups: [batch]\n  resources: [cronjobs]\n  verbs: [update]\n- apiGroups: [\"\"]\n  resources: [persistentvolumes]\n  verbs: [create]\n- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [create]\n- apiGroups: [\"\"]\n  resources: [secrets, configmaps]\n  verbs: [get, update]\n",
+        );
+        assert_findings(
+            &findings,
+            &[(5, "rules[0]"), (8, "rules[1]"), (11, "rules[2]"), (14, "rules[3]")],
+        );
+        assert!(findings[0].message.contains("create or rewrite workloads"));
+        assert!(findings[2].message.contains("persistent volumes"));
+        assert!(findings[3].message.contains("token Secret"));
     }
 
     #[test]

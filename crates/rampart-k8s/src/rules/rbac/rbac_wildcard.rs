@@ -58,21 +58,39 @@ fn check(object: &Object, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
         return;
     }
     for (rule, node) in role_rules(object) {
-        for (key, values) in [
-            ("verbs", &rule.verbs),
-            ("resources", &rule.resources),
+        // One finding per rule entry, naming every wildcard field of it: a
+        // `*/*/*` rule is one problem, not three.
+        let wildcards: Vec<&str> = [
             ("apiGroups", &rule.api_groups),
-        ] {
-            if values.iter().any(|v| v == "*") {
-                let field_node = node.get(key).unwrap_or(node);
-                out.report(
-                    field_node.pos,
-                    format!("rules[{}].{key}", rule.index),
-                    None,
-                    format!("{} `{}` rule {} grants `*` {key}", object.kind, object.name, rule.index),
-                );
-            }
-        }
+            ("resources", &rule.resources),
+            ("verbs", &rule.verbs),
+        ]
+        .into_iter()
+        .filter(|(_, values)| values.iter().any(|v| v == "*"))
+        .map(|(key, _)| key)
+        .collect();
+        let Some(first) = wildcards.first() else {
+            continue;
+        };
+        let (pos, field) = match wildcards.as_slice() {
+            [only] => (
+                node.get(only).unwrap_or(node).pos,
+                format!("rules[{}].{only}", rule.index),
+            ),
+            _ => (node.get(first).unwrap_or(node).pos, format!("rules[{}]", rule.index)),
+        };
+        out.report(
+            pos,
+            field,
+            None,
+            format!(
+                "{} `{}` rule {} grants `*` {}",
+                object.kind,
+                object.name,
+                rule.index,
+                wildcards.join(" and ")
+            ),
+        );
     }
 }
 
@@ -81,18 +99,17 @@ mod tests {
     use crate::rule_testing::*;
 
     #[test]
-    fn fires_per_wildcard_field() {
+    fn fires_once_per_rule_entry_naming_every_wildcard() {
         let findings = run(
             &super::RULE,
-            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [get]\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [\"*\"]\n",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: [get]\n- apiGroups: [apps]\n  resources: [deployments]\n  verbs: [\"*\"]\n- {apiGroups: [\"*\"], resources: [\"*\"], verbs: [\"*\"]}\n",
         );
-        assert_findings(
-            &findings,
-            &[
-                (5, "rules[0].apiGroups"),
-                (6, "rules[0].resources"),
-                (10, "rules[1].verbs"),
-            ],
+        assert_findings(&findings, &[(5, "rules[0]"), (10, "rules[1].verbs"), (11, "rules[2]")]);
+        assert!(findings[0].message.ends_with("grants `*` apiGroups and resources"));
+        assert!(
+            findings[2]
+                .message
+                .ends_with("grants `*` apiGroups and resources and verbs")
         );
     }
 
