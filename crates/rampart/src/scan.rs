@@ -429,10 +429,26 @@ fn add_leaks(checked: &mut Checked, leaks: Vec<rampart_core::Finding>) {
         .filter(|finding| finding.controls.contains(&rampart_core::Control::Secrets))
         .map(|finding| finding.location.line)
         .collect();
+    // A manifest rule's credential finding says what the secrets engine
+    // makes of the value, so a reviewer can triage it without seeing it.
+    for finding in &mut checked.findings {
+        if !CREDENTIAL_VALUE_RULES.contains(&&*finding.rule) {
+            continue;
+        }
+        let verdict = match leaks.iter().find(|leak| leak.location.line == finding.location.line) {
+            Some(leak) => format!("the secrets engine matches it as `{}`", leak.rule),
+            None => "the secrets engine knows no credential format in it".to_string(),
+        };
+        finding.message = format!("{} ({verdict})", finding.message);
+    }
     checked
         .findings
         .extend(leaks.into_iter().filter(|leak| !reported.contains(&leak.location.line)));
 }
+
+/// Manifest rules that report a credential's value, which the secrets
+/// engine's verdict completes.
+const CREDENTIAL_VALUE_RULES: &[&str] = &["no-literal-secret-env", "no-credential-in-configmap"];
 
 /// Names the object each leak sits in: the last object starting at or
 /// before the leak's line.

@@ -126,3 +126,40 @@ fn no_format_of_any_command_prints_a_secret_in_full() {
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(text.contains(&planted[0]) && text.contains(&planted[1]), "{text}");
 }
+
+/// A literal credential in an env value is described by its shape and the
+/// secrets engine's verdict, never shown.
+#[test]
+fn literal_env_credentials_show_their_shape_and_the_engines_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "ghp_R4nd0mT0k3nV4lu3F0rT3st1ngOnly012345";
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: a}}\nspec:\n  containers:\n  - name: a\n    image: x\n    env:\n    - name: GITHUB_TOKEN\n      value: {token}\n    - name: DB_PASSWORD\n      value: correct-horse-battery\n"
+        ),
+    )
+    .unwrap();
+    let output = rampart_in(dir.path(), &["scan", "pod.yaml", "-f", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule"] == "no-literal-secret-env")
+        .map(|finding| finding["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{report:#}");
+    assert!(messages[0].contains("40 characters"), "{}", messages[0]);
+    assert!(
+        messages[0].contains("the secrets engine matches it as `github-pat`"),
+        "{}",
+        messages[0]
+    );
+    assert!(messages[1].contains("knows no credential format"), "{}", messages[1]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        !text.contains(token) && !text.contains("correct-horse"),
+        "a secret leaked"
+    );
+}

@@ -42,7 +42,38 @@ const REFERENCE_SUFFIXES: &[&str] = &[
     "_ENABLED",
     "_MODE",
     "_KEY_ID",
+    // About a credential, without holding one: who it is for, what it
+    // allows, how it is made or kept.
+    "_AUDIENCE",
+    "_SCOPE",
+    "_SCOPES",
+    "_ALGORITHM",
+    "_ALG",
+    "_STORE",
+    "_ISSUER",
+    "_REALM",
+    "_FORMAT",
+    "_SIZE",
+    "_BITS",
+    "_VERSION",
+    "_PROVIDER",
+    "_METHOD",
+    "_POLICY",
+    "_DURATION",
+    "_LIFETIME",
+    "_MAX_AGE",
+    "_PREFIX",
+    "_NAMESPACE",
+    "_SOURCE",
+    "_KIND",
+    "_BACKEND",
+    "_MOUNT",
 ];
+
+/// Prefixes and suffixes of values that stand for the credential a user
+/// is to fill in (`INSERT_ETCD_TOKEN`, `DB_PASSWORD_VAL`, `yourpassword`).
+const PLACEHOLDER_PREFIXES: &[&str] = &["insert_", "insert-", "your", "enter_", "put_", "fill_", "<"];
+const PLACEHOLDER_SUFFIXES: &[&str] = &["_val", "_value", "_here", "-here", "_placeholder"];
 
 const PLACEHOLDERS: &[&str] = &[
     "changeme",
@@ -73,7 +104,9 @@ pub(crate) fn names_a_credential(name: &str) -> bool {
     CREDENTIAL_WORDS.iter().any(|w| upper.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
 
-pub(crate) fn looks_like_a_credential(value: &Node) -> bool {
+/// Whether `value`, set for the variable or key `name`, looks like a real
+/// credential rather than a setting, a reference or a placeholder.
+pub(crate) fn looks_like_a_credential(name: &str, value: &Node) -> bool {
     let Some(text) = value.as_str() else {
         // Booleans, numbers and nulls are settings, not credentials.
         return false;
@@ -86,12 +119,67 @@ pub(crate) fn looks_like_a_credential(value: &Node) -> bool {
     if PLACEHOLDERS.contains(&lower.as_str()) || lower.bytes().all(|b| b == b'x' || b == b'*') {
         return false;
     }
+    let normalised = |text: &str| text.to_ascii_lowercase().replace('-', "_");
+    let is_placeholder = PLACEHOLDER_PREFIXES.iter().any(|p| lower.starts_with(p))
+        || PLACEHOLDER_SUFFIXES.iter().any(|s| lower.ends_with(s))
+        // A value equal to its name: `API_TOKEN=API_TOKEN`.
+        || normalised(text) == normalised(name);
+    if is_placeholder {
+        return false;
+    }
     let is_reference =
         (text.starts_with("$(") || text.starts_with("${") || text.starts_with("{{") || text.starts_with('<'))
             && (text.ends_with(')') || text.ends_with('}') || text.ends_with('>'));
     let is_path = text.starts_with('/');
     let is_boolean_word = matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "enabled" | "disabled");
     !(is_reference || is_path || is_boolean_word || text.parse::<f64>().is_ok())
+}
+
+/// What a credential looks like without showing it: its length, the
+/// classes of characters in it and how random it reads, for a reviewer to
+/// tell a real key from a word.
+pub(crate) fn shape_of(text: &str) -> String {
+    let mut classes = Vec::new();
+    if text.bytes().any(|b| b.is_ascii_lowercase()) {
+        classes.push("lowercase");
+    }
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        classes.push("uppercase");
+    }
+    if text.bytes().any(|b| b.is_ascii_digit()) {
+        classes.push("digits");
+    }
+    if text.bytes().any(|b| b.is_ascii_punctuation()) {
+        classes.push("symbols");
+    }
+    if text.bytes().any(|b| !b.is_ascii()) {
+        classes.push("non-ASCII");
+    }
+    format!(
+        "{} characters: {}; {:.1} bits of entropy per character",
+        text.chars().count(),
+        classes.join(", "),
+        shannon_entropy(text)
+    )
+}
+
+fn shannon_entropy(text: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for c in text.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+        total += 1;
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    counts
+        .values()
+        .map(|&count| {
+            let p = count as f64 / total as f64;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// `scheme://user:password@host`: a URL that carries its password.

@@ -77,7 +77,10 @@ fn check_values(values: &Node, section: &str, owner: &str, out: &mut Reporter<'_
             "a private key"
         } else if url_with_password(text) {
             "a URL with a password"
-        } else if names_a_credential(&entry.key) && looks_like_a_credential(&entry.value) && !text.contains('\n') {
+        } else if names_a_credential(&entry.key)
+            && looks_like_a_credential(&entry.key, &entry.value)
+            && !text.contains('\n')
+        {
             "a credential"
         } else {
             continue;

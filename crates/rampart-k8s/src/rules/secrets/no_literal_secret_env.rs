@@ -37,7 +37,7 @@
 //! ```
 
 use super::super::prelude::*;
-use super::{is_private_key, looks_like_a_credential, names_a_credential};
+use super::{is_private_key, looks_like_a_credential, names_a_credential, shape_of};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -74,11 +74,16 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
                 continue;
             };
             let holds_private_key = value.as_str().is_some_and(is_private_key);
-            if !holds_private_key && (!names_a_credential(name) || !looks_like_a_credential(value)) {
+            if !holds_private_key && (!names_a_credential(name) || !looks_like_a_credential(name, value)) {
                 continue;
             }
+            let shape = if holds_private_key {
+                "a PEM private key".to_string()
+            } else {
+                shape_of(value.as_str().unwrap_or_default())
+            };
             let message = format!(
-                "{} sets {name} to a literal value (redacted); credentials belong in a Secret",
+                "{} sets {name} to a literal value (redacted; {shape}); credentials belong in a Secret",
                 container.describe()
             );
             out.report(
@@ -109,6 +114,14 @@ mod tests {
                 (13, "spec.containers[0].env[2].value"),
             ],
         );
+        assert!(
+            findings[0]
+                .message
+                .contains("(redacted; 21 characters: lowercase, digits, symbols;"),
+            "{}",
+            findings[0].message
+        );
+        assert!(findings[2].message.contains("a PEM private key"));
         for finding in &findings {
             assert!(!finding.message.contains("hunter2"));
             assert!(!finding.message.contains("sk_live"));
@@ -121,6 +134,14 @@ mod tests {
         assert_quiet(
             &super::RULE,
             "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    env:\n    - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}\n    - {name: DB_PASSWORD_FILE, value: /run/secrets/db}\n    - {name: TOKEN_TTL, value: \"3600\"}\n    - {name: ENABLE_TOKEN_AUTH, value: \"true\"}\n    - {name: API_TOKEN, value: $(TOKEN_FROM_SECRET)}\n    - {name: ADMIN_PASSWORD, value: changeme}\n    - {name: SECRET_NAME, value: my-secret}\n    - {name: LOG_LEVEL, value: debug}\n",
+        );
+    }
+
+    #[test]
+    fn quiet_for_names_about_credentials_and_placeholder_values() {
+        assert_quiet(
+            &super::RULE,
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    env:\n    - {name: OIDC_TOKEN_AUDIENCE, value: api.example.com}\n    - {name: OAUTH_TOKEN_SCOPE, value: read-write}\n    - {name: JWT_SECRET_ALGORITHM, value: HS256}\n    - {name: SECRET_STORE, value: vault-backend}\n    - {name: ETCD_INITIAL_CLUSTER_TOKEN, value: INSERT_ETCD_INITIAL_CLUSTER_TOKEN}\n    - {name: DB_PASSWORD, value: DB_PASSWORD_VAL}\n    - {name: API_TOKEN, value: api-token}\n    - {name: MYSQL_ROOT_PASSWORD, value: yourpassword}\n",
         );
     }
 }
