@@ -70,6 +70,8 @@ pub struct PolicyFact {
     pub egress: bool,
     /// The sources its ingress rules admit.
     pub ingress_peers: Vec<Peer>,
+    /// The destinations its egress rules allow.
+    pub egress_peers: Vec<Peer>,
     /// Selects every pod and allows no ingress.
     pub default_deny_ingress: bool,
     /// Selects every pod and allows no egress.
@@ -430,14 +432,12 @@ impl Inventory {
         }
     }
 
-    /// The facts of objects already in memory, indexed, without Pod
-    /// Security verdicts (for commands and tests that do not judge pods).
+    /// The facts of objects already in memory, indexed, with each
+    /// workload's Pod Security verdicts.
     pub fn of_objects(objects: &[Object], config: &ScanConfig) -> Inventory {
-        let mut inventory = Inventory::default();
-        for object in objects {
-            let workload = config.workload_kinds.find(object).map(|_| Vec::new());
-            inventory.record(object, config, workload);
-        }
+        // With no rule selected the engine still records each workload's
+        // Pod Security breaches (the map classes host access by them).
+        let (_, mut inventory) = crate::engine::check_file(objects, config, &[]);
         inventory.build_indexes();
         inventory
     }
@@ -470,10 +470,12 @@ fn ingress_fact(object: &Object, namespace: String) -> IngressFact {
     }
 }
 
-fn ingress_peers(spec: Option<&Node>) -> Vec<Peer> {
+/// The peers of a policy's `ingress` rules (`from`) or `egress` rules
+/// (`to`).
+fn peers(spec: Option<&Node>, rules_key: &str, peers_key: &str) -> Vec<Peer> {
     let mut peers = Vec::new();
-    for rule in spec.and_then(|s| s.get("ingress")).map(Node::as_seq).unwrap_or(&[]) {
-        let from = rule.get("from").map(Node::as_seq).unwrap_or(&[]);
+    for rule in spec.and_then(|s| s.get(rules_key)).map(Node::as_seq).unwrap_or(&[]) {
+        let from = rule.get(peers_key).map(Node::as_seq).unwrap_or(&[]);
         if from.is_empty() {
             peers.push(Peer::Anywhere);
             continue;
@@ -530,7 +532,12 @@ fn policy_fact(object: &Object, namespace: String) -> PolicyFact {
         namespace,
         name: object.name.clone(),
         ingress_peers: if has_ingress_type {
-            ingress_peers(spec)
+            peers(spec, "ingress", "from")
+        } else {
+            Vec::new()
+        },
+        egress_peers: if has_egress_type {
+            peers(spec, "egress", "to")
         } else {
             Vec::new()
         },

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::inventory::{Inventory, Peer};
+use crate::inventory::{Inventory, Peer, PolicyFact, WorkloadFact};
 use crate::rbac::{Rbac, RoleFact, RoleKind};
 use crate::selector::Labels;
 
@@ -67,7 +67,10 @@ struct Builder {
 
 impl Builder {
     fn node(&mut self, kind: &str, name: &str, namespace: Option<&str>) -> String {
+        // A namespace node sits inside its own namespace's group.
+        let namespace = if kind == "Namespace" { Some(name) } else { namespace };
         let id = match namespace {
+            Some(ns) if kind == "Namespace" => format!("Namespace/{ns}"),
             Some(ns) => format!("{kind}/{ns}/{name}"),
             None if kind == "Internet" => INTERNET.to_string(),
             None if kind == "AnyPod" => ANY_POD.to_string(),
@@ -97,9 +100,6 @@ pub fn build(inventory: &Inventory) -> TrustMap {
     let mut map = Builder::default();
     let mut namespaces: BTreeSet<&str> = inventory.namespaces.iter().map(|n| n.name.as_str()).collect();
     namespaces.extend(inventory.workloads.iter().map(|w| w.namespace.as_str()));
-    for namespace in &namespaces {
-        map.node("Namespace", namespace, None);
-    }
 
     // Exposure: internet -> Ingress -> Service -> workload.
     let mut routed: BTreeSet<(&str, &str)> = BTreeSet::new();
@@ -168,7 +168,23 @@ pub fn build(inventory: &Inventory) -> TrustMap {
         }
     }
 
-    // Network: who may connect to each workload.
+    // Host access: a workload in the node's namespaces reaches everything
+    // on the node.
+    for workload in &inventory.workloads {
+        let shared: Vec<&str> = workload
+            .pss_violations
+            .iter()
+            .filter_map(|(_, rule)| HOST_ACCESS.iter().find(|(id, _)| id == rule).map(|(_, what)| *what))
+            .collect();
+        if shared.is_empty() {
+            continue;
+        }
+        let node = map.node(&workload.kind, &workload.name, Some(&workload.namespace));
+        let host = map.node("Host", "the node", None);
+        map.edge(&node, &host, &shared.join(", "), PathClass::Privileged);
+    }
+
+    // Network: who may connect to each workload, and where it may connect.
     let namespace_labels: BTreeMap<&str, Labels> = namespaces
         .iter()
         .map(|ns| {
@@ -179,106 +195,144 @@ pub fn build(inventory: &Inventory) -> TrustMap {
         .collect();
     for workload in &inventory.workloads {
         let target = map.node(&workload.kind, &workload.name, Some(&workload.namespace));
-        let policies: Vec<_> = inventory
-            .policies_in(&workload.namespace)
-            .filter(|p| p.ingress && p.selector.matches(&workload.labels))
-            .collect();
-        if policies.is_empty() {
-            let any = map.node("AnyPod", "any pod of the cluster", None);
-            map.edge(&any, &target, "unrestricted ingress", PathClass::Internal);
-            continue;
-        }
-        for policy in policies {
-            for peer in &policy.ingress_peers {
-                match peer {
-                    Peer::Anywhere => {
+        for direction in [Direction::Ingress, Direction::Egress] {
+            let policies: Vec<_> = inventory
+                .policies_in(&workload.namespace)
+                .filter(|p| direction.governed_by(p) && p.selector.matches(&workload.labels))
+                .collect();
+            if policies.is_empty() {
+                match direction {
+                    Direction::Ingress => {
+                        let any = map.node("AnyPod", "any pod of the cluster", None);
+                        map.edge(&any, &target, "unrestricted ingress", PathClass::Internal);
+                    }
+                    Direction::Egress => {
                         let internet = map.node("Internet", "internet", None);
-                        map.edge(
-                            &internet,
-                            &target,
-                            &format!("allowed by {}", policy.name),
-                            PathClass::Public,
-                        );
+                        map.edge(&target, &internet, "unrestricted egress", PathClass::Public);
                     }
-                    Peer::Addresses(cidr) => {
-                        let (source, class) = if cidr == "0.0.0.0/0" || cidr == "::/0" {
-                            (map.node("Internet", "internet", None), PathClass::Public)
-                        } else {
-                            (map.node("Addresses", cidr, None), PathClass::Internal)
-                        };
-                        map.edge(&source, &target, &format!("allowed by {}", policy.name), class);
-                    }
-                    Peer::Pods(selector) => {
-                        for source in inventory.workloads_matching(&workload.namespace, selector) {
-                            let from = map.node(&source.kind, &source.name, Some(&source.namespace));
-                            map.edge(
-                                &from,
-                                &target,
-                                &format!("allowed by {}", policy.name),
-                                PathClass::Internal,
-                            );
-                        }
-                    }
-                    Peer::Namespaces(selector, pods) => {
-                        if selector.is_empty() && pods.as_ref().is_none_or(|p| p.is_empty()) {
-                            let any = map.node("AnyPod", "any pod of the cluster", None);
-                            map.edge(
-                                &any,
-                                &target,
-                                &format!("allowed by {}", policy.name),
-                                PathClass::Internal,
-                            );
-                            continue;
-                        }
-                        // A namespace named by the selector but not scanned
-                        // (the ingress controller's, kube-system) still
-                        // appears, as the source of the path.
-                        if let Some(named) = selector.required_label("kubernetes.io/metadata.name")
-                            && !namespace_labels.contains_key(named)
-                        {
-                            let from = map.node("Namespace", named, None);
-                            map.edge(
-                                &from,
-                                &target,
-                                &format!("allowed by {}", policy.name),
-                                PathClass::Internal,
-                            );
-                        }
-                        for (namespace, labels) in &namespace_labels {
-                            if !selector.matches(labels) {
-                                continue;
-                            }
-                            match pods {
-                                None => {
-                                    let from = map.node("Namespace", namespace, None);
-                                    map.edge(
-                                        &from,
-                                        &target,
-                                        &format!("allowed by {}", policy.name),
-                                        PathClass::Internal,
-                                    );
-                                }
-                                Some(pods) => {
-                                    for source in inventory.workloads_matching(namespace, pods) {
-                                        let from = map.node(&source.kind, &source.name, Some(&source.namespace));
-                                        map.edge(
-                                            &from,
-                                            &target,
-                                            &format!("allowed by {}", policy.name),
-                                            PathClass::Internal,
-                                        );
-                                    }
-                                }
-                            }
+                }
+                continue;
+            }
+            for policy in policies {
+                let relation = format!("{} allowed by {}", direction.word(), policy.name);
+                for peer in direction.peers(policy) {
+                    for (other, class) in peer_nodes(&mut map, inventory, &namespace_labels, workload, peer) {
+                        match direction {
+                            Direction::Ingress => map.edge(&other, &target, &relation, class),
+                            Direction::Egress => map.edge(&target, &other, &relation, class),
                         }
                     }
                 }
             }
         }
     }
+    // A namespace is drawn once: as the group of its objects, or, when it
+    // holds none of them, as a node of its own.
+    let drawn: BTreeSet<String> = map.nodes.values().filter_map(|n| n.namespace.clone()).collect();
+    for namespace in &namespaces {
+        if !drawn.contains(*namespace) {
+            map.node("Namespace", namespace, None);
+        }
+    }
     TrustMap {
         nodes: map.nodes.into_values().collect(),
         edges: map.edges.into_iter().collect(),
+    }
+}
+
+/// Pod Security rules whose breach shares a node namespace or the node
+/// itself with the workload, and what it shares.
+const HOST_ACCESS: &[(&str, &str)] = &[
+    ("no-privileged", "privileged"),
+    ("no-host-network", "hostNetwork"),
+    ("no-host-pid", "hostPID"),
+    ("no-host-ipc", "hostIPC"),
+    ("no-host-path", "hostPath"),
+];
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn governed_by(self, policy: &PolicyFact) -> bool {
+        match self {
+            Direction::Ingress => policy.ingress,
+            Direction::Egress => policy.egress,
+        }
+    }
+
+    fn peers(self, policy: &PolicyFact) -> &[Peer] {
+        match self {
+            Direction::Ingress => &policy.ingress_peers,
+            Direction::Egress => &policy.egress_peers,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// The nodes a policy peer stands for, seen from `workload`, with the
+/// class of the path to or from each.
+fn peer_nodes(
+    map: &mut Builder,
+    inventory: &Inventory,
+    namespace_labels: &BTreeMap<&str, Labels>,
+    workload: &WorkloadFact,
+    peer: &Peer,
+) -> Vec<(String, PathClass)> {
+    match peer {
+        Peer::Anywhere => vec![(map.node("Internet", "internet", None), PathClass::Public)],
+        Peer::Addresses(cidr) if cidr == "0.0.0.0/0" || cidr == "::/0" => {
+            vec![(map.node("Internet", "internet", None), PathClass::Public)]
+        }
+        Peer::Addresses(cidr) => vec![(map.node("Addresses", cidr, None), PathClass::Internal)],
+        Peer::Pods(selector) => inventory
+            .workloads_matching(&workload.namespace, selector)
+            .map(|other| {
+                (
+                    map.node(&other.kind, &other.name, Some(&other.namespace)),
+                    PathClass::Internal,
+                )
+            })
+            .collect(),
+        Peer::Namespaces(selector, pods) => {
+            if selector.is_empty() && pods.as_ref().is_none_or(|p| p.is_empty()) {
+                return vec![(map.node("AnyPod", "any pod of the cluster", None), PathClass::Internal)];
+            }
+            let mut nodes = Vec::new();
+            // A namespace named by the selector but not scanned (the
+            // ingress controller's, kube-system) still appears.
+            if let Some(named) = selector.required_label("kubernetes.io/metadata.name")
+                && !namespace_labels.contains_key(named)
+            {
+                nodes.push((map.node("Namespace", named, None), PathClass::Internal));
+            }
+            for (namespace, labels) in namespace_labels {
+                if !selector.matches(labels) {
+                    continue;
+                }
+                match pods {
+                    None => nodes.push((map.node("Namespace", namespace, None), PathClass::Internal)),
+                    Some(pods) => {
+                        for other in inventory.workloads_matching(namespace, pods) {
+                            nodes.push((
+                                map.node(&other.kind, &other.name, Some(&other.namespace)),
+                                PathClass::Internal,
+                            ));
+                        }
+                    }
+                }
+            }
+            nodes
+        }
     }
 }
 
@@ -304,7 +358,8 @@ fn label(node: &MapNode) -> String {
     match node.kind.as_str() {
         "Internet" => "internet".to_string(),
         "AnyPod" => "any pod of the cluster".to_string(),
-        "Namespace" => format!("namespace {}", node.name),
+        "Namespace" => format!("namespace {} (any pod)", node.name),
+        "Host" => "the node (host namespaces, files)".to_string(),
         kind => format!("{kind}\\n{}", node.name),
     }
 }

@@ -108,11 +108,12 @@ impl Store {
         // WAL lets readers go on while one run appends. Changing the mode
         // needs the lock, which a concurrent opener may hold: the busy
         // timeout covers it.
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|error| fail(&error))?;
-        connection
-            .execute_batch(
+        // SQLite answers "locked" without waiting when two openers race to
+        // switch the mode or create the table (it would risk a deadlock),
+        // so those steps are retried for as long as the busy timeout.
+        let setup = |connection: &Connection| -> rusqlite::Result<()> {
+            connection.pragma_update(None, "journal_mode", "WAL")?;
+            connection.execute_batch(
                 "CREATE TABLE IF NOT EXISTS runs (
                     seq INTEGER PRIMARY KEY,
                     body TEXT NOT NULL,
@@ -120,7 +121,22 @@ impl Store {
                     hash TEXT NOT NULL
                 );",
             )
-            .map_err(|error| fail(&error))?;
+        };
+        let started = std::time::Instant::now();
+        loop {
+            match setup(&connection) {
+                Ok(()) => break,
+                Err(rusqlite::Error::SqliteFailure(error, _))
+                    if matches!(
+                        error.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && started.elapsed() < Duration::from_secs(60) =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(error) => return Err(fail(&error)),
+            }
+        }
         Ok(Store { connection })
     }
 
