@@ -172,15 +172,21 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
     (checked, inventory)
 }
 
+/// What a scan of manifests comes to.
+#[derive(Debug, Default)]
+pub struct Finished {
+    pub findings: Vec<Finding>,
+    /// What each rule judged.
+    pub coverage: Coverage,
+    /// Every waiver annotation read, for the caller to check the rule ids
+    /// they name against every engine's.
+    pub waivers: Vec<crate::waivers::Waiver>,
+}
+
 /// The second step, once every input is in: settles conditional findings
 /// and runs the rules that judge the inventory as a whole. The findings
 /// come with what each rule judged.
-pub fn finish(
-    checked: Checked,
-    mut inventory: Inventory,
-    config: &ScanConfig,
-    rules: &[&'static Rule],
-) -> (Vec<Finding>, Coverage) {
+pub fn finish(checked: Checked, mut inventory: Inventory, config: &ScanConfig, rules: &[&'static Rule]) -> Finished {
     inventory.build_indexes();
     let inventory = &inventory;
     let coverage = checked.coverage.clone();
@@ -196,7 +202,13 @@ pub fn finish(
     whole.sort_by(|a: &Finding, b: &Finding| (&a.location, &a.rule, &a.field).cmp(&(&b.location, &b.rule, &b.field)));
     findings.extend(whole);
     crate::waivers::apply(&mut findings, &inventory.waivers, &config.non_waivable);
-    (findings, coverage)
+    let mut waivers: Vec<crate::waivers::Waiver> = inventory.waivers.values().flatten().cloned().collect();
+    waivers.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    Finished {
+        findings,
+        coverage,
+        waivers,
+    }
 }
 
 /// Both steps over objects already in memory (tests, the admission webhook,
@@ -212,7 +224,7 @@ pub fn check_objects(objects: &[Object], config: &ScanConfig, rules: &[&'static 
         all.append(batch);
         inventory.merge(facts);
     }
-    finish(all, inventory, config, rules).0
+    finish(all, inventory, config, rules).findings
 }
 
 /// Runs the rules on one object; for a workload, also returns the Pod

@@ -27,7 +27,7 @@ pub mod yaml;
 #[cfg(test)]
 mod rule_testing;
 
-pub use engine::{Checked, Condition, RuleContext, ScanConfig, check_file, check_objects, finish};
+pub use engine::{Checked, Condition, Finished, RuleContext, ScanConfig, check_file, check_objects, finish};
 pub use inventory::Inventory;
 pub use loader::{LoadOptions, LoadedFile, load_bytes};
 pub use object::Object;

@@ -32,8 +32,18 @@ pub struct Waiver {
     pub reason: Option<String>,
     /// The annotation it came from, for the report.
     pub annotation: String,
-    /// 1-based line of the annotation.
+    /// The file and 1-based line of the annotation.
+    pub path: Arc<str>,
     pub line: usize,
+}
+
+impl Waiver {
+    /// Whether the annotation is ours (`rampart.dev/ignore...`), whose
+    /// values are our rule ids as the user typed them; the peers' are
+    /// mapped to ours and cannot name an unknown one.
+    pub fn is_ours(&self) -> bool {
+        self.annotation.starts_with(IGNORE)
+    }
 }
 
 /// A peer tool whose waiver annotations are honoured.
@@ -238,6 +248,9 @@ pub fn waivers_of(object: &Object, kinds: &WorkloadKinds) -> Vec<Waiver> {
         // those tools do; the object's reason covers them too.
         waivers.extend(read(pod.annotations(), false, object_reason));
     }
+    for waiver in &mut waivers {
+        waiver.path = object.path.clone();
+    }
     waivers
 }
 
@@ -282,6 +295,7 @@ fn read(entries: &[Entry], top_level: bool, inherited_reason: Option<String>) ->
                 container,
                 reason,
                 annotation: entry.key.to_string(),
+                path: Arc::from(""),
                 line: entry.value.pos.line as usize,
             });
         }

@@ -73,6 +73,7 @@ pub struct PolicySet {
 }
 
 /// An object a policy judges: its JSON and where it is.
+#[derive(Clone)]
 pub struct Subject {
     pub input: Value,
     pub resource: Arc<ResourceRef>,
@@ -190,16 +191,7 @@ impl PolicySet {
                         for (query, rule) in &queries {
                             match engine.eval_rule(query.clone()) {
                                 Ok(value) => findings.extend(messages::findings(&value, rule, subject)),
-                                Err(error) => errors.push(ScanError::new(
-                                    subject.path.as_ref(),
-                                    Some(subject.line),
-                                    format!(
-                                        "policy {query} ({}) failed on {}: {}",
-                                        rule.file,
-                                        subject.resource.display_name(),
-                                        last_line(&error.to_string())
-                                    ),
-                                )),
+                                Err(error) => errors.push(runtime_error(&error.to_string(), query, rule, subject)),
                             }
                         }
                     }
@@ -208,11 +200,34 @@ impl PolicySet {
             )
             .collect();
         let mut findings = Vec::new();
-        let mut errors = Vec::new();
-        for (mut found, mut failed) in results {
+        let mut errors: Vec<(ScanError, usize)> = Vec::new();
+        for (mut found, failed) in results {
             findings.append(&mut found);
-            errors.append(&mut failed);
+            // A fault in a policy fails on every object: one error per
+            // place and cause, counting the other objects.
+            for error in failed {
+                let cause = |e: &ScanError| e.message.rsplit_once("): ").map(|(_, cause)| cause.to_string());
+                match errors.iter_mut().find(|(seen, _)| {
+                    seen.path == error.path && seen.line == error.line && cause(seen) == cause(&error)
+                }) {
+                    Some((_, more)) => *more += 1,
+                    None => errors.push((error, 0)),
+                }
+            }
         }
+        let errors = errors
+            .into_iter()
+            .map(|(mut error, more)| {
+                if more > 0 {
+                    error.message = format!(
+                        "{} (and on {more} other object{})",
+                        error.message,
+                        if more == 1 { "" } else { "s" }
+                    );
+                }
+                error
+            })
+            .collect();
         (findings, errors)
     }
 }
@@ -275,12 +290,36 @@ fn collect_rego(path: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<ScanErro
 /// A regorus error as one line, with the file and line it points at:
 /// its messages read `--> file:line:col` then `error: what`.
 fn policy_error(file: &str, message: &str) -> ScanError {
-    let line = message
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("--> "))
-        .and_then(|at| at.rsplit(':').nth(1))
-        .and_then(|line| line.parse().ok());
-    ScanError::new(file, line, last_line(message))
+    ScanError::new(file, location_in(message).map(|(_, line)| line), last_line(message))
+}
+
+/// A policy's runtime error, at the policy's file and line (where the
+/// fault is), naming the object it failed on.
+fn runtime_error(message: &str, query: &str, rule: &PolicyRule, subject: &Subject) -> ScanError {
+    let (file, line) = match location_in(message) {
+        Some((file, line)) => (file, Some(line)),
+        None => (rule.file.clone(), None),
+    };
+    ScanError::new(
+        file,
+        line,
+        format!(
+            "policy {query} failed on {} ({}:{}): {}",
+            subject.resource.display_name(),
+            subject.path,
+            subject.line,
+            last_line(message)
+        ),
+    )
+}
+
+/// The `--> file:line:col` a regorus error points at.
+fn location_in(message: &str) -> Option<(String, usize)> {
+    let at = message.lines().find_map(|line| line.trim().strip_prefix("--> "))?;
+    let mut parts = at.rsplitn(3, ':');
+    let _column = parts.next()?;
+    let line = parts.next()?.parse().ok()?;
+    Some((parts.next()?.to_string(), line))
 }
 
 pub(crate) fn last_line(message: &str) -> String {
@@ -311,5 +350,47 @@ mod tests {
         assert!(errors[0].path.ends_with("bad.rego"));
         assert_eq!(errors[0].line, Some(7), "{:?}", errors[0]);
         assert!(errors[0].message.starts_with("error:"), "{:?}", errors[0]);
+    }
+
+    #[test]
+    fn runtime_errors_name_the_policy_file_and_line_and_the_object() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("p.rego"),
+            "package main\n\nname := input.metadata.name\nname := \"other\"\n\ndeny contains msg if {\n  msg := sprintf(\"bad %s\", [name])\n}\n",
+        )
+        .unwrap();
+        let set = PolicySet::load(&[dir.path().to_path_buf()], &[]).unwrap();
+        let subject = Subject::from_json(
+            serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}}),
+            Arc::new(ResourceRef {
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                namespace: Some("a".into()),
+                name: "c".into(),
+            }),
+            Arc::from("cm.yaml"),
+            1,
+        );
+        let other = Subject {
+            path: Arc::from("other.yaml"),
+            ..subject.clone()
+        };
+        let (findings, errors) = set.evaluate(&[subject, other]);
+        assert!(findings.is_empty());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].path.ends_with("p.rego"), "{:?}", errors[0]);
+        assert_eq!(errors[0].line, Some(4), "{:?}", errors[0]);
+        assert!(
+            errors[0].message.contains("ConfigMap/a/c (cm.yaml:1)"),
+            "{:?}",
+            errors[0]
+        );
+        assert!(errors[0].message.contains("rule conflicts"), "{:?}", errors[0]);
+        assert!(
+            errors[0].message.ends_with("(and on 1 other object)"),
+            "{:?}",
+            errors[0]
+        );
     }
 }

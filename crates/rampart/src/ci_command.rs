@@ -147,6 +147,7 @@ pub fn run(args: &CiArgs) -> Outcome {
     add_secrets(&mut findings, secrets);
     if let Some(set) = &exception_set {
         set.apply(&mut findings, &team.non_waivable_selectors());
+        errors.extend(set.unknown_rules(&findings, &team));
     }
     if let (Some(baseline), Some(name)) = (&baseline, &baseline_file) {
         baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));

@@ -80,7 +80,7 @@ pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ()> {
 }
 
 /// A rule id of any engine.
-fn known_rule(id: &str) -> bool {
+pub fn known_rule(id: &str) -> bool {
     rampart_k8s::rules::find(id).is_some()
         || rampart_core::exceptions::RULES.iter().any(|meta| meta.id == id)
         || rampart_secrets::Catalogue::builtin()

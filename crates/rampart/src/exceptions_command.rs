@@ -23,6 +23,32 @@ impl ExceptionSet {
         let usage = self.exceptions.apply(findings, self.today, non_waivable);
         findings.extend(self.exceptions.findings(&usage, self.today, self.warn_days));
     }
+
+    /// Rule ids the exceptions name that no engine has: a typo that would
+    /// accept nothing, reported at the exception's line. Selectors
+    /// (`prefix-*`, controls, severities) are not ids.
+    pub fn unknown_rules(&self, findings: &[Finding], team: &Config) -> Vec<ScanError> {
+        let mut errors = Vec::new();
+        for exception in self.exceptions.list() {
+            for rule in &exception.rules {
+                let RuleSelector::Id(id) = RuleSelector::parse(rule) else {
+                    continue;
+                };
+                if crate::scan::is_rule_id(&id, findings, team) {
+                    continue;
+                }
+                errors.push(ScanError::new(
+                    &exception.file,
+                    Some(exception.line),
+                    format!(
+                        "exception `{}` names `{id}`, which is not a rule id, so it accepts nothing (`rampart rules` lists them)",
+                        exception.id
+                    ),
+                ));
+            }
+        }
+        errors
+    }
 }
 
 /// Reads the exceptions file: `explicit`, else rampart.toml's

@@ -398,7 +398,8 @@ pub fn scan(
         errors.extend(failed);
     }
     drop(subjects);
-    let (mut findings, mut coverage) = finish(checked_all, inventory, config, rules);
+    let finished = finish(checked_all, inventory, config, rules);
+    let (mut findings, mut coverage) = (finished.findings, finished.coverage);
     if settings.search_secrets {
         coverage.add_engine(output::SECRETS_ENGINE, files_read);
     }
@@ -408,15 +409,58 @@ pub fn scan(
     apply_team_config(&mut findings, settings.team, settings.selection, settings.profile);
     if let Some(set) = settings.exceptions {
         set.apply(&mut findings, &config.non_waivable);
+        errors.extend(set.unknown_rules(&findings, settings.team));
     }
+    errors.extend(unknown_waived_rules(&finished.waivers, &findings, settings.team));
     if let (Some(baseline), Some(name)) = (settings.baseline, settings.baseline_name) {
         baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
     }
     errors.sort();
+    errors.dedup();
     let mut report = Report::new(TOOL, findings, errors, summary, Some(settings.fail_on));
     report.coverage = coverage;
     report.notices = discovery.notices;
     report
+}
+
+/// Waivers of ours that name a rule id no engine has: a typo that would
+/// waive nothing, reported at the annotation's line.
+fn unknown_waived_rules(
+    waivers: &[rampart_k8s::waivers::Waiver],
+    findings: &[Finding],
+    team: &Config,
+) -> Vec<ScanError> {
+    let mut errors = Vec::new();
+    for waiver in waivers.iter().filter(|waiver| waiver.is_ours()) {
+        for rule in &waiver.rules {
+            if rule == "*" || is_rule_id(rule, findings, team) {
+                continue;
+            }
+            errors.push(ScanError::new(
+                waiver.path.to_string(),
+                Some(waiver.line),
+                format!(
+                    "`{}` names `{rule}`, which is not a rule id, so it waives nothing (`rampart rules` lists them)",
+                    waiver.annotation
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+/// Whether `id` is a rule of some engine: built in, a team policy's
+/// (`policy.` ids, or one that reported here), or a secrets rule of
+/// rampart.toml.
+pub fn is_rule_id(id: &str, findings: &[Finding], team: &Config) -> bool {
+    config_command::known_rule(id)
+        || id.starts_with("policy.")
+        || findings.iter().any(|finding| finding.rule == id)
+        || team
+            .secrets
+            .rules
+            .iter()
+            .any(|rule| rule.get("id").and_then(|value| value.as_str()) == Some(id))
 }
 
 /// Adds the secrets engine's findings for a file, except where a manifest

@@ -150,6 +150,8 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     };
     if let Some(set) = &exception_set {
         set.apply(&mut scan.findings, &team.non_waivable_selectors());
+        let unknown = set.unknown_rules(&scan.findings, &team);
+        scan.errors.extend(unknown);
     }
     scan.findings
         .sort_by(|a, b| a.location.cmp(&b.location).then_with(|| a.rule.cmp(&b.rule)));

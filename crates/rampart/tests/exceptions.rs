@@ -186,3 +186,52 @@ fn exceptions_cover_secrets_findings_by_path() {
     let report = json(&output);
     assert_eq!(findings_of(&report, "github-pat")[0]["suppressed"], true);
 }
+
+/// A waiver or an exception naming a rule that does not exist is an error
+/// at its line, not a silent no-op.
+#[test]
+fn waivers_and_exceptions_naming_unknown_rules_are_errors_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".rampart")).unwrap();
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: a\n  annotations:\n    rampart.dev/ignore: no-privilegd, no-host-pid\n    rampart.dev/ignore-reason: typo test\nspec:\n  containers:\n  - name: a\n    image: x\n    securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".rampart/exceptions.yaml"),
+        "exceptions:\n  - id: good\n    rules: [runtime]\n    match: {kind: Pod, name: nothing}\n    justification: x\n    compensating_controls: [y]\n    owner: a\n    approved_by: b\n    expires: 2999-01-01\n  - id: typo\n    rules: [run-as-non-rot]\n    match: {kind: Pod, name: p}\n    justification: x\n    compensating_controls: [y]\n    owner: a\n    approved_by: b\n    expires: 2999-01-01\n",
+    )
+    .unwrap();
+    let output = rampart_in(dir.path(), &["scan", "pod.yaml", "--no-secrets", "-f", "json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let report = json(&output);
+    let errors: Vec<(String, u64, String)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap().to_string(),
+                e["line"].as_u64().unwrap(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert_eq!((errors[0].0.as_str(), errors[0].1), (".rampart/exceptions.yaml", 10));
+    assert!(
+        errors[0].2.contains("`run-as-non-rot`, which is not a rule id"),
+        "{}",
+        errors[0].2
+    );
+    assert_eq!((errors[1].0.as_str(), errors[1].1), ("pod.yaml", 7));
+    assert!(errors[1].2.contains("`no-privilegd`"), "{}", errors[1].2);
+    // The valid id of the same annotation still waives.
+    let host_pid_waived = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "no-host-pid" || f["suppressed"] == true);
+    assert!(host_pid_waived);
+}
