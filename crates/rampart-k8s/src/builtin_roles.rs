@@ -169,6 +169,7 @@ fn role(name: &str, mut rules: Vec<PolicyRule>) -> RoleFact {
         labels: Default::default(),
         rules,
         aggregation: Vec::new(),
+        review: Default::default(),
         site: Site {
             path: Arc::from(BUILTIN_PATH),
             pos: Pos::default(),

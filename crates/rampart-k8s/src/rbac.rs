@@ -6,7 +6,7 @@
 //! group or resource; `pods/exec` names a subresource and `*/scale` any
 //! resource's subresource; `resourceNames` narrows a rule to named objects.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -100,7 +100,49 @@ pub struct RoleFact {
     pub rules: Vec<PolicyRule>,
     /// `aggregationRule.clusterRoleSelectors`.
     pub aggregation: Vec<LabelSelector>,
+    pub review: ReviewFacts,
     pub site: Site,
+}
+
+/// What an RBAC object says about who owns it and when it is reviewed.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewFacts {
+    /// `metadata.annotations`, as text, with where each value is.
+    pub annotations: BTreeMap<String, (String, Pos)>,
+    /// Where the annotations are, or would go.
+    pub annotations_pos: Pos,
+}
+
+impl ReviewFacts {
+    fn of(object: &Object) -> ReviewFacts {
+        let metadata = object.root.get("metadata");
+        let annotations = metadata.and_then(|m| m.get("annotations"));
+        ReviewFacts {
+            annotations: annotations
+                .map(Node::entries)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|entry| {
+                    let text = entry.value.scalar_text()?.into_owned();
+                    Some((entry.key.to_string(), (text, entry.value.pos)))
+                })
+                .collect(),
+            annotations_pos: annotations.or(metadata).unwrap_or(&object.root).pos,
+        }
+    }
+
+    /// The keys of `wanted` the object does not set (or sets empty).
+    pub fn missing<'k>(&self, wanted: &[&'k str]) -> Vec<&'k str> {
+        wanted
+            .iter()
+            .copied()
+            .filter(|key| {
+                self.annotations
+                    .get(*key)
+                    .is_none_or(|(value, _)| value.trim().is_empty())
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -133,6 +175,7 @@ pub struct BindingFact {
     pub subjects: Vec<Subject>,
     /// Where each subject is written, in the same order.
     pub subject_positions: Vec<Pos>,
+    pub review: ReviewFacts,
     pub site: Site,
 }
 
@@ -161,6 +204,7 @@ pub(crate) fn role_fact(object: &Object, kind: RoleKind, namespace: Option<Strin
         labels: labels_of(object.root.get_path("metadata.labels")),
         rules,
         aggregation,
+        review: ReviewFacts::of(object),
         site,
     }
 }
@@ -200,6 +244,7 @@ pub(crate) fn binding_fact(object: &Object, namespace: Option<String>, site: Sit
             .unwrap_or_default(),
         subjects,
         subject_positions,
+        review: ReviewFacts::of(object),
         site,
     }
 }

@@ -5,6 +5,11 @@
 //! and `rampart.dev/review-by` (a `YYYY-MM-DD` date). A review-by date in
 //! the past is reported by `rbac-review-expired`.
 //!
+//! A file holding several unowned RBAC objects (a vendor's install bundle,
+//! such as Argo CD's `install.yaml`) gets one finding that lists them, at
+//! the first, rather than one per object: the control is the same, and the
+//! team's own roles are not buried under the vendor's.
+//!
 //! ## Why it matters
 //!
 //! Permissions outlive the reason they were granted. Without an owner nobody
@@ -14,7 +19,18 @@
 //! ## How to fix
 //!
 //! Add both annotations: a team or person, and a date (quarterly is
-//! common).
+//! common). For a vendored bundle whose files you do not edit, accept it
+//! with one exception for the file, which has an owner, an approver and an
+//! expiry of its own:
+//!
+//! ```yaml
+//! exceptions:
+//!   - id: argocd-bundle-rbac
+//!     rules: [rbac-owner-review]
+//!     match: {paths: ["vendor/argo-cd/install.yaml"]}
+//!     owner: team-platform
+//!     # justification, compensating_controls, approved_by, expires
+//! ```
 //!
 //! ## Example
 //!
@@ -25,8 +41,11 @@
 //!     rampart.dev/review-by: "2027-03-31"
 //! ```
 
+use std::collections::BTreeMap;
+
 use super::super::prelude::*;
-use super::is_rbac_object;
+use crate::inventory::Site;
+use crate::rbac::ReviewFacts;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -38,47 +57,63 @@ pub static RULE: Rule = Rule {
         references: &[],
         fix: "Annotate the object with `rampart.dev/owner` and `rampart.dev/review-by: YYYY-MM-DD`.",
     },
-    check: Check::Object(Subjects::Kinds(RBAC_OBJECTS), check),
+    check: Check::Inventory(Subjects::Kinds(RBAC_OBJECTS), check),
 };
 
-fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
-    if !is_rbac_object(object) {
-        return;
+fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
+    let owner = context.config.owner_annotation.as_str();
+    let review = context.config.review_annotation.as_str();
+    let rbac = &inventory.rbac;
+    let objects = rbac
+        .roles
+        .iter()
+        .map(|role| (&role.site, &role.review))
+        .chain(rbac.bindings.iter().map(|binding| (&binding.site, &binding.review)));
+    // Unowned objects, file by file.
+    let mut by_file: BTreeMap<&str, Vec<Unowned<'_>>> = BTreeMap::new();
+    for (site, facts) in objects {
+        let missing = facts.missing(&[owner, review]);
+        if !missing.is_empty() {
+            by_file.entry(&site.path).or_default().push((site, facts, missing));
+        }
+        if let Some((text, pos)) = facts
+            .annotations
+            .get(review)
+            .filter(|(text, _)| !text.trim().is_empty())
+            && let Err(problem) = text.parse::<Date>()
+        {
+            out.report(
+                site,
+                *pos,
+                format!("metadata.annotations.{review}"),
+                format!("{} review-by date: {problem}", describe(site)),
+            );
+        }
     }
-    let metadata = object.root.get("metadata");
-    let annotations = metadata.and_then(|m| m.get("annotations"));
-    let value = |key: &str| annotations.and_then(|a| a.get(key));
-    let owner = &context.config.owner_annotation;
-    let review = &context.config.review_annotation;
-    let anchor = annotations.or(metadata).unwrap_or(&object.root).pos;
-    let missing: Vec<&str> = [owner.as_str(), review.as_str()]
-        .into_iter()
-        .filter(|key| {
-            value(key)
-                .and_then(|v| v.scalar_text())
-                .is_none_or(|v| v.trim().is_empty())
-        })
-        .collect();
-    if !missing.is_empty() {
-        out.report(
-            anchor,
-            format!("metadata.annotations.{}", missing[0]),
-            None,
-            format!("{} `{}` has no {}", object.kind, object.name, missing.join(" or ")),
-        );
+    for unowned in by_file.values_mut() {
+        unowned.sort_by_key(|(site, _, _)| site.pos);
+        let (site, facts, missing) = &unowned[0];
+        let field = format!("metadata.annotations.{}", missing[0]);
+        let message = if unowned.len() == 1 {
+            format!("{} has no {}", describe(site), missing.join(" or "))
+        } else {
+            let names: Vec<String> = unowned.iter().map(|(site, _, _)| describe(site)).collect();
+            format!(
+                "{} RBAC objects in this file have no {owner} or {review}: {} (annotate each, or accept a vendored file with one exception matching its path)",
+                unowned.len(),
+                names.join(", ")
+            )
+        };
+        out.report(site, facts.annotations_pos, field, message);
     }
-    if let Some(node) = value(review)
-        && let Some(text) = node.scalar_text()
-        && !text.trim().is_empty()
-        && let Err(problem) = text.parse::<Date>()
-    {
-        out.report(
-            node.pos,
-            format!("metadata.annotations.{review}"),
-            None,
-            format!("{} `{}` review-by date: {problem}", object.kind, object.name),
-        );
-    }
+}
+
+/// An RBAC object and the annotations it lacks.
+type Unowned<'a> = (&'a Site, &'a ReviewFacts, Vec<&'a str>);
+
+/// `Role `reader``, as the messages name an object.
+fn describe(site: &Site) -> String {
+    format!("{} `{}`", site.resource.kind, site.resource.name)
 }
 
 #[cfg(test)]
@@ -103,6 +138,20 @@ mod tests {
                 .message
                 .contains("rampart.dev/owner or rampart.dev/review-by")
         );
+    }
+    #[test]
+    fn a_bundle_of_unowned_objects_is_one_finding_listing_them() {
+        let yaml = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: vendor-a}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: vendor-a}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: vendor-a}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: vendor-b, namespace: v}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: owned\n  namespace: v\n  annotations: {rampart.dev/owner: team-a, rampart.dev/review-by: \"2999-01-01\"}\nrules: []\n";
+        let findings = run(&super::RULE, yaml);
+        assert_findings(&findings, &[(3, "metadata.annotations.rampart.dev/owner")]);
+        assert!(
+            findings[0].message.starts_with(
+                "3 RBAC objects in this file have no rampart.dev/owner or rampart.dev/review-by: ClusterRole `vendor-a`, ClusterRoleBinding `vendor-a`, Role `vendor-b`"
+            ),
+            "{}",
+            findings[0].message
+        );
+        assert_eq!(findings[0].resource.as_ref().unwrap().name, "vendor-a");
     }
 
     #[test]
