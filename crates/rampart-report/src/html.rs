@@ -114,12 +114,17 @@ fn write_matrix(matrix: &[ControlRow], out: &mut dyn Write) -> io::Result<()> {
         let automation = escape(&row.automation_summary());
         write!(
             out,
-            "<tr data-control=\"{id}\"><td title=\"{summary}\">{id}</td><td class=\"result {class}\">{result}</td>\
+            "<tr data-control=\"{id}\"><td title=\"{summary}\">{id}</td><td class=\"result {class}\">{result}{reason}</td>\
              <td>{open}</td><td>{excepted}</td><td>{automation}</td><td>{evidence}</td><td>{frequency}</td><td>{last}</td></tr>",
             id = row.control.id(),
             summary = escape(row.summary),
             class = result_class(row.result),
             result = row.result.label(),
+            reason = row
+                .reason
+                .as_deref()
+                .map(|reason| format!("<br><small>{}</small>", escape(reason)))
+                .unwrap_or_default(),
             open = row.open_findings,
             excepted = row.suppressed_findings,
             evidence = escape(&row.evidence.join("; ")),

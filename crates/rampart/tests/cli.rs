@@ -448,3 +448,31 @@ fn rules_and_explain() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8(unknown.stderr).unwrap().contains("run-as-non-root"));
 }
+
+/// Thousands of findings start with what they add up to: a count per rule,
+/// most frequent first. A short report has none.
+#[test]
+fn long_text_reports_open_with_a_count_per_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let pods: String = (0..12)
+        .map(|i| format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: a}}\nspec:\n  containers: [{{name: c, image: x}}]\n"))
+        .collect();
+    std::fs::write(dir.path().join("pods.yaml"), pods).unwrap();
+    let output = common::rampart_in(dir.path(), &["scan", "pods.yaml", "--no-secrets"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("findings by rule"), "{text}");
+    let first = lines.next().unwrap();
+    let count: usize = first.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(count >= 12, "{first}");
+    std::fs::write(
+        dir.path().join("one.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  hostPID: true\n  containers: [{name: c, image: x}]\n",
+    )
+    .unwrap();
+    let single = common::rampart_in(
+        dir.path(),
+        &["scan", "one.yaml", "--no-secrets", "--profile", "pss-baseline"],
+    );
+    assert!(!String::from_utf8(single.stdout).unwrap().contains("findings by rule"));
+}
