@@ -6,9 +6,10 @@
 //! resources of `*` groups), whatever the binding's or the role's name. Each subject
 //! gets a finding that names it: critical for
 //! users, groups and service accounts that look like CI or deployment
-//! identities (`ci`, `cd`, `deploy`, `github`, `gitlab`, `jenkins`, `argo`,
-//! `flux`, `tekton`, `pipeline` in the name), high for other service
-//! accounts.
+//! identities (a word of the name is `ci`, `cd`, or starts with `deploy`,
+//! `github`, `gitlab`, `jenkins`, `argo`, `flux`, `tekton`, `pipeline`,
+//! `spinnaker`: `argocd-application-controller`, `deployer`), high for
+//! other service accounts.
 //!
 //! ## Why it matters
 //!
