@@ -1,7 +1,9 @@
 //! JUnit XML for CI test tabs: one test suite per rule that ran, one
 //! failing test case per open finding, a skipped one per suppressed
-//! finding, and a passing case for a rule that ran clean, so the tab shows
-//! what passed as well as what failed.
+//! finding, and a passing case for a rule that ran clean over something it
+//! applies to (skipped when the scan held nothing for it to judge), so the
+//! tab shows what passed as well as what failed. Input errors are a suite
+//! of failing cases of their own.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +25,10 @@ fn controls_suite(matrix: &[ControlRow]) -> TestSuite {
             }
             other => {
                 let mut status = TestCaseStatus::skipped();
-                status.set_message(other.label());
+                match &row.reason {
+                    Some(reason) => status.set_message(format!("{}: {reason}", other.label())),
+                    None => status.set_message(other.label()),
+                };
                 status
             }
         };
@@ -34,9 +39,10 @@ fn controls_suite(matrix: &[ControlRow]) -> TestSuite {
     suite
 }
 
-/// The JUnit document. `ran` lists the rules that ran, found something or
-/// not; rules of findings not in it are added.
-pub fn to_junit(report: &Report, rules: &[RuleInfo], ran: &[String], matrix: &[ControlRow]) -> String {
+/// The JUnit document. `ran` lists the rules that ran (with their
+/// engines), found something or not; rules of findings not in it are
+/// added.
+pub fn to_junit(report: &Report, rules: &[RuleInfo], ran: &[(String, RuleInfo)], matrix: &[ControlRow]) -> String {
     let mut out = Vec::new();
     match write(report, rules, ran, matrix, &mut out) {
         Ok(()) => String::from_utf8_lossy(&out).into_owned(),
@@ -50,7 +56,7 @@ pub fn to_junit(report: &Report, rules: &[RuleInfo], ran: &[String], matrix: &[C
 pub fn write(
     report: &Report,
     rules: &[RuleInfo],
-    ran: &[String],
+    ran: &[(String, RuleInfo)],
     matrix: &[ControlRow],
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
@@ -58,7 +64,13 @@ pub fn write(
         .iter()
         .map(|rule| (rule.id.as_str(), rule.title.as_str()))
         .collect();
-    let mut by_rule: BTreeMap<&str, Vec<&Finding>> = ran.iter().map(|id| (id.as_str(), Vec::new())).collect();
+    let mut by_rule: BTreeMap<&str, Vec<&Finding>> =
+        ran.iter().map(|(_, rule)| (rule.id.as_str(), Vec::new())).collect();
+    let judged = |id: &str| {
+        ran.iter()
+            .find(|(_, rule)| rule.id == id)
+            .is_none_or(|(engine, _)| report.coverage.judged(engine, id) > 0)
+    };
     for finding in &report.findings {
         by_rule.entry(finding.rule.as_ref()).or_default().push(finding);
     }
@@ -69,7 +81,15 @@ pub fn write(
             suite.add_property(quick_junit::Property::new("title", *title));
         }
         if findings.is_empty() {
-            let mut case = TestCase::new("no findings", TestCaseStatus::success());
+            // A rule over nothing it applies to passed nothing.
+            let status = if judged(rule) {
+                TestCaseStatus::success()
+            } else {
+                let mut status = TestCaseStatus::skipped();
+                status.set_message("nothing in this scan for it to judge");
+                status
+            };
+            let mut case = TestCase::new("no findings", status);
             case.set_classname(rule);
             suite.add_test_case(case);
         }
@@ -107,6 +127,17 @@ pub fn write(
     }
     if !matrix.is_empty() {
         junit.add_test_suite(controls_suite(matrix));
+    }
+    if !report.errors.is_empty() {
+        let mut suite = TestSuite::new("input errors");
+        for error in &report.errors {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(error.message.clone());
+            let mut case = TestCase::new(error.to_string(), status);
+            case.set_classname("input errors");
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
     }
     junit.serialize(out).map_err(std::io::Error::other)
 }

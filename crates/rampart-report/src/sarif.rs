@@ -225,9 +225,11 @@ pub fn write(report: &Report, rules: &[RuleInfo], matrix: &[ControlRow], out: &m
     let notifications: Vec<Value> = report
         .errors
         .iter()
-        .map(|error| {
+        .map(|error| ("error", error))
+        .chain(report.notices.iter().map(|notice| ("note", notice)))
+        .map(|(level, error)| {
             json!({
-                "level": "error",
+                "level": level,
                 "message": {"text": error.message},
                 "locations": [{
                     "physicalLocation": {

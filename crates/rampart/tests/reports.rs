@@ -246,6 +246,38 @@ fn junit_has_a_suite_per_rule_that_ran_and_a_case_per_finding() {
     );
 }
 
+/// A rule with nothing to judge did not pass: its case is skipped, saying
+/// so. Input errors are failing cases of their own suite.
+#[test]
+fn junit_skips_rules_with_nothing_to_judge_and_lists_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("deploy")).unwrap();
+    std::fs::write(dir.path().join("deploy/web.yaml"), WAIVED).unwrap();
+    std::fs::write(dir.path().join("deploy/broken.yaml"), "apiVersion: v1\nkind: [Pod\n").unwrap();
+    rampart_in(
+        dir.path(),
+        &["scan", "deploy", "--no-secrets", "-f", "junit", "-o", "junit.xml"],
+    );
+    let xml = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    // The scan holds no Ingress.
+    let ingress = xml
+        .split("<testsuite name=\"ingress-tls\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</testsuite>").next())
+        .unwrap();
+    assert!(
+        ingress.contains("<skipped message=\"nothing in this scan for it to judge\"/>"),
+        "{ingress}"
+    );
+    let errors = xml
+        .split("<testsuite name=\"input errors\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</testsuite>").next())
+        .unwrap();
+    assert!(errors.contains("deploy/broken.yaml:2"), "{errors}");
+    assert!(errors.contains("<error message=\"cannot parse YAML"), "{errors}");
+}
+
 #[test]
 fn markdown_links_findings_to_the_commit_on_github() {
     let dir = tempfile::tempdir().unwrap();

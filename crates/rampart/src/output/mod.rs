@@ -105,10 +105,7 @@ pub fn write_machine(
         ReportFormat::Text => text::write_to(report, context.matrix, out),
         ReportFormat::Json => json::write_to(report, context.matrix, out),
         ReportFormat::Sarif => rampart_report::sarif::write(report, rules, context.matrix, out),
-        ReportFormat::Junit => {
-            let ran: Vec<String> = context.ran.iter().map(|(_, rule)| rule.id.clone()).collect();
-            rampart_report::junit::write(report, rules, &ran, context.matrix, out)
-        }
+        ReportFormat::Junit => rampart_report::junit::write(report, rules, context.ran, context.matrix, out),
         ReportFormat::Markdown => {
             out.write_all(rampart_report::markdown::to_markdown(report, context.matrix, &ci_links()).as_bytes())
         }
