@@ -64,6 +64,11 @@ pub struct CiArgs {
     #[arg(long, value_name = "FILE")]
     exceptions: Option<PathBuf>,
 
+    /// Accept a folder with nothing to check (by default that is an
+    /// error, exit 2: a gate over nothing proves nothing).
+    #[arg(long)]
+    allow_empty: bool,
+
     #[command(flatten)]
     proof: proof::ProofArgs,
 }
@@ -153,6 +158,13 @@ pub fn run(args: &CiArgs) -> Outcome {
         baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
     }
     let profile = team.profile.unwrap_or_default();
+    if summary.objects == 0 && tree.files == 0 && commits_searched == 0 && !args.allow_empty {
+        errors.push(ScanError::new(
+            root.display().to_string(),
+            None,
+            "nothing to check: no file to search for secrets and no Kubernetes object, so no control was checked (pass --allow-empty to accept it)",
+        ));
+    }
     errors.sort();
     errors.dedup();
     let mut coverage = manifests.coverage;

@@ -189,3 +189,20 @@ fn the_checklist_profile_fails_cluster_admin_for_ci_and_host_access() {
         "{failing}"
     );
 }
+
+#[test]
+fn the_ci_gate_over_nothing_does_not_pass_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = rampart_in(dir.path(), &["ci", ".", "--no-history", "-f", "json"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let report = json(&refused);
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("nothing to check"),
+        "{report:#}"
+    );
+    let allowed = rampart_in(dir.path(), &["ci", ".", "--no-history", "--allow-empty"]);
+    assert_eq!(allowed.status.code(), Some(0));
+}
