@@ -7,6 +7,11 @@
 //! role), high otherwise. Rules that reach Secrets only through `*` are
 //! reported by `rbac-wildcard`.
 //!
+//! A binding to the built-in `edit` or `admin` ClusterRole (which every
+//! cluster has and no manifest defines) is reported at the binding: both
+//! read every Secret of their scope. Bindings to `cluster-admin` are
+//! `rbac-cluster-admin-binding`'s.
+//!
 //! ## Why it matters
 //!
 //! Reading Secrets means reading every credential they hold: database
@@ -55,11 +60,38 @@ pub static RULE: Rule = Rule {
         ],
         fix: "Limit the rule with `resourceNames`, or mount the Secret instead of reading it from the API.",
     },
-    check: Check::Inventory(Subjects::Kinds(ROLES), check),
+    check: Check::Inventory(Subjects::Kinds(RBAC_OBJECTS), check),
 };
+
+/// Built-in ClusterRoles that read every Secret of their scope.
+const BUILTIN_SECRET_READERS: &[&str] = &["admin", "edit"];
 
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
     let rbac = &inventory.rbac;
+    for binding in &rbac.bindings {
+        let builtin = binding.role_kind == RoleKind::ClusterRole
+            && BUILTIN_SECRET_READERS.contains(&binding.role_name.as_str())
+            && rbac
+                .find_role(RoleKind::ClusterRole, None, &binding.role_name)
+                .is_none();
+        if !builtin {
+            continue;
+        }
+        let (severity, scope) = match &binding.namespace {
+            None => (Severity::Critical, "every Secret of the cluster".to_string()),
+            Some(namespace) => (Severity::High, format!("every Secret of namespace `{namespace}`")),
+        };
+        out.report_with_severity(
+            severity,
+            &binding.site,
+            binding.site.pos,
+            "roleRef.name".to_string(),
+            format!(
+                "{} `{}` binds the built-in ClusterRole `{}`, which may get/list/watch {scope}",
+                binding.kind, binding.name, binding.role_name
+            ),
+        );
+    }
     for role in &rbac.roles {
         for rule in &role.rules {
             let reads = ["get", "list", "watch"]
@@ -137,6 +169,18 @@ mod tests {
         assert_findings(&findings, &[(7, "rules[0]")]);
         assert_eq!(findings[0].severity, Severity::Critical);
         assert!(findings[0].message.contains("ClusterRoleBinding/ops-team"));
+    }
+
+    #[test]
+    fn bindings_to_the_built_in_edit_and_admin_roles_read_secrets() {
+        let findings = run(
+            &super::RULE,
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: everyone-edits}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}\nsubjects: [{kind: Group, name: devs}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: shop-admins, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects: [{kind: Group, name: shop-team}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: viewers}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: Group, name: auditors}]\n",
+        );
+        assert_findings(&findings, &[(1, "roleRef.name"), (7, "roleRef.name")]);
+        let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+        assert_eq!(severities, vec![Severity::Critical, Severity::High]);
+        assert!(findings[0].message.contains("every Secret of the cluster"));
     }
 
     #[test]
