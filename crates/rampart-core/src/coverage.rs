@@ -129,8 +129,6 @@ pub struct Verdict {
     pub result: ControlResult,
     /// Engine -> rules of it that ran and prove this control.
     pub automation: BTreeMap<String, usize>,
-    /// Rules that ran and judged at least one subject.
-    pub applied: usize,
     /// Rules of the control that did not run because the user left them
     /// out.
     pub left_out: Vec<String>,
@@ -194,7 +192,6 @@ pub fn judge_control(
     Verdict {
         result,
         automation,
-        applied,
         left_out,
         open,
         suppressed,

@@ -110,20 +110,8 @@ impl Report {
         mut summary: Summary,
         fail_on: Option<Severity>,
     ) -> Report {
-        summary.findings = SeverityCounts::default();
-        summary.suppressed = 0;
-        for finding in &findings {
-            if finding.suppressed {
-                summary.suppressed += 1;
-            } else {
-                summary.findings.add(finding.severity);
-            }
-        }
-        summary.errors = errors.len();
         summary.fail_on = fail_on;
-        summary.failed =
-            fail_on.is_some_and(|threshold| findings.iter().any(|f| !f.suppressed && f.severity >= threshold));
-        Report {
+        let mut report = Report {
             version: REPORT_VERSION,
             tool,
             findings,
@@ -131,7 +119,28 @@ impl Report {
             notices: Vec::new(),
             summary,
             coverage: Coverage::default(),
+        };
+        report.recount();
+        report
+    }
+
+    /// Counts the findings and errors into the summary again, after
+    /// findings were suppressed or errors added.
+    pub fn recount(&mut self) {
+        let summary = &mut self.summary;
+        summary.findings = SeverityCounts::default();
+        summary.suppressed = 0;
+        for finding in &self.findings {
+            if finding.suppressed {
+                summary.suppressed += 1;
+            } else {
+                summary.findings.add(finding.severity);
+            }
         }
+        summary.errors = self.errors.len();
+        summary.failed = summary
+            .fail_on
+            .is_some_and(|threshold| self.findings.iter().any(|f| !f.suppressed && f.severity >= threshold));
     }
 
     pub fn outcome(&self) -> Outcome {

@@ -98,32 +98,20 @@ fn view_rules() -> Vec<PolicyRule> {
         .collect()
 }
 
+/// Core resources `edit` reads and writes beyond what `view` reads.
+const EDIT_ONLY: &[&str] = &[
+    "pods/attach",
+    "pods/exec",
+    "pods/portforward",
+    "pods/proxy",
+    "secrets",
+    "services/proxy",
+];
+
 fn edit_rules() -> Vec<PolicyRule> {
     let mut rules = view_rules();
-    rules.push(rule(
-        &[""],
-        &[
-            "pods/attach",
-            "pods/exec",
-            "pods/portforward",
-            "pods/proxy",
-            "secrets",
-            "services/proxy",
-        ],
-        READ,
-    ));
-    rules.push(rule(
-        &[""],
-        &[
-            "pods/attach",
-            "pods/exec",
-            "pods/portforward",
-            "pods/proxy",
-            "secrets",
-            "services/proxy",
-        ],
-        WRITE,
-    ));
+    rules.push(rule(&[""], EDIT_ONLY, READ));
+    rules.push(rule(&[""], EDIT_ONLY, WRITE));
     rules.push(rule(&[""], &["serviceaccounts/token"], &["create"]));
     rules.push(rule(&[""], &["serviceaccounts"], &["impersonate"]));
     for (group, resources) in WORKLOAD_RESOURCES {

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::inventory::Inventory;
 use crate::object::Object;
-use crate::rules::{Check, InventoryReporter, Reporter, Rule};
-use crate::workload::WorkloadKinds;
+use crate::rules::{Check, InventoryReporter, Reporter, Rule, Shape};
+use crate::workload::{PodSpec, WorkloadKinds};
 
 /// Settings that change what rules report.
 #[derive(Debug, Clone)]
@@ -136,7 +136,7 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
     let mut judged = vec![0usize; rules.len()];
     for object in objects {
         let pod = config.workload_kinds.pod_of(object);
-        let has_pod = pod.is_some();
+        let is_workload = config.workload_kinds.find(object).is_some();
         for error in pod.iter().flat_map(|pod| pod.type_errors()) {
             checked.errors.push(ScanError::new(
                 object.path.to_string(),
@@ -144,13 +144,17 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
                 error.message,
             ));
         }
-        for (count, rule) in judged.iter_mut().zip(rules) {
-            *count += usize::from(rule.judges(object, has_pod, &config.workload_kinds));
-        }
         let first = checked.findings.len();
         let mut reported = Vec::new();
-        let pss_violations = check_object(object, &context, rules, &mut reported);
-        inventory.record(object, config, pss_violations);
+        let pss_violations = check_object(object, pod.as_ref(), is_workload, &context, rules, &mut reported);
+        let shape = Shape {
+            has_pod: pod.is_some(),
+            is_workload,
+            has_waivers: inventory.record(object, config, pss_violations),
+        };
+        for (count, rule) in judged.iter_mut().zip(rules) {
+            *count += usize::from(rule.judges(object, &shape));
+        }
         reported.sort_by(|(a, _), (b, _)| {
             (a.location.line, a.location.column, &a.rule, &a.field).cmp(&(
                 b.location.line,
@@ -186,10 +190,15 @@ pub struct Finished {
 /// The second step, once every input is in: settles conditional findings
 /// and runs the rules that judge the inventory as a whole. The findings
 /// come with what each rule judged.
-pub fn finish(checked: Checked, mut inventory: Inventory, config: &ScanConfig, rules: &[&'static Rule]) -> Finished {
+pub fn finish(
+    mut checked: Checked,
+    mut inventory: Inventory,
+    config: &ScanConfig,
+    rules: &[&'static Rule],
+) -> Finished {
     inventory.build_indexes();
     let inventory = &inventory;
-    let coverage = checked.coverage.clone();
+    let coverage = std::mem::take(&mut checked.coverage);
     let mut findings = checked.settle(inventory);
     let context = RuleContext { config };
     let mut whole = Vec::new();
@@ -232,20 +241,21 @@ pub fn check_objects(objects: &[Object], config: &ScanConfig, rules: &[&'static 
 /// that, selected or not, so admission checks see the whole picture).
 fn check_object(
     object: &Object,
+    pod: Option<&PodSpec<'_>>,
+    is_workload: bool,
     context: &RuleContext<'_>,
     rules: &[&'static Rule],
     out: &mut Vec<(Finding, Option<Condition>)>,
 ) -> Option<Vec<(PssLevel, &'static str)>> {
-    let pod = context.config.workload_kinds.pod_of(object);
     // Every workload kind gets a list, even without a pod spec: the
     // inventory still needs its labels.
-    let mut violations = context.config.workload_kinds.find(object).map(|_| Vec::new());
+    let mut violations = is_workload.then(Vec::new);
     for rule in rules {
         let before = out.len();
         let mut reporter = Reporter::new(&rule.meta, object, out);
         match rule.check {
             Check::Pod(check) => {
-                if let Some(pod) = &pod {
+                if let Some(pod) = pod {
                     check(pod, context, &mut reporter);
                 }
             }
@@ -258,7 +268,7 @@ fn check_object(
             violations.push((level, rule.meta.id));
         }
     }
-    if let (Some(pod), Some(violations)) = (&pod, violations.as_mut()) {
+    if let (Some(pod), Some(violations)) = (pod, violations.as_mut()) {
         for rule in crate::rules::all() {
             let (Some(level), Check::Pod(check)) = (rule.meta.pss, rule.check) else {
                 continue;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rampart_core::ScanError;
 
-use crate::render::{KUSTOMIZATION_FILES, Renderer, kustomization_of, normalize, render};
+use crate::render::{KUSTOMIZATION_FILES, Kustomization, Renderer, kustomization_of, normalize, render};
 
 /// The name findings show for standard input.
 pub const STDIN_NAME: &str = "<stdin>";
@@ -71,7 +71,8 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
 /// [`discover`], rendering charts and Kustomize folders when asked.
 pub fn discover_with(paths: &[PathBuf], options: DiscoverOptions) -> Discovery {
     let mut discovery = Discovery::default();
-    let mut kustomize_folders: Vec<PathBuf> = Vec::new();
+    // Each Kustomize folder with its kustomization, read once.
+    let mut kustomize_folders: Vec<(PathBuf, Result<Kustomization, ScanError>)> = Vec::new();
     let mut charts: BTreeMap<PathBuf, usize> = BTreeMap::new();
     let mut chart_cache: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     for path in paths {
@@ -92,8 +93,8 @@ pub fn discover_with(paths: &[PathBuf], options: DiscoverOptions) -> Discovery {
             discovery.inputs.push(Input::File(path.clone()));
             continue;
         }
-        if kustomization_of(path).is_some() {
-            kustomize_folders.push(normalize(path));
+        if let Some(read) = kustomization_of(path) {
+            kustomize_folders.push((normalize(path), read));
         }
         let walker = ignore::WalkBuilder::new(path)
             .follow_links(true)
@@ -109,8 +110,10 @@ pub fn discover_with(paths: &[PathBuf], options: DiscoverOptions) -> Discovery {
                 }
             };
             if entry.file_type().is_some_and(|t| t.is_dir()) {
-                if entry.depth() > 0 && kustomization_of(entry.path()).is_some() {
-                    kustomize_folders.push(normalize(entry.path()));
+                if entry.depth() > 0
+                    && let Some(read) = kustomization_of(entry.path())
+                {
+                    kustomize_folders.push((normalize(entry.path()), read));
                 }
                 continue;
             }
@@ -138,7 +141,7 @@ pub fn discover_with(paths: &[PathBuf], options: DiscoverOptions) -> Discovery {
             discovery.inputs.push(Input::File(file.to_path_buf()));
         }
     }
-    kustomize(&mut discovery, &kustomize_folders, options);
+    kustomize(&mut discovery, kustomize_folders, options);
     for (chart, templates) in charts {
         if options.render {
             let chart = normalize(&chart);
@@ -163,12 +166,17 @@ pub fn discover_with(paths: &[PathBuf], options: DiscoverOptions) -> Discovery {
 /// Passes over the patches the Kustomize folders list, and says once per
 /// folder that it is a tree to render; or, rendering, replaces the files
 /// of each tree by its top folders' rendered output.
-fn kustomize(discovery: &mut Discovery, folders: &[PathBuf], options: DiscoverOptions) {
+fn kustomize(
+    discovery: &mut Discovery,
+    read: Vec<(PathBuf, Result<Kustomization, ScanError>)>,
+    options: DiscoverOptions,
+) {
     let mut patches: Vec<PathBuf> = Vec::new();
     let mut included: Vec<PathBuf> = Vec::new();
-    for folder in folders {
-        match kustomization_of(folder) {
-            Some(Ok(kustomization)) => {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for (folder, kustomization) in read {
+        match kustomization {
+            Ok(kustomization) => {
                 if !options.render {
                     discovery.notices.push(ScanError::new(
                         folder.display().to_string(),
@@ -186,9 +194,9 @@ fn kustomize(discovery: &mut Discovery, folders: &[PathBuf], options: DiscoverOp
                 patches.extend(kustomization.patches);
                 included.extend(kustomization.folders);
             }
-            Some(Err(error)) => discovery.errors.push(error),
-            None => {}
+            Err(error) => discovery.errors.push(error),
         }
+        folders.push(folder);
     }
     if options.render {
         // Every file of a Kustomize folder is part of what it renders.
@@ -200,10 +208,8 @@ fn kustomize(discovery: &mut Discovery, folders: &[PathBuf], options: DiscoverOp
             _ => true,
         });
         for folder in folders {
-            if !included.contains(folder) {
-                discovery
-                    .inputs
-                    .push(Input::Rendered(folder.clone(), Renderer::Kustomize));
+            if !included.contains(&folder) {
+                discovery.inputs.push(Input::Rendered(folder, Renderer::Kustomize));
             }
         }
     } else {

@@ -187,13 +187,14 @@ const RUNTIME_LABELS: &[&str] = &[
 
 impl Inventory {
     /// Records the facts of one object. `pss_violations` are those of its
-    /// pod, when it is a workload.
+    /// pod, when it is a workload. Returns whether the object carries a
+    /// waiver annotation.
     pub fn record(
         &mut self,
         object: &Object,
         config: &ScanConfig,
         pss_violations: Option<Vec<(PssLevel, &'static str)>>,
-    ) {
+    ) -> bool {
         let namespace = || {
             object
                 .namespace
@@ -201,7 +202,8 @@ impl Inventory {
                 .unwrap_or_else(|| config.default_namespace.clone())
         };
         let waivers = crate::waivers::waivers_of(object, &config.workload_kinds);
-        if !waivers.is_empty() {
+        let waived = !waivers.is_empty();
+        if waived {
             self.waivers.entry(object.resource.clone()).or_default().extend(waivers);
         }
         let core = object.group().is_empty();
@@ -232,7 +234,7 @@ impl Inventory {
                 site: Site::of(object, object.root.pos),
                 pss_violations: violations,
             });
-            return;
+            return waived;
         }
         match (object.kind.as_str(), core) {
             ("ServiceAccount", true) => {
@@ -299,6 +301,7 @@ impl Inventory {
             }
             _ => {}
         }
+        waived
     }
 
     pub fn merge(&mut self, other: Inventory) {

@@ -328,12 +328,10 @@ impl Rbac {
                     .is_none()
             })
             .map(|b| {
-                let role = match (b.role_kind, &b.namespace) {
-                    (RoleKind::Role, Some(ns)) => format!("Role/{ns}/{}", b.role_name),
-                    (RoleKind::Role, None) => format!("Role/{}", b.role_name),
-                    (RoleKind::ClusterRole, _) => format!("ClusterRole/{}", b.role_name),
-                };
-                (binding_name(b), role)
+                (
+                    binding_name(b),
+                    role_path(b.role_kind, b.namespace.as_deref(), &b.role_name),
+                )
             })
             .collect()
     }
@@ -525,13 +523,20 @@ impl Rbac {
 }
 
 pub fn role_name(role: &RoleFact) -> String {
-    match (&role.kind, &role.namespace) {
-        (RoleKind::Role, Some(ns)) => format!("Role/{ns}/{}", role.name),
-        (RoleKind::Role, None) => format!("Role/{}", role.name),
-        (RoleKind::ClusterRole, _) if &*role.site.path == crate::builtin_roles::BUILTIN_PATH => {
-            format!("ClusterRole/{} (built-in)", role.name)
-        }
-        (RoleKind::ClusterRole, _) => format!("ClusterRole/{}", role.name),
+    let name = role_path(role.kind, role.namespace.as_deref(), &role.name);
+    if &*role.site.path == crate::builtin_roles::BUILTIN_PATH {
+        format!("{name} (built-in)")
+    } else {
+        name
+    }
+}
+
+/// `Role/namespace/name` or `ClusterRole/name`.
+fn role_path(kind: RoleKind, namespace: Option<&str>, name: &str) -> String {
+    match (kind, namespace) {
+        (RoleKind::Role, Some(ns)) => format!("Role/{ns}/{name}"),
+        (RoleKind::Role, None) => format!("Role/{name}"),
+        (RoleKind::ClusterRole, _) => format!("ClusterRole/{name}"),
     }
 }
 

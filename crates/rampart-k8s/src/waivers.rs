@@ -242,14 +242,11 @@ pub fn rules_for(peer: Peer, check: &str) -> Vec<String> {
 pub fn waivers_of(object: &Object, kinds: &WorkloadKinds) -> Vec<Waiver> {
     let own = annotations(object.root.get("metadata"));
     let object_reason = reason_in(own);
-    let mut waivers = read(own, true, None);
+    let mut waivers = read(&object.path, own, true, None);
     if let Some(pod) = kinds.pod_of(object) {
         // Only our own and kube-score's are read on the pod template, as
         // those tools do; the object's reason covers them too.
-        waivers.extend(read(pod.annotations(), false, object_reason));
-    }
-    for waiver in &mut waivers {
-        waiver.path = object.path.clone();
+        waivers.extend(read(&object.path, pod.annotations(), false, object_reason));
     }
     waivers
 }
@@ -285,7 +282,7 @@ fn reason_in(entries: &[Entry]) -> Option<String> {
         .filter(|reason| !reason.is_empty())
 }
 
-fn read(entries: &[Entry], top_level: bool, inherited_reason: Option<String>) -> Vec<Waiver> {
+fn read(path: &Arc<str>, entries: &[Entry], top_level: bool, inherited_reason: Option<String>) -> Vec<Waiver> {
     let our_reason = reason_in(entries).or(inherited_reason);
     let mut waivers = Vec::new();
     let mut push = |rules: Vec<String>, container: Option<String>, reason: Option<String>, entry: &Entry| {
@@ -295,7 +292,7 @@ fn read(entries: &[Entry], top_level: bool, inherited_reason: Option<String>) ->
                 container,
                 reason,
                 annotation: entry.key.to_string(),
-                path: Arc::from(""),
+                path: path.clone(),
                 line: entry.value.pos.line as usize,
             });
         }

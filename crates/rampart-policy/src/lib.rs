@@ -179,7 +179,7 @@ impl PolicySet {
             );
         }
         let queries: Vec<(String, &PolicyRule)> = self.rules.iter().map(|rule| (rule.query(), rule)).collect();
-        let results: Vec<(Vec<Finding>, Vec<ScanError>)> = subjects
+        let results: Vec<(Vec<Finding>, Vec<RuntimeFailure>)> = subjects
             .par_chunks(256)
             .map_init(
                 || engine.clone(),
@@ -191,7 +191,9 @@ impl PolicySet {
                         for (query, rule) in &queries {
                             match engine.eval_rule(query.clone()) {
                                 Ok(value) => findings.extend(messages::findings(&value, rule, subject)),
-                                Err(error) => errors.push(runtime_error(&error.to_string(), query, rule, subject)),
+                                Err(error) => {
+                                    errors.push(RuntimeFailure::new(&error.to_string(), query, rule, subject))
+                                }
                             }
                         }
                     }
@@ -200,33 +202,21 @@ impl PolicySet {
             )
             .collect();
         let mut findings = Vec::new();
-        let mut errors: Vec<(ScanError, usize)> = Vec::new();
+        // A fault in a policy fails on every object: one error per place
+        // and cause, naming the first object and counting the others.
+        let mut failures: Vec<(RuntimeFailure, usize)> = Vec::new();
         for (mut found, failed) in results {
             findings.append(&mut found);
-            // A fault in a policy fails on every object: one error per
-            // place and cause, counting the other objects.
-            for error in failed {
-                let cause = |e: &ScanError| e.message.rsplit_once("): ").map(|(_, cause)| cause.to_string());
-                match errors.iter_mut().find(|(seen, _)| {
-                    seen.path == error.path && seen.line == error.line && cause(seen) == cause(&error)
-                }) {
-                    Some((_, more)) => *more += 1,
-                    None => errors.push((error, 0)),
+            for failure in failed {
+                match failures.iter_mut().find(|(seen, _)| seen.same_fault(&failure)) {
+                    Some((_, others)) => *others += 1,
+                    None => failures.push((failure, 0)),
                 }
             }
         }
-        let errors = errors
+        let errors = failures
             .into_iter()
-            .map(|(mut error, more)| {
-                if more > 0 {
-                    error.message = format!(
-                        "{} (and on {more} other object{})",
-                        error.message,
-                        if more == 1 { "" } else { "s" }
-                    );
-                }
-                error
-            })
+            .map(|(failure, others)| failure.into_error(others))
             .collect();
         (findings, errors)
     }
@@ -293,24 +283,55 @@ fn policy_error(file: &str, message: &str) -> ScanError {
     ScanError::new(file, location_in(message).map(|(_, line)| line), last_line(message))
 }
 
-/// A policy's runtime error, at the policy's file and line (where the
-/// fault is), naming the object it failed on.
-fn runtime_error(message: &str, query: &str, rule: &PolicyRule, subject: &Subject) -> ScanError {
-    let (file, line) = match location_in(message) {
-        Some((file, line)) => (file, Some(line)),
-        None => (rule.file.clone(), None),
-    };
-    ScanError::new(
-        file,
-        line,
-        format!(
-            "policy {query} failed on {} ({}:{}): {}",
-            subject.resource.display_name(),
-            subject.path,
-            subject.line,
-            last_line(message)
-        ),
-    )
+/// A policy's runtime error: where in the policy the fault is, what it is,
+/// and the object it failed on.
+struct RuntimeFailure {
+    file: String,
+    line: Option<usize>,
+    query: String,
+    cause: String,
+    /// `ConfigMap/a/c (cm.yaml:1)`.
+    object: String,
+}
+
+impl RuntimeFailure {
+    fn new(message: &str, query: &str, rule: &PolicyRule, subject: &Subject) -> RuntimeFailure {
+        let (file, line) = match location_in(message) {
+            Some((file, line)) => (file, Some(line)),
+            None => (rule.file.clone(), None),
+        };
+        RuntimeFailure {
+            file,
+            line,
+            query: query.to_string(),
+            cause: last_line(message),
+            object: format!(
+                "{} ({}:{})",
+                subject.resource.display_name(),
+                subject.path,
+                subject.line
+            ),
+        }
+    }
+
+    fn same_fault(&self, other: &RuntimeFailure) -> bool {
+        (&self.file, self.line, &self.query, &self.cause) == (&other.file, other.line, &other.query, &other.cause)
+    }
+
+    /// The error at the policy's file and line, naming the first object it
+    /// failed on and counting the `others`.
+    fn into_error(self, others: usize) -> ScanError {
+        let more = match others {
+            0 => String::new(),
+            1 => " (and on 1 other object)".to_string(),
+            n => format!(" (and on {n} other objects)"),
+        };
+        ScanError::new(
+            self.file,
+            self.line,
+            format!("policy {} failed on {}: {}{more}", self.query, self.object, self.cause),
+        )
+    }
 }
 
 /// The `--> file:line:col` a regorus error points at.

@@ -121,12 +121,10 @@ pub fn run(args: &CiArgs) -> Outcome {
     errors.extend(tree.errors);
     let mut findings = manifests.findings;
     let mut secrets = tree.findings;
-    let mut commits_searched = 0;
     if !args.no_history {
         match history_findings(&root, args.base.as_deref(), catalogue, &options) {
             Ok(Some((found, commits))) => {
                 summary.commits = commits;
-                commits_searched = commits;
                 // A secret still in the tree is reported there, once.
                 let in_tree: HashSet<String> = secrets
                     .iter()
@@ -151,14 +149,13 @@ pub fn run(args: &CiArgs) -> Outcome {
     );
     add_secrets(&mut findings, secrets);
     if let Some(set) = &exception_set {
-        set.apply(&mut findings, &team.non_waivable_selectors());
-        errors.extend(set.unknown_rules(&findings, &team));
+        errors.extend(set.apply(&mut findings, &team));
     }
     if let (Some(baseline), Some(name)) = (&baseline, &baseline_file) {
         baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
     }
     let profile = team.profile.unwrap_or_default();
-    if summary.objects == 0 && tree.files == 0 && commits_searched == 0 && !args.allow_empty {
+    if summary.objects == 0 && tree.files == 0 && summary.commits == 0 && !args.allow_empty {
         errors.push(ScanError::new(
             root.display().to_string(),
             None,
@@ -168,7 +165,7 @@ pub fn run(args: &CiArgs) -> Outcome {
     errors.sort();
     errors.dedup();
     let mut coverage = manifests.coverage;
-    coverage.add_engine(output::SECRETS_ENGINE, tree.files + commits_searched);
+    coverage.add_engine(output::SECRETS_ENGINE, tree.files + summary.commits);
     if let Some(set) = &exception_set {
         coverage.add_engine(output::EXCEPTIONS_ENGINE, set.exceptions.list().len());
     }

@@ -17,17 +17,22 @@ pub struct ExceptionSet {
 }
 
 impl ExceptionSet {
-    /// Applies the exceptions and adds their own findings (expired,
-    /// expiring, unused).
-    pub fn apply(&self, findings: &mut Vec<Finding>, non_waivable: &[RuleSelector]) {
-        let usage = self.exceptions.apply(findings, self.today, non_waivable);
+    /// Applies the exceptions (rampart.toml's `non-waivable` rules
+    /// excepted) and adds their own findings (expired, expiring, unused).
+    /// Returns an error for each rule id an exception names that no engine
+    /// has.
+    pub fn apply(&self, findings: &mut Vec<Finding>, team: &Config) -> Vec<ScanError> {
+        let usage = self
+            .exceptions
+            .apply(findings, self.today, &team.non_waivable_selectors());
         findings.extend(self.exceptions.findings(&usage, self.today, self.warn_days));
+        self.unknown_rules(findings, team)
     }
 
     /// Rule ids the exceptions name that no engine has: a typo that would
     /// accept nothing, reported at the exception's line. Selectors
     /// (`prefix-*`, controls, severities) are not ids.
-    pub fn unknown_rules(&self, findings: &[Finding], team: &Config) -> Vec<ScanError> {
+    fn unknown_rules(&self, findings: &[Finding], team: &Config) -> Vec<ScanError> {
         let mut errors = Vec::new();
         for exception in self.exceptions.list() {
             for rule in &exception.rules {

@@ -96,22 +96,12 @@ pub fn run(args: &ScanArgs) -> Outcome {
             path.display()
         );
         baseline.suppress(&mut report.findings, &format!("in baseline {}", path.display()));
-        let coverage = std::mem::take(&mut report.coverage);
-        let notices = std::mem::take(&mut report.notices);
-        report = Report::new(
-            TOOL,
-            report.findings,
-            report.errors,
-            report.summary,
-            Some(settings.fail_on),
-        );
-        report.coverage = coverage;
-        report.notices = notices;
+        report.recount();
     }
     if !setup_errors.is_empty() {
         report.errors.extend(setup_errors);
         report.errors.sort();
-        report.summary.errors = report.errors.len();
+        report.recount();
     }
     let ran = output::rules_that_ran(
         &selected,
@@ -122,7 +112,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
     set_compliance(&mut report, profile, &ran, &left_out);
     if report.summary.objects == 0 && !args.allow_empty {
         report.errors.push(nothing_scanned(&args.paths));
-        report.summary.errors = report.errors.len();
+        report.recount();
     }
     let run = proof::Run {
         command: "scan",
@@ -408,8 +398,7 @@ pub fn scan(
     }
     apply_team_config(&mut findings, settings.team, settings.selection, settings.profile);
     if let Some(set) = settings.exceptions {
-        set.apply(&mut findings, &config.non_waivable);
-        errors.extend(set.unknown_rules(&findings, settings.team));
+        errors.extend(set.apply(&mut findings, settings.team));
     }
     errors.extend(unknown_waived_rules(&finished.waivers, &findings, settings.team));
     if let (Some(baseline), Some(name)) = (settings.baseline, settings.baseline_name) {

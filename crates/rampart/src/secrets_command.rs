@@ -149,8 +149,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         }
     };
     if let Some(set) = &exception_set {
-        set.apply(&mut scan.findings, &team.non_waivable_selectors());
-        let unknown = set.unknown_rules(&scan.findings, &team);
+        let unknown = set.apply(&mut scan.findings, &team);
         scan.errors.extend(unknown);
     }
     scan.findings

@@ -4,20 +4,12 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{json, rampart_in};
+use common::{json, rampart_in, write_file};
 use serde_json::Value;
 
 const RBAC_ONLY: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: reader\n  namespace: shop\n  annotations: {rampart.dev/owner: team-shop, rampart.dev/review-by: \"2999-01-01\"}\nrules:\n- apiGroups: [\"\"]\n  resources: [configmaps]\n  verbs: [get]\n";
 
 const HARDENED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  serviceAccountName: web\n  automountServiceAccountToken: false\n  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n  containers:\n  - name: web\n    image: registry.example.com/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n    securityContext:\n      allowPrivilegeEscalation: false\n      readOnlyRootFilesystem: true\n      capabilities: {drop: [ALL]}\n";
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 fn control<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["controls"]
@@ -31,7 +23,7 @@ fn control<'a>(report: &'a Value, id: &str) -> &'a Value {
 #[test]
 fn rbac_only_input_leaves_runtime_images_and_workload_not_evaluated() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "rbac.yaml", RBAC_ONLY);
+    write_file(dir.path(), "rbac.yaml", RBAC_ONLY);
     let output = rampart_in(dir.path(), &["scan", "rbac.yaml", "-f", "json", "--no-secrets"]);
     let report = json(&output);
     assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
@@ -58,7 +50,7 @@ fn rbac_only_input_leaves_runtime_images_and_workload_not_evaluated() {
 #[test]
 fn input_whose_only_file_failed_to_parse_passes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "broken.yaml", "apiVersion: v1\nkind: [Pod\n");
+    write_file(dir.path(), "broken.yaml", "apiVersion: v1\nkind: [Pod\n");
     let output = rampart_in(dir.path(), &["scan", "broken.yaml", "-f", "json"]);
     assert_eq!(output.status.code(), Some(2));
     let report = json(&output);
@@ -111,7 +103,7 @@ fn an_empty_folder_is_an_error_unless_allowed() {
 #[test]
 fn a_profile_or_skip_that_leaves_rules_out_makes_the_control_partial() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "pod.yaml", HARDENED_POD);
+    write_file(dir.path(), "pod.yaml", HARDENED_POD);
     let restricted = json(&rampart_in(
         dir.path(),
         &["scan", "pod.yaml", "--profile", "pss-restricted", "-f", "json"],
@@ -148,12 +140,12 @@ fn a_profile_or_skip_that_leaves_rules_out_makes_the_control_partial() {
 #[test]
 fn the_checklist_profile_fails_cluster_admin_for_ci_and_host_access() {
     let dir = tempfile::tempdir().unwrap();
-    write(
+    write_file(
         dir.path(),
         "ci.yaml",
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: deployer-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: ServiceAccount, name: deployer, namespace: ci}\n",
     );
-    write(
+    write_file(
         dir.path(),
         "agent.yaml",
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: ops}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      hostPID: true\n      hostNetwork: true\n      volumes:\n      - name: root\n        hostPath: {path: /}\n      containers:\n      - name: agent\n        image: registry.example.com/agent@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",

@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::json;
+use common::{json, write_file};
 use serde_json::Value;
 
 const HARDENED_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      serviceAccountName: web\n      automountServiceAccountToken: false\n      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n      containers:\n      - name: web\n        image: registry.example.com/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n        securityContext:\n          allowPrivilegeEscalation: false\n          readOnlyRootFilesystem: true\n          capabilities: {drop: [ALL]}\n";
@@ -19,12 +19,6 @@ const HARDENED_DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetada
 /// A one-line overlay patch: alone it is a Deployment with no pod spec.
 const REPLICAS_PATCH: &str =
     "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 3\n";
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 /// A program named `name` in `bin/` that checks it was called with
 /// `expected` arguments and prints `output` (or fails, printing to stderr).
@@ -71,10 +65,10 @@ fn findings_of(report: &Value, rule: &str) -> Vec<(String, u64)> {
 }
 
 fn overlay(dir: &Path) {
-    write(dir, "deploy/base/deployment.yaml", HARDENED_DEPLOYMENT);
-    write(dir, "deploy/base/kustomization.yaml", "resources:\n- deployment.yaml\n");
-    write(dir, "deploy/prod/replicas.yaml", REPLICAS_PATCH);
-    write(
+    write_file(dir, "deploy/base/deployment.yaml", HARDENED_DEPLOYMENT);
+    write_file(dir, "deploy/base/kustomization.yaml", "resources:\n- deployment.yaml\n");
+    write_file(dir, "deploy/prod/replicas.yaml", REPLICAS_PATCH);
+    write_file(
         dir,
         "deploy/prod/kustomization.yaml",
         "resources:\n- ../base\npatchesStrategicMerge:\n- replicas.yaml\n",
@@ -122,6 +116,25 @@ fn a_patch_is_not_an_object_and_the_tree_is_named_once() {
     let prod = notices[1]["message"].as_str().unwrap();
     assert!(prod.contains("1 patch file(s) passed over"), "{prod}");
     assert!(prod.contains("rampart scan --render deploy/prod"), "{prod}");
+    // SARIF (note-level notifications) and Markdown carry them too.
+    let sarif = json(&rampart_with_path(
+        dir.path(),
+        None,
+        &["scan", "deploy", "-f", "sarif", "--no-secrets"],
+    ));
+    let notes: Vec<&Value> = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["level"] == "note")
+        .collect();
+    assert_eq!(notes.len(), 2, "{sarif:#}");
+    let markdown = String::from_utf8(
+        rampart_with_path(dir.path(), None, &["scan", "deploy", "-f", "markdown", "--no-secrets"]).stdout,
+    )
+    .unwrap();
+    assert!(markdown.contains("Passed over on purpose"), "{markdown}");
+    assert!(markdown.contains("`deploy/prod`: Kustomize folder"), "{markdown}");
 }
 
 #[test]
@@ -178,13 +191,13 @@ fn render_reports_the_programs_errors_and_their_absence() {
 #[test]
 fn render_runs_helm_template_on_a_chart() {
     let dir = tempfile::tempdir().unwrap();
-    write(
+    write_file(
         dir.path(),
         "chart/Chart.yaml",
         "apiVersion: v2\nname: web\nversion: 1.0.0\n",
     );
-    write(dir.path(), "chart/values.yaml", "image: nginx\n");
-    write(
+    write_file(dir.path(), "chart/values.yaml", "image: nginx\n");
+    write_file(
         dir.path(),
         "chart/templates/pod.yaml",
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n",
@@ -225,7 +238,7 @@ fn render_with_the_real_kubectl_when_installed() {
     }
     let dir = tempfile::tempdir().unwrap();
     overlay(dir.path());
-    write(
+    write_file(
         dir.path(),
         "deploy/prod/replicas.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      hostIPC: true\n",

@@ -79,12 +79,21 @@ pub const SERVICES: &[(&str, &str)] = &[("", "Service")];
 pub const NETWORK_POLICIES: &[(&str, &str)] = &[("networking.k8s.io", "NetworkPolicy")];
 pub const SECRETS: &[(&str, &str)] = &[("", "Secret")];
 
+/// What the engine found out about an object once, for every rule's
+/// [`Rule::judges`].
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub has_pod: bool,
+    pub is_workload: bool,
+    pub has_waivers: bool,
+}
+
 impl Rule {
     /// Whether this rule passes judgement on `object` (for a pod rule: the
     /// object has a pod spec).
-    pub fn judges(&self, object: &Object, has_pod: bool, kinds: &crate::workload::WorkloadKinds) -> bool {
+    pub fn judges(&self, object: &Object, shape: &Shape) -> bool {
         let subjects = match self.check {
-            Check::Pod(_) => return has_pod,
+            Check::Pod(_) => return shape.has_pod,
             Check::Object(subjects, _) | Check::Inventory(subjects, _) => subjects,
         };
         match subjects {
@@ -92,8 +101,8 @@ impl Rule {
                 let group = object.group();
                 pairs.iter().any(|(g, k)| *k == object.kind && *g == group)
             }
-            Subjects::Workloads => kinds.find(object).is_some(),
-            Subjects::Waivers => !crate::waivers::waivers_of(object, kinds).is_empty(),
+            Subjects::Workloads => shape.is_workload,
+            Subjects::Waivers => shape.has_waivers,
             Subjects::AnyObject => true,
         }
     }

@@ -28,6 +28,13 @@ pub fn repo(path: &str) -> String {
         .to_string()
 }
 
+/// Writes `text` to `dir/name`, creating the folders on the way.
+pub fn write_file(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
 /// Runs `rampart ARGS` with `dir` as the working folder.
 pub fn rampart_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rampart"))

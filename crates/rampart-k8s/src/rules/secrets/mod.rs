@@ -156,30 +156,11 @@ pub(crate) fn shape_of(text: &str) -> String {
         classes.push("non-ASCII");
     }
     format!(
-        "{} characters: {}; {:.1} bits of entropy per character",
+        "{} characters: {}; {:.1} bits of entropy per byte",
         text.chars().count(),
         classes.join(", "),
-        shannon_entropy(text)
+        rampart_core::shannon_entropy(text.as_bytes())
     )
-}
-
-fn shannon_entropy(text: &str) -> f64 {
-    let mut counts = std::collections::HashMap::new();
-    let mut total = 0usize;
-    for c in text.chars() {
-        *counts.entry(c).or_insert(0usize) += 1;
-        total += 1;
-    }
-    if total == 0 {
-        return 0.0;
-    }
-    counts
-        .values()
-        .map(|&count| {
-            let p = count as f64 / total as f64;
-            -p * p.log2()
-        })
-        .sum()
 }
 
 /// `scheme://user:password@host`: a URL that carries its password.
