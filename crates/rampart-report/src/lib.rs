@@ -1,14 +1,15 @@
 //! Reports for people and machines, from one [`rampart_core::Report`]:
 //! SARIF 2.1.0 for code-scanning services, JUnit XML for CI test tabs,
-//! Markdown for pull-request comments, a self-contained HTML page. Every
-//! writer takes the report and the rules' descriptions ([`RuleInfo`]) and
-//! writes to any `std::io::Write`.
+//! Markdown for pull-request comments, a self-contained HTML page, and the
+//! versioned JSON document. Every writer takes the report and the rules'
+//! descriptions ([`RuleInfo`]) and writes to any `std::io::Write`.
 //!
 //! Beside the formats: the controls matrix, evidence bundles with their
 //! signatures, the hash-chained run store and the metrics computed from it.
 
 pub mod evidence;
 pub mod html;
+pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod matrix;

@@ -50,7 +50,7 @@ pub fn run(command: &ConfigCommand) -> Outcome {
                         Some(origin) => println!("# {}", origin.path.display()),
                         None => println!("# no {CONFIG_FILE} at or above {}: defaults", start.display()),
                     }
-                    print!("{}", with_defaults(config).to_toml());
+                    print!("{}", rampart_scan::config::with_defaults(config).to_toml());
                     Outcome::Pass
                 }
                 Err(()) => Outcome::Error,
@@ -62,61 +62,22 @@ pub fn run(command: &ConfigCommand) -> Outcome {
 /// The configuration for a command: the file given, else the nearest
 /// rampart.toml at or above `start`, else the defaults. Errors are printed.
 pub fn load(explicit: Option<&Path>, start: &Path) -> Result<Config, ()> {
-    let path = match explicit {
-        Some(path) => Some(path.to_path_buf()),
-        None => Config::discover(start),
-    };
-    let Some(path) = path else {
-        return Ok(Config::default());
-    };
-    let config = Config::load(&path).map_err(|error| eprintln!("rampart: {error}"))?;
-    // Policy rules' ids come from their messages, known only once they
-    // run: with policies configured, any id is taken.
-    let has_policies = !config.policy.paths.is_empty() || !config.policies.is_empty();
-    config
-        .check_rule_ids(&|id| has_policies || id.starts_with("policy.") || known_rule(id))
-        .map_err(|error| eprintln!("rampart: {error}"))?;
-    Ok(config)
+    rampart_scan::config::load(explicit, start).map_err(|error| eprintln!("rampart: {error}"))
 }
 
-/// A rule id of any engine.
-pub fn known_rule(id: &str) -> bool {
-    rampart_k8s::rules::find(id).is_some()
-        || rampart_core::exceptions::RULES.iter().any(|meta| meta.id == id)
-        || rampart_secrets::Catalogue::builtin()
-            .rules
-            .iter()
-            .any(|rule| rule.spec.id == id)
-}
-
-/// The configuration with the defaults it leaves unsaid written in, so
-/// `config show` is the whole effective configuration. (`fail-on` is left
-/// out when unset: `scan` defaults to high, `secrets` to low.)
-/// The configuration in force, defaults written in, as TOML.
-pub fn effective_toml(config: &Config) -> String {
-    let origin = match &config.origin {
-        Some(origin) => format!("# {}\n", origin.path.display()),
-        None => format!("# no {CONFIG_FILE}: defaults\n"),
-    };
-    origin + &with_defaults(config.clone()).to_toml()
-}
-
-fn with_defaults(mut config: Config) -> Config {
-    let defaults = rampart_k8s::ScanConfig::default();
-    let kubernetes = &mut config.kubernetes;
-    kubernetes.default_namespace.get_or_insert(defaults.default_namespace);
-    kubernetes.owner_annotation.get_or_insert(defaults.owner_annotation);
-    kubernetes.review_annotation.get_or_insert(defaults.review_annotation);
-    config.profile.get_or_insert_default();
-    config
-        .exceptions
-        .file
-        .get_or_insert_with(|| PathBuf::from(rampart_core::exceptions::DEFAULT_FILE));
-    config
-        .exceptions
-        .warn_days
-        .get_or_insert(rampart_core::exceptions::DEFAULT_WARN_DAYS);
-    config.policy.namespace.get_or_insert_with(|| "main".to_string());
-    config.output.format.get_or_insert_with(|| "text".to_string());
-    config
+/// The pipeline for `team` and the command line's `flags`; errors and
+/// warnings are printed.
+pub fn prepare(team: rampart_core::Config, flags: rampart_scan::Flags) -> Result<rampart_scan::Pipeline, Outcome> {
+    match rampart_scan::Pipeline::prepare(team, flags) {
+        Ok((pipeline, warnings)) => {
+            for warning in warnings {
+                eprintln!("rampart: warning: {warning}");
+            }
+            Ok(pipeline)
+        }
+        Err(error) => {
+            eprintln!("rampart: {error}");
+            Err(Outcome::Error)
+        }
+    }
 }

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use rampart_core::Outcome;
 use rampart_report::matrix::{ControlResult, to_text};
+use rampart_scan::context::{CiContext, run_time};
+use rampart_scan::{Flags, Quiet, Scanned, proof};
 
-use crate::ci_context::{CiContext, run_time};
-use crate::{Format, config_command, exceptions_command, output, proof, scan};
+use crate::{Format, config_command};
 
 #[derive(clap::Args)]
 pub struct ControlsArgs {
@@ -40,23 +41,17 @@ pub fn run(args: &ControlsArgs) -> Outcome {
     let Ok(team) = config_command::load(args.config.as_deref(), start) else {
         return Outcome::Error;
     };
-    let exception_set = match exceptions_command::load(&team, None) {
-        Ok(set) => set,
-        Err(errors) => {
-            for error in errors {
-                eprintln!("rampart: {error}");
-            }
-            return Outcome::Error;
-        }
+    let flags = Flags {
+        allow_empty: true,
+        ..Flags::default()
     };
-    let (report, selected, searched_secrets) = scan::scan_with_team(&paths, &team, exception_set.as_ref());
-    let ran = output::rules_that_ran(
-        &selected,
-        searched_secrets.then(rampart_secrets::Catalogue::builtin),
-        exception_set.is_some(),
-    );
-    let left_out = output::rules_left_out(&selected, false);
-    let store_path = proof::store_path(args.store.as_deref(), &team);
+    let pipeline = match config_command::prepare(team, flags) {
+        Ok(pipeline) => pipeline,
+        Err(outcome) => return outcome,
+    };
+    let team = pipeline.team();
+    let Scanned { report, ran, left_out } = pipeline.scan(&paths, &Quiet);
+    let store_path = proof::store_path(args.store.as_deref(), team);
     let history = if args.store.is_some() || store_path.exists() {
         match proof::open_store(&store_path, false) {
             Ok((_, history)) => history,
@@ -73,7 +68,7 @@ pub fn run(args: &ControlsArgs) -> Outcome {
         &report,
         &ran,
         &left_out,
-        &team,
+        team,
         &[proof::THIS_RUN.to_string()],
         &history,
         (run_time(), commit.as_deref()),

@@ -1,94 +1,12 @@
-//! The exceptions file: finding it, applying it to a scan's findings, and
-//! `rampart exceptions`, which lists each exception with its status.
+//! `rampart exceptions`: each exception with its status, and with paths,
+//! how many findings it matches.
 
 use std::path::{Path, PathBuf};
 
-use rampart_core::exceptions::{DEFAULT_FILE, DEFAULT_WARN_DAYS, Exceptions, Status};
-use rampart_core::{Config, Date, Finding, Outcome, RuleSelector, ScanError};
-use rampart_k8s::exceptions_file::parse_exceptions;
+use rampart_core::Outcome;
+use rampart_core::exceptions::{DEFAULT_FILE, Status};
 
 use crate::Format;
-
-/// The exceptions that apply to a scan, and how to judge them.
-pub struct ExceptionSet {
-    pub exceptions: Exceptions,
-    pub warn_days: u32,
-    pub today: Date,
-}
-
-impl ExceptionSet {
-    /// Applies the exceptions (rampart.toml's `non-waivable` rules
-    /// excepted) and adds their own findings (expired, expiring, unused).
-    /// Returns an error for each rule id an exception names that no engine
-    /// has.
-    pub fn apply(&self, findings: &mut Vec<Finding>, team: &Config) -> Vec<ScanError> {
-        let usage = self
-            .exceptions
-            .apply(findings, self.today, &team.non_waivable_selectors());
-        findings.extend(self.exceptions.findings(&usage, self.today, self.warn_days));
-        self.unknown_rules(findings, team)
-    }
-
-    /// Rule ids the exceptions name that no engine has: a typo that would
-    /// accept nothing, reported at the exception's line. Selectors
-    /// (`prefix-*`, controls, severities) are not ids.
-    fn unknown_rules(&self, findings: &[Finding], team: &Config) -> Vec<ScanError> {
-        let mut errors = Vec::new();
-        for exception in self.exceptions.list() {
-            for rule in &exception.rules {
-                let RuleSelector::Id(id) = RuleSelector::parse(rule) else {
-                    continue;
-                };
-                if crate::scan::is_rule_id(&id, findings, team) {
-                    continue;
-                }
-                errors.push(ScanError::new(
-                    &exception.file,
-                    Some(exception.line),
-                    format!(
-                        "exception `{}` names `{id}`, which is not a rule id, so it accepts nothing (`rampart rules` lists them)",
-                        exception.id
-                    ),
-                ));
-            }
-        }
-        errors
-    }
-}
-
-/// Reads the exceptions file: `explicit`, else rampart.toml's
-/// `exceptions.file`, else `.rampart/exceptions.yaml` beside rampart.toml
-/// (or in the current folder). Only the default may be absent.
-pub fn load(team: &Config, explicit: Option<&Path>) -> Result<Option<ExceptionSet>, Vec<ScanError>> {
-    let (path, required) = match (explicit, &team.exceptions.file) {
-        (Some(path), _) => (path.to_path_buf(), true),
-        (None, Some(path)) => (team.resolve(path), true),
-        (None, None) => (team.resolve(Path::new(DEFAULT_FILE)), false),
-    };
-    if !required && !path.exists() {
-        return Ok(None);
-    }
-    let display = display_path(&path);
-    let text =
-        std::fs::read_to_string(&path).map_err(|error| vec![ScanError::new(&display, None, error.to_string())])?;
-    let list = parse_exceptions(&display, &text)?;
-    let exceptions = Exceptions::new(list).map_err(|message| vec![ScanError::new(&display, None, message)])?;
-    Ok(Some(ExceptionSet {
-        exceptions,
-        warn_days: team.exceptions.warn_days.unwrap_or(DEFAULT_WARN_DAYS),
-        today: Date::from_unix(crate::ci_context::run_time()),
-    }))
-}
-
-/// A path as findings show it: relative to the current folder when under it.
-fn display_path(path: &Path) -> String {
-    let current = std::env::current_dir().ok();
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    match current.as_deref().and_then(|dir| absolute.strip_prefix(dir).ok()) {
-        Some(relative) => relative.display().to_string(),
-        None => path.display().to_string(),
-    }
-}
 
 #[derive(clap::Args)]
 pub struct ExceptionsArgs {
@@ -126,7 +44,7 @@ pub fn run(args: &ExceptionsArgs) -> Outcome {
     let Ok(team) = crate::config_command::load(args.config.as_deref(), start) else {
         return Outcome::Error;
     };
-    let set = match load(&team, args.file.as_deref()) {
+    let set = match rampart_scan::exceptions::load(&team, args.file.as_deref()) {
         Ok(Some(set)) => set,
         Ok(None) => {
             eprintln!("rampart: no exceptions file ({DEFAULT_FILE}, or rampart.toml's exceptions.file)");
@@ -139,7 +57,17 @@ pub fn run(args: &ExceptionsArgs) -> Outcome {
             return Outcome::Error;
         }
     };
-    let matched = (!args.paths.is_empty()).then(|| crate::scan::matches_per_exception(&args.paths, &team, &set));
+    let matched = if args.paths.is_empty() {
+        None
+    } else {
+        match rampart_scan::pipeline::matches_per_exception(&args.paths, &team, &set) {
+            Ok(counts) => Some(counts),
+            Err(error) => {
+                eprintln!("rampart: {error}");
+                return Outcome::Error;
+            }
+        }
+    };
     let rows: Vec<Row<'_>> = set
         .exceptions
         .list()

@@ -1,10 +1,9 @@
 //! `rampart`: hardening checks for Kubernetes, with proof.
 //!
-//! This crate parses arguments and wires the scanners to the reporters;
-//! the work happens in `rampart-k8s` and `rampart-core`.
+//! This crate parses arguments, runs the scan pipeline (`rampart-scan`)
+//! and writes the reports; the work happens in the library crates.
 
 mod ci_command;
-mod ci_context;
 mod config_command;
 mod controls_command;
 mod evidence_command;

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use rampart_core::Outcome;
 use rampart_report::metrics::{compute, to_text};
 use rampart_report::store::Store;
+use rampart_scan::proof;
 
-use crate::{Format, config_command, proof};
+use crate::{Format, config_command};
 
 #[derive(clap::Args)]
 pub struct MetricsArgs {

@@ -1,9 +1,9 @@
-//! `rampart policy test`, and loading the policies a scan evaluates.
+//! `rampart policy test`: the policies' own tests.
 
 use std::path::PathBuf;
 
 use owo_colors::OwoColorize;
-use rampart_core::{Config, Outcome, ScanError};
+use rampart_core::Outcome;
 use rampart_policy::PolicySet;
 
 #[derive(clap::Subcommand)]
@@ -46,29 +46,4 @@ pub fn run(command: &PolicyCommand) -> Outcome {
     }
     println!("{} passed, {failed} failed", results.len() - failed);
     if failed > 0 { Outcome::Fail } else { Outcome::Pass }
-}
-
-/// The policies a scan evaluates: the command line's and rampart.toml's.
-/// `None` when there are none.
-pub fn load_for_scan(
-    team: &Config,
-    paths: &[PathBuf],
-    namespaces: &[String],
-) -> Result<Option<PolicySet>, Vec<ScanError>> {
-    let mut all: Vec<PathBuf> = team
-        .policies
-        .iter()
-        .chain(&team.policy.paths)
-        .map(|path| team.resolve(path))
-        .collect();
-    all.extend(paths.iter().cloned());
-    if all.is_empty() {
-        return Ok(None);
-    }
-    let namespaces: Vec<String> = if namespaces.is_empty() {
-        team.policy.namespace.iter().cloned().collect()
-    } else {
-        namespaces.to_vec()
-    };
-    PolicySet::load(&all, &namespaces).map(Some)
 }

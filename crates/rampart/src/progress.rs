@@ -47,33 +47,60 @@ impl HistoryProgress for HistoryBar {
     }
 }
 
-/// Files checked, for a scan of many files; nothing for a few, or when
-/// stderr is not a terminal.
-pub struct FilesBar {
-    bar: ProgressBar,
+/// A scan's bars: files checked (for many files, on a terminal), then
+/// the history walked when the run searches it.
+pub struct Bars {
+    files: ProgressBar,
+    history: HistoryBar,
 }
 
-impl FilesBar {
+impl Bars {
     /// Below this many files a scan is over before a bar would help.
     const MIN_FILES: usize = 200;
 
-    pub fn new(files: usize) -> Self {
-        let bar = if files >= Self::MIN_FILES && std::io::stderr().is_terminal() {
-            ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_style(
+    pub fn new() -> Self {
+        let files = ProgressBar::hidden();
+        files.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} files checked ({elapsed})").expect("valid template"),
         );
-        FilesBar { bar }
+        Bars {
+            files,
+            history: HistoryBar::new(),
+        }
+    }
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
+        self.files.finish_and_clear();
+        self.history.finish();
+    }
+}
+
+impl rampart_scan::Progress for Bars {
+    fn files_found(&self, files: usize) {
+        if files >= Self::MIN_FILES && std::io::stderr().is_terminal() {
+            self.files.set_length(files as u64);
+            self.files.set_draw_target(ProgressDrawTarget::stderr());
+        }
     }
 
-    pub fn file_done(&self) {
-        self.bar.inc(1);
+    fn file_done(&self) {
+        self.files.inc(1);
+    }
+}
+
+impl HistoryProgress for Bars {
+    fn commits_walked(&self, commits: usize) {
+        self.files.finish_and_clear();
+        self.history.commits_walked(commits);
     }
 
-    pub fn finish(&self) {
-        self.bar.finish_and_clear();
+    fn blobs_queued(&self, blobs: usize) {
+        self.history.blobs_queued(blobs);
+    }
+
+    fn blob_searched(&self) {
+        self.history.blob_searched();
     }
 }

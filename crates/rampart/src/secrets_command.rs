@@ -2,15 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_core::{
-    Baseline, BaselineError, CONFIG_FILE, Config, FingerprintKey, Outcome, Report, Selection, Severity, Summary,
-};
-use rampart_secrets::allowlist::Allowlist;
-use rampart_secrets::{
-    Catalogue, GitleaksConfig, Revisions, RuleSpec, ScanOptions, SecretsScan, scan_history, scan_paths, scan_staged,
-};
+use rampart_core::{CONFIG_FILE, Outcome, Report, Selection, Severity, Summary};
+use rampart_scan::catalogue::{EXCEPTIONS_ENGINE, SECRETS_ENGINE, rules_that_ran};
+use rampart_scan::proof::Run;
+use rampart_scan::secrets::{baseline_and_key, baseline_file, catalogue};
+use rampart_scan::{TOOL, apply_team_config};
+use rampart_secrets::{Catalogue, Revisions, ScanOptions, SecretsScan, scan_history, scan_paths, scan_staged};
 
-use crate::scan::{TOOL, apply_team_config};
 use crate::{config_command, output, parse_severity, progress, proof};
 
 #[derive(clap::Args)]
@@ -111,12 +109,13 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     let Ok(team) = config_command::load(team_file, start) else {
         return Outcome::Error;
     };
-    let baseline_file = args
-        .baseline
-        .clone()
-        .or_else(|| team.secrets.baseline.as_ref().map(|path| team.resolve(path)));
-    let Ok((baseline, key)) = baseline_and_key(args.write_baseline.as_deref(), baseline_file.as_deref()) else {
-        return Outcome::Error;
+    let baseline_file = baseline_file(args.baseline.as_deref(), &team);
+    let (baseline, key) = match baseline_and_key(args.write_baseline.as_deref(), baseline_file.as_deref()) {
+        Ok(read) => read,
+        Err(error) => {
+            eprintln!("rampart: {error}");
+            return Outcome::Error;
+        }
     };
     let options = ScanOptions {
         max_file_size: args
@@ -127,8 +126,17 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         key,
     };
     let gitleaks_file = gitleaks_file.or_else(|| team.secrets.gitleaks_config.as_ref().map(|path| team.resolve(path)));
-    let Ok(custom) = catalogue(gitleaks_file.as_deref(), &team) else {
-        return Outcome::Error;
+    let custom = match catalogue(gitleaks_file.as_deref(), &team) {
+        Ok((custom, warnings)) => {
+            for warning in warnings {
+                eprintln!("rampart: warning: {warning}");
+            }
+            custom
+        }
+        Err(error) => {
+            eprintln!("rampart: {error}");
+            return Outcome::Error;
+        }
     };
     let catalogue = custom.as_ref().unwrap_or_else(|| Catalogue::builtin());
     let Ok((mut scan, commits)) = search(args, &paths, catalogue, &options) else {
@@ -141,7 +149,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
         &Selection::new(&team, &[]),
         rampart_core::Profile::All,
     );
-    let exception_set = match crate::exceptions_command::load(&team, None) {
+    let exception_set = match rampart_scan::exceptions::load(&team, None) {
         Ok(set) => set,
         Err(errors) => {
             scan.errors.extend(errors);
@@ -184,14 +192,14 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::Low);
     let files = scan.files;
     let mut report = Report::new(TOOL, scan.findings, scan.errors, summary, Some(fail_on));
-    report.coverage.add_engine(output::SECRETS_ENGINE, files + commits);
+    report.coverage.add_engine(SECRETS_ENGINE, files + commits);
     if let Some(set) = &exception_set {
         report
             .coverage
-            .add_engine(output::EXCEPTIONS_ENGINE, set.exceptions.list().len());
+            .add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
     }
-    let ran = output::rules_that_ran(&[], Some(catalogue), exception_set.is_some());
-    let run = proof::Run {
+    let ran = rules_that_ran(&[], Some(catalogue), exception_set.is_some());
+    let run = Run {
         command: "secrets",
         report: &report,
         ran: &ran,
@@ -232,108 +240,4 @@ fn search(
             .map_err(|error| eprintln!("rampart: {error}"));
     }
     Ok((scan_paths(paths, catalogue, options), 0))
-}
-
-/// The catalogue to search with when it is not the built-in one as is: a
-/// gitleaks configuration's, and rampart.toml's allowlists on top.
-pub fn catalogue(gitleaks_file: Option<&Path>, team: &Config) -> Result<Option<Catalogue>, ()> {
-    let mut catalogue = match gitleaks_file {
-        Some(path) => {
-            let config = GitleaksConfig::load(path, Path::new(".")).map_err(|error| eprintln!("rampart: {error}"))?;
-            for warning in &config.warnings {
-                eprintln!("rampart: warning: {warning}");
-            }
-            Some(config.catalogue)
-        }
-        None => None,
-    };
-    let config_file = team
-        .origin
-        .as_ref()
-        .map_or(CONFIG_FILE.into(), |origin| origin.path.display().to_string());
-    if !team.secrets.rules.is_empty() {
-        if catalogue.is_some() {
-            eprintln!(
-                "rampart: {config_file}: secrets.rules add to the built-in rules; with a gitleaks configuration, put them in it"
-            );
-            return Err(());
-        }
-        let mut specs = rampart_secrets::catalogue::builtin_specs();
-        for table in &team.secrets.rules {
-            let spec: RuleSpec = toml::Value::Table(table.clone())
-                .try_into()
-                .map_err(|error| eprintln!("rampart: {config_file}: secrets.rules: {error}"))?;
-            specs.push(spec);
-        }
-        catalogue = Some(
-            Catalogue::from_specs(specs)
-                .map_err(|error| eprintln!("rampart: {config_file}: secrets.rules: {error}"))?,
-        );
-    }
-    let allow = &team.secrets;
-    if allow.allow_paths.is_empty() && allow.allow_regexes.is_empty() && allow.stopwords.is_empty() {
-        return Ok(catalogue);
-    }
-    let compile = |patterns: &[String], key: &str| {
-        patterns
-            .iter()
-            .map(|pattern| rampart_secrets::catalogue::compile_regex(pattern))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| eprintln!("rampart: {config_file}: secrets.{key}: {error}"))
-    };
-    let lists = [
-        Allowlist {
-            description: "rampart.toml secrets.allow-paths".into(),
-            paths: compile(&allow.allow_paths, "allow-paths")?,
-            ..Allowlist::default()
-        },
-        Allowlist {
-            description: "rampart.toml secrets.allow-regexes".into(),
-            regexes: compile(&allow.allow_regexes, "allow-regexes")?,
-            ..Allowlist::default()
-        },
-        Allowlist {
-            description: "rampart.toml secrets.stopwords".into(),
-            stopwords: allow.stopwords.iter().map(|word| word.to_ascii_lowercase()).collect(),
-            ..Allowlist::default()
-        },
-    ];
-    let mut catalogue = match catalogue.take() {
-        Some(catalogue) => catalogue,
-        None => Catalogue::from_specs(rampart_secrets::catalogue::builtin_specs())
-            .map_err(|error| eprintln!("rampart: {error}"))?,
-    };
-    catalogue.allowlists.extend(lists);
-    Ok(Some(catalogue))
-}
-
-/// The baseline to match against or to write, and the key the secrets
-/// engine fingerprints with (the baseline's, else the default). Errors are
-/// printed.
-pub fn baseline_and_key(write: Option<&Path>, read: Option<&Path>) -> Result<(Option<Baseline>, FingerprintKey), ()> {
-    let baseline = load_baseline(write, read).map_err(|error| eprintln!("rampart: {error}"))?;
-    let key = match baseline.as_ref().map(Baseline::fingerprint_key) {
-        Some(Ok(key)) => key,
-        Some(Err(error)) => {
-            eprintln!("rampart: baseline: {error}");
-            return Err(());
-        }
-        None => FingerprintKey::DEFAULT,
-    };
-    Ok((baseline, key))
-}
-
-/// The baseline to match against or to write: `--write-baseline` keeps the
-/// key of the file it replaces, so fingerprints stay comparable.
-fn load_baseline(write: Option<&Path>, read: Option<&Path>) -> Result<Option<Baseline>, BaselineError> {
-    if let Some(path) = write {
-        if path.exists() {
-            return Baseline::read(path).map(Some);
-        }
-        if let Some(existing) = read.filter(|existing| existing.exists()) {
-            return Baseline::read(existing).map(Some);
-        }
-        return Baseline::new().map(Some);
-    }
-    read.map(Baseline::read).transpose()
 }

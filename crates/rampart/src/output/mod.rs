@@ -1,14 +1,13 @@
 //! Writers for `--format`, and sending each format to stdout or its
 //! `--output` file.
 
-pub mod json;
 pub mod text;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use rampart_core::{Config, Control, Outcome, Report, exceptions};
+use rampart_core::{Config, Outcome, Report};
 use rampart_report::matrix::ControlRow;
 use rampart_report::metrics::Metrics;
 use rampart_report::{ExceptionInfo, RuleInfo};
@@ -72,13 +71,13 @@ pub fn emit(report: &Report, formats: &[ReportFormat], outputs: &[PathBuf], cont
         eprintln!("rampart: only one --format can go to standard output; give each other one an --output FILE");
         return Outcome::Error;
     }
-    let rules = describe_rules();
+    let rules = rampart_scan::catalogue::describe_rules();
     for (index, format) in formats.iter().enumerate() {
         let written = match outputs.get(index) {
             Some(path) => write_file(report, *format, &rules, context, path),
             None => match format {
                 ReportFormat::Text => text::write(report, context.matrix),
-                ReportFormat::Json => json::write(report, context.matrix),
+                ReportFormat::Json => write_json_stdout(report, context.matrix),
                 ReportFormat::Sarif | ReportFormat::Junit | ReportFormat::Markdown | ReportFormat::Html => {
                     let stdout = std::io::stdout();
                     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -103,7 +102,7 @@ pub fn write_machine(
 ) -> std::io::Result<()> {
     match format {
         ReportFormat::Text => text::write_to(report, context.matrix, out),
-        ReportFormat::Json => json::write_to(report, context.matrix, out),
+        ReportFormat::Json => rampart_report::json::write(report, context.matrix, true, out),
         ReportFormat::Sarif => rampart_report::sarif::write(report, rules, context.matrix, out),
         ReportFormat::Junit => rampart_report::junit::write(report, rules, context.ran, context.matrix, out),
         ReportFormat::Markdown => {
@@ -167,123 +166,13 @@ fn write_file(
     out.flush()
 }
 
-/// Every engine's rules, as the reports describe them.
-pub fn describe_rules() -> Vec<RuleInfo> {
-    let manifests = rampart_k8s::rules::all().iter().map(|rule| RuleInfo {
-        id: rule.meta.id.to_string(),
-        title: rule.meta.title.to_string(),
-        severity: rule.meta.severity,
-        controls: rule.meta.controls.to_vec(),
-        help: rule.doc().to_string(),
-    });
-    let process = exceptions::RULES.iter().map(|meta| RuleInfo {
-        id: meta.id.to_string(),
-        title: meta.title.to_string(),
-        severity: meta.severity,
-        controls: meta.controls.to_vec(),
-        help: exceptions::doc(meta.id).unwrap_or_default(),
-    });
-    let secrets = rampart_secrets::Catalogue::builtin().rules.iter().map(|rule| RuleInfo {
-        id: rule.spec.id.clone(),
-        title: rule.spec.title.clone(),
-        severity: rule.spec.severity,
-        controls: vec![rampart_core::Control::Secrets],
-        help: format!(
-            "{}.\n\nRevoke and rotate the credential, remove it from the file and its history, and load it at run time from a secret manager.",
-            rule.spec.title
-        ),
-    });
-    manifests.chain(process).chain(secrets).collect()
-}
-
-/// The engine names the controls matrix shows.
-pub const MANIFESTS_ENGINE: &str = "manifests";
-pub const SECRETS_ENGINE: &str = "secrets";
-pub const EXCEPTIONS_ENGINE: &str = "exceptions file";
-
-/// The manifest rules the profile, rampart.toml's ignore list or `--skip`
-/// kept from running, and the secrets engine when the user turned it off:
-/// the controls they prove are `partial` at best.
-pub fn rules_left_out(manifests: &[&'static rampart_k8s::Rule], secrets_turned_off: bool) -> Vec<(String, RuleInfo)> {
-    let mut left_out: Vec<(String, RuleInfo)> = rampart_k8s::rules::all()
-        .iter()
-        .filter(|rule| !manifests.iter().any(|ran| std::ptr::eq(*ran, **rule)))
-        .map(|rule| {
-            (
-                MANIFESTS_ENGINE.to_string(),
-                RuleInfo {
-                    id: rule.meta.id.to_string(),
-                    title: rule.meta.title.to_string(),
-                    severity: rule.meta.severity,
-                    controls: rule.meta.controls.to_vec(),
-                    help: String::new(),
-                },
-            )
-        })
-        .collect();
-    if secrets_turned_off {
-        left_out.push((
-            SECRETS_ENGINE.to_string(),
-            RuleInfo {
-                id: "the secrets engine (--no-secrets)".to_string(),
-                title: "credentials in any file".to_string(),
-                severity: rampart_core::Severity::High,
-                controls: vec![Control::Secrets],
-                help: String::new(),
-            },
-        ));
-    }
-    left_out
-}
-
-/// The rules a run used, with their engine, for the controls matrix and
-/// the formats that show what passed.
-pub fn rules_that_ran(
-    manifests: &[&'static rampart_k8s::Rule],
-    secrets: Option<&rampart_secrets::Catalogue>,
-    exceptions_file: bool,
-) -> Vec<(String, RuleInfo)> {
-    let describe = |engine: &str, id: &str, title: &str, severity, controls: &[Control]| {
-        (
-            engine.to_string(),
-            RuleInfo {
-                id: id.to_string(),
-                title: title.to_string(),
-                severity,
-                controls: controls.to_vec(),
-                help: String::new(),
-            },
-        )
-    };
-    let mut ran: Vec<(String, RuleInfo)> = manifests
-        .iter()
-        .map(|rule| {
-            describe(
-                MANIFESTS_ENGINE,
-                rule.meta.id,
-                rule.meta.title,
-                rule.meta.severity,
-                rule.meta.controls,
-            )
-        })
-        .collect();
-    if let Some(catalogue) = secrets {
-        ran.extend(catalogue.rules.iter().map(|rule| {
-            describe(
-                SECRETS_ENGINE,
-                &rule.spec.id,
-                &rule.spec.title,
-                rule.spec.severity,
-                &[Control::Secrets],
-            )
-        }));
-    }
-    if exceptions_file {
-        ran.extend(
-            exceptions::RULES
-                .iter()
-                .map(|meta| describe(EXCEPTIONS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)),
-        );
-    }
-    ran
+/// The JSON document on standard output: indented for a person at a
+/// terminal, compact for the programs that read it from a pipe.
+fn write_json_stdout(report: &Report, matrix: &[ControlRow]) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let pretty = stdout.is_terminal();
+    // Stdout is line-buffered; a big buffer saves a system call per line.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    rampart_report::json::write(report, matrix, pretty, &mut out)?;
+    out.flush()
 }

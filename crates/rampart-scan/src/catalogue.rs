@@ -1,0 +1,137 @@
+//! Every engine's rules in one place: which ids exist, how the reports
+//! describe them, and which of them a run used or left out.
+
+use rampart_core::{Config, Control, Finding, Severity, exceptions};
+use rampart_report::RuleInfo;
+
+/// The engine names the controls matrix shows.
+pub const MANIFESTS_ENGINE: &str = "manifests";
+pub const SECRETS_ENGINE: &str = "secrets";
+pub const EXCEPTIONS_ENGINE: &str = "exceptions file";
+
+/// A rule id of any built-in engine.
+pub fn known_rule(id: &str) -> bool {
+    rampart_k8s::rules::find(id).is_some()
+        || exceptions::RULES.iter().any(|meta| meta.id == id)
+        || rampart_secrets::Catalogue::builtin()
+            .rules
+            .iter()
+            .any(|rule| rule.spec.id == id)
+}
+
+/// Whether `id` is a rule of some engine: built in, a team policy's
+/// (`policy.` ids, or one that reported here), or a secrets rule of
+/// rampart.toml.
+pub fn is_rule_id(id: &str, findings: &[Finding], team: &Config) -> bool {
+    known_rule(id)
+        || id.starts_with("policy.")
+        || findings.iter().any(|finding| finding.rule == id)
+        || team
+            .secrets
+            .rules
+            .iter()
+            .any(|rule| rule.get("id").and_then(|value| value.as_str()) == Some(id))
+}
+
+/// Every engine's rules, as the reports describe them.
+pub fn describe_rules() -> Vec<RuleInfo> {
+    let manifests = rampart_k8s::rules::all().iter().map(|rule| RuleInfo {
+        id: rule.meta.id.to_string(),
+        title: rule.meta.title.to_string(),
+        severity: rule.meta.severity,
+        controls: rule.meta.controls.to_vec(),
+        help: rule.doc().to_string(),
+    });
+    let process = exceptions::RULES.iter().map(|meta| RuleInfo {
+        id: meta.id.to_string(),
+        title: meta.title.to_string(),
+        severity: meta.severity,
+        controls: meta.controls.to_vec(),
+        help: exceptions::doc(meta.id).unwrap_or_default(),
+    });
+    let secrets = rampart_secrets::Catalogue::builtin().rules.iter().map(|rule| RuleInfo {
+        id: rule.spec.id.clone(),
+        title: rule.spec.title.clone(),
+        severity: rule.spec.severity,
+        controls: vec![Control::Secrets],
+        help: format!(
+            "{}.\n\nRevoke and rotate the credential, remove it from the file and its history, and load it at run time from a secret manager.",
+            rule.spec.title
+        ),
+    });
+    manifests.chain(process).chain(secrets).collect()
+}
+
+/// A rule as the matrix lists it, with its engine (no documentation).
+fn listed(engine: &str, id: &str, title: &str, severity: Severity, controls: &[Control]) -> (String, RuleInfo) {
+    (
+        engine.to_string(),
+        RuleInfo {
+            id: id.to_string(),
+            title: title.to_string(),
+            severity,
+            controls: controls.to_vec(),
+            help: String::new(),
+        },
+    )
+}
+
+/// The manifest rules the profile, rampart.toml's ignore list or `--skip`
+/// kept from running, and the secrets engine when the user turned it off:
+/// the controls they prove are `partial` at best.
+pub fn rules_left_out(manifests: &[&'static rampart_k8s::Rule], secrets_turned_off: bool) -> Vec<(String, RuleInfo)> {
+    let mut left_out: Vec<(String, RuleInfo)> = rampart_k8s::rules::all()
+        .iter()
+        .filter(|rule| !manifests.iter().any(|ran| std::ptr::eq(*ran, **rule)))
+        .map(|rule| {
+            let meta = &rule.meta;
+            listed(MANIFESTS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
+        })
+        .collect();
+    if secrets_turned_off {
+        left_out.push(listed(
+            SECRETS_ENGINE,
+            "the secrets engine (--no-secrets)",
+            "credentials in any file",
+            Severity::High,
+            &[Control::Secrets],
+        ));
+    }
+    left_out
+}
+
+/// The rules a run used, with their engine, for the controls matrix and
+/// the formats that show what passed.
+pub fn rules_that_ran(
+    manifests: &[&'static rampart_k8s::Rule],
+    secrets: Option<&rampart_secrets::Catalogue>,
+    exceptions_file: bool,
+) -> Vec<(String, RuleInfo)> {
+    let mut ran: Vec<(String, RuleInfo)> = manifests
+        .iter()
+        .map(|rule| {
+            let meta = &rule.meta;
+            listed(MANIFESTS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
+        })
+        .collect();
+    if let Some(catalogue) = secrets {
+        ran.extend(catalogue.rules.iter().map(|rule| {
+            let spec = &rule.spec;
+            listed(
+                SECRETS_ENGINE,
+                &spec.id,
+                &spec.title,
+                spec.severity,
+                &[Control::Secrets],
+            )
+        }));
+    }
+    if exceptions_file {
+        ran.extend(
+            exceptions::RULES
+                .iter()
+                .map(|meta| listed(EXCEPTIONS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)),
+        );
+    }
+    ran
+}

@@ -1,0 +1,188 @@
+//! The manifest engine inside the pipeline: its settings from rampart.toml
+//! and the command line, and one input checked with the secrets engine
+//! over the same bytes.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use rampart_core::{Config, Control, Finding, FingerprintKey, Profile, ResourceRef, ScanError, Selection};
+use rampart_k8s::files::{Input, read_input};
+use rampart_k8s::loader::{LoadOptions, load_bytes};
+use rampart_k8s::object::Object;
+use rampart_k8s::{Checked, Inventory, Rule, ScanConfig, check_file, rules};
+use rampart_policy::Subject;
+
+use crate::pipeline::Flags;
+
+/// The manifest engine's settings: rampart.toml's `[kubernetes]` and
+/// `non-waivable`, with the command line's flags winning.
+pub fn kubernetes_config(team: &Config, flags: &Flags) -> ScanConfig {
+    let kubernetes = &team.kubernetes;
+    let mut config = ScanConfig {
+        allowed_registries: if flags.allowed_registries.is_empty() {
+            kubernetes.allowed_registries.clone()
+        } else {
+            flags.allowed_registries.clone()
+        },
+        non_waivable: team.non_waivable_selectors(),
+        ..ScanConfig::default()
+    };
+    if let Some(namespace) = flags.namespace.clone().or_else(|| kubernetes.default_namespace.clone()) {
+        config.default_namespace = namespace;
+    }
+    if let Some(key) = flags
+        .owner_annotation
+        .clone()
+        .or_else(|| kubernetes.owner_annotation.clone())
+    {
+        config.owner_annotation = key;
+    }
+    if let Some(key) = flags
+        .review_annotation
+        .clone()
+        .or_else(|| kubernetes.review_annotation.clone())
+    {
+        config.review_annotation = key;
+    }
+    // rampart.toml's keys are checked to be `group/Kind` when it is read.
+    for (key, template) in &kubernetes.workload_kinds {
+        if let Some((group, kind)) = key.get_ref().rsplit_once('/') {
+            config.workload_kinds.add(group, kind, template);
+        }
+    }
+    config
+}
+
+/// The manifest rules rampart.toml's selection and the profile keep.
+pub fn selected_rules(selection: &Selection, profile: Profile) -> Vec<&'static Rule> {
+    rules::all()
+        .iter()
+        .copied()
+        .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
+        .filter(|rule| profile.includes_rule(rule.meta.controls, rule.meta.pss))
+        .collect()
+}
+
+/// What runs over a manifest besides its rules.
+pub struct Engines<'a> {
+    pub secrets: Option<&'a rampart_secrets::Detector<'a>>,
+    pub secrets_key: &'a FingerprintKey,
+    /// Keep each object's JSON for the policies.
+    pub keep_subjects: bool,
+}
+
+/// One manifest input, checked; its trees are already dropped.
+pub struct CheckedFile {
+    pub subjects: Vec<Subject>,
+    pub documents: usize,
+    pub skipped_documents: usize,
+    pub objects: usize,
+    pub workloads: usize,
+    pub errors: Vec<ScanError>,
+    pub checked: Checked,
+    pub inventory: Inventory,
+}
+
+/// Reads, loads and checks one input; the secrets engine searches the same
+/// bytes.
+pub fn check_input(
+    input: &Input,
+    config: &ScanConfig,
+    options: &LoadOptions,
+    rules: &[&'static Rule],
+    engines: &Engines<'_>,
+) -> Result<CheckedFile, ScanError> {
+    let bytes = read_input(input, options.max_file_size)?;
+    let name = input.display_name();
+    let loaded = load_bytes(&name, &bytes, options);
+    let (mut checked, inventory) = check_file(&loaded.objects, config, rules);
+    let mut errors = loaded.errors;
+    errors.append(&mut checked.errors);
+    if let Some(detector) = engines.secrets {
+        let secrets_options = rampart_secrets::ScanOptions {
+            key: engines.secrets_key.clone(),
+            ..rampart_secrets::ScanOptions::default()
+        };
+        let mut leaks = rampart_secrets::scan_bytes(detector, &name, &bytes, &secrets_options);
+        attach_objects(&mut leaks, &loaded.objects);
+        add_leaks(&mut checked, leaks);
+    }
+    drop(bytes);
+    let subjects = if engines.keep_subjects {
+        loaded
+            .objects
+            .iter()
+            .map(|object| {
+                Subject::from_json(
+                    object.root.to_json(),
+                    object.resource.clone(),
+                    object.path.clone(),
+                    object.root.pos.line as usize,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(CheckedFile {
+        subjects,
+        documents: loaded.documents,
+        skipped_documents: loaded.skipped_documents,
+        objects: loaded.objects.len(),
+        workloads: loaded
+            .objects
+            .iter()
+            .filter(|object| config.workload_kinds.find(object).is_some())
+            .count(),
+        checked,
+        errors,
+        inventory,
+    })
+}
+
+/// Adds the secrets engine's findings for a file, except where a manifest
+/// rule already reported a credential on the same line with the object's
+/// context (a ConfigMap key, an env value).
+fn add_leaks(checked: &mut Checked, leaks: Vec<Finding>) {
+    let reported: HashSet<usize> = checked
+        .findings
+        .iter()
+        .filter(|finding| finding.controls.contains(&Control::Secrets))
+        .map(|finding| finding.location.line)
+        .collect();
+    // A manifest rule's credential finding says what the secrets engine
+    // makes of the value, so a reviewer can triage it without seeing it.
+    for finding in &mut checked.findings {
+        if !CREDENTIAL_VALUE_RULES.contains(&&*finding.rule) {
+            continue;
+        }
+        let verdict = match leaks.iter().find(|leak| leak.location.line == finding.location.line) {
+            Some(leak) => format!("the secrets engine matches it as `{}`", leak.rule),
+            None => "the secrets engine knows no credential format in it".to_string(),
+        };
+        finding.message = format!("{} ({verdict})", finding.message);
+    }
+    checked
+        .findings
+        .extend(leaks.into_iter().filter(|leak| !reported.contains(&leak.location.line)));
+}
+
+/// Manifest rules that report a credential's value, which the secrets
+/// engine's verdict completes.
+const CREDENTIAL_VALUE_RULES: &[&str] = &["no-literal-secret-env", "no-credential-in-configmap"];
+
+/// Names the object each leak sits in: the last object starting at or
+/// before the leak's line.
+fn attach_objects(leaks: &mut [Finding], objects: &[Object]) {
+    let mut starts: Vec<(usize, &Arc<ResourceRef>)> = objects
+        .iter()
+        .map(|object| (object.root.pos.line as usize, &object.resource))
+        .collect();
+    starts.sort_by_key(|(line, _)| *line);
+    for leak in leaks {
+        let before = starts.partition_point(|(line, _)| *line <= leak.location.line);
+        if let Some((_, resource)) = before.checked_sub(1).map(|at| starts[at]) {
+            leak.resource = Some(resource.clone());
+        }
+    }
+}

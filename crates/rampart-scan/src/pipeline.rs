@@ -1,0 +1,551 @@
+//! One scan, whatever door it comes through: every engine that recognises
+//! an input runs over it, then waivers, rampart.toml's selection and
+//! severities, exceptions and the baseline are applied once, over all of
+//! their findings, and the controls are judged.
+//!
+//! [`Pipeline::prepare`] reads what a run needs besides its inputs (the
+//! exceptions, the policies, the secrets catalogue, the baseline) once;
+//! [`Pipeline::scan`] can then run any number of times (the admission
+//! webhook scans one object per request).
+
+use std::path::{Path, PathBuf};
+
+use rampart_core::{
+    Baseline, Compliance, Config, Control, ControlResult, Finding, FingerprintKey, Profile, Report, ScanError,
+    Selection, Severity, Summary, Tool, exceptions, judge_control,
+};
+use rampart_k8s::files::{DiscoverOptions, Input, discover, discover_with};
+use rampart_k8s::loader::LoadOptions;
+use rampart_k8s::{Checked, Inventory, Rule, ScanConfig, finish, rules};
+use rampart_policy::PolicySet;
+use rampart_report::RuleInfo;
+use rampart_secrets::{Catalogue, HistoryProgress};
+use rayon::prelude::*;
+
+use crate::catalogue::{EXCEPTIONS_ENGINE, SECRETS_ENGINE, is_rule_id, rules_left_out, rules_that_ran};
+use crate::exceptions::ExceptionSet;
+use crate::manifests::{CheckedFile, Engines, check_input, kubernetes_config, selected_rules};
+use crate::secrets::{History, add_history, add_secrets, baseline_and_key, history_findings};
+
+pub const TOOL: Tool = Tool {
+    name: "rampart",
+    version: env!("CARGO_PKG_VERSION"),
+};
+
+/// What the command line says on top of rampart.toml.
+#[derive(Debug, Clone)]
+pub struct Flags {
+    pub profile: Option<Profile>,
+    /// Rules not to run (`--skip`).
+    pub skip: Vec<String>,
+    pub fail_on: Option<Severity>,
+    pub allowed_registries: Vec<String>,
+    pub namespace: Option<String>,
+    pub owner_annotation: Option<String>,
+    pub review_annotation: Option<String>,
+    pub max_file_size: u64,
+    /// Render Helm charts and Kustomize folders before checking them.
+    pub render: bool,
+    /// A run with nothing to check is not an error.
+    pub allow_empty: bool,
+    pub secrets: SecretsMode,
+    pub exceptions: ExceptionsFile,
+    /// Policies beside rampart.toml's, and the packages to run.
+    pub policies: Vec<PathBuf>,
+    pub policy_namespaces: Vec<String>,
+    /// Findings this baseline accepted are suppressed.
+    pub baseline: Option<PathBuf>,
+    /// The baseline this run will write: its key fingerprints the secrets,
+    /// and no finding is suppressed by the old one.
+    pub write_baseline: Option<PathBuf>,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Flags {
+            profile: None,
+            skip: Vec::new(),
+            fail_on: None,
+            allowed_registries: Vec::new(),
+            namespace: None,
+            owner_annotation: None,
+            review_annotation: None,
+            max_file_size: 64 * 1024 * 1024,
+            render: false,
+            allow_empty: false,
+            secrets: SecretsMode::Inputs,
+            exceptions: ExceptionsFile::Configured,
+            policies: Vec::new(),
+            policy_namespaces: Vec::new(),
+            baseline: None,
+            write_baseline: None,
+        }
+    }
+}
+
+/// Where the secrets engine searches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretsMode {
+    /// The files the other engines read (`rampart scan`), when the profile
+    /// includes the secrets control.
+    Inputs,
+    /// Every file under the paths, and with `history` the commits since a
+    /// base (`rampart ci`), whatever the profile.
+    Tree { history: Option<History> },
+    /// Turned off by the user (`--no-secrets`): the control is partial.
+    TurnedOff,
+}
+
+/// Which exceptions file applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExceptionsFile {
+    /// rampart.toml's, else `.rampart/exceptions.yaml` when it exists.
+    Configured,
+    /// This one (it must exist).
+    Path(PathBuf),
+    /// None: findings as they are (to count what each exception matches).
+    Ignored,
+}
+
+/// What a run reports: the report (its summary's compliance set), and the
+/// rules that ran and that were left out, for the controls matrix.
+pub struct Scanned {
+    pub report: Report,
+    pub ran: Vec<(String, RuleInfo)>,
+    pub left_out: Vec<(String, RuleInfo)>,
+}
+
+/// Told of a run's progress; silent by default.
+pub trait Progress: HistoryProgress {
+    fn files_found(&self, _files: usize) {}
+    fn file_done(&self) {}
+}
+
+/// Reports nothing.
+pub struct Quiet;
+impl HistoryProgress for Quiet {}
+impl Progress for Quiet {}
+
+/// Everything a run reads besides its inputs, read once.
+pub struct Pipeline {
+    team: Config,
+    flags: Flags,
+    kubernetes: ScanConfig,
+    selection: Selection,
+    profile: Profile,
+    rules: Vec<&'static Rule>,
+    /// `None` when the secrets engine does not run.
+    secrets: Option<SecretsEngine>,
+    policies: Option<PolicySet>,
+    exceptions: Option<ExceptionSet>,
+    baseline: Option<Baseline>,
+    /// Errors of the exceptions file and the policies: in every report,
+    /// and the rest of the run goes on.
+    setup_errors: Vec<ScanError>,
+}
+
+struct SecretsEngine {
+    /// `None`: the built-in catalogue.
+    custom: Option<Catalogue>,
+    key: FingerprintKey,
+}
+
+impl SecretsEngine {
+    fn catalogue(&self) -> &Catalogue {
+        self.custom.as_ref().unwrap_or_else(|| Catalogue::builtin())
+    }
+}
+
+impl Pipeline {
+    /// Reads the exceptions, policies, secrets catalogue and baseline. An
+    /// error that makes the run meaningless (an unknown `--skip` rule, an
+    /// unreadable baseline or gitleaks configuration) is returned; the
+    /// exceptions' and policies' errors go into every report instead.
+    /// Warnings are returned beside the pipeline.
+    pub fn prepare(team: Config, flags: Flags) -> Result<(Pipeline, Vec<String>), String> {
+        let unknown: Vec<&str> = flags
+            .skip
+            .iter()
+            .map(String::as_str)
+            .filter(|id| rules::find(id).is_none())
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "unknown rule(s) for --skip: {}; `rampart rules` lists them",
+                unknown.join(", ")
+            ));
+        }
+        let selection = Selection::new(&team, &flags.skip);
+        let profile = flags.profile.or(team.profile).unwrap_or_default();
+        let rules = selected_rules(&selection, profile);
+        let (baseline, key) = baseline_and_key(flags.write_baseline.as_deref(), flags.baseline.as_deref())?;
+        let mut warnings = Vec::new();
+        let secrets = match &flags.secrets {
+            SecretsMode::TurnedOff => None,
+            SecretsMode::Inputs if !profile.includes_finding(&[Control::Secrets]) => None,
+            SecretsMode::Inputs => Some(SecretsEngine { custom: None, key }),
+            SecretsMode::Tree { .. } => {
+                let gitleaks = team.secrets.gitleaks_config.as_ref().map(|path| team.resolve(path));
+                let (custom, read) = crate::secrets::catalogue(gitleaks.as_deref(), &team)?;
+                warnings.extend(read);
+                Some(SecretsEngine { custom, key })
+            }
+        };
+        let mut setup_errors = Vec::new();
+        let exceptions = match &flags.exceptions {
+            ExceptionsFile::Ignored => None,
+            ExceptionsFile::Configured => crate::exceptions::load(&team, None).unwrap_or_else(|errors| {
+                setup_errors.extend(errors);
+                None
+            }),
+            ExceptionsFile::Path(path) => crate::exceptions::load(&team, Some(path)).unwrap_or_else(|errors| {
+                setup_errors.extend(errors);
+                None
+            }),
+        };
+        let policies =
+            crate::policies::load(&team, &flags.policies, &flags.policy_namespaces).unwrap_or_else(|errors| {
+                setup_errors.extend(errors);
+                None
+            });
+        let kubernetes = kubernetes_config(&team, &flags);
+        Ok((
+            Pipeline {
+                team,
+                flags,
+                kubernetes,
+                selection,
+                profile,
+                rules,
+                secrets,
+                policies,
+                exceptions,
+                baseline,
+                setup_errors,
+            },
+            warnings,
+        ))
+    }
+
+    pub fn team(&self) -> &Config {
+        &self.team
+    }
+
+    pub fn exceptions(&self) -> Option<&ExceptionSet> {
+        self.exceptions.as_ref()
+    }
+
+    /// The manifest engine's settings in force.
+    pub fn kubernetes(&self) -> &ScanConfig {
+        &self.kubernetes
+    }
+
+    /// Scans `paths` (`-` is standard input) with every engine.
+    pub fn scan(&self, paths: &[PathBuf], progress: &dyn Progress) -> Scanned {
+        let fail_on = self.flags.fail_on.or(self.team.fail_on).unwrap_or(Severity::High);
+        let discovery = discover_with(
+            paths,
+            DiscoverOptions {
+                render: self.flags.render,
+            },
+        );
+        let search_inputs = matches!(self.flags.secrets, SecretsMode::Inputs);
+        let detector = self
+            .secrets
+            .as_ref()
+            .filter(|_| search_inputs)
+            .map(|engine| rampart_secrets::Detector::new(engine.catalogue()));
+        let secrets_key = self
+            .secrets
+            .as_ref()
+            .map_or(FingerprintKey::DEFAULT, |engine| engine.key.clone());
+        let options = LoadOptions {
+            max_file_size: self.flags.max_file_size,
+            ..LoadOptions::default()
+        };
+        progress.files_found(discovery.inputs.len());
+        let checked: Vec<Result<CheckedFile, ScanError>> = discovery
+            .inputs
+            .par_iter()
+            .map(|input| {
+                let engines = Engines {
+                    secrets: detector.as_ref(),
+                    secrets_key: &secrets_key,
+                    keep_subjects: self.policies.as_ref().is_some_and(|set| !set.is_empty()),
+                };
+                let checked = check_input(input, &self.kubernetes, &options, &self.rules, &engines);
+                progress.file_done();
+                checked
+            })
+            .collect();
+        let mut errors = discovery.errors;
+        let mut checked_all = Checked::default();
+        let total: usize = checked.iter().flatten().map(|file| file.checked.findings.len()).sum();
+        checked_all.findings.reserve_exact(total);
+        let mut inventory = Inventory::default();
+        let mut summary = Summary {
+            files: discovery.inputs.len(),
+            ..Summary::default()
+        };
+        let mut subjects = Vec::new();
+        let mut files_read = 0;
+        for file in checked {
+            match file {
+                Ok(mut file) => {
+                    files_read += 1;
+                    subjects.append(&mut file.subjects);
+                    summary.documents += file.documents;
+                    summary.skipped_documents += file.skipped_documents;
+                    summary.objects += file.objects;
+                    summary.workloads += file.workloads;
+                    errors.extend(file.errors);
+                    checked_all.append(file.checked);
+                    inventory.merge(file.inventory);
+                }
+                Err(error) => errors.push(error),
+            }
+        }
+        if let Some(policies) = &self.policies {
+            let (found, failed) = policies.evaluate(&subjects);
+            checked_all.findings.extend(found);
+            errors.extend(failed);
+        }
+        drop(subjects);
+        let finished = finish(checked_all, inventory, &self.kubernetes, &self.rules);
+        let (mut findings, mut coverage) = (finished.findings, finished.coverage);
+        apply_team_config(&mut findings, &self.team, &self.selection, self.profile);
+        if let Some(engine) = &self.secrets {
+            match &self.flags.secrets {
+                SecretsMode::Tree { history } => {
+                    let searched = self.search_tree(paths, engine, history.as_ref(), progress);
+                    summary.files = searched.files;
+                    summary.skipped_files = searched.skipped_files;
+                    summary.commits = searched.commits;
+                    errors.extend(searched.errors);
+                    let mut secrets = searched.findings;
+                    // The gate searches for secrets whatever the profile.
+                    apply_team_config(&mut secrets, &self.team, &self.selection, Profile::All);
+                    add_secrets(&mut findings, secrets);
+                    coverage.add_engine(SECRETS_ENGINE, searched.files + searched.commits);
+                }
+                SecretsMode::Inputs | SecretsMode::TurnedOff => coverage.add_engine(SECRETS_ENGINE, files_read),
+            }
+        }
+        if let Some(set) = &self.exceptions {
+            coverage.add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
+            errors.extend(set.apply(&mut findings, &self.team));
+        }
+        errors.extend(unknown_waived_rules(&finished.waivers, &findings, &self.team));
+        if let (Some(baseline), Some(name)) = (&self.baseline, &self.flags.baseline)
+            && self.flags.write_baseline.is_none()
+        {
+            baseline.suppress(&mut findings, &format!("in baseline {}", name.display()));
+        }
+        errors.extend(self.setup_errors.iter().cloned());
+        errors.sort();
+        errors.dedup();
+        // Last: the inputs' own errors say why first.
+        let nothing = summary.objects == 0 && summary.commits == 0 && !self.tree_searched(summary.files);
+        if nothing && !self.flags.allow_empty {
+            errors.push(self.nothing_scanned(paths));
+        }
+        let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
+        report.coverage = coverage;
+        report.notices = discovery.notices;
+        let ran = rules_that_ran(
+            &self.rules,
+            self.secrets.as_ref().map(SecretsEngine::catalogue),
+            self.exceptions.is_some(),
+        );
+        let left_out = rules_left_out(&self.rules, self.flags.secrets == SecretsMode::TurnedOff);
+        set_compliance(&mut report, self.profile, &ran, &left_out);
+        Scanned { report, ran, left_out }
+    }
+
+    /// Whether the secrets engine searched some file of the tree.
+    fn tree_searched(&self, files: usize) -> bool {
+        matches!(self.flags.secrets, SecretsMode::Tree { .. }) && self.secrets.is_some() && files > 0
+    }
+
+    /// Every file under the paths, and the commits since the base.
+    fn search_tree(
+        &self,
+        paths: &[PathBuf],
+        engine: &SecretsEngine,
+        history: Option<&History>,
+        progress: &dyn Progress,
+    ) -> TreeSearch {
+        let options = rampart_secrets::ScanOptions {
+            key: engine.key.clone(),
+            ..rampart_secrets::ScanOptions::default()
+        };
+        let tree = rampart_secrets::scan_paths(paths, engine.catalogue(), &options);
+        let mut searched = TreeSearch {
+            findings: tree.findings,
+            errors: tree.errors,
+            files: tree.files,
+            skipped_files: tree.skipped_files,
+            commits: 0,
+        };
+        let Some(history) = history else {
+            return searched;
+        };
+        for root in paths {
+            match history_findings(root, history.base.as_deref(), engine.catalogue(), &options, progress) {
+                Ok(Some((found, commits))) => {
+                    searched.commits += commits;
+                    add_history(&mut searched.findings, found);
+                }
+                Ok(None) => {}
+                Err(error) => searched.errors.push(error),
+            }
+        }
+        searched
+    }
+
+    /// The error of a run with nothing to check: a gate over nothing must
+    /// not pass silently (`--allow-empty` accepts it).
+    fn nothing_scanned(&self, paths: &[PathBuf]) -> ScanError {
+        let named: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+        let message = match self.flags.secrets {
+            SecretsMode::Tree { .. } => {
+                "nothing to check: no file to search for secrets and no Kubernetes object, so no control was checked (pass --allow-empty to accept it)"
+            }
+            SecretsMode::Inputs | SecretsMode::TurnedOff => {
+                "nothing to scan: no Kubernetes object in these inputs, so no control was checked (pass --allow-empty to accept an empty scan)"
+            }
+        };
+        ScanError::new(named.join(", "), None, message)
+    }
+
+    /// Records every finding of `report` in the baseline `--write-baseline`
+    /// names (keeping its key), writes it, and suppresses them. Returns the
+    /// file and how many findings it holds.
+    pub fn write_baseline(&self, report: &mut Report) -> Result<Option<(PathBuf, usize)>, String> {
+        let (Some(path), Some(baseline)) = (&self.flags.write_baseline, &self.baseline) else {
+            return Ok(None);
+        };
+        let mut baseline = baseline.clone();
+        baseline.accept(&report.findings);
+        baseline
+            .write(path)
+            .map_err(|error| format!("cannot write the baseline: {error}"))?;
+        baseline.suppress(&mut report.findings, &format!("in baseline {}", path.display()));
+        report.recount();
+        Ok(Some((path.clone(), baseline.findings.len())))
+    }
+}
+
+/// What the secrets engine found in a tree and its history.
+struct TreeSearch {
+    findings: Vec<Finding>,
+    errors: Vec<ScanError>,
+    files: usize,
+    skipped_files: usize,
+    commits: usize,
+}
+
+/// Sums up, for the summary, the verdicts on the controls the rules that
+/// ran prove: the same judgement as the controls matrix, so a control
+/// whose rules judged nothing is never counted as passing.
+pub fn set_compliance(
+    report: &mut Report,
+    profile: Profile,
+    ran: &[(String, RuleInfo)],
+    left_out: &[(String, RuleInfo)],
+) {
+    let (ran_refs, left_out_refs) = (rampart_report::rule_refs(ran), rampart_report::rule_refs(left_out));
+    let mut controls: Vec<Control> = ran.iter().flat_map(|(_, rule)| rule.controls.iter().copied()).collect();
+    controls.sort();
+    controls.dedup();
+    let verdicts: Vec<(Control, ControlResult)> = controls
+        .into_iter()
+        .map(|control| {
+            let verdict = judge_control(control, &ran_refs, &left_out_refs, &report.coverage, &report.findings);
+            (control, verdict.result)
+        })
+        .collect();
+    report.summary.compliance = Some(Compliance::new(profile, &verdicts));
+}
+
+/// Applies rampart.toml to findings every engine produced: rules not
+/// selected are dropped (the secrets engine runs all of its own), and
+/// severities are changed where the file says.
+pub fn apply_team_config(findings: &mut Vec<Finding>, team: &Config, selection: &Selection, profile: Profile) {
+    findings.retain(|finding| selection.runs(&finding.rule, &finding.controls, finding.severity));
+    findings.retain(|finding| {
+        rules::find(&finding.rule).is_some()
+            || exceptions::RULES.iter().any(|meta| meta.id == finding.rule)
+            || profile.includes_finding(&finding.controls)
+    });
+    if team.severity.is_empty() {
+        return;
+    }
+    for finding in findings {
+        if let Some(severity) = team.severity_of(&finding.rule) {
+            finding.severity = severity;
+        }
+    }
+}
+
+/// Waivers of ours that name a rule id no engine has: a typo that would
+/// waive nothing, reported at the annotation's line.
+fn unknown_waived_rules(
+    waivers: &[rampart_k8s::waivers::Waiver],
+    findings: &[Finding],
+    team: &Config,
+) -> Vec<ScanError> {
+    let mut errors = Vec::new();
+    for waiver in waivers.iter().filter(|waiver| waiver.is_ours()) {
+        for rule in &waiver.rules {
+            if rule == "*" || is_rule_id(rule, findings, team) {
+                continue;
+            }
+            errors.push(ScanError::new(
+                waiver.path.to_string(),
+                Some(waiver.line),
+                format!(
+                    "`{}` names `{rule}`, which is not a rule id, so it waives nothing (`rampart rules` lists them)",
+                    waiver.annotation
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+/// The files a scan of `paths` reads (standard input left out), for the
+/// evidence bundle's list of inputs.
+pub fn input_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    discover(paths)
+        .inputs
+        .into_iter()
+        .filter_map(|input| match input {
+            Input::File(path) => Some(path),
+            Input::Stdin | Input::Rendered(..) => None,
+        })
+        .collect()
+}
+
+/// How many findings of a scan of `paths` each exception matches (for
+/// `rampart exceptions`): the team's scan without the exceptions, then
+/// each exception tried over it.
+pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSet) -> Result<Vec<usize>, String> {
+    let flags = Flags {
+        exceptions: ExceptionsFile::Ignored,
+        allow_empty: true,
+        ..Flags::default()
+    };
+    let (pipeline, _) = Pipeline::prepare(team.clone(), flags)?;
+    let mut report = pipeline.scan(paths, &Quiet).report;
+    Ok(set
+        .exceptions
+        .apply(&mut report.findings, set.today, &team.non_waivable_selectors())
+        .matched)
+}
+
+/// Where a run starts looking for rampart.toml and the repository: its
+/// first path, else the current folder.
+pub fn start_of(paths: &[PathBuf]) -> &Path {
+    paths.first().map_or(Path::new("."), PathBuf::as_path)
+}
