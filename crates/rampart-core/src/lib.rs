@@ -15,10 +15,12 @@ mod entropy;
 pub mod exceptions;
 mod finding;
 mod fingerprint;
+mod image;
 mod profile;
 mod report;
 mod rule;
 mod severity;
+pub mod waiver;
 
 pub use baseline::{Baseline, BaselineError};
 pub use config::{
@@ -31,7 +33,9 @@ pub use date::{Date, rfc3339, unix_now};
 pub use entropy::shannon_entropy;
 pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
 pub use fingerprint::{FingerprintKey, finding_fingerprint, keyed_hash};
+pub use image::ImageRef;
 pub use profile::{Compliance, Profile};
 pub use report::{Outcome, REPORT_VERSION, Report, SeverityCounts, Summary, Tool};
-pub use rule::{PssLevel, Reference, RuleMeta};
+pub use rule::{PssLevel, Reference, RuleMeta, module_doc, rule_page};
 pub use severity::Severity;
+pub use waiver::{InlineWaiver, WaiverScope, apply_inline_waivers};

@@ -39,6 +39,9 @@ pub struct Summary {
     pub workloads: usize,
     /// Documents that are not Kubernetes objects, passed over.
     pub skipped_documents: usize,
+    /// Dockerfiles read (with at least one stage).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dockerfiles: usize,
     /// Files not searched: binary, or over the size limit.
     pub skipped_files: usize,
     /// Commits walked, for a history scan; `files` then counts the unique

@@ -51,6 +51,50 @@ impl RuleMeta {
     }
 }
 
+/// The reference page of a rule, as `rampart explain` prints it and
+/// `docs/rules/<id>.md` stores it: its metadata, then `doc` (the `//!`
+/// documentation of the rule's file).
+pub fn rule_page(meta: &RuleMeta, doc: &str) -> String {
+    use std::fmt::Write as _;
+    let mut page = String::new();
+    let _ = writeln!(page, "# {}\n", meta.id);
+    let _ = writeln!(page, "{}\n", meta.title);
+    let _ = writeln!(page, "| | |\n|---|---|");
+    let _ = writeln!(page, "| severity | {} |", meta.severity);
+    let controls: Vec<&str> = meta.controls.iter().map(|c| c.id()).collect();
+    let _ = writeln!(page, "| controls | {} |", controls.join(", "));
+    if let Some(level) = meta.pss {
+        let _ = writeln!(page, "| Pod Security Standards | {} |", level.as_str());
+    }
+    if !meta.references.is_empty() {
+        let references: Vec<String> = meta
+            .references
+            .iter()
+            .map(|r| format!("{} {}", r.source, r.id))
+            .collect();
+        let _ = writeln!(page, "| references | {} |", references.join(", "));
+    }
+    let _ = writeln!(page, "| fix | {} |", meta.fix);
+    page.push('\n');
+    page.push_str(doc);
+    page
+}
+
+/// The `//!` documentation at the top of a rule's source file, without
+/// the comment markers.
+pub fn module_doc(source: &str) -> String {
+    let lines: Vec<&str> = source
+        .lines()
+        .take_while(|line| line.starts_with("//!"))
+        .map(|line| {
+            line.strip_prefix("//! ")
+                .or_else(|| line.strip_prefix("//!"))
+                .unwrap_or("")
+        })
+        .collect();
+    lines.join("\n").trim().to_string() + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,29 +8,7 @@ use crate::rules::Rule;
 
 /// The Markdown page of a rule.
 pub fn rule_markdown(rule: &Rule) -> String {
-    let meta = &rule.meta;
-    let mut page = String::new();
-    let _ = writeln!(page, "# {}\n", meta.id);
-    let _ = writeln!(page, "{}\n", meta.title);
-    let _ = writeln!(page, "| | |\n|---|---|");
-    let _ = writeln!(page, "| severity | {} |", meta.severity);
-    let controls: Vec<&str> = meta.controls.iter().map(|c| c.id()).collect();
-    let _ = writeln!(page, "| controls | {} |", controls.join(", "));
-    if let Some(level) = meta.pss {
-        let _ = writeln!(page, "| Pod Security Standards | {} |", level.as_str());
-    }
-    if !meta.references.is_empty() {
-        let references: Vec<String> = meta
-            .references
-            .iter()
-            .map(|r| format!("{} {}", r.source, r.id))
-            .collect();
-        let _ = writeln!(page, "| references | {} |", references.join(", "));
-    }
-    let _ = writeln!(page, "| fix | {} |", meta.fix);
-    page.push('\n');
-    page.push_str(rule.doc());
-    page
+    rampart_core::rule_page(&rule.meta, rule.doc())
 }
 
 /// The index page of `docs/rules/`.

@@ -59,6 +59,9 @@ pub struct Discovery {
 pub struct DiscoverOptions {
     /// Render Helm charts and Kustomize folders with their programs.
     pub render: bool,
+    /// Other engines' files to find in folders besides manifests
+    /// (Dockerfiles, Terraform), by name.
+    pub also: Option<fn(&Path) -> bool>,
 }
 
 const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
@@ -125,6 +128,10 @@ pub fn discover_with(paths: &[PathBuf], options: DiscoverOptions) -> Discovery {
                 .file_name()
                 .is_some_and(|name| KUSTOMIZATION_FILES.iter().any(|k| name == *k))
             {
+                continue;
+            }
+            if options.also.is_some_and(|also| also(file)) {
+                discovery.inputs.push(Input::File(file.to_path_buf()));
                 continue;
             }
             let is_manifest = file

@@ -7,11 +7,13 @@ use rampart_report::RuleInfo;
 /// The engine names the controls matrix shows.
 pub const MANIFESTS_ENGINE: &str = "manifests";
 pub const SECRETS_ENGINE: &str = "secrets";
+pub const DOCKERFILE_ENGINE: &str = "dockerfiles";
 pub const EXCEPTIONS_ENGINE: &str = "exceptions file";
 
 /// A rule id of any built-in engine.
 pub fn known_rule(id: &str) -> bool {
     rampart_k8s::rules::find(id).is_some()
+        || rampart_dockerfile::rules::find(id).is_some()
         || exceptions::RULES.iter().any(|meta| meta.id == id)
         || rampart_secrets::Catalogue::builtin()
             .rules
@@ -42,6 +44,13 @@ pub fn describe_rules() -> Vec<RuleInfo> {
         controls: rule.meta.controls.to_vec(),
         help: rule.doc().to_string(),
     });
+    let dockerfiles = rampart_dockerfile::rules::all().iter().map(|rule| RuleInfo {
+        id: rule.meta.id.to_string(),
+        title: rule.meta.title.to_string(),
+        severity: rule.meta.severity,
+        controls: rule.meta.controls.to_vec(),
+        help: rule.doc().to_string(),
+    });
     let process = exceptions::RULES.iter().map(|meta| RuleInfo {
         id: meta.id.to_string(),
         title: meta.title.to_string(),
@@ -59,7 +68,7 @@ pub fn describe_rules() -> Vec<RuleInfo> {
             rule.spec.title
         ),
     });
-    manifests.chain(process).chain(secrets).collect()
+    manifests.chain(dockerfiles).chain(process).chain(secrets).collect()
 }
 
 /// A rule as the matrix lists it, with its engine (no documentation).
@@ -79,7 +88,11 @@ fn listed(engine: &str, id: &str, title: &str, severity: Severity, controls: &[C
 /// The manifest rules the profile, rampart.toml's ignore list or `--skip`
 /// kept from running, and the secrets engine when the user turned it off:
 /// the controls they prove are `partial` at best.
-pub fn rules_left_out(manifests: &[&'static rampart_k8s::Rule], secrets_turned_off: bool) -> Vec<(String, RuleInfo)> {
+pub fn rules_left_out(
+    manifests: &[&'static rampart_k8s::Rule],
+    dockerfiles: &[&'static rampart_dockerfile::Rule],
+    secrets_turned_off: bool,
+) -> Vec<(String, RuleInfo)> {
     let mut left_out: Vec<(String, RuleInfo)> = rampart_k8s::rules::all()
         .iter()
         .filter(|rule| !manifests.iter().any(|ran| std::ptr::eq(*ran, **rule)))
@@ -88,6 +101,15 @@ pub fn rules_left_out(manifests: &[&'static rampart_k8s::Rule], secrets_turned_o
             listed(MANIFESTS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
         })
         .collect();
+    left_out.extend(
+        rampart_dockerfile::rules::all()
+            .iter()
+            .filter(|rule| !dockerfiles.iter().any(|ran| std::ptr::eq(*ran, **rule)))
+            .map(|rule| {
+                let meta = &rule.meta;
+                listed(DOCKERFILE_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
+            }),
+    );
     if secrets_turned_off {
         left_out.push(listed(
             SECRETS_ENGINE,
@@ -104,6 +126,7 @@ pub fn rules_left_out(manifests: &[&'static rampart_k8s::Rule], secrets_turned_o
 /// the formats that show what passed.
 pub fn rules_that_ran(
     manifests: &[&'static rampart_k8s::Rule],
+    dockerfiles: &[&'static rampart_dockerfile::Rule],
     secrets: Option<&rampart_secrets::Catalogue>,
     exceptions_file: bool,
 ) -> Vec<(String, RuleInfo)> {
@@ -114,6 +137,10 @@ pub fn rules_that_ran(
             listed(MANIFESTS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
         })
         .collect();
+    ran.extend(dockerfiles.iter().map(|rule| {
+        let meta = &rule.meta;
+        listed(DOCKERFILE_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
+    }));
     if let Some(catalogue) = secrets {
         ran.extend(catalogue.rules.iter().map(|rule| {
             let spec = &rule.spec;

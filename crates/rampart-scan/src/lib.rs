@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod config;
 pub mod context;
 pub mod exceptions;
+mod dockerfiles;
 mod manifests;
 pub mod pipeline;
 pub mod policies;

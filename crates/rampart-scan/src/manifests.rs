@@ -2,10 +2,9 @@
 //! and the command line, and one input checked with the secrets engine
 //! over the same bytes.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use rampart_core::{Config, Control, Finding, FingerprintKey, Profile, ResourceRef, ScanError, Selection};
+use rampart_core::{Config, Finding, FingerprintKey, Profile, ResourceRef, ScanError, Selection};
 use rampart_k8s::files::{Input, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::object::Object;
@@ -13,6 +12,7 @@ use rampart_k8s::{Checked, Inventory, Rule, ScanConfig, check_file, rules};
 use rampart_policy::Subject;
 
 use crate::pipeline::Flags;
+use crate::secrets::merge_leaks;
 
 /// The manifest engine's settings: rampart.toml's `[kubernetes]` and
 /// `non-waivable`, with the command line's flags winning.
@@ -83,6 +83,10 @@ pub struct CheckedFile {
     pub inventory: Inventory,
 }
 
+/// Manifest rules that report a credential's value, which the secrets
+/// engine's verdict completes.
+const CREDENTIAL_VALUE_RULES: &[&str] = &["no-literal-secret-env", "no-credential-in-configmap"];
+
 /// Reads, loads and checks one input; the secrets engine searches the same
 /// bytes.
 pub fn check_input(
@@ -105,7 +109,7 @@ pub fn check_input(
         };
         let mut leaks = rampart_secrets::scan_bytes(detector, &name, &bytes, &secrets_options);
         attach_objects(&mut leaks, &loaded.objects);
-        add_leaks(&mut checked, leaks);
+        merge_leaks(&mut checked.findings, leaks, CREDENTIAL_VALUE_RULES);
     }
     drop(bytes);
     let subjects = if engines.keep_subjects {
@@ -139,37 +143,6 @@ pub fn check_input(
         inventory,
     })
 }
-
-/// Adds the secrets engine's findings for a file, except where a manifest
-/// rule already reported a credential on the same line with the object's
-/// context (a ConfigMap key, an env value).
-fn add_leaks(checked: &mut Checked, leaks: Vec<Finding>) {
-    let reported: HashSet<usize> = checked
-        .findings
-        .iter()
-        .filter(|finding| finding.controls.contains(&Control::Secrets))
-        .map(|finding| finding.location.line)
-        .collect();
-    // A manifest rule's credential finding says what the secrets engine
-    // makes of the value, so a reviewer can triage it without seeing it.
-    for finding in &mut checked.findings {
-        if !CREDENTIAL_VALUE_RULES.contains(&&*finding.rule) {
-            continue;
-        }
-        let verdict = match leaks.iter().find(|leak| leak.location.line == finding.location.line) {
-            Some(leak) => format!("the secrets engine matches it as `{}`", leak.rule),
-            None => "the secrets engine knows no credential format in it".to_string(),
-        };
-        finding.message = format!("{} ({verdict})", finding.message);
-    }
-    checked
-        .findings
-        .extend(leaks.into_iter().filter(|leak| !reported.contains(&leak.location.line)));
-}
-
-/// Manifest rules that report a credential's value, which the secrets
-/// engine's verdict completes.
-const CREDENTIAL_VALUE_RULES: &[&str] = &["no-literal-secret-env", "no-credential-in-configmap"];
 
 /// Names the object each leak sits in: the last object starting at or
 /// before the leak's line.

@@ -11,9 +11,10 @@
 use std::path::{Path, PathBuf};
 
 use rampart_core::{
-    Baseline, Compliance, Config, Control, ControlResult, Finding, FingerprintKey, Profile, Report, ScanError,
-    Selection, Severity, Summary, Tool, exceptions, judge_control,
+    Baseline, Compliance, Config, Control, ControlResult, Finding, FingerprintKey, InlineWaiver, Profile, Report,
+    ScanError, Selection, Severity, Summary, Tool, apply_inline_waivers, exceptions, judge_control,
 };
+use rampart_dockerfile::DockerfileConfig;
 use rampart_k8s::files::{DiscoverOptions, Input, discover, discover_with};
 use rampart_k8s::loader::LoadOptions;
 use rampart_k8s::{Checked, Inventory, Rule, ScanConfig, finish, rules};
@@ -22,9 +23,18 @@ use rampart_report::RuleInfo;
 use rampart_secrets::{Catalogue, HistoryProgress};
 use rayon::prelude::*;
 
-use crate::catalogue::{EXCEPTIONS_ENGINE, SECRETS_ENGINE, is_rule_id, rules_left_out, rules_that_ran};
+use crate::catalogue::{
+    EXCEPTIONS_ENGINE, SECRETS_ENGINE, is_rule_id, known_rule, rules_left_out, rules_that_ran,
+};
+use crate::dockerfiles::{self, CheckedDockerfile, dockerfile_config};
 use crate::exceptions::ExceptionSet;
 use crate::manifests::{CheckedFile, Engines, check_input, kubernetes_config, selected_rules};
+
+/// One input, checked by the engine that recognised it.
+enum CheckedInput {
+    Manifest(CheckedFile),
+    Dockerfile(CheckedDockerfile),
+}
 use crate::secrets::{History, add_history, add_secrets, baseline_and_key, history_findings};
 
 pub const TOOL: Tool = Tool {
@@ -134,6 +144,8 @@ pub struct Pipeline {
     selection: Selection,
     profile: Profile,
     rules: Vec<&'static Rule>,
+    dockerfile: DockerfileConfig,
+    dockerfile_rules: Vec<&'static rampart_dockerfile::Rule>,
     /// `None` when the secrets engine does not run.
     secrets: Option<SecretsEngine>,
     policies: Option<PolicySet>,
@@ -167,7 +179,7 @@ impl Pipeline {
             .skip
             .iter()
             .map(String::as_str)
-            .filter(|id| rules::find(id).is_none())
+            .filter(|id| !known_rule(id))
             .collect();
         if !unknown.is_empty() {
             return Err(format!(
@@ -178,6 +190,12 @@ impl Pipeline {
         let selection = Selection::new(&team, &flags.skip);
         let profile = flags.profile.or(team.profile).unwrap_or_default();
         let rules = selected_rules(&selection, profile);
+        let dockerfile_rules = rampart_dockerfile::rules::all()
+            .iter()
+            .copied()
+            .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
+            .filter(|rule| profile.includes_rule(rule.meta.controls, rule.meta.pss))
+            .collect();
         let (baseline, key) = baseline_and_key(flags.write_baseline.as_deref(), flags.baseline.as_deref())?;
         let mut warnings = Vec::new();
         let secrets = match &flags.secrets {
@@ -209,11 +227,14 @@ impl Pipeline {
                 None
             });
         let kubernetes = kubernetes_config(&team, &flags);
+        let dockerfile = dockerfile_config(&team, &flags);
         Ok((
             Pipeline {
                 team,
                 flags,
                 kubernetes,
+                dockerfile,
+                dockerfile_rules,
                 selection,
                 profile,
                 rules,
@@ -247,6 +268,7 @@ impl Pipeline {
             paths,
             DiscoverOptions {
                 render: self.flags.render,
+                also: Some(rampart_dockerfile::is_dockerfile),
             },
         );
         let search_inputs = matches!(self.flags.secrets, SecretsMode::Inputs);
@@ -264,24 +286,35 @@ impl Pipeline {
             ..LoadOptions::default()
         };
         progress.files_found(discovery.inputs.len());
-        let checked: Vec<Result<CheckedFile, ScanError>> = discovery
+        let dockerfile_secrets = detector.as_ref().map(|detector| (detector, &secrets_key));
+        let checked: Vec<Result<CheckedInput, ScanError>> = discovery
             .inputs
             .par_iter()
             .map(|input| {
-                let engines = Engines {
-                    secrets: detector.as_ref(),
-                    secrets_key: &secrets_key,
-                    keep_subjects: self.policies.as_ref().is_some_and(|set| !set.is_empty()),
+                let checked = match input {
+                    Input::File(path) if rampart_dockerfile::is_dockerfile(path) => dockerfiles::check_input(
+                        input,
+                        &self.dockerfile,
+                        &self.dockerfile_rules,
+                        dockerfile_secrets,
+                        self.flags.max_file_size,
+                    )
+                    .map(CheckedInput::Dockerfile),
+                    _ => {
+                        let engines = Engines {
+                            secrets: detector.as_ref(),
+                            secrets_key: &secrets_key,
+                            keep_subjects: self.policies.as_ref().is_some_and(|set| !set.is_empty()),
+                        };
+                        check_input(input, &self.kubernetes, &options, &self.rules, &engines).map(CheckedInput::Manifest)
+                    }
                 };
-                let checked = check_input(input, &self.kubernetes, &options, &self.rules, &engines);
                 progress.file_done();
                 checked
             })
             .collect();
         let mut errors = discovery.errors;
         let mut checked_all = Checked::default();
-        let total: usize = checked.iter().flatten().map(|file| file.checked.findings.len()).sum();
-        checked_all.findings.reserve_exact(total);
         let mut inventory = Inventory::default();
         let mut summary = Summary {
             files: discovery.inputs.len(),
@@ -289,9 +322,13 @@ impl Pipeline {
         };
         let mut subjects = Vec::new();
         let mut files_read = 0;
+        // Findings of other engines than the manifests', and their waivers.
+        let mut other_findings = Vec::new();
+        let mut inline_waivers = Vec::new();
+        let mut other_coverage = rampart_core::Coverage::default();
         for file in checked {
             match file {
-                Ok(mut file) => {
+                Ok(CheckedInput::Manifest(mut file)) => {
                     files_read += 1;
                     subjects.append(&mut file.subjects);
                     summary.documents += file.documents;
@@ -301,6 +338,14 @@ impl Pipeline {
                     errors.extend(file.errors);
                     checked_all.append(file.checked);
                     inventory.merge(file.inventory);
+                }
+                Ok(CheckedInput::Dockerfile(file)) => {
+                    files_read += 1;
+                    summary.dockerfiles += usize::from(file.stages > 0);
+                    errors.extend(file.errors);
+                    other_findings.extend(file.findings);
+                    inline_waivers.extend(file.waivers);
+                    other_coverage.merge(&file.coverage);
                 }
                 Err(error) => errors.push(error),
             }
@@ -313,6 +358,9 @@ impl Pipeline {
         drop(subjects);
         let finished = finish(checked_all, inventory, &self.kubernetes, &self.rules);
         let (mut findings, mut coverage) = (finished.findings, finished.coverage);
+        findings.append(&mut other_findings);
+        coverage.merge(&other_coverage);
+        apply_inline_waivers(&mut findings, &inline_waivers, &self.team.non_waivable_selectors());
         apply_team_config(&mut findings, &self.team, &self.selection, self.profile);
         if let Some(engine) = &self.secrets {
             match &self.flags.secrets {
@@ -325,6 +373,7 @@ impl Pipeline {
                     let mut secrets = searched.findings;
                     // The gate searches for secrets whatever the profile.
                     apply_team_config(&mut secrets, &self.team, &self.selection, Profile::All);
+                    apply_inline_waivers(&mut secrets, &inline_waivers, &self.team.non_waivable_selectors());
                     add_secrets(&mut findings, secrets);
                     coverage.add_engine(SECRETS_ENGINE, searched.files + searched.commits);
                 }
@@ -335,7 +384,7 @@ impl Pipeline {
             coverage.add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
             errors.extend(set.apply(&mut findings, &self.team));
         }
-        errors.extend(unknown_waived_rules(&finished.waivers, &findings, &self.team));
+        errors.extend(unknown_waived_rules(&finished.waivers, &inline_waivers, &findings, &self.team));
         if let (Some(baseline), Some(name)) = (&self.baseline, &self.flags.baseline)
             && self.flags.write_baseline.is_none()
         {
@@ -345,7 +394,10 @@ impl Pipeline {
         errors.sort();
         errors.dedup();
         // Last: the inputs' own errors say why first.
-        let nothing = summary.objects == 0 && summary.commits == 0 && !self.tree_searched(summary.files);
+        let nothing = summary.objects == 0
+            && summary.dockerfiles == 0
+            && summary.commits == 0
+            && !self.tree_searched(summary.files);
         if nothing && !self.flags.allow_empty {
             errors.push(self.nothing_scanned(paths));
         }
@@ -354,10 +406,15 @@ impl Pipeline {
         report.notices = discovery.notices;
         let ran = rules_that_ran(
             &self.rules,
+            &self.dockerfile_rules,
             self.secrets.as_ref().map(SecretsEngine::catalogue),
             self.exceptions.is_some(),
         );
-        let left_out = rules_left_out(&self.rules, self.flags.secrets == SecretsMode::TurnedOff);
+        let left_out = rules_left_out(
+            &self.rules,
+            &self.dockerfile_rules,
+            self.flags.secrets == SecretsMode::TurnedOff,
+        );
         set_compliance(&mut report, self.profile, &ran, &left_out);
         Scanned { report, ran, left_out }
     }
@@ -409,10 +466,10 @@ impl Pipeline {
         let named: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
         let message = match self.flags.secrets {
             SecretsMode::Tree { .. } => {
-                "nothing to check: no file to search for secrets and no Kubernetes object, so no control was checked (pass --allow-empty to accept it)"
+                "nothing to check: no file to search for secrets, no Kubernetes object and no Dockerfile, so no control was checked (pass --allow-empty to accept it)"
             }
             SecretsMode::Inputs | SecretsMode::TurnedOff => {
-                "nothing to scan: no Kubernetes object in these inputs, so no control was checked (pass --allow-empty to accept an empty scan)"
+                "nothing to scan: no Kubernetes object and no Dockerfile in these inputs, so no control was checked (pass --allow-empty to accept an empty scan)"
             }
         };
         ScanError::new(named.join(", "), None, message)
@@ -475,6 +532,7 @@ pub fn apply_team_config(findings: &mut Vec<Finding>, team: &Config, selection: 
     findings.retain(|finding| selection.runs(&finding.rule, &finding.controls, finding.severity));
     findings.retain(|finding| {
         rules::find(&finding.rule).is_some()
+            || rampart_dockerfile::rules::find(&finding.rule).is_some()
             || exceptions::RULES.iter().any(|meta| meta.id == finding.rule)
             || profile.includes_finding(&finding.controls)
     });
@@ -489,25 +547,31 @@ pub fn apply_team_config(findings: &mut Vec<Finding>, team: &Config, selection: 
 }
 
 /// Waivers of ours that name a rule id no engine has: a typo that would
-/// waive nothing, reported at the annotation's line.
+/// waive nothing, reported at the annotation's or comment's line.
 fn unknown_waived_rules(
-    waivers: &[rampart_k8s::waivers::Waiver],
+    annotations: &[rampart_k8s::waivers::Waiver],
+    comments: &[InlineWaiver],
     findings: &[Finding],
     team: &Config,
 ) -> Vec<ScanError> {
+    let annotations = annotations
+        .iter()
+        .filter(|waiver| waiver.is_ours())
+        .map(|waiver| (&waiver.rules, &waiver.annotation, &waiver.path, waiver.line));
+    let comments = comments
+        .iter()
+        .filter(|waiver| waiver.ours)
+        .map(|waiver| (&waiver.rules, &waiver.annotation, &waiver.path, waiver.line));
     let mut errors = Vec::new();
-    for waiver in waivers.iter().filter(|waiver| waiver.is_ours()) {
-        for rule in &waiver.rules {
+    for (rules, annotation, path, line) in annotations.chain(comments) {
+        for rule in rules {
             if rule == "*" || is_rule_id(rule, findings, team) {
                 continue;
             }
             errors.push(ScanError::new(
-                waiver.path.to_string(),
-                Some(waiver.line),
-                format!(
-                    "`{}` names `{rule}`, which is not a rule id, so it waives nothing (`rampart rules` lists them)",
-                    waiver.annotation
-                ),
+                path.to_string(),
+                Some(line),
+                format!("`{annotation}` names `{rule}`, which is not a rule id, so it waives nothing (`rampart rules` lists them)"),
             ));
         }
     }

@@ -216,3 +216,27 @@ pub fn baseline_file(explicit: Option<&Path>, team: &Config) -> Option<PathBuf> 
         .map(Path::to_path_buf)
         .or_else(|| team.secrets.baseline.as_ref().map(|path| team.resolve(path)))
 }
+
+/// Adds the secrets engine's findings for one file to another engine's,
+/// except where a rule of that engine already reported a credential on
+/// the same line with more context (a ConfigMap key, an `ENV` name); the
+/// `credential_rules` findings say what the secrets engine makes of the
+/// value, so a reviewer can triage it without seeing it.
+pub fn merge_leaks(findings: &mut Vec<Finding>, leaks: Vec<Finding>, credential_rules: &[&str]) {
+    let reported: HashSet<usize> = findings
+        .iter()
+        .filter(|finding| finding.controls.contains(&Control::Secrets))
+        .map(|finding| finding.location.line)
+        .collect();
+    for finding in findings.iter_mut() {
+        if !credential_rules.contains(&&*finding.rule) {
+            continue;
+        }
+        let verdict = match leaks.iter().find(|leak| leak.location.line == finding.location.line) {
+            Some(leak) => format!("the secrets engine matches it as `{}`", leak.rule),
+            None => "the secrets engine knows no credential format in it".to_string(),
+        };
+        finding.message = format!("{} ({verdict})", finding.message);
+    }
+    findings.extend(leaks.into_iter().filter(|leak| !reported.contains(&leak.location.line)));
+}

@@ -198,7 +198,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
             .coverage
             .add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
     }
-    let ran = rules_that_ran(&[], Some(catalogue), exception_set.is_some());
+    let ran = rules_that_ran(&[], &[], Some(catalogue), exception_set.is_some());
     let run = Run {
         command: "secrets",
         report: &report,

@@ -54,12 +54,7 @@ fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
             continue;
         };
         let reference = ImageRef::parse(image);
-        let full = format!("{}/{}", reference.registry, reference.repository);
-        let permitted = allowed.iter().any(|entry| {
-            let entry = entry.trim_end_matches('/');
-            full.starts_with(entry) && full.as_bytes().get(entry.len()) == Some(&b'/')
-        });
-        if !permitted {
+        if !reference.is_from(allowed) {
             let message = format!(
                 "{} image `{image}` comes from {}, which is not an allowed registry",
                 container.describe(),
