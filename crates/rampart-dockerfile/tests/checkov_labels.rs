@@ -15,8 +15,14 @@ fn corpus() -> Option<PathBuf> {
 
 /// Checks of Checkov's no rule of ours maps, and why.
 const NOT_MAPPED: &[(&str, &str)] = &[
-    ("CKV_DOCKER_5", "`apt-get update` alone in a RUN is a cache-correctness matter, not security"),
-    ("CKV_DOCKER_6", "MAINTAINER is deprecated syntax, not a security control"),
+    (
+        "CKV_DOCKER_5",
+        "`apt-get update` alone in a RUN is a cache-correctness matter, not security",
+    ),
+    (
+        "CKV_DOCKER_6",
+        "MAINTAINER is deprecated syntax, not a security control",
+    ),
     ("CKV_DOCKER_9", "`apt` versus `apt-get` is style"),
     ("CKV_DOCKER_10", "a relative WORKDIR is style"),
     ("CKV_DOCKER_11", "duplicate stage names fail the build itself"),
@@ -56,10 +62,17 @@ fn mapped_checks_agree_with_checkovs_labels() {
                 let file = file.rsplit_once('.').map_or(file, |(file, _)| file);
                 let path = dir.join(example).join(file);
                 let bytes = std::fs::read(&path).unwrap();
-                let checked = check(&path.display().to_string(), &bytes, &DockerfileConfig::default(), rules::all());
+                let checked = check(
+                    &path.display().to_string(),
+                    &bytes,
+                    &DockerfileConfig::default(),
+                    rules::all(),
+                );
                 let fired = checked.findings.iter().any(|finding| mapped.contains(&&*finding.rule));
                 compared += 1;
-                let expected = DISAGREEMENTS.iter().any(|(id, f, _)| *id == check_id && f == &format!("{example}/{file}"));
+                let expected = DISAGREEMENTS
+                    .iter()
+                    .any(|(id, f, _)| *id == check_id && f == &format!("{example}/{file}"));
                 if (fired != should_fire) != expected {
                     disagreements.push(format!(
                         "{check_id} {example}/{file}: Checkov expects {}, {mapped:?} {}",

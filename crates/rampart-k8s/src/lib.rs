@@ -7,7 +7,6 @@
 //! them.
 
 pub mod builtin_roles;
-pub mod docs;
 pub mod engine;
 pub mod exceptions_file;
 pub mod files;

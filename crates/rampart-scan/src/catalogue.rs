@@ -1,7 +1,9 @@
 //! Every engine's rules in one place: which ids exist, how the reports
 //! describe them, and which of them a run used or left out.
 
-use rampart_core::{Config, Control, Finding, Severity, exceptions};
+use std::fmt::Write as _;
+
+use rampart_core::{Config, Control, Finding, RuleMeta, Severity, exceptions, rule_page};
 use rampart_report::RuleInfo;
 
 /// The engine names the controls matrix shows.
@@ -161,4 +163,63 @@ pub fn rules_that_ran(
         );
     }
     ran
+}
+
+/// Every rule with a page of its own, by engine: (engine, metadata, its
+/// documentation).
+pub fn documented_rules() -> Vec<(&'static str, &'static RuleMeta, &'static str)> {
+    let manifests = rampart_k8s::rules::all()
+        .iter()
+        .map(|rule| (MANIFESTS_ENGINE, &rule.meta, rule.doc()));
+    let dockerfiles = rampart_dockerfile::rules::all()
+        .iter()
+        .map(|rule| (DOCKERFILE_ENGINE, &rule.meta, rule.doc()));
+    manifests.chain(dockerfiles).collect()
+}
+
+/// The page `rampart explain ID` prints and `docs/rules/ID.md` stores.
+pub fn rule_page_of(id: &str) -> Option<String> {
+    if let Some(doc) = exceptions::doc(id) {
+        return Some(format!("# {id}\n\n{doc}"));
+    }
+    documented_rules()
+        .into_iter()
+        .find(|(_, meta, _)| meta.id == id)
+        .map(|(_, meta, doc)| rule_page(meta, doc))
+}
+
+/// `docs/rules/`: (file name, content), the index first.
+pub fn docs_pages() -> Vec<(String, String)> {
+    let rules = documented_rules();
+    let mut index = String::from(
+        "# Rules\n\nGenerated from the rules' source by `cargo test` (set `RAMPART_BLESS=1` to rewrite); do not edit by hand. The secrets engine's rules are data: `rampart rules` lists them.\n",
+    );
+    for (engine, heading) in [
+        (MANIFESTS_ENGINE, "Manifest rules"),
+        (DOCKERFILE_ENGINE, "Dockerfile rules"),
+    ] {
+        let _ = write!(
+            index,
+            "\n## {heading}\n\n| id | severity | controls | PSS | title |\n|---|---|---|---|---|\n"
+        );
+        for (_, meta, _) in rules.iter().filter(|(of, _, _)| *of == engine) {
+            let controls: Vec<&str> = meta.controls.iter().map(|c| c.id()).collect();
+            let _ = writeln!(
+                index,
+                "| [{id}]({id}.md) | {} | {} | {} | {} |",
+                meta.severity,
+                controls.join(", "),
+                meta.pss.map(|l| l.as_str()).unwrap_or(""),
+                meta.title,
+                id = meta.id,
+            );
+        }
+    }
+    let mut pages = vec![("README.md".to_string(), index)];
+    pages.extend(
+        rules
+            .iter()
+            .map(|(_, meta, doc)| (format!("{}.md", meta.id), rule_page(meta, doc))),
+    );
+    pages
 }

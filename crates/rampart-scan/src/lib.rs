@@ -13,8 +13,8 @@
 pub mod catalogue;
 pub mod config;
 pub mod context;
-pub mod exceptions;
 mod dockerfiles;
+pub mod exceptions;
 mod manifests;
 pub mod pipeline;
 pub mod policies;

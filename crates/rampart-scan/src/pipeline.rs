@@ -23,16 +23,14 @@ use rampart_report::RuleInfo;
 use rampart_secrets::{Catalogue, HistoryProgress};
 use rayon::prelude::*;
 
-use crate::catalogue::{
-    EXCEPTIONS_ENGINE, SECRETS_ENGINE, is_rule_id, known_rule, rules_left_out, rules_that_ran,
-};
+use crate::catalogue::{EXCEPTIONS_ENGINE, SECRETS_ENGINE, is_rule_id, known_rule, rules_left_out, rules_that_ran};
 use crate::dockerfiles::{self, CheckedDockerfile, dockerfile_config};
 use crate::exceptions::ExceptionSet;
 use crate::manifests::{CheckedFile, Engines, check_input, kubernetes_config, selected_rules};
 
 /// One input, checked by the engine that recognised it.
 enum CheckedInput {
-    Manifest(CheckedFile),
+    Manifest(Box<CheckedFile>),
     Dockerfile(CheckedDockerfile),
 }
 use crate::secrets::{History, add_history, add_secrets, baseline_and_key, history_findings};
@@ -306,7 +304,8 @@ impl Pipeline {
                             secrets_key: &secrets_key,
                             keep_subjects: self.policies.as_ref().is_some_and(|set| !set.is_empty()),
                         };
-                        check_input(input, &self.kubernetes, &options, &self.rules, &engines).map(CheckedInput::Manifest)
+                        check_input(input, &self.kubernetes, &options, &self.rules, &engines)
+                            .map(|file| CheckedInput::Manifest(Box::new(file)))
                     }
                 };
                 progress.file_done();
@@ -384,7 +383,12 @@ impl Pipeline {
             coverage.add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
             errors.extend(set.apply(&mut findings, &self.team));
         }
-        errors.extend(unknown_waived_rules(&finished.waivers, &inline_waivers, &findings, &self.team));
+        errors.extend(unknown_waived_rules(
+            &finished.waivers,
+            &inline_waivers,
+            &findings,
+            &self.team,
+        ));
         if let (Some(baseline), Some(name)) = (&self.baseline, &self.flags.baseline)
             && self.flags.write_baseline.is_none()
         {

@@ -4,8 +4,7 @@ use std::io::Write;
 
 use owo_colors::OwoColorize;
 use rampart_core::{Outcome, RuleMeta, exceptions};
-use rampart_k8s::docs::rule_markdown;
-use rampart_k8s::rules;
+use rampart_scan::catalogue::{documented_rules, rule_page_of};
 use serde::Serialize;
 
 use crate::{Format, output_failed};
@@ -13,6 +12,7 @@ use crate::{Format, output_failed};
 #[derive(Serialize)]
 struct RuleListing<'a> {
     id: &'a str,
+    engine: &'a str,
     title: &'a str,
     severity: rampart_core::Severity,
     controls: &'a [rampart_core::Control],
@@ -20,13 +20,17 @@ struct RuleListing<'a> {
     references: &'a [rampart_core::Reference],
 }
 
-/// Every rule with metadata: the manifest rules, then the exceptions
-/// process's own.
-fn all_metas() -> Vec<&'static RuleMeta> {
-    rules::all()
-        .iter()
-        .map(|rule| &rule.meta)
-        .chain(exceptions::RULES)
+/// Every rule with metadata and its engine: the manifest rules, the
+/// Dockerfile rules, then the exceptions process's own.
+fn all_metas() -> Vec<(&'static str, &'static RuleMeta)> {
+    documented_rules()
+        .into_iter()
+        .map(|(engine, meta, _)| (engine, meta))
+        .chain(
+            exceptions::RULES
+                .iter()
+                .map(|meta| (rampart_scan::catalogue::EXCEPTIONS_ENGINE, *meta)),
+        )
         .collect()
 }
 
@@ -37,8 +41,9 @@ pub fn list(format: Format) -> Outcome {
         Format::Json => {
             let listing: Vec<RuleListing<'_>> = metas
                 .iter()
-                .map(|meta| RuleListing {
+                .map(|(engine, meta)| RuleListing {
                     id: meta.id,
+                    engine,
                     title: meta.title,
                     severity: meta.severity,
                     controls: meta.controls,
@@ -51,8 +56,8 @@ pub fn list(format: Format) -> Outcome {
                 .and_then(|()| writeln!(out))
         }
         Format::Text => (|| {
-            let width = metas.iter().map(|meta| meta.id.len()).max().unwrap_or(0);
-            for meta in &metas {
+            let width = metas.iter().map(|(_, meta)| meta.id.len()).max().unwrap_or(0);
+            for (_, meta) in &metas {
                 let controls: Vec<&str> = meta.controls.iter().map(|c| c.id()).collect();
                 let pss = meta.pss.map(|l| format!(" [PSS {}]", l.as_str())).unwrap_or_default();
                 writeln!(
@@ -79,14 +84,8 @@ pub fn list(format: Format) -> Outcome {
 }
 
 pub fn explain(id: &str) -> Outcome {
-    if let Some(doc) = exceptions::doc(id) {
-        return match write!(anstream::stdout().lock(), "# {id}\n\n{doc}") {
-            Ok(()) => Outcome::Pass,
-            Err(error) => output_failed(error),
-        };
-    }
-    let Some(rule) = rules::find(id) else {
-        let known: Vec<&str> = all_metas().iter().map(|meta| meta.id).collect();
+    let Some(page) = rule_page_of(id) else {
+        let known: Vec<&str> = all_metas().iter().map(|(_, meta)| meta.id).collect();
         let close: Vec<&str> = known
             .iter()
             .copied()
@@ -98,7 +97,7 @@ pub fn explain(id: &str) -> Outcome {
         }
         return Outcome::Error;
     };
-    match write!(anstream::stdout().lock(), "{}", rule_markdown(rule)) {
+    match write!(anstream::stdout().lock(), "{page}") {
         Ok(()) => Outcome::Pass,
         Err(error) => output_failed(error),
     }

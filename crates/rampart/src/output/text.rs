@@ -211,6 +211,13 @@ fn write_summary(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             if summary.objects == 1 { "" } else { "s" },
         )
     };
+    if summary.dockerfiles > 0 {
+        line.push_str(&format!(
+            " (of them {} Dockerfile{})",
+            summary.dockerfiles,
+            if summary.dockerfiles == 1 { "" } else { "s" }
+        ));
+    }
     if summary.skipped_files > 0 {
         line.push_str(&format!(
             "; {} binary or oversized file(s) skipped",
