@@ -61,7 +61,7 @@ fn a_dockerfile_beside_manifests_is_checked_and_judged_as_build() {
     for expected in [
         ("dockerfile-base-image-digest-pinned", 1, "FROM"),
         ("dockerfile-runs-as-root", 5, "USER"),
-        ("dockerfile-expose-ssh-port", 6, "EXPOSE"),
+        ("dockerfile-expose-ssh-port", 6, "EXPOSE 22"),
     ] {
         let wanted = (expected.0.to_string(), path.clone(), expected.1, expected.2.to_string());
         assert!(found.contains(&wanted), "{wanted:?} not in {found:#?}");

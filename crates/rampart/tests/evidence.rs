@@ -88,7 +88,7 @@ fn a_scan_writes_a_signed_bundle_that_verifies_and_says_what_it_holds() {
     // The bundle's findings are the run's findings.
     let findings: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bundle.join("findings.json")).unwrap()).unwrap();
-    assert_eq!(findings["summary"]["findings"]["total"], 83);
+    assert_eq!(findings["summary"]["findings"]["total"], 98);
     assert_eq!(findings["controls"].as_array().unwrap().len(), 14);
     // Every input with its hash.
     let inputs: serde_json::Value =

@@ -63,7 +63,7 @@ fn check(file: &Dockerfile, _config: &DockerfileConfig, out: &mut Reporter) {
                     out.report(
                         stage,
                         instruction.line,
-                        "ADD",
+                        format!("ADD {source}"),
                         format!("ADD downloads `{source}` without --checksum, so any content is built in"),
                     );
                 }
@@ -81,7 +81,7 @@ mod tests {
         assert_hits(
             &super::RULE,
             "FROM alpine:3.20\nADD https://example.com/tool.zip /tmp/\nADD --chown=1:1 HTTP://example.com/x /x\n",
-            &[(2, "ADD"), (3, "ADD")],
+            &[(2, "ADD https://example.com/tool.zip"), (3, "ADD HTTP://example.com/x")],
         );
     }
 

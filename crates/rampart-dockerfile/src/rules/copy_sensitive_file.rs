@@ -108,7 +108,7 @@ fn check(file: &Dockerfile, _config: &DockerfileConfig, out: &mut Reporter) {
                     out.report(
                         stage,
                         instruction.line,
-                        keyword,
+                        format!("{keyword} {source}"),
                         format!("{keyword} `{source}` puts {kind} into an image layer"),
                     );
                 }
@@ -127,12 +127,12 @@ mod tests {
             &super::RULE,
             "FROM alpine:3.20\nCOPY .env /app/.env\nCOPY id_rsa /root/.ssh/\nADD certs/tls.key /etc/tls/\nCOPY .kube/config /root/.kube/config\nCOPY --from=build /src/.npmrc /root/\nCOPY terraform.tfstate /x/\n",
             &[
-                (2, "COPY"),
-                (3, "COPY"),
-                (4, "ADD"),
-                (5, "COPY"),
-                (6, "COPY"),
-                (7, "COPY"),
+                (2, "COPY .env"),
+                (3, "COPY id_rsa"),
+                (4, "ADD certs/tls.key"),
+                (5, "COPY .kube/config"),
+                (6, "COPY /src/.npmrc"),
+                (7, "COPY terraform.tfstate"),
             ],
         );
     }

@@ -78,7 +78,7 @@ fn check(file: &Dockerfile, _config: &DockerfileConfig, out: &mut Reporter) {
             out.report(
                 stage,
                 instruction.line,
-                "EXPOSE",
+                format!("EXPOSE {port}"),
                 format!("EXPOSE `{port}` opens SSH (port 22)"),
             );
         }
@@ -94,7 +94,7 @@ mod tests {
         assert_hits(
             &super::RULE,
             "FROM alpine:3.20\nEXPOSE 80 22/tcp\nEXPOSE 20-25\n",
-            &[(2, "EXPOSE"), (3, "EXPOSE")],
+            &[(2, "EXPOSE 22/tcp"), (3, "EXPOSE 20-25")],
         );
     }
 
