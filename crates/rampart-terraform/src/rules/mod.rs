@@ -1,0 +1,197 @@
+//! The infrastructure rules, one file each, and the registry that lists
+//! them.
+//!
+//! A rule file opens with its documentation (`//!`: *What it checks*,
+//! *Why it matters*, *How to fix*, *Example*, *Fix safety*), declares
+//! `pub static RULE: Rule` with the resource types it judges and the
+//! Checkov, Trivy and tfsec ids it answers for, then its tests: a
+//! configuration where it fires and its hardened twin.
+
+mod aws_security_group_open_ingress;
+
+pub(crate) mod network;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use rampart_core::{RuleMeta, Severity};
+
+use crate::engine::TerraformConfig;
+use crate::resource::Resource;
+use crate::value::{Unknown, Value};
+
+pub struct Rule {
+    pub meta: RuleMeta,
+    /// The resource types it passes judgement on.
+    pub kinds: &'static [&'static str],
+    pub check: fn(&Resource, &Context<'_>, &mut Reporter),
+    /// The rule's source file, whose `//!` comment is its documentation.
+    pub source: &'static str,
+}
+
+impl Rule {
+    /// The rule's documentation, from the `//!` comment of its file.
+    pub fn doc(&self) -> &'static str {
+        static DOCS: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+        DOCS.get_or_init(|| {
+            all()
+                .iter()
+                .map(|rule| (rule.meta.id, rampart_core::module_doc(rule.source)))
+                .collect()
+        })
+        .get(self.meta.id)
+        .map_or("", String::as_str)
+    }
+
+    /// The peer ids this rule answers for: `source` is `Checkov`, `Trivy`
+    /// or `tfsec`.
+    pub fn peer_ids(&self, source: &str) -> impl Iterator<Item = &'static str> {
+        self.meta
+            .references
+            .iter()
+            .filter(move |reference| reference.source == source)
+            .map(|reference| reference.id)
+    }
+
+    pub fn judges(&self, resource: &Resource) -> bool {
+        self.kinds.contains(&resource.kind.as_str())
+    }
+}
+
+static ALL: &[&Rule] = &[&aws_security_group_open_ingress::RULE];
+
+/// Every Terraform rule.
+pub fn all() -> &'static [&'static Rule] {
+    ALL
+}
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    all().iter().copied().find(|rule| rule.meta.id == id)
+}
+
+/// What every rule may read besides its resource: every other resource of
+/// the configuration (to link a bucket to its access block, say).
+pub struct Context<'a> {
+    pub resources: &'a [Resource],
+    pub config: &'a TerraformConfig,
+}
+
+impl<'a> Context<'a> {
+    /// The resources of a type in the same module instance as `resource`.
+    pub fn beside(&self, resource: &'a Resource, kind: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+        let resources = self.resources;
+        resources
+            .iter()
+            .filter(move |other| other.kind == kind && other.module == resource.module && !other.data)
+    }
+
+    /// The resources of a type anywhere in the configuration.
+    pub fn anywhere(&self, kind: &'a str) -> impl Iterator<Item = &'a Resource> + 'a {
+        let resources = self.resources;
+        resources.iter().filter(move |other| other.kind == kind && !other.data)
+    }
+}
+
+/// Whether `value` names `target`: a reference to one of its attributes
+/// (`aws_s3_bucket.logs.id`), or the literal it sets for `name_attribute`
+/// (`bucket = "logs"`).
+pub fn refers_to(value: &Value, target: &Resource, name_attribute: &str) -> bool {
+    match value {
+        Value::Unknown(Unknown {
+            resource: Some(address),
+            ..
+        }) => **address == target.address,
+        Value::String(text) => target.body.str(name_attribute) == Some(text.as_str()),
+        _ => false,
+    }
+}
+
+/// One thing a rule found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+    pub severity: Option<Severity>,
+}
+
+/// Collects a rule's hits over one resource.
+#[derive(Default)]
+pub struct Reporter {
+    pub hits: Vec<Hit>,
+    /// The verdict depended on a value not known before apply: this
+    /// resource does not count as judged.
+    pub undetermined: bool,
+}
+
+impl Reporter {
+    pub fn report(&mut self, line: usize, field: impl Into<String>, message: String) {
+        self.hits.push(Hit {
+            line,
+            field: field.into(),
+            message,
+            severity: None,
+        });
+    }
+
+    pub fn report_with_severity(&mut self, severity: Severity, line: usize, field: impl Into<String>, message: String) {
+        self.report(line, field, message);
+        if let Some(hit) = self.hits.last_mut() {
+            hit.severity = Some(severity);
+        }
+    }
+
+    /// The verdict depends on `unknown`: say so (info) instead of passing.
+    pub fn could_not_evaluate(&mut self, line: usize, field: impl Into<String>, unknown: &Unknown) {
+        let field = field.into();
+        let message = format!("could not evaluate `{field}`: depends on {}", unknown.depends_on);
+        self.report_with_severity(Severity::Info, line, field, message);
+        self.undetermined = true;
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Hit, Rule};
+    use crate::engine::{TerraformConfig, check_resources};
+
+    /// Evaluates `files` (name, text) as one root module and runs `rule`.
+    pub fn run(rule: &'static Rule, files: &[(&str, &str)]) -> Vec<Hit> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            if name.ends_with(".tf") && !name.contains('/') {
+                paths.push(path);
+            }
+        }
+        let evaluated = crate::eval::evaluate(&paths, &crate::eval::Options::default());
+        assert!(evaluated.errors.is_empty(), "{:?}", evaluated.errors);
+        check_resources(&evaluated.resources, &TerraformConfig::default(), &[rule])
+            .findings
+            .into_iter()
+            .map(|finding| Hit {
+                line: finding.location.line,
+                field: finding.field,
+                message: finding.message,
+                severity: Some(finding.severity),
+            })
+            .collect()
+    }
+
+    pub fn lines_and_fields(hits: &[Hit]) -> Vec<(usize, &str)> {
+        hits.iter().map(|hit| (hit.line, hit.field.as_str())).collect()
+    }
+
+    pub fn assert_hits(rule: &'static Rule, text: &str, expected: &[(usize, &str)]) {
+        let hits = run(rule, &[("main.tf", text)]);
+        assert_eq!(lines_and_fields(&hits), expected, "{hits:#?}");
+    }
+
+    pub fn assert_quiet(rule: &'static Rule, text: &str) {
+        let hits = run(rule, &[("main.tf", text)]);
+        assert!(hits.is_empty(), "{} fired: {hits:#?}", rule.meta.id);
+    }
+}
