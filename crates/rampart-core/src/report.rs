@@ -42,6 +42,9 @@ pub struct Summary {
     /// Dockerfiles read (with at least one stage).
     #[serde(skip_serializing_if = "is_zero")]
     pub dockerfiles: usize,
+    /// Terraform resource instances evaluated (configurations and plans).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub terraform_resources: usize,
     /// Files not searched: binary, or over the size limit.
     pub skipped_files: usize,
     /// Commits walked, for a history scan; `files` then counts the unique

@@ -10,12 +10,14 @@ use rampart_report::RuleInfo;
 pub const MANIFESTS_ENGINE: &str = "manifests";
 pub const SECRETS_ENGINE: &str = "secrets";
 pub const DOCKERFILE_ENGINE: &str = "dockerfiles";
+pub const TERRAFORM_ENGINE: &str = "terraform";
 pub const EXCEPTIONS_ENGINE: &str = "exceptions file";
 
 /// A rule id of any built-in engine.
 pub fn known_rule(id: &str) -> bool {
     rampart_k8s::rules::find(id).is_some()
         || rampart_dockerfile::rules::find(id).is_some()
+        || rampart_terraform::rules::find(id).is_some()
         || exceptions::RULES.iter().any(|meta| meta.id == id)
         || rampart_secrets::Catalogue::builtin()
             .rules
@@ -46,13 +48,16 @@ pub fn describe_rules() -> Vec<RuleInfo> {
         controls: rule.meta.controls.to_vec(),
         help: rule.doc().to_string(),
     });
-    let dockerfiles = rampart_dockerfile::rules::all().iter().map(|rule| RuleInfo {
-        id: rule.meta.id.to_string(),
-        title: rule.meta.title.to_string(),
-        severity: rule.meta.severity,
-        controls: rule.meta.controls.to_vec(),
-        help: rule.doc().to_string(),
-    });
+    let documented = documented_rules()
+        .into_iter()
+        .skip(rampart_k8s::rules::all().len())
+        .map(|(_, meta, doc)| RuleInfo {
+            id: meta.id.to_string(),
+            title: meta.title.to_string(),
+            severity: meta.severity,
+            controls: meta.controls.to_vec(),
+            help: doc.to_string(),
+        });
     let process = exceptions::RULES.iter().map(|meta| RuleInfo {
         id: meta.id.to_string(),
         title: meta.title.to_string(),
@@ -70,7 +75,7 @@ pub fn describe_rules() -> Vec<RuleInfo> {
             rule.spec.title
         ),
     });
-    manifests.chain(dockerfiles).chain(process).chain(secrets).collect()
+    manifests.chain(documented).chain(process).chain(secrets).collect()
 }
 
 /// A rule as the matrix lists it, with its engine (no documentation).
@@ -87,31 +92,79 @@ fn listed(engine: &str, id: &str, title: &str, severity: Severity, controls: &[C
     )
 }
 
-/// The manifest rules the profile, rampart.toml's ignore list or `--skip`
-/// kept from running, and the secrets engine when the user turned it off:
-/// the controls they prove are `partial` at best.
-pub fn rules_left_out(
-    manifests: &[&'static rampart_k8s::Rule],
-    dockerfiles: &[&'static rampart_dockerfile::Rule],
-    secrets_turned_off: bool,
-) -> Vec<(String, RuleInfo)> {
-    let mut left_out: Vec<(String, RuleInfo)> = rampart_k8s::rules::all()
-        .iter()
-        .filter(|rule| !manifests.iter().any(|ran| std::ptr::eq(*ran, **rule)))
-        .map(|rule| {
-            let meta = &rule.meta;
-            listed(MANIFESTS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
-        })
-        .collect();
-    left_out.extend(
-        rampart_dockerfile::rules::all()
+/// The rules of each engine a run selected.
+#[derive(Default, Clone)]
+pub struct Selected {
+    pub manifests: Vec<&'static rampart_k8s::Rule>,
+    pub dockerfiles: Vec<&'static rampart_dockerfile::Rule>,
+    pub terraform: Vec<&'static rampart_terraform::Rule>,
+}
+
+impl Selected {
+    /// The rules rampart.toml's selection and the profile keep.
+    pub fn by(keep: impl Fn(&RuleMeta) -> bool) -> Selected {
+        Selected {
+            manifests: rampart_k8s::rules::all()
+                .iter()
+                .copied()
+                .filter(|rule| keep(&rule.meta))
+                .collect(),
+            dockerfiles: rampart_dockerfile::rules::all()
+                .iter()
+                .copied()
+                .filter(|rule| keep(&rule.meta))
+                .collect(),
+            terraform: rampart_terraform::rules::all()
+                .iter()
+                .copied()
+                .filter(|rule| keep(&rule.meta))
+                .collect(),
+        }
+    }
+
+    /// Every engine's rules listed for the matrix, with their engine.
+    fn listed(&self) -> Vec<(String, RuleInfo)> {
+        let manifests = self
+            .manifests
             .iter()
-            .filter(|rule| !dockerfiles.iter().any(|ran| std::ptr::eq(*ran, **rule)))
-            .map(|rule| {
-                let meta = &rule.meta;
-                listed(DOCKERFILE_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
-            }),
-    );
+            .map(|rule| listed_meta(MANIFESTS_ENGINE, &rule.meta));
+        let dockerfiles = self
+            .dockerfiles
+            .iter()
+            .map(|rule| listed_meta(DOCKERFILE_ENGINE, &rule.meta));
+        let terraform = self
+            .terraform
+            .iter()
+            .map(|rule| listed_meta(TERRAFORM_ENGINE, &rule.meta));
+        manifests.chain(dockerfiles).chain(terraform).collect()
+    }
+
+    /// The documented rules it leaves out.
+    fn complement(&self) -> Vec<(String, RuleInfo)> {
+        let chosen: Vec<&str> = self
+            .manifests
+            .iter()
+            .map(|rule| rule.meta.id)
+            .chain(self.dockerfiles.iter().map(|rule| rule.meta.id))
+            .chain(self.terraform.iter().map(|rule| rule.meta.id))
+            .collect();
+        documented_rules()
+            .into_iter()
+            .filter(|(_, meta, _)| !chosen.contains(&meta.id))
+            .map(|(engine, meta, _)| listed_meta(engine, meta))
+            .collect()
+    }
+}
+
+fn listed_meta(engine: &str, meta: &RuleMeta) -> (String, RuleInfo) {
+    listed(engine, meta.id, meta.title, meta.severity, meta.controls)
+}
+
+/// The rules the profile, rampart.toml's ignore list or `--skip` kept
+/// from running, and the secrets engine when the user turned it off: the
+/// controls they prove are `partial` at best.
+pub fn rules_left_out(selected: &Selected, secrets_turned_off: bool) -> Vec<(String, RuleInfo)> {
+    let mut left_out = selected.complement();
     if secrets_turned_off {
         left_out.push(listed(
             SECRETS_ENGINE,
@@ -127,22 +180,11 @@ pub fn rules_left_out(
 /// The rules a run used, with their engine, for the controls matrix and
 /// the formats that show what passed.
 pub fn rules_that_ran(
-    manifests: &[&'static rampart_k8s::Rule],
-    dockerfiles: &[&'static rampart_dockerfile::Rule],
+    selected: &Selected,
     secrets: Option<&rampart_secrets::Catalogue>,
     exceptions_file: bool,
 ) -> Vec<(String, RuleInfo)> {
-    let mut ran: Vec<(String, RuleInfo)> = manifests
-        .iter()
-        .map(|rule| {
-            let meta = &rule.meta;
-            listed(MANIFESTS_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
-        })
-        .collect();
-    ran.extend(dockerfiles.iter().map(|rule| {
-        let meta = &rule.meta;
-        listed(DOCKERFILE_ENGINE, meta.id, meta.title, meta.severity, meta.controls)
-    }));
+    let mut ran = selected.listed();
     if let Some(catalogue) = secrets {
         ran.extend(catalogue.rules.iter().map(|rule| {
             let spec = &rule.spec;
@@ -174,7 +216,10 @@ pub fn documented_rules() -> Vec<(&'static str, &'static RuleMeta, &'static str)
     let dockerfiles = rampart_dockerfile::rules::all()
         .iter()
         .map(|rule| (DOCKERFILE_ENGINE, &rule.meta, rule.doc()));
-    manifests.chain(dockerfiles).collect()
+    let terraform = rampart_terraform::rules::all()
+        .iter()
+        .map(|rule| (TERRAFORM_ENGINE, &rule.meta, rule.doc()));
+    manifests.chain(dockerfiles).chain(terraform).collect()
 }
 
 /// The page `rampart explain ID` prints and `docs/rules/ID.md` stores.

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod policies;
 pub mod proof;
 pub mod secrets;
+mod terraform;
 
 pub use exceptions::ExceptionSet;
 pub use pipeline::{

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use rampart_core::{Config, Finding, FingerprintKey, Profile, ResourceRef, ScanError, Selection};
+use rampart_core::{Config, Finding, FingerprintKey, ResourceRef, ScanError};
 use rampart_k8s::files::{Input, read_input};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_k8s::object::Object;
-use rampart_k8s::{Checked, Inventory, Rule, ScanConfig, check_file, rules};
+use rampart_k8s::{Checked, Inventory, Rule, ScanConfig, check_file};
 use rampart_policy::Subject;
 
 use crate::pipeline::Flags;
@@ -51,16 +51,6 @@ pub fn kubernetes_config(team: &Config, flags: &Flags) -> ScanConfig {
         }
     }
     config
-}
-
-/// The manifest rules rampart.toml's selection and the profile keep.
-pub fn selected_rules(selection: &Selection, profile: Profile) -> Vec<&'static Rule> {
-    rules::all()
-        .iter()
-        .copied()
-        .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
-        .filter(|rule| profile.includes_rule(rule.meta.controls, rule.meta.pss))
-        .collect()
 }
 
 /// What runs over a manifest besides its rules.

@@ -17,21 +17,34 @@ use rampart_core::{
 use rampart_dockerfile::DockerfileConfig;
 use rampart_k8s::files::{DiscoverOptions, Input, discover, discover_with};
 use rampart_k8s::loader::LoadOptions;
-use rampart_k8s::{Checked, Inventory, Rule, ScanConfig, finish, rules};
+use rampart_k8s::{Checked, Inventory, ScanConfig, finish, rules};
 use rampart_policy::PolicySet;
 use rampart_report::RuleInfo;
 use rampart_secrets::{Catalogue, HistoryProgress};
+use rampart_terraform::TerraformConfig;
 use rayon::prelude::*;
 
-use crate::catalogue::{EXCEPTIONS_ENGINE, SECRETS_ENGINE, is_rule_id, known_rule, rules_left_out, rules_that_ran};
+use crate::catalogue::{
+    EXCEPTIONS_ENGINE, SECRETS_ENGINE, Selected, is_rule_id, known_rule, rules_left_out, rules_that_ran,
+};
 use crate::dockerfiles::{self, CheckedDockerfile, dockerfile_config};
 use crate::exceptions::ExceptionSet;
-use crate::manifests::{CheckedFile, Engines, check_input, kubernetes_config, selected_rules};
+use crate::manifests::{CheckedFile, Engines, check_input, kubernetes_config};
+use crate::terraform::{self, terraform_config};
 
 /// One input, checked by the engine that recognised it.
 enum CheckedInput {
     Manifest(Box<CheckedFile>),
     Dockerfile(CheckedDockerfile),
+    /// A `.tf` file: the Terraform engine reads its folder later; here,
+    /// the secrets engine's findings in it.
+    TerraformFile(Vec<Finding>),
+    Plan(Box<rampart_terraform::Checked>, Vec<Finding>),
+}
+
+/// The files other engines than the manifests' recognise in folders.
+fn other_engines_file(path: &Path) -> bool {
+    rampart_dockerfile::is_dockerfile(path) || rampart_terraform::is_terraform(path)
 }
 use crate::secrets::{History, add_history, add_secrets, baseline_and_key, history_findings};
 
@@ -66,6 +79,11 @@ pub struct Flags {
     /// The baseline this run will write: its key fingerprints the secrets,
     /// and no finding is suppressed by the old one.
     pub write_baseline: Option<PathBuf>,
+    /// Terraform's `-var-file`s and `-var`s for the root modules, and the
+    /// `TF_VAR_*` variables of the environment (name without the prefix).
+    pub tf_var_files: Vec<PathBuf>,
+    pub tf_vars: Vec<(String, String)>,
+    pub tf_env: Vec<(String, String)>,
 }
 
 impl Default for Flags {
@@ -87,6 +105,9 @@ impl Default for Flags {
             policy_namespaces: Vec::new(),
             baseline: None,
             write_baseline: None,
+            tf_var_files: Vec::new(),
+            tf_vars: Vec::new(),
+            tf_env: Vec::new(),
         }
     }
 }
@@ -141,9 +162,9 @@ pub struct Pipeline {
     kubernetes: ScanConfig,
     selection: Selection,
     profile: Profile,
-    rules: Vec<&'static Rule>,
+    rules: Selected,
     dockerfile: DockerfileConfig,
-    dockerfile_rules: Vec<&'static rampart_dockerfile::Rule>,
+    terraform: TerraformConfig,
     /// `None` when the secrets engine does not run.
     secrets: Option<SecretsEngine>,
     policies: Option<PolicySet>,
@@ -187,13 +208,9 @@ impl Pipeline {
         }
         let selection = Selection::new(&team, &flags.skip);
         let profile = flags.profile.or(team.profile).unwrap_or_default();
-        let rules = selected_rules(&selection, profile);
-        let dockerfile_rules = rampart_dockerfile::rules::all()
-            .iter()
-            .copied()
-            .filter(|rule| selection.runs(rule.meta.id, rule.meta.controls, rule.meta.severity))
-            .filter(|rule| profile.includes_rule(rule.meta.controls, rule.meta.pss))
-            .collect();
+        let rules = Selected::by(|meta| {
+            selection.runs(meta.id, meta.controls, meta.severity) && profile.includes_rule(meta.controls, meta.pss)
+        });
         let (baseline, key) = baseline_and_key(flags.write_baseline.as_deref(), flags.baseline.as_deref())?;
         let mut warnings = Vec::new();
         let secrets = match &flags.secrets {
@@ -226,13 +243,14 @@ impl Pipeline {
             });
         let kubernetes = kubernetes_config(&team, &flags);
         let dockerfile = dockerfile_config(&team, &flags);
+        let terraform = terraform_config(&team, &flags);
         Ok((
             Pipeline {
                 team,
                 flags,
                 kubernetes,
                 dockerfile,
-                dockerfile_rules,
+                terraform,
                 selection,
                 profile,
                 rules,
@@ -266,7 +284,7 @@ impl Pipeline {
             paths,
             DiscoverOptions {
                 render: self.flags.render,
-                also: Some(rampart_dockerfile::is_dockerfile),
+                also: Some(other_engines_file),
             },
         );
         let search_inputs = matches!(self.flags.secrets, SecretsMode::Inputs);
@@ -293,18 +311,30 @@ impl Pipeline {
                     Input::File(path) if rampart_dockerfile::is_dockerfile(path) => dockerfiles::check_input(
                         input,
                         &self.dockerfile,
-                        &self.dockerfile_rules,
+                        &self.rules.dockerfiles,
                         dockerfile_secrets,
                         self.flags.max_file_size,
                     )
                     .map(CheckedInput::Dockerfile),
+                    Input::File(path) if rampart_terraform::is_terraform(path) => {
+                        terraform::search_file(input, dockerfile_secrets, self.flags.max_file_size)
+                            .map(CheckedInput::TerraformFile)
+                    }
+                    Input::File(path) if terraform::is_plan(path) => terraform::check_plan(
+                        input,
+                        &self.terraform,
+                        &self.rules.terraform,
+                        dockerfile_secrets,
+                        self.flags.max_file_size,
+                    )
+                    .map(|(checked, leaks)| CheckedInput::Plan(Box::new(checked), leaks)),
                     _ => {
                         let engines = Engines {
                             secrets: detector.as_ref(),
                             secrets_key: &secrets_key,
                             keep_subjects: self.policies.as_ref().is_some_and(|set| !set.is_empty()),
                         };
-                        check_input(input, &self.kubernetes, &options, &self.rules, &engines)
+                        check_input(input, &self.kubernetes, &options, &self.rules.manifests, &engines)
                             .map(|file| CheckedInput::Manifest(Box::new(file)))
                     }
                 };
@@ -325,6 +355,8 @@ impl Pipeline {
         let mut other_findings = Vec::new();
         let mut inline_waivers = Vec::new();
         let mut other_coverage = rampart_core::Coverage::default();
+        let mut terraform_leaks = Vec::new();
+        let mut notices = discovery.notices;
         for file in checked {
             match file {
                 Ok(CheckedInput::Manifest(mut file)) => {
@@ -338,6 +370,18 @@ impl Pipeline {
                     checked_all.append(file.checked);
                     inventory.merge(file.inventory);
                 }
+                Ok(CheckedInput::TerraformFile(leaks)) => {
+                    files_read += 1;
+                    terraform_leaks.extend(leaks);
+                }
+                Ok(CheckedInput::Plan(plan, leaks)) => {
+                    files_read += 1;
+                    summary.terraform_resources += plan.resources;
+                    errors.extend(plan.errors);
+                    other_findings.extend(plan.findings);
+                    other_findings.extend(leaks);
+                    other_coverage.merge(&plan.coverage);
+                }
                 Ok(CheckedInput::Dockerfile(file)) => {
                     files_read += 1;
                     summary.dockerfiles += usize::from(file.stages > 0);
@@ -349,13 +393,32 @@ impl Pipeline {
                 Err(error) => errors.push(error),
             }
         }
+        let tf_files: Vec<PathBuf> = discovery
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                Input::File(path) if rampart_terraform::is_terraform(path) => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
+        if !tf_files.is_empty() {
+            let checked = rampart_terraform::check(&tf_files, &self.terraform, &self.rules.terraform);
+            summary.terraform_resources += checked.resources;
+            errors.extend(checked.errors);
+            notices.extend(checked.notices);
+            other_coverage.merge(&checked.coverage);
+            inline_waivers.extend(checked.waivers);
+            let mut findings = checked.findings;
+            add_secrets(&mut findings, std::mem::take(&mut terraform_leaks));
+            other_findings.extend(findings);
+        }
         if let Some(policies) = &self.policies {
             let (found, failed) = policies.evaluate(&subjects);
             checked_all.findings.extend(found);
             errors.extend(failed);
         }
         drop(subjects);
-        let finished = finish(checked_all, inventory, &self.kubernetes, &self.rules);
+        let finished = finish(checked_all, inventory, &self.kubernetes, &self.rules.manifests);
         let (mut findings, mut coverage) = (finished.findings, finished.coverage);
         findings.append(&mut other_findings);
         coverage.merge(&other_coverage);
@@ -400,6 +463,7 @@ impl Pipeline {
         // Last: the inputs' own errors say why first.
         let nothing = summary.objects == 0
             && summary.dockerfiles == 0
+            && summary.terraform_resources == 0
             && summary.commits == 0
             && !self.tree_searched(summary.files);
         if nothing && !self.flags.allow_empty {
@@ -407,18 +471,13 @@ impl Pipeline {
         }
         let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
         report.coverage = coverage;
-        report.notices = discovery.notices;
+        report.notices = notices;
         let ran = rules_that_ran(
             &self.rules,
-            &self.dockerfile_rules,
             self.secrets.as_ref().map(SecretsEngine::catalogue),
             self.exceptions.is_some(),
         );
-        let left_out = rules_left_out(
-            &self.rules,
-            &self.dockerfile_rules,
-            self.flags.secrets == SecretsMode::TurnedOff,
-        );
+        let left_out = rules_left_out(&self.rules, self.flags.secrets == SecretsMode::TurnedOff);
         set_compliance(&mut report, self.profile, &ran, &left_out);
         Scanned { report, ran, left_out }
     }
@@ -470,10 +529,10 @@ impl Pipeline {
         let named: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
         let message = match self.flags.secrets {
             SecretsMode::Tree { .. } => {
-                "nothing to check: no file to search for secrets, no Kubernetes object and no Dockerfile, so no control was checked (pass --allow-empty to accept it)"
+                "nothing to check: no file to search for secrets, no Kubernetes object, no Dockerfile and no Terraform resource, so no control was checked (pass --allow-empty to accept it)"
             }
             SecretsMode::Inputs | SecretsMode::TurnedOff => {
-                "nothing to scan: no Kubernetes object and no Dockerfile in these inputs, so no control was checked (pass --allow-empty to accept an empty scan)"
+                "nothing to scan: no Kubernetes object, Dockerfile or Terraform resource in these inputs, so no control was checked (pass --allow-empty to accept an empty scan)"
             }
         };
         ScanError::new(named.join(", "), None, message)
@@ -537,6 +596,7 @@ pub fn apply_team_config(findings: &mut Vec<Finding>, team: &Config, selection: 
     findings.retain(|finding| {
         rules::find(&finding.rule).is_some()
             || rampart_dockerfile::rules::find(&finding.rule).is_some()
+            || rampart_terraform::rules::find(&finding.rule).is_some()
             || exceptions::RULES.iter().any(|meta| meta.id == finding.rule)
             || profile.includes_finding(&finding.controls)
     });

@@ -44,9 +44,17 @@ fn variables_follow_terraforms_precedence() {
         "main.tf",
         "variable \"a\" { default = \"default\" }\nvariable \"b\" { default = \"default\" }\nvariable \"c\" { default = \"default\" }\nvariable \"d\" { default = \"default\" }\nvariable \"e\" { default = \"default\" }\nvariable \"f\" { default = \"default\" }\nresource \"null_resource\" \"x\" {\n  a = var.a\n  b = var.b\n  c = var.c\n  d = var.d\n  e = var.e\n  f = var.f\n}\n",
     );
-    write(dir.path(), "terraform.tfvars", "b = \"tfvars\"\nc = \"tfvars\"\nd = \"tfvars\"\ne = \"tfvars\"\n");
+    write(
+        dir.path(),
+        "terraform.tfvars",
+        "b = \"tfvars\"\nc = \"tfvars\"\nd = \"tfvars\"\ne = \"tfvars\"\n",
+    );
     write(dir.path(), "a.auto.tfvars", "c = \"auto-a\"\nd = \"auto-a\"\n");
-    write(dir.path(), "b.auto.tfvars.json", "{\"d\": \"auto-b\", \"e\": \"auto-b\"}");
+    write(
+        dir.path(),
+        "b.auto.tfvars.json",
+        "{\"d\": \"auto-b\", \"e\": \"auto-b\"}",
+    );
     let extra = write(dir.path(), "prod.tfvars", "e = \"var-file\"\n");
     let options = Options {
         env: vec![("a".into(), "env".into()), ("b".into(), "env".into())],
@@ -115,7 +123,10 @@ resource "aws_security_group" "dynamic" {
         ]
     );
     let node = find(&evaluated, "aws_instance.node[1]");
-    assert_eq!(node.body.value("tags").unwrap().get("Name"), Some(&Value::String("prod-web-1".into())));
+    assert_eq!(
+        node.body.value("tags").unwrap().get("Name"),
+        Some(&Value::String("prod-web-1".into()))
+    );
     let ssh = find(&evaluated, "aws_security_group.per_port[\"ssh\"]");
     let ingress = ssh.body.blocks("ingress");
     assert_eq!(ingress[0].body.value("from_port"), Some(&Value::Number(22.0)));
@@ -141,13 +152,20 @@ fn a_module_called_twice_is_two_sets_of_resources() {
     );
     // Both folders are scanned; the module folder is evaluated through its
     // callers only.
-    let evaluated = run(dir.path(), &["live/main.tf", "modules/bucket/main.tf"], &Options::default());
+    let evaluated = run(
+        dir.path(),
+        &["live/main.tf", "modules/bucket/main.tf"],
+        &Options::default(),
+    );
     assert!(evaluated.errors.is_empty(), "{:?}", evaluated.errors);
     assert_eq!(evaluated.roots, 1);
     assert_eq!(evaluated.module_calls, 2);
     let site = find(&evaluated, "module.site.aws_s3_bucket.this");
     assert_eq!(string(site, "acl"), "public-read");
-    assert_eq!(string(find(&evaluated, "module.logs.aws_s3_bucket.this"), "acl"), "private");
+    assert_eq!(
+        string(find(&evaluated, "module.logs.aws_s3_bucket.this"), "acl"),
+        "private"
+    );
     assert!(site.path.ends_with("modules/bucket/main.tf"), "{}", site.path);
     assert_eq!(site.line, 3);
     let uses = find(&evaluated, "null_resource.uses");
@@ -185,8 +203,22 @@ resource "aws_iam_policy" "admin" {
     );
     let evaluated = run(dir.path(), &["main.tf"], &Options::default());
     let instance = find(&evaluated, "aws_instance.a");
-    assert!(instance.body.value("ami").unwrap().display().contains("data.aws_ami.ubuntu"));
-    assert!(instance.body.value("cidr").unwrap().display().contains("var.cidr (no value"));
+    assert!(
+        instance
+            .body
+            .value("ami")
+            .unwrap()
+            .display()
+            .contains("data.aws_ami.ubuntu")
+    );
+    assert!(
+        instance
+            .body
+            .value("cidr")
+            .unwrap()
+            .display()
+            .contains("var.cidr (no value")
+    );
     let policy = string(find(&evaluated, "aws_iam_policy.admin"), "policy");
     let json: serde_json::Value = serde_json::from_str(&policy).unwrap();
     assert_eq!(json["Statement"][0]["Action"], serde_json::json!(["*"]));
@@ -196,19 +228,50 @@ resource "aws_iam_policy" "admin" {
 #[test]
 fn broken_configurations_are_errors_and_the_rest_is_evaluated() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a/main.tf", "resource \"aws_s3_bucket\" \"ok\" {\n  bucket = \"ok\"\n}\n");
-    write(dir.path(), "a/broken.tf", "resource \"aws_s3_bucket\" \"bad\" {\n  bucket = \n}\n");
-    write(dir.path(), "b/main.tf", "module \"me\" {\n  source = \"./\"\n}\nmodule \"gone\" {\n  source = \"./nowhere\"\n}\nmodule \"remote\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n");
-    let evaluated = run(dir.path(), &["a/main.tf", "a/broken.tf", "b/main.tf"], &Options::default());
+    write(
+        dir.path(),
+        "a/main.tf",
+        "resource \"aws_s3_bucket\" \"ok\" {\n  bucket = \"ok\"\n}\n",
+    );
+    write(
+        dir.path(),
+        "a/broken.tf",
+        "resource \"aws_s3_bucket\" \"bad\" {\n  bucket = \n}\n",
+    );
+    write(
+        dir.path(),
+        "b/main.tf",
+        "module \"me\" {\n  source = \"./\"\n}\nmodule \"gone\" {\n  source = \"./nowhere\"\n}\nmodule \"remote\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n",
+    );
+    let evaluated = run(
+        dir.path(),
+        &["a/main.tf", "a/broken.tf", "b/main.tf"],
+        &Options::default(),
+    );
     assert!(evaluated.resources.iter().any(|r| r.address == "aws_s3_bucket.ok"));
     let errors: Vec<(String, Option<usize>)> = evaluated
         .errors
         .iter()
         .map(|error| (error.message.clone(), error.line))
         .collect();
-    assert!(errors.iter().any(|(m, line)| m.starts_with("cannot parse HCL") && *line == Some(2)), "{errors:?}");
-    assert!(errors.iter().any(|(m, line)| m.contains("module.me calls the module it is in") && *line == Some(1)), "{errors:?}");
-    assert!(errors.iter().any(|(m, line)| m.contains("does not exist") && *line == Some(4)), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|(m, line)| m.starts_with("cannot parse HCL") && *line == Some(2)),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(m, line)| m.contains("module.me calls the module it is in") && *line == Some(1)),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(m, line)| m.contains("does not exist") && *line == Some(4)),
+        "{errors:?}"
+    );
     assert_eq!(evaluated.notices.len(), 1);
     assert!(evaluated.notices[0].message.contains("module.remote"));
 }

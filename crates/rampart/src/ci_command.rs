@@ -92,6 +92,7 @@ pub fn run(args: &CiArgs) -> Outcome {
             .map_or(ExceptionsFile::Configured, ExceptionsFile::Path),
         policies: args.policies.clone(),
         baseline,
+        tf_env: crate::terraform_env(),
         ..Flags::default()
     };
     let pipeline = match config_command::prepare(team, flags) {

@@ -197,8 +197,33 @@ struct ScanArgs {
     #[arg(long)]
     allow_empty: bool,
 
+    /// A Terraform variables file for the root modules, as `terraform plan
+    /// -var-file` (repeatable; after terraform.tfvars and *.auto.tfvars).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+
+    /// A Terraform variable for the root modules, as `terraform plan -var`
+    /// (repeatable; wins over every file). `TF_VAR_name` is read too.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+
     #[command(flatten)]
     proof: proof::ProofArgs,
+}
+
+fn parse_var(value: &str) -> Result<(String, String), String> {
+    value
+        .split_once('=')
+        .map(|(name, value)| (name.trim().to_string(), value.to_string()))
+        .filter(|(name, _)| !name.is_empty())
+        .ok_or_else(|| format!("`{value}` is not NAME=VALUE"))
+}
+
+/// `TF_VAR_name` variables of the environment, as Terraform reads them.
+fn terraform_env() -> Vec<(String, String)> {
+    std::env::vars()
+        .filter_map(|(name, value)| name.strip_prefix("TF_VAR_").map(|name| (name.to_string(), value)))
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

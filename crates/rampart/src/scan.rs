@@ -41,6 +41,9 @@ pub fn run(args: &ScanArgs) -> Outcome {
         policy_namespaces: args.policy_namespaces.clone(),
         baseline: args.baseline.clone(),
         write_baseline: args.write_baseline.clone(),
+        tf_var_files: args.var_files.clone(),
+        tf_vars: args.vars.clone(),
+        tf_env: crate::terraform_env(),
     };
     let pipeline = match config_command::prepare(team, flags) {
         Ok(pipeline) => pipeline,

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use rampart_core::{CONFIG_FILE, Outcome, Report, Selection, Severity, Summary};
-use rampart_scan::catalogue::{EXCEPTIONS_ENGINE, SECRETS_ENGINE, rules_that_ran};
+use rampart_scan::catalogue::{EXCEPTIONS_ENGINE, SECRETS_ENGINE, Selected, rules_that_ran};
 use rampart_scan::proof::Run;
 use rampart_scan::secrets::{baseline_and_key, baseline_file, catalogue};
 use rampart_scan::{TOOL, apply_team_config};
@@ -198,7 +198,7 @@ pub fn run(args: &SecretsArgs) -> Outcome {
             .coverage
             .add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
     }
-    let ran = rules_that_ran(&[], &[], Some(catalogue), exception_set.is_some());
+    let ran = rules_that_ran(&Selected::default(), Some(catalogue), exception_set.is_some());
     let run = Run {
         command: "secrets",
         report: &report,

@@ -8,6 +8,8 @@
 //! configuration where it fires and its hardened twin.
 
 mod aws_security_group_open_ingress;
+mod azure_nsg_open_ingress;
+mod gcp_firewall_open_ingress;
 
 pub(crate) mod network;
 
@@ -58,7 +60,11 @@ impl Rule {
     }
 }
 
-static ALL: &[&Rule] = &[&aws_security_group_open_ingress::RULE];
+static ALL: &[&Rule] = &[
+    &aws_security_group_open_ingress::RULE,
+    &gcp_firewall_open_ingress::RULE,
+    &azure_nsg_open_ingress::RULE,
+];
 
 /// Every Terraform rule.
 pub fn all() -> &'static [&'static Rule] {
