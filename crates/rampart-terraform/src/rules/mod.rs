@@ -7,9 +7,20 @@
 //! Checkov, Trivy and tfsec ids it answers for, then its tests: a
 //! configuration where it fires and its hardened twin.
 
+mod aws_ebs_encryption;
+mod aws_iam_admin_managed_policy;
+mod aws_iam_admin_policy;
+mod aws_iam_privilege_escalation;
+mod aws_kms_key_rotation;
+mod aws_rds_encryption;
+mod aws_s3_public_access_block;
+mod aws_s3_public_acl;
+mod aws_s3_public_policy;
 mod aws_security_group_open_ingress;
 mod azure_nsg_open_ingress;
 mod gcp_firewall_open_ingress;
+
+pub(crate) mod iam;
 
 pub(crate) mod network;
 
@@ -64,6 +75,15 @@ static ALL: &[&Rule] = &[
     &aws_security_group_open_ingress::RULE,
     &gcp_firewall_open_ingress::RULE,
     &azure_nsg_open_ingress::RULE,
+    &aws_s3_public_acl::RULE,
+    &aws_s3_public_policy::RULE,
+    &aws_s3_public_access_block::RULE,
+    &aws_iam_admin_policy::RULE,
+    &aws_iam_privilege_escalation::RULE,
+    &aws_iam_admin_managed_policy::RULE,
+    &aws_ebs_encryption::RULE,
+    &aws_rds_encryption::RULE,
+    &aws_kms_key_rotation::RULE,
 ];
 
 /// Every Terraform rule.
