@@ -1153,6 +1153,10 @@ impl<'a> Instance<'a> {
     fn variable(&self, name: &str, env: &Env) -> Value {
         match env.get(name) {
             Some(value) => value.clone(),
+            // Terraform rejects `True`; Checkov, and the people who write
+            // it, mean true.
+            None if name == "True" => Value::Bool(true),
+            None if name == "False" => Value::Bool(false),
             None => Value::unknown(name.to_string()),
         }
     }

