@@ -163,10 +163,8 @@ mod tests {
 
     #[test]
     fn fires_without_a_block_or_with_one_left_off() {
-        let text = format!(
-            "resource \"aws_s3_bucket\" \"a\" {{\n  bucket = \"a\"\n}}\nresource \"aws_s3_bucket\" \"b\" {{\n  bucket = \"b\"\n}}\nresource \"aws_s3_bucket_public_access_block\" \"b\" {{\n  bucket = aws_s3_bucket.b.id\n  block_public_acls = false\n  block_public_policy = true\n  ignore_public_acls = true\n  restrict_public_buckets = true\n}}\n"
-        );
-        let hits = run(&super::RULE, &[("main.tf", &text)]);
+        let text = "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"a\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\nresource \"aws_s3_bucket_public_access_block\" \"b\" {\n  bucket = aws_s3_bucket.b.id\n  block_public_acls = false\n  block_public_policy = true\n  ignore_public_acls = true\n  restrict_public_buckets = true\n}\n";
+        let hits = run(&super::RULE, &[("main.tf", text)]);
         assert_eq!(
             lines_and_fields(&hits),
             [

@@ -129,7 +129,7 @@ fn check(resource: &Resource, _context: &Context<'_>, out: &mut Reporter) {
                     continue;
                 }
                 match ports.as_list() {
-                    Some(items) if items.is_empty() => vec![(0, 65535)],
+                    Some([]) => vec![(0, 65535)],
                     Some(items) => items.iter().filter_map(port_range).collect(),
                     None => port_range(ports).into_iter().collect(),
                 }

@@ -8,6 +8,11 @@
 //! configuration where it fires and its hardened twin.
 
 mod aws_ebs_encryption;
+mod aws_ecr_immutable_tags;
+mod aws_ecr_scan_on_push;
+mod aws_eks_audit_logging;
+mod aws_eks_public_endpoint;
+mod aws_eks_secrets_encryption;
 mod aws_iam_admin_managed_policy;
 mod aws_iam_admin_policy;
 mod aws_iam_privilege_escalation;
@@ -17,8 +22,24 @@ mod aws_s3_public_access_block;
 mod aws_s3_public_acl;
 mod aws_s3_public_policy;
 mod aws_security_group_open_ingress;
+mod azure_acr_admin_user;
+mod azure_acr_anonymous_pull;
+mod azure_acr_content_trust;
+mod azure_aks_local_accounts;
+mod azure_aks_network_policy;
+mod azure_aks_public_api_server;
+mod azure_aks_secrets_encryption;
 mod azure_nsg_open_ingress;
+mod azure_storage_public_access;
+mod azure_storage_secure_transfer;
 mod gcp_firewall_open_ingress;
+mod gcp_gke_legacy_authorization;
+mod gcp_gke_network_policy;
+mod gcp_gke_private_nodes;
+mod gcp_gke_public_endpoint;
+mod gcp_gke_secrets_encryption;
+mod gcp_gke_workload_identity;
+mod gcp_public_iam_member;
 
 pub(crate) mod iam;
 
@@ -84,6 +105,27 @@ static ALL: &[&Rule] = &[
     &aws_ebs_encryption::RULE,
     &aws_rds_encryption::RULE,
     &aws_kms_key_rotation::RULE,
+    &aws_eks_public_endpoint::RULE,
+    &aws_eks_secrets_encryption::RULE,
+    &aws_eks_audit_logging::RULE,
+    &gcp_gke_public_endpoint::RULE,
+    &gcp_public_iam_member::RULE,
+    &gcp_gke_network_policy::RULE,
+    &gcp_gke_secrets_encryption::RULE,
+    &gcp_gke_private_nodes::RULE,
+    &gcp_gke_legacy_authorization::RULE,
+    &gcp_gke_workload_identity::RULE,
+    &azure_aks_public_api_server::RULE,
+    &azure_aks_network_policy::RULE,
+    &azure_aks_secrets_encryption::RULE,
+    &azure_aks_local_accounts::RULE,
+    &aws_ecr_immutable_tags::RULE,
+    &aws_ecr_scan_on_push::RULE,
+    &azure_acr_admin_user::RULE,
+    &azure_acr_anonymous_pull::RULE,
+    &azure_acr_content_trust::RULE,
+    &azure_storage_public_access::RULE,
+    &azure_storage_secure_transfer::RULE,
 ];
 
 /// Every Terraform rule.
