@@ -15,7 +15,7 @@ use rampart_core::{
     ScanError, Selection, Severity, Summary, Tool, apply_inline_waivers, exceptions, judge_control,
 };
 use rampart_dockerfile::DockerfileConfig;
-use rampart_k8s::files::{DiscoverOptions, Input, discover, discover_with};
+use rampart_k8s::files::{DiscoverOptions, Input, discover_with};
 use rampart_k8s::loader::LoadOptions;
 use rampart_k8s::{Checked, Inventory, ScanConfig, finish, rules};
 use rampart_policy::PolicySet;
@@ -645,7 +645,11 @@ fn unknown_waived_rules(
 /// The files a scan of `paths` reads (standard input left out), for the
 /// evidence bundle's list of inputs.
 pub fn input_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    discover(paths)
+    let options = DiscoverOptions {
+        render: false,
+        also: Some(other_engines_file),
+    };
+    discover_with(paths, options)
         .inputs
         .into_iter()
         .filter_map(|input| match input {

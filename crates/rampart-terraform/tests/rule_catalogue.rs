@@ -14,13 +14,21 @@ fn ids_are_unique_kebab_case_documented_and_classified() {
         let meta = &rule.meta;
         assert!(RuleMeta::id_is_well_formed(meta.id), "{} is not kebab-case", meta.id);
         assert!(
-            ["aws-", "gcp-", "azure-"].iter().any(|cloud| meta.id.starts_with(cloud)),
+            ["aws-", "gcp-", "azure-"]
+                .iter()
+                .any(|cloud| meta.id.starts_with(cloud)),
             "{} names no cloud",
             meta.id
         );
         assert!(seen.insert(meta.id), "{} is registered twice", meta.id);
         assert!(rules::find(meta.id).is_some());
-        for section in ["## What it checks", "## Why it matters", "## How to fix", "## Example", "## Fix safety"] {
+        for section in [
+            "## What it checks",
+            "## Why it matters",
+            "## How to fix",
+            "## Example",
+            "## Fix safety",
+        ] {
             assert!(rule.doc().contains(section), "{} lacks `{section}`", meta.id);
         }
         assert!(meta.controls.contains(&Control::Iac), "{} does not prove iac", meta.id);

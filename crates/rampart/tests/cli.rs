@@ -411,7 +411,7 @@ fn text_output_has_no_colour_off_a_terminal_and_a_summary_line() {
     assert!(!controls.contains("pass"), "{controls}");
     assert!(
         controls.ends_with(
-            "fail isolation, rbac, network, runtime, images, secrets, workload, build, evidence; 5 not evaluated"
+            "fail isolation, rbac, network, runtime, images, secrets, iac, workload, build, evidence, detection; 3 not evaluated"
         ),
         "{controls}"
     );

@@ -88,13 +88,17 @@ fn a_scan_writes_a_signed_bundle_that_verifies_and_says_what_it_holds() {
     // The bundle's findings are the run's findings.
     let findings: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bundle.join("findings.json")).unwrap()).unwrap();
-    assert_eq!(findings["summary"]["findings"]["total"], 98);
+    assert_eq!(findings["summary"]["findings"]["total"], 108);
     assert_eq!(findings["controls"].as_array().unwrap().len(), 14);
     // Every input with its hash.
     let inputs: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bundle.join("inputs.json")).unwrap()).unwrap();
     let inputs = inputs.as_array().unwrap();
-    assert_eq!(inputs.len(), 4);
+    assert_eq!(
+        inputs.len(),
+        6,
+        "the manifests, the Dockerfile and the Terraform: {inputs:?}"
+    );
     assert!(inputs.iter().all(|input| input["sha256"].as_str().unwrap().len() == 64));
     let run: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bundle.join("run.json")).unwrap()).unwrap();

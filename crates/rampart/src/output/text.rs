@@ -211,12 +211,23 @@ fn write_summary(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             if summary.objects == 1 { "" } else { "s" },
         )
     };
+    let mut also = Vec::new();
     if summary.dockerfiles > 0 {
-        line.push_str(&format!(
-            " (of them {} Dockerfile{})",
+        also.push(format!(
+            "{} Dockerfile{}",
             summary.dockerfiles,
             if summary.dockerfiles == 1 { "" } else { "s" }
         ));
+    }
+    if summary.terraform_resources > 0 {
+        also.push(format!(
+            "{} Terraform resource{}",
+            summary.terraform_resources,
+            if summary.terraform_resources == 1 { "" } else { "s" }
+        ));
+    }
+    if !also.is_empty() {
+        line.push_str(&format!(" (with {})", also.join(" and ")));
     }
     if summary.skipped_files > 0 {
         line.push_str(&format!(
