@@ -35,6 +35,25 @@ use crate::functions;
 use crate::resource::{Attr, Body, NestedBlock, Resource};
 use crate::value::{Unknown, Value, from_json, to_json};
 
+/// How many elements and string bytes one value may hold.
+const MAX_VALUE_SIZE: usize = 1 << 20;
+
+/// Whether a value exceeds [`MAX_VALUE_SIZE`] (counting stops there).
+fn too_large(value: &Value, seen: &mut usize) -> bool {
+    *seen += match value {
+        Value::String(text) => text.len(),
+        _ => 1,
+    };
+    if *seen > MAX_VALUE_SIZE {
+        return true;
+    }
+    match value {
+        Value::List(items) => items.iter().any(|item| too_large(item, seen)),
+        Value::Object(map) => map.values().any(|item| too_large(item, seen)),
+        _ => false,
+    }
+}
+
 /// How deep module calls may nest.
 const MAX_MODULE_DEPTH: usize = 32;
 
@@ -74,7 +93,11 @@ pub fn evaluate(tf_files: &[PathBuf], options: &Options) -> Evaluated {
     let loader = Loader::new(options.max_file_size);
     let mut folders: Vec<PathBuf> = tf_files
         .iter()
-        .map(|file| file.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+        .map(|file| match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            // `main.tf` named alone: its folder is the current one.
+            _ => PathBuf::from("."),
+        })
         .collect();
     folders.sort();
     folders.dedup();
@@ -239,7 +262,11 @@ impl Loader {
         };
         paths.sort();
         for path in paths {
-            let display = display_path(&path);
+            let display = if dir == Path::new(".") {
+                display_path(path.strip_prefix(".").unwrap_or(&path))
+            } else {
+                display_path(&path)
+            };
             match std::fs::metadata(&path) {
                 Ok(meta) if meta.len() > self.max_file_size => {
                     self.errors.borrow_mut().push(ScanError::new(
@@ -945,7 +972,12 @@ impl<'a> Instance<'a> {
         if !self.busy.borrow_mut().insert(busy_key.clone()) {
             return Value::unknown(format!("local.{name} (depends on itself)"));
         }
-        let value = self.eval(expr, &Env::default());
+        let mut value = self.eval(expr, &Env::default());
+        // Locals built from locals can double at each step: a value past
+        // the budget is not evaluated further.
+        if too_large(&value, &mut 0) {
+            value = Value::unknown(format!("local.{name} (larger than {MAX_VALUE_SIZE} elements)"));
+        }
         self.busy.borrow_mut().remove(&busy_key);
         self.locals.borrow_mut().insert(name.to_string(), value.clone());
         value
@@ -1036,7 +1068,8 @@ impl<'a> Instance<'a> {
                 Element::Interpolation(interpolation) => match self.eval(&interpolation.expr, env) {
                     Value::Unknown(unknown) => return Value::Unknown(unknown),
                     value => match value.to_template_string() {
-                        Some(text) => out.push_str(&text),
+                        Some(text) if out.len() + text.len() <= MAX_VALUE_SIZE => out.push_str(&text),
+                        Some(_) => return Value::unknown("a string larger than the evaluation budget"),
                         None => return Value::unknown("a template of a non-string value"),
                     },
                 },
