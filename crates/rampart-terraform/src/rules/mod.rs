@@ -7,21 +7,26 @@
 //! Checkov, Trivy and tfsec ids it answers for, then its tests: a
 //! configuration where it fires and its hardened twin.
 
+mod aws_cloudtrail_coverage;
 mod aws_ebs_encryption;
 mod aws_ecr_immutable_tags;
 mod aws_ecr_scan_on_push;
 mod aws_eks_audit_logging;
+mod aws_eks_node_ssh;
 mod aws_eks_public_endpoint;
 mod aws_eks_secrets_encryption;
 mod aws_iam_admin_managed_policy;
 mod aws_iam_admin_policy;
 mod aws_iam_privilege_escalation;
+mod aws_instance_metadata_v1;
 mod aws_kms_key_rotation;
+mod aws_lb_plain_http;
 mod aws_rds_encryption;
 mod aws_s3_public_access_block;
 mod aws_s3_public_acl;
 mod aws_s3_public_policy;
 mod aws_security_group_open_ingress;
+mod aws_vpc_flow_logs;
 mod azure_acr_admin_user;
 mod azure_acr_anonymous_pull;
 mod azure_acr_content_trust;
@@ -110,6 +115,11 @@ static ALL: &[&Rule] = &[
     &aws_eks_audit_logging::RULE,
     &gcp_gke_public_endpoint::RULE,
     &gcp_public_iam_member::RULE,
+    &aws_instance_metadata_v1::RULE,
+    &aws_lb_plain_http::RULE,
+    &aws_cloudtrail_coverage::RULE,
+    &aws_vpc_flow_logs::RULE,
+    &aws_eks_node_ssh::RULE,
     &gcp_gke_network_policy::RULE,
     &gcp_gke_secrets_encryption::RULE,
     &gcp_gke_private_nodes::RULE,
