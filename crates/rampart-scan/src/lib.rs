@@ -24,5 +24,6 @@ mod terraform;
 
 pub use exceptions::ExceptionSet;
 pub use pipeline::{
-    ExceptionsFile, Flags, Pipeline, Progress, Quiet, Scanned, SecretsMode, TOOL, apply_team_config, set_compliance,
+    Engine, ExceptionsFile, Flags, Pipeline, Progress, Quiet, Scanned, SecretsMode, TOOL, apply_team_config,
+    set_compliance,
 };

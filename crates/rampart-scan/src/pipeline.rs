@@ -40,6 +40,10 @@ enum CheckedInput {
     /// the secrets engine's findings in it.
     TerraformFile(Vec<Finding>),
     Plan(Box<rampart_terraform::Checked>, Vec<Finding>),
+    /// Read by no engine, on purpose: a notice says why.
+    PassedOver(ScanError),
+    /// Its engine was turned off.
+    Skipped,
 }
 
 /// The files other engines than the manifests' recognise in folders.
@@ -70,6 +74,10 @@ pub struct Flags {
     /// A run with nothing to check is not an error.
     pub allow_empty: bool,
     pub secrets: SecretsMode,
+    /// Engines not to run (`--skip-engine`): their files are passed over
+    /// and their rules are left out, so the controls they prove are
+    /// partial at best.
+    pub skip_engines: Vec<Engine>,
     pub exceptions: ExceptionsFile,
     /// Policies beside rampart.toml's, and the packages to run.
     pub policies: Vec<PathBuf>,
@@ -100,6 +108,7 @@ impl Default for Flags {
             render: false,
             allow_empty: false,
             secrets: SecretsMode::Inputs,
+            skip_engines: Vec::new(),
             exceptions: ExceptionsFile::Configured,
             policies: Vec::new(),
             policy_namespaces: Vec::new(),
@@ -110,6 +119,15 @@ impl Default for Flags {
             tf_env: Vec::new(),
         }
     }
+}
+
+/// An engine a run may leave out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Manifests,
+    Dockerfiles,
+    Terraform,
+    Secrets,
 }
 
 /// Where the secrets engine searches.
@@ -208,12 +226,23 @@ impl Pipeline {
         }
         let selection = Selection::new(&team, &flags.skip);
         let profile = flags.profile.or(team.profile).unwrap_or_default();
-        let rules = Selected::by(|meta| {
+        let mut rules = Selected::by(|meta| {
             selection.runs(meta.id, meta.controls, meta.severity) && profile.includes_rule(meta.controls, meta.pss)
         });
+        let skips = |engine| flags.skip_engines.contains(&engine);
+        if skips(Engine::Manifests) {
+            rules.manifests.clear();
+        }
+        if skips(Engine::Dockerfiles) {
+            rules.dockerfiles.clear();
+        }
+        if skips(Engine::Terraform) {
+            rules.terraform.clear();
+        }
         let (baseline, key) = baseline_and_key(flags.write_baseline.as_deref(), flags.baseline.as_deref())?;
         let mut warnings = Vec::new();
         let secrets = match &flags.secrets {
+            _ if skips(Engine::Secrets) => None,
             SecretsMode::TurnedOff => None,
             SecretsMode::Inputs if !profile.includes_finding(&[Control::Secrets]) => None,
             SecretsMode::Inputs => Some(SecretsEngine { custom: None, key }),
@@ -307,7 +336,28 @@ impl Pipeline {
             .inputs
             .par_iter()
             .map(|input| {
+                let skipped = |engine| self.flags.skip_engines.contains(&engine);
                 let checked = match input {
+                    Input::File(path)
+                        if path
+                            .file_name()
+                            .is_some_and(|name| name.to_string_lossy().ends_with(".tf.json")) =>
+                    {
+                        Ok(CheckedInput::PassedOver(ScanError::new(
+                            input.display_name(),
+                            None,
+                            "Terraform in JSON syntax (.tf.json) is not evaluated yet: its resources were not checked",
+                        )))
+                    }
+                    Input::File(path) if rampart_dockerfile::is_dockerfile(path) && skipped(Engine::Dockerfiles) => {
+                        Ok(CheckedInput::Skipped)
+                    }
+                    Input::File(path)
+                        if (rampart_terraform::is_terraform(path) || terraform::is_plan(path))
+                            && skipped(Engine::Terraform) =>
+                    {
+                        Ok(CheckedInput::Skipped)
+                    }
                     Input::File(path) if rampart_dockerfile::is_dockerfile(path) => dockerfiles::check_input(
                         input,
                         &self.dockerfile,
@@ -328,6 +378,7 @@ impl Pipeline {
                         self.flags.max_file_size,
                     )
                     .map(|(checked, leaks)| CheckedInput::Plan(Box::new(checked), leaks)),
+                    _ if skipped(Engine::Manifests) => Ok(CheckedInput::Skipped),
                     _ => {
                         let engines = Engines {
                             secrets: detector.as_ref(),
@@ -370,6 +421,8 @@ impl Pipeline {
                     checked_all.append(file.checked);
                     inventory.merge(file.inventory);
                 }
+                Ok(CheckedInput::PassedOver(notice)) => notices.push(notice),
+                Ok(CheckedInput::Skipped) => {}
                 Ok(CheckedInput::TerraformFile(leaks)) => {
                     files_read += 1;
                     terraform_leaks.extend(leaks);
@@ -400,6 +453,7 @@ impl Pipeline {
                 Input::File(path) if rampart_terraform::is_terraform(path) => Some(path.clone()),
                 _ => None,
             })
+            .filter(|_| !self.flags.skip_engines.contains(&Engine::Terraform))
             .collect();
         if !tf_files.is_empty() {
             let checked = rampart_terraform::check(&tf_files, &self.terraform, &self.rules.terraform);
@@ -477,7 +531,9 @@ impl Pipeline {
             self.secrets.as_ref().map(SecretsEngine::catalogue),
             self.exceptions.is_some(),
         );
-        let left_out = rules_left_out(&self.rules, self.flags.secrets == SecretsMode::TurnedOff);
+        let secrets_off =
+            self.flags.secrets == SecretsMode::TurnedOff || self.flags.skip_engines.contains(&Engine::Secrets);
+        let left_out = rules_left_out(&self.rules, secrets_off);
         set_compliance(&mut report, self.profile, &ran, &left_out);
         Scanned { report, ran, left_out }
     }

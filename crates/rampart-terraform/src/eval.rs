@@ -754,7 +754,7 @@ impl<'a> Instance<'a> {
                     out.attributes.insert(
                         key.to_string(),
                         Attr {
-                            value: self.eval(&attribute.value, env),
+                            value: strip_marks(self.eval(&attribute.value, env)),
                             line: self.line(file, attribute.span()),
                         },
                     );
@@ -1371,6 +1371,21 @@ impl<'a> Instance<'a> {
 
 /// The key marking an object as a resource instance's, with its address.
 const RESOURCE_MARK: &str = "\u{0}resource";
+
+/// [`strip_mark`] all the way down: what an attribute keeps of a
+/// resource object it was given (`tags = each.value`).
+fn strip_marks(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(key, _)| key != RESOURCE_MARK)
+                .map(|(key, value)| (key, strip_marks(value)))
+                .collect(),
+        ),
+        Value::List(items) => Value::List(items.into_iter().map(strip_marks).collect()),
+        other => other,
+    }
+}
 
 fn strip_mark(value: Value) -> Value {
     match value {

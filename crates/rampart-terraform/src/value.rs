@@ -161,7 +161,13 @@ pub fn to_json(value: &Value) -> serde_json::Value {
         }
         Value::String(text) => serde_json::Value::String(text.clone()),
         Value::List(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
-        Value::Object(map) => serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        // Keys starting with NUL are the evaluator's own marks.
+        Value::Object(map) => serde_json::Value::Object(
+            map.iter()
+                .filter(|(k, _)| !k.starts_with('\u{0}'))
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect(),
+        ),
     }
 }
 

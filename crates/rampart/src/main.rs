@@ -207,8 +207,34 @@ struct ScanArgs {
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     vars: Vec<(String, String)>,
 
+    /// Do not run this engine (repeatable): manifests, dockerfiles,
+    /// terraform or secrets. Its files are passed over and the controls
+    /// its rules prove are partial at best.
+    #[arg(long = "skip-engine", value_enum, value_name = "ENGINE")]
+    skip_engines: Vec<EngineName>,
+
     #[command(flatten)]
     proof: proof::ProofArgs,
+}
+
+/// The engines `--skip-engine` names.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EngineName {
+    Manifests,
+    Dockerfiles,
+    Terraform,
+    Secrets,
+}
+
+impl EngineName {
+    fn engine(self) -> rampart_scan::Engine {
+        match self {
+            EngineName::Manifests => rampart_scan::Engine::Manifests,
+            EngineName::Dockerfiles => rampart_scan::Engine::Dockerfiles,
+            EngineName::Terraform => rampart_scan::Engine::Terraform,
+            EngineName::Secrets => rampart_scan::Engine::Secrets,
+        }
+    }
 }
 
 fn parse_var(value: &str) -> Result<(String, String), String> {

@@ -33,6 +33,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
         } else {
             SecretsMode::Inputs
         },
+        skip_engines: args.skip_engines.iter().map(|name| name.engine()).collect(),
         exceptions: args
             .exceptions
             .clone()

@@ -252,3 +252,72 @@ fn broken_terraform_is_an_error_at_its_line_and_the_rest_is_scanned() {
         "{notices:?}"
     );
 }
+
+#[test]
+fn an_engine_can_be_left_out_and_the_controls_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "main.tf", "resource \"aws_kms_key\" \"k\" {}\n");
+    write_file(dir.path(), "Dockerfile", "FROM alpine:3.20\nUSER root\n");
+    let report = json(&rampart_in(
+        dir.path(),
+        &["scan", ".", "-f", "json", "--skip-engine", "terraform"],
+    ));
+    assert!(findings(&report).is_empty(), "{report:#}");
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "dockerfile-runs-as-root")
+    );
+    let iac = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["control"] == "iac")
+        .unwrap();
+    assert_eq!(iac["result"], "not-evaluated", "{iac:#}");
+    assert!(
+        iac["left_out"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|rule| rule == "aws-kms-key-rotation"),
+        "{iac:#}"
+    );
+}
+
+#[test]
+fn what_is_not_read_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "main.tf.json",
+        "{\"resource\": {\"aws_kms_key\": {\"k\": {}}}}",
+    );
+    write_file(
+        dir.path(),
+        "big.tf",
+        &format!(
+            "resource \"aws_kms_key\" \"k\" {{\n  description = \"{}\"\n}}\n",
+            "x".repeat(4096)
+        ),
+    );
+    write_file(
+        dir.path(),
+        "Dockerfile",
+        "FROM alpine:3.20@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nUSER 10001\nHEALTHCHECK CMD true\n",
+    );
+    let output = rampart_in(dir.path(), &["scan", ".", "-f", "json", "--max-file-size", "2048"]);
+    assert_eq!(output.status.code(), Some(2));
+    let report = json(&output);
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["path"] == "./big.tf" && e["message"].as_str().unwrap().contains("over the 2048-byte limit")),
+        "{errors:?}"
+    );
+    let notices = report["notices"].as_array().unwrap();
+    assert!(notices.iter().any(|n| n["path"] == "./main.tf.json"), "{notices:?}");
+}
