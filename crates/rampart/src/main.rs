@@ -32,7 +32,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use rampart_core::{Outcome, Profile, Severity};
 
 #[derive(Parser)]
-#[command(name = "rampart", version, about = "Hardening checks for Kubernetes manifests, with proof", long_about = None)]
+#[command(name = "rampart", version, about = "Hardening checks for Kubernetes, Terraform and Dockerfiles, with proof", long_about = None)]
 struct Cli {
     /// When to colour the terminal output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
@@ -44,8 +44,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan Kubernetes manifests (files, folders, or '-' for stdin).
-    Scan(ScanArgs),
+    /// Scan Kubernetes manifests, Terraform (and plan JSON) and Dockerfiles
+    /// (files, folders, or '-' for stdin).
+    Scan(Box<ScanArgs>),
     /// The CI gate in one command: secrets in the tree and in the commits
     /// since the base, manifests and the team's policies, exceptions and
     /// baseline; reports, evidence bundle and run record; exit 0/1/2.
