@@ -21,7 +21,9 @@ pub struct Statement {
 pub fn statements(value: &Value) -> Result<Vec<Statement>, Option<Unknown>> {
     let json: serde_json::Value = match value {
         Value::Unknown(unknown) => return Err(Some(unknown.clone())),
-        Value::String(text) => serde_json::from_str(text).map_err(|_| None)?,
+        Value::String(text) => serde_json::from_str(text)
+            .or_else(|_| serde_json::from_str(&without_trailing_commas(text)))
+            .map_err(|_| None)?,
         other if other.is_wholly_known() => crate::value::to_json(other),
         other => return Err(other.first_unknown().cloned()),
     };
@@ -40,13 +42,46 @@ pub fn statements(value: &Value) -> Result<Vec<Statement>, Option<Unknown>> {
             not_actions: !statement["NotAction"].is_null(),
             resources: strings(&statement["Resource"]),
             any_principal: match &statement["Principal"] {
-                serde_json::Value::String(text) => text == "*",
                 serde_json::Value::Object(map) => map.values().any(|v| strings(v).iter().any(|p| p == "*")),
-                _ => false,
+                other => strings(other).iter().any(|p| p == "*"),
             },
             has_condition: statement["Condition"].as_object().is_some_and(|c| !c.is_empty()),
         })
         .collect())
+}
+
+/// Policies written by hand in heredocs often keep a trailing comma, which
+/// AWS rejects but which says what the author meant: drop commas that
+/// close an array or object (outside strings).
+fn without_trailing_commas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    let chars: Vec<char> = text.chars().collect();
+    for (at, &c) in chars.iter().enumerate() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        }
+        if c == ','
+            && chars[at + 1..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|next| matches!(next, ']' | '}'))
+        {
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn strings(value: &serde_json::Value) -> Vec<String> {

@@ -19,9 +19,12 @@ mod aws_iam_admin_managed_policy;
 mod aws_iam_admin_policy;
 mod aws_iam_privilege_escalation;
 mod aws_instance_metadata_v1;
+mod aws_kms_key_policy_public;
 mod aws_kms_key_rotation;
+mod aws_lb_internet_facing;
 mod aws_lb_plain_http;
 mod aws_rds_encryption;
+mod aws_rds_public_access;
 mod aws_s3_public_access_block;
 mod aws_s3_public_acl;
 mod aws_s3_public_policy;
@@ -37,6 +40,8 @@ mod azure_aks_secrets_encryption;
 mod azure_nsg_open_ingress;
 mod azure_storage_public_access;
 mod azure_storage_secure_transfer;
+mod gcp_cloudsql_public_ip;
+mod gcp_compute_public_ip;
 mod gcp_firewall_open_ingress;
 mod gcp_gke_legacy_authorization;
 mod gcp_gke_network_policy;
@@ -45,6 +50,7 @@ mod gcp_gke_public_endpoint;
 mod gcp_gke_secrets_encryption;
 mod gcp_gke_workload_identity;
 mod gcp_public_iam_member;
+mod gcp_storage_uniform_access;
 
 pub(crate) mod iam;
 
@@ -115,6 +121,12 @@ static ALL: &[&Rule] = &[
     &aws_eks_audit_logging::RULE,
     &gcp_gke_public_endpoint::RULE,
     &gcp_public_iam_member::RULE,
+    &aws_rds_public_access::RULE,
+    &gcp_cloudsql_public_ip::RULE,
+    &gcp_compute_public_ip::RULE,
+    &gcp_storage_uniform_access::RULE,
+    &aws_kms_key_policy_public::RULE,
+    &aws_lb_internet_facing::RULE,
     &aws_instance_metadata_v1::RULE,
     &aws_lb_plain_http::RULE,
     &aws_cloudtrail_coverage::RULE,
