@@ -137,6 +137,7 @@ pub fn evaluate(tf_files: &[PathBuf], options: &Options) -> Evaluated {
             folder.clone(),
         );
         root.run();
+        root.emit();
     }
     let mut errors = loader.errors.into_inner();
     errors.extend(sink.errors.into_inner());
@@ -308,7 +309,7 @@ impl Loader {
                 Ok(body) => {
                     let file = source.files.len();
                     let lines = LineIndex::new(&text);
-                    declare(&mut source, file, &body, &lines);
+                    declare(&mut source, file, body, &lines);
                     let path: Arc<str> = Arc::from(display.as_str());
                     self.comments.borrow_mut().extend(
                         comments(&text)
@@ -331,9 +332,9 @@ impl Loader {
     }
 }
 
-/// Records the declarations of one file.
-fn declare(source: &mut ModuleSource, file: usize, body: &HclBody, lines: &LineIndex) {
-    for structure in body.iter() {
+/// Records the declarations of one file, taking its blocks.
+fn declare(source: &mut ModuleSource, file: usize, body: HclBody, lines: &LineIndex) {
+    for structure in body {
         let Structure::Block(block) = structure else {
             continue;
         };
@@ -356,7 +357,7 @@ fn declare(source: &mut ModuleSource, file: usize, body: &HclBody, lines: &LineI
                     file,
                     line,
                     end_line,
-                    block: block.clone(),
+                    block,
                 });
             }
             ("variable", [name]) => {
@@ -374,7 +375,7 @@ fn declare(source: &mut ModuleSource, file: usize, body: &HclBody, lines: &LineI
                 name: name.to_string(),
                 file,
                 line,
-                block: block.clone(),
+                block,
             }),
             ("output", [name]) => {
                 if let Some(value) = block.body.get_attribute("value") {
@@ -655,7 +656,7 @@ impl<'a> Instance<'a> {
         }
     }
 
-    /// Evaluates every declaration and emits the resources.
+    /// Evaluates every declaration (module calls emit their own resources).
     fn run(&self) {
         for index in 0..self.source.resources.len() {
             let declaration = &self.source.resources[index];
@@ -663,10 +664,35 @@ impl<'a> Instance<'a> {
             if declaration.data && declaration.kind != "aws_iam_policy_document" {
                 continue;
             }
-            let evaluations = self.resource(index);
+            self.resource(index);
+        }
+        for index in 0..self.source.modules.len() {
+            self.module(index);
+        }
+    }
+
+    /// Hands the evaluated resources to the sink, once nothing refers to
+    /// them any more (the module's outputs are evaluated).
+    fn emit(self) {
+        let mut evaluated: Vec<(usize, Rc<Vec<Evaluation>>)> = self.resources.take().into_iter().collect();
+        evaluated.sort_by_key(|(index, _)| *index);
+        let mut out = self.sink.resources.borrow_mut();
+        for (index, evaluations) in evaluated {
+            let declaration = &self.source.resources[index];
+            if declaration.data && declaration.kind != "aws_iam_policy_document" {
+                continue;
+            }
             let file = &self.source.files[declaration.file];
-            let mut out = self.sink.resources.borrow_mut();
-            for evaluation in evaluations.iter() {
+            let evaluations = Rc::try_unwrap(evaluations).unwrap_or_else(|shared| {
+                shared
+                    .iter()
+                    .map(|evaluation| Evaluation {
+                        key: evaluation.key.clone(),
+                        body: evaluation.body.clone(),
+                    })
+                    .collect()
+            });
+            for evaluation in evaluations {
                 let local = format!(
                     "{}{}.{}{}",
                     if declaration.data { "data." } else { "" },
@@ -683,16 +709,13 @@ impl<'a> Instance<'a> {
                     path: file.path.clone(),
                     line: declaration.line,
                     end_line: declaration.end_line,
-                    body: evaluation.body.clone(),
-                    instances_unknown: match &evaluation.key {
-                        InstanceKey::Unknown(unknown) => Some(unknown.clone()),
+                    body: evaluation.body,
+                    instances_unknown: match evaluation.key {
+                        InstanceKey::Unknown(unknown) => Some(unknown),
                         _ => None,
                     },
                 });
             }
-        }
-        for index in 0..self.source.modules.len() {
-            self.module(index);
         }
     }
 
@@ -914,6 +937,7 @@ impl<'a> Instance<'a> {
                 .iter()
                 .map(|(name, _, expr)| (name.clone(), child.eval(expr, &Env::default())))
                 .collect();
+            child.emit();
             outputs.push((key, Value::Object(values)));
         }
         match outputs.first() {
