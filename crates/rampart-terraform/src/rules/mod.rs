@@ -8,8 +8,11 @@
 //! configuration where it fires and its hardened twin.
 
 mod aws_cloudtrail_coverage;
+mod aws_cloudtrail_encryption;
+mod aws_default_security_group_rules;
 mod aws_ebs_encryption;
 mod aws_ecr_immutable_tags;
+mod aws_ecr_repository_policy_public;
 mod aws_ecr_scan_on_push;
 mod aws_eks_audit_logging;
 mod aws_eks_node_ssh;
@@ -18,11 +21,14 @@ mod aws_eks_secrets_encryption;
 mod aws_iam_admin_managed_policy;
 mod aws_iam_admin_policy;
 mod aws_iam_privilege_escalation;
+mod aws_iam_role_trust_any;
+mod aws_iam_user_policy;
 mod aws_instance_metadata_v1;
 mod aws_kms_key_policy_public;
 mod aws_kms_key_rotation;
 mod aws_lb_internet_facing;
 mod aws_lb_plain_http;
+mod aws_network_acl_open_ingress;
 mod aws_rds_encryption;
 mod aws_rds_public_access;
 mod aws_s3_public_access_block;
@@ -35,20 +41,30 @@ mod azure_acr_anonymous_pull;
 mod azure_acr_content_trust;
 mod azure_aks_local_accounts;
 mod azure_aks_network_policy;
+mod azure_aks_node_public_ip;
 mod azure_aks_public_api_server;
 mod azure_aks_secrets_encryption;
+mod azure_managed_disk_encryption;
 mod azure_nsg_open_ingress;
+mod azure_role_definition_wildcard;
 mod azure_storage_public_access;
 mod azure_storage_secure_transfer;
 mod gcp_cloudsql_public_ip;
 mod gcp_compute_public_ip;
+mod gcp_disk_raw_key;
 mod gcp_firewall_open_ingress;
 mod gcp_gke_legacy_authorization;
+mod gcp_gke_logging;
 mod gcp_gke_network_policy;
+mod gcp_gke_node_service_account;
 mod gcp_gke_private_nodes;
 mod gcp_gke_public_endpoint;
 mod gcp_gke_secrets_encryption;
 mod gcp_gke_workload_identity;
+mod gcp_iam_basic_roles;
+mod gcp_iam_default_service_account;
+mod gcp_iam_impersonation;
+mod gcp_kms_key_rotation;
 mod gcp_public_iam_member;
 mod gcp_storage_uniform_access;
 
@@ -121,6 +137,22 @@ static ALL: &[&Rule] = &[
     &aws_eks_audit_logging::RULE,
     &gcp_gke_public_endpoint::RULE,
     &gcp_public_iam_member::RULE,
+    &aws_default_security_group_rules::RULE,
+    &aws_network_acl_open_ingress::RULE,
+    &gcp_kms_key_rotation::RULE,
+    &gcp_disk_raw_key::RULE,
+    &azure_managed_disk_encryption::RULE,
+    &aws_iam_user_policy::RULE,
+    &aws_iam_role_trust_any::RULE,
+    &gcp_iam_basic_roles::RULE,
+    &gcp_iam_impersonation::RULE,
+    &gcp_iam_default_service_account::RULE,
+    &azure_role_definition_wildcard::RULE,
+    &gcp_gke_logging::RULE,
+    &gcp_gke_node_service_account::RULE,
+    &azure_aks_node_public_ip::RULE,
+    &aws_ecr_repository_policy_public::RULE,
+    &aws_cloudtrail_encryption::RULE,
     &aws_rds_public_access::RULE,
     &gcp_cloudsql_public_ip::RULE,
     &gcp_compute_public_ip::RULE,
