@@ -4,7 +4,8 @@
 //! images: `allUsers` (anyone on the internet) or
 //! `allAuthenticatedUsers` (anyone with a Google account) as `member` or
 //! in `members` of the `_iam_member` and `_iam_binding` resources of
-//! Cloud Storage buckets and Artifact Registry repositories.
+//! Cloud Storage buckets, Artifact Registry repositories, and Cloud KMS
+//! keys and key rings.
 //!
 //! ## Why it matters
 //!
@@ -39,7 +40,7 @@ use crate::resource::Resource;
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
         id: "gcp-public-iam-member",
-        title: "Buckets and registries must not grant access to everyone",
+        title: "Buckets, registries and keys must not be granted to all",
         severity: Severity::High,
         controls: &[Control::Iac],
         pss: None,
@@ -51,6 +52,10 @@ pub static RULE: Rule = Rule {
             Reference {
                 source: "Checkov",
                 id: "CKV_GCP_101",
+            },
+            Reference {
+                source: "Checkov",
+                id: "CKV_GCP_112",
             },
             Reference {
                 source: "Trivy",
@@ -68,6 +73,10 @@ pub static RULE: Rule = Rule {
         "google_storage_bucket_iam_binding",
         "google_artifact_registry_repository_iam_member",
         "google_artifact_registry_repository_iam_binding",
+        "google_kms_crypto_key_iam_member",
+        "google_kms_crypto_key_iam_binding",
+        "google_kms_key_ring_iam_member",
+        "google_kms_key_ring_iam_binding",
     ],
     check,
     source: include_str!("gcp_public_iam_member.rs"),

@@ -28,6 +28,7 @@ mod aws_kms_key_policy_public;
 mod aws_kms_key_rotation;
 mod aws_lb_internet_facing;
 mod aws_lb_plain_http;
+mod aws_lb_tls_policy;
 mod aws_network_acl_open_ingress;
 mod aws_rds_encryption;
 mod aws_rds_public_access;
@@ -39,7 +40,9 @@ mod aws_vpc_flow_logs;
 mod azure_acr_admin_user;
 mod azure_acr_anonymous_pull;
 mod azure_acr_content_trust;
+mod azure_aks_azure_policy;
 mod azure_aks_local_accounts;
+mod azure_aks_monitoring;
 mod azure_aks_network_policy;
 mod azure_aks_node_public_ip;
 mod azure_aks_public_api_server;
@@ -53,6 +56,7 @@ mod gcp_cloudsql_public_ip;
 mod gcp_compute_public_ip;
 mod gcp_disk_raw_key;
 mod gcp_firewall_open_ingress;
+mod gcp_gke_binary_authorization;
 mod gcp_gke_legacy_authorization;
 mod gcp_gke_logging;
 mod gcp_gke_network_policy;
@@ -66,6 +70,7 @@ mod gcp_iam_default_service_account;
 mod gcp_iam_impersonation;
 mod gcp_kms_key_rotation;
 mod gcp_public_iam_member;
+mod gcp_storage_public_access_prevention;
 mod gcp_storage_uniform_access;
 
 pub(crate) mod iam;
@@ -137,6 +142,11 @@ static ALL: &[&Rule] = &[
     &aws_eks_audit_logging::RULE,
     &gcp_gke_public_endpoint::RULE,
     &gcp_public_iam_member::RULE,
+    &aws_lb_tls_policy::RULE,
+    &gcp_gke_binary_authorization::RULE,
+    &azure_aks_monitoring::RULE,
+    &azure_aks_azure_policy::RULE,
+    &gcp_storage_public_access_prevention::RULE,
     &aws_default_security_group_rules::RULE,
     &aws_network_acl_open_ingress::RULE,
     &gcp_kms_key_rotation::RULE,
