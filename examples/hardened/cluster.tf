@@ -39,6 +39,11 @@ resource "aws_ecr_repository" "checkout" {
   image_scanning_configuration {
     scan_on_push = true
   }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = aws_kms_key.eks.arn
+  }
 }
 
 resource "aws_s3_bucket" "state" {

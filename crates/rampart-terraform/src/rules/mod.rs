@@ -12,6 +12,7 @@ mod aws_cloudtrail_encryption;
 mod aws_default_security_group_rules;
 mod aws_ebs_encryption;
 mod aws_ecr_immutable_tags;
+mod aws_ecr_kms_encryption;
 mod aws_ecr_repository_policy_public;
 mod aws_ecr_scan_on_push;
 mod aws_eks_audit_logging;
@@ -24,6 +25,7 @@ mod aws_iam_privilege_escalation;
 mod aws_iam_role_trust_any;
 mod aws_iam_user_policy;
 mod aws_instance_metadata_v1;
+mod aws_instance_public_ip;
 mod aws_kms_key_policy_public;
 mod aws_kms_key_rotation;
 mod aws_lb_internet_facing;
@@ -47,9 +49,12 @@ mod azure_aks_network_policy;
 mod azure_aks_node_public_ip;
 mod azure_aks_public_api_server;
 mod azure_aks_secrets_encryption;
+mod azure_key_vault_key_expiry;
 mod azure_managed_disk_encryption;
+mod azure_nic_public_ip;
 mod azure_nsg_open_ingress;
 mod azure_role_definition_wildcard;
+mod azure_storage_network_default_deny;
 mod azure_storage_public_access;
 mod azure_storage_secure_transfer;
 mod gcp_cloudsql_public_ip;
@@ -142,6 +147,11 @@ static ALL: &[&Rule] = &[
     &aws_eks_audit_logging::RULE,
     &gcp_gke_public_endpoint::RULE,
     &gcp_public_iam_member::RULE,
+    &aws_instance_public_ip::RULE,
+    &azure_nic_public_ip::RULE,
+    &azure_key_vault_key_expiry::RULE,
+    &azure_storage_network_default_deny::RULE,
+    &aws_ecr_kms_encryption::RULE,
     &aws_lb_tls_policy::RULE,
     &gcp_gke_binary_authorization::RULE,
     &azure_aks_monitoring::RULE,
