@@ -56,7 +56,7 @@ enum Command {
     Secrets(secrets_command::SecretsArgs),
     /// List every rule: id, severity, controls, title.
     Rules {
-        #[arg(long, value_enum, default_value_t = Format::Text)]
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// List the exceptions (accepted risks) with their status and days left;
