@@ -300,6 +300,15 @@ fn main() -> ExitCode {
     ExitCode::from(outcome as u8)
 }
 
+/// A JSON writer's error as the I/O error underneath (a closed pipe stays
+/// a closed pipe, which is not reported).
+fn json_write_error(error: serde_json::Error) -> std::io::Error {
+    match error.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, error),
+        None => std::io::Error::other(error),
+    }
+}
+
 /// Exit for a failure to write output (a closed pipe, a full disk).
 fn output_failed(error: std::io::Error) -> Outcome {
     if error.kind() != std::io::ErrorKind::BrokenPipe {

@@ -52,7 +52,7 @@ pub fn list(format: Format) -> Outcome {
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &listing)
-                .map_err(std::io::Error::other)
+                .map_err(crate::json_write_error)
                 .and_then(|()| writeln!(out))
         }
         Format::Text => (|| {

@@ -96,7 +96,7 @@ pub fn run(args: &WhoCanArgs) -> Outcome {
             };
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &answer)
-                .map_err(std::io::Error::other)
+                .map_err(crate::json_write_error)
                 .and_then(|()| writeln!(out))
         }
         Format::Text => write_text(args, &resource, group.as_deref(), &grants, &unresolved, &errors),
