@@ -88,7 +88,10 @@ fn a_scan_writes_a_signed_bundle_that_verifies_and_says_what_it_holds() {
     // The bundle's findings are the run's findings.
     let findings: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(bundle.join("findings.json")).unwrap()).unwrap();
-    let direct = json(&rampart_in(dir.path(), &["scan", &repo("examples/insecure"), "-f", "json"]));
+    let direct = json(&rampart_in(
+        dir.path(),
+        &["scan", &repo("examples/insecure"), "-f", "json"],
+    ));
     assert!(findings["summary"]["findings"]["total"].as_u64().unwrap() > 0);
     assert_eq!(findings["summary"]["findings"], direct["summary"]["findings"]);
     assert_eq!(findings["findings"], direct["findings"]);
