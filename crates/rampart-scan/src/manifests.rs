@@ -87,8 +87,19 @@ pub fn check_input(
     engines: &Engines<'_>,
 ) -> Result<CheckedFile, ScanError> {
     let bytes = read_input(input, options.max_file_size)?;
-    let name = input.display_name();
-    let loaded = load_bytes(&name, &bytes, options);
+    check_bytes(&input.display_name(), &bytes, config, options, rules, engines)
+}
+
+/// Loads and checks one input's bytes.
+pub fn check_bytes(
+    name: &str,
+    bytes: &[u8],
+    config: &ScanConfig,
+    options: &LoadOptions,
+    rules: &[&'static Rule],
+    engines: &Engines<'_>,
+) -> Result<CheckedFile, ScanError> {
+    let loaded = load_bytes(name, bytes, options);
     let (mut checked, inventory) = check_file(&loaded.objects, config, rules);
     let mut errors = loaded.errors;
     errors.append(&mut checked.errors);
@@ -97,11 +108,10 @@ pub fn check_input(
             key: engines.secrets_key.clone(),
             ..rampart_secrets::ScanOptions::default()
         };
-        let mut leaks = rampart_secrets::scan_bytes(detector, &name, &bytes, &secrets_options);
+        let mut leaks = rampart_secrets::scan_bytes(detector, name, bytes, &secrets_options);
         attach_objects(&mut leaks, &loaded.objects);
         merge_leaks(&mut checked.findings, leaks, CREDENTIAL_VALUE_RULES);
     }
-    drop(bytes);
     let subjects = if engines.keep_subjects {
         loaded
             .objects

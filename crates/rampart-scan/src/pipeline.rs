@@ -29,7 +29,7 @@ use crate::catalogue::{
 };
 use crate::dockerfiles::{self, CheckedDockerfile, dockerfile_config};
 use crate::exceptions::ExceptionSet;
-use crate::manifests::{CheckedFile, Engines, check_input, kubernetes_config};
+use crate::manifests::{CheckedFile, Engines, check_bytes, check_input, kubernetes_config};
 use crate::terraform::{self, terraform_config};
 
 /// One input, checked by the engine that recognised it.
@@ -74,6 +74,10 @@ pub struct Flags {
     /// A run with nothing to check is not an error.
     pub allow_empty: bool,
     pub secrets: SecretsMode,
+    /// Only the manifest rules that judge an object alone (the admission
+    /// webhook sees one object; rules about what a namespace lacks would
+    /// fire on every request).
+    pub object_rules_only: bool,
     /// Engines not to run (`--skip-engine`): their files are passed over
     /// and their rules are left out, so the controls they prove are
     /// partial at best.
@@ -109,6 +113,7 @@ impl Default for Flags {
             allow_empty: false,
             secrets: SecretsMode::Inputs,
             skip_engines: Vec::new(),
+            object_rules_only: false,
             exceptions: ExceptionsFile::Configured,
             policies: Vec::new(),
             policy_namespaces: Vec::new(),
@@ -233,6 +238,11 @@ impl Pipeline {
         if skips(Engine::Manifests) {
             rules.manifests.clear();
         }
+        if flags.object_rules_only {
+            rules
+                .manifests
+                .retain(|rule| !matches!(rule.check, rampart_k8s::rules::Check::Inventory(..)));
+        }
         if skips(Engine::Dockerfiles) {
             rules.dockerfiles.clear();
         }
@@ -308,7 +318,6 @@ impl Pipeline {
 
     /// Scans `paths` (`-` is standard input) with every engine.
     pub fn scan(&self, paths: &[PathBuf], progress: &dyn Progress) -> Scanned {
-        let fail_on = self.flags.fail_on.or(self.team.fail_on).unwrap_or(Severity::High);
         let discovery = discover_with(
             paths,
             DiscoverOptions {
@@ -393,6 +402,40 @@ impl Pipeline {
                 checked
             })
             .collect();
+        self.conclude(discovery, checked, paths, progress)
+    }
+
+    /// Judges one object given as YAML or JSON bytes (`name` names it in
+    /// findings): the manifest rules that need no other object, the team's
+    /// policies, waiver annotations, rampart.toml's selection and
+    /// severities, the exceptions. For the admission webhook, which sees
+    /// one object per request.
+    pub fn scan_object(&self, name: &str, bytes: &[u8]) -> Scanned {
+        let engines = Engines {
+            secrets: None,
+            secrets_key: &FingerprintKey::DEFAULT,
+            keep_subjects: self.policies.as_ref().is_some_and(|set| !set.is_empty()),
+        };
+        let options = LoadOptions {
+            max_file_size: self.flags.max_file_size,
+            ..LoadOptions::default()
+        };
+        let checked = check_bytes(name, bytes, &self.kubernetes, &options, &self.rules.manifests, &engines)
+            .map(|file| CheckedInput::Manifest(Box::new(file)));
+        self.conclude(rampart_k8s::files::Discovery::default(), vec![checked], &[], &Quiet)
+    }
+
+    /// Everything after the inputs are read: Terraform folders, policies,
+    /// cross-file rules, waivers, rampart.toml, the tree's secrets,
+    /// exceptions, the baseline, the verdicts.
+    fn conclude(
+        &self,
+        discovery: rampart_k8s::files::Discovery,
+        checked: Vec<Result<CheckedInput, ScanError>>,
+        paths: &[PathBuf],
+        progress: &dyn Progress,
+    ) -> Scanned {
+        let fail_on = self.flags.fail_on.or(self.team.fail_on).unwrap_or(Severity::High);
         let mut errors = discovery.errors;
         let mut checked_all = Checked::default();
         let mut inventory = Inventory::default();
