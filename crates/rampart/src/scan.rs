@@ -34,6 +34,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
             SecretsMode::Inputs
         },
         skip_engines: args.skip_engines.iter().map(|name| name.engine()).collect(),
+        object_rules_only: false,
         exceptions: args
             .exceptions
             .clone()
