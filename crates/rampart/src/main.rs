@@ -18,6 +18,7 @@ mod proof;
 mod rules_command;
 mod scan;
 mod secrets_command;
+mod serve_command;
 mod who_can;
 
 use std::path::PathBuf;
@@ -85,6 +86,10 @@ enum Command {
         /// The rule id, e.g. run-as-non-root.
         rule: String,
     },
+    /// The admission webhook: AdmissionReviews judged by the same rules,
+    /// waivers, exceptions and policies as `scan` (POST /validate, GET
+    /// /healthz, /readyz, /metrics).
+    Serve(serve_command::ServeArgs),
     /// Who can VERB RESOURCE, according to the RBAC objects of the scanned
     /// manifests: every subject, with the binding -> role -> rule chain.
     WhoCan(who_can::WhoCanArgs),
@@ -291,6 +296,7 @@ fn main() -> ExitCode {
         Command::Rules { format } => rules_command::list(format),
         Command::Explain { rule } => rules_command::explain(&rule),
         Command::WhoCan(args) => who_can::run(&args),
+        Command::Serve(args) => serve_command::run(&args),
         Command::Map(args) => map_command::run(&args),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),

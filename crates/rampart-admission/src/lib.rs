@@ -1,0 +1,12 @@
+//! The admission webhook (`rampart serve`): AdmissionReviews judged by the
+//! same pipeline as `rampart scan` (object rules, the team's Rego policies,
+//! waiver annotations, dated exceptions, rampart.toml), answered in the
+//! mode the team chose, with a decision log and Prometheus metrics.
+
+pub mod decide;
+pub mod metrics;
+pub mod review;
+pub mod server;
+
+pub use decide::{Decision, Mode, Settings, decide};
+pub use server::{Running, ServeOptions, start};

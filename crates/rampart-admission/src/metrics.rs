@@ -1,0 +1,86 @@
+//! `GET /metrics`: the webhook's counters and latencies in the Prometheus
+//! text format (`prometheus-client`, the Prometheus project's crate).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub operation: String,
+    pub kind: String,
+    /// allowed, denied, warned, skipped, error, failed-open, failed-closed.
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FindingLabels {
+    pub rule: String,
+    pub mode: String,
+}
+
+/// Every metric the webhook keeps.
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub findings: Family<FindingLabels, Counter>,
+    /// Seconds spent judging one request (the pipeline alone).
+    pub evaluation: Histogram,
+    /// Seconds from the request's body to its answer.
+    pub request: Histogram,
+    pub in_flight: Gauge,
+    pub certificate_reloads: Counter,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("rampart_admission");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register("requests", "AdmissionReviews answered", requests.clone());
+        let findings = Family::<FindingLabels, Counter>::default();
+        registry.register(
+            "findings",
+            "Findings in answered requests, by rule and mode",
+            findings.clone(),
+        );
+        // 25 us to ~0.8 s.
+        let evaluation = Histogram::new(exponential_buckets(0.000_025, 2.0, 16));
+        registry.register("evaluation_seconds", "Time to judge one request", evaluation.clone());
+        let request = Histogram::new(exponential_buckets(0.000_025, 2.0, 16));
+        registry.register("request_seconds", "Time to answer one request", request.clone());
+        let in_flight = Gauge::default();
+        registry.register("in_flight", "Requests being judged", in_flight.clone());
+        let certificate_reloads = Counter::default();
+        registry.register(
+            "certificate_reloads",
+            "Certificates reloaded from disk",
+            certificate_reloads.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            findings,
+            evaluation,
+            request,
+            in_flight,
+            certificate_reloads,
+        }
+    }
+
+    /// The text exposition.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}

@@ -1,0 +1,171 @@
+//! `rampart serve`: the admission webhook. Reads the configuration, builds
+//! the pipeline once, serves until SIGTERM or Ctrl-C, then lets in-flight
+//! requests finish.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rampart_admission::{Mode, ServeOptions, Settings};
+use rampart_core::{Outcome, Severity};
+use rampart_scan::{ExceptionsFile, Flags, SecretsMode};
+
+use crate::{config_command, parse_severity};
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    listen: SocketAddr,
+
+    /// TLS certificate chain (PEM), reloaded when it changes on disk.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// TLS private key (PEM). Without --tls-cert and --tls-key the server
+    /// speaks plain HTTP, for local trials only.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// audit (allow and log), warn (allow with warnings) or enforce (deny
+    /// findings at or above --fail-on).
+    #[arg(long, default_value = "warn", value_parser = parse_mode)]
+    mode: Mode,
+
+    /// In enforce mode, deny findings at or above this severity [default:
+    /// high, or rampart.toml's fail-on].
+    #[arg(long, value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+
+    /// A namespace never judged (repeatable) [default: kube-system,
+    /// kube-node-lease, and the server's own namespace from POD_NAMESPACE].
+    #[arg(long = "exempt-namespace", value_name = "NAMESPACE")]
+    exempt_namespaces: Vec<String>,
+
+    /// The configuration file [default: the nearest rampart.toml].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Rego policies to evaluate over every object (repeatable).
+    #[arg(long = "policy", value_name = "DIR")]
+    policies: Vec<PathBuf>,
+
+    /// The exceptions file [default: rampart.toml's, or
+    /// .rampart/exceptions.yaml].
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+
+    /// How long one judgement may take, in milliseconds, before the
+    /// failure policy answers (keep it below the webhook's timeoutSeconds).
+    #[arg(long, default_value_t = 2000, value_name = "MS")]
+    deadline_ms: u64,
+
+    /// What to answer when a request cannot be judged in time: ignore
+    /// (allow, with a warning) or fail (deny).
+    #[arg(long, default_value = "ignore", value_parser = ["ignore", "fail"])]
+    failure_policy: String,
+
+    /// Judgements running at once; the others wait.
+    #[arg(long, default_value_t = 64)]
+    max_in_flight: usize,
+}
+
+fn parse_mode(value: &str) -> Result<Mode, String> {
+    value.parse()
+}
+
+pub fn run(args: &ServeArgs) -> Outcome {
+    let Ok(team) = config_command::load(args.config.as_deref(), std::path::Path::new(".")) else {
+        return Outcome::Error;
+    };
+    let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
+    let flags = Flags {
+        object_rules_only: true,
+        allow_empty: true,
+        secrets: SecretsMode::TurnedOff,
+        policies: args.policies.clone(),
+        exceptions: args
+            .exceptions
+            .clone()
+            .map_or(ExceptionsFile::Configured, ExceptionsFile::Path),
+        fail_on: Some(fail_on),
+        ..Flags::default()
+    };
+    let pipeline = match config_command::prepare(team, flags) {
+        Ok(pipeline) => Arc::new(pipeline),
+        Err(outcome) => return outcome,
+    };
+    let mut exempt = args.exempt_namespaces.clone();
+    if exempt.is_empty() {
+        exempt = Settings::default().exempt_namespaces;
+        if let Ok(own) = std::env::var("POD_NAMESPACE") {
+            exempt.push(own);
+        }
+    }
+    let options = ServeOptions {
+        listen: args.listen,
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()),
+        settings: Settings {
+            mode: args.mode,
+            exempt_namespaces: exempt,
+            fail_on,
+        },
+        deadline: Duration::from_millis(args.deadline_ms),
+        max_in_flight: args.max_in_flight,
+        fail_closed: args.failure_policy == "fail",
+        ..ServeOptions::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("rampart serve: {error}");
+            return Outcome::Error;
+        }
+    };
+    runtime.block_on(async move {
+        let tls = options.tls.is_some();
+        let running = match rampart_admission::start(options, pipeline).await {
+            Ok(running) => running,
+            Err(error) => {
+                eprintln!("rampart serve: {error}");
+                return Outcome::Error;
+            }
+        };
+        eprintln!(
+            "rampart serve: listening on {}://{} (mode {})",
+            if tls { "https" } else { "http" },
+            running.addr,
+            args.mode.as_str()
+        );
+        let handle = running.handle();
+        tokio::spawn(async move {
+            stop_signal().await;
+            eprintln!("rampart serve: stopping; finishing the requests in flight");
+            handle.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
+        match running.wait().await {
+            Ok(()) => Outcome::Pass,
+            Err(error) => {
+                eprintln!("rampart serve: {error}");
+                Outcome::Error
+            }
+        }
+    })
+}
+
+/// SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
