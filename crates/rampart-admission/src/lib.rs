@@ -4,6 +4,7 @@
 //! mode the team chose, with a decision log and Prometheus metrics.
 
 pub mod decide;
+pub mod manifests;
 pub mod metrics;
 pub mod review;
 pub mod server;

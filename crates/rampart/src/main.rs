@@ -90,6 +90,9 @@ enum Command {
     /// waivers, exceptions and policies as `scan` (POST /validate, GET
     /// /healthz, /readyz, /metrics).
     Serve(serve_command::ServeArgs),
+    /// What runs the webhook: `rampart admission manifests`.
+    #[command(subcommand)]
+    Admission(serve_command::AdmissionCommand),
     /// Who can VERB RESOURCE, according to the RBAC objects of the scanned
     /// manifests: every subject, with the binding -> role -> rule chain.
     WhoCan(who_can::WhoCanArgs),
@@ -297,6 +300,7 @@ fn main() -> ExitCode {
         Command::Explain { rule } => rules_command::explain(&rule),
         Command::WhoCan(args) => who_can::run(&args),
         Command::Serve(args) => serve_command::run(&args),
+        Command::Admission(command) => serve_command::admission(&command),
         Command::Map(args) => map_command::run(&args),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),

@@ -169,3 +169,54 @@ async fn stop_signal() {
         () = terminate => {}
     }
 }
+
+#[derive(clap::Subcommand)]
+pub enum AdmissionCommand {
+    /// Print everything a cluster needs to run the webhook: namespace,
+    /// service account, deployment, PodDisruptionBudget, service, network
+    /// policies, the ValidatingWebhookConfiguration and its certificate.
+    Manifests {
+        /// The namespace the webhook runs in.
+        #[arg(long, short = 'n', default_value = "rampart-system")]
+        namespace: String,
+        /// The server image, pinned by digest [default: a placeholder to
+        /// replace, e.g. with `kustomize edit set image`].
+        #[arg(long)]
+        image: Option<String>,
+        /// The mode the webhook starts in: audit, warn or enforce.
+        #[arg(long, default_value = "warn", value_parser = parse_mode)]
+        mode: Mode,
+        /// Embed this CA bundle (PEM) instead of using cert-manager.
+        #[arg(long, value_name = "FILE")]
+        ca_bundle: Option<PathBuf>,
+    },
+}
+
+pub fn admission(command: &AdmissionCommand) -> Outcome {
+    let AdmissionCommand::Manifests {
+        namespace,
+        image,
+        mode,
+        ca_bundle,
+    } = command;
+    let ca_bundle = match ca_bundle.as_deref().map(std::fs::read_to_string).transpose() {
+        Ok(bundle) => bundle,
+        Err(error) => {
+            eprintln!("rampart: --ca-bundle: {error}");
+            return Outcome::Error;
+        }
+    };
+    let manifests = rampart_admission::manifests::Manifests {
+        namespace: namespace.clone(),
+        image: image
+            .clone()
+            .unwrap_or_else(|| rampart_admission::manifests::PLACEHOLDER_IMAGE.to_string()),
+        mode: mode.as_str().to_string(),
+        ca_bundle,
+    };
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(manifests.render().as_bytes()) {
+        Ok(()) => Outcome::Pass,
+        Err(error) => crate::output_failed(error),
+    }
+}

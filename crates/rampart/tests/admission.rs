@@ -1,0 +1,122 @@
+//! `rampart admission manifests` and `rampart serve` as a user runs them:
+//! the manifests in `deploy/` are what the command writes and Rampart's own
+//! scan finds nothing in them; the server answers a review over HTTP on
+//! 127.0.0.1, logs the decision as one JSON line, and stops on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::{json, rampart_in, repo};
+
+#[test]
+fn deploy_is_what_the_command_writes_and_our_scan_finds_nothing_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rampart_in(dir.path(), &["admission", "manifests"]);
+    assert_eq!(output.status.code(), Some(0));
+    let written = String::from_utf8(output.stdout).unwrap();
+    let path = std::path::Path::new(&repo("deploy/rampart-admission.yaml")).to_path_buf();
+    if std::env::var_os("RAMPART_BLESS").is_some() {
+        std::fs::write(&path, &written).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        written,
+        "deploy/rampart-admission.yaml is stale; RAMPART_BLESS=1 rewrites it"
+    );
+    let scan = rampart_in(dir.path(), &["scan", &repo("deploy"), "-f", "json"]);
+    let report = json(&scan);
+    assert_eq!(scan.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
+    assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
+    assert!(report["summary"]["objects"].as_u64().unwrap() >= 10);
+}
+
+#[test]
+fn a_ca_bundle_replaces_cert_manager() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ca.pem"),
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "admission",
+            "manifests",
+            "-n",
+            "guard",
+            "--ca-bundle",
+            "ca.pem",
+            "--mode",
+            "enforce",
+        ],
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("caBundle: LS0tLS1CRUdJTi"), "{text}");
+    assert!(!text.contains("cert-manager.io"), "{text}");
+    assert!(text.contains("\"--mode\", \"enforce\""));
+    assert!(text.contains("values: [kube-system, kube-node-lease, guard]"));
+}
+
+#[test]
+fn serve_answers_logs_one_line_per_decision_and_stops_on_sigterm() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["serve", "--listen", &listen, "--mode", "enforce"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains(&format!("listening on http://{listen}")), "{line}");
+    let review = serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": "u-42", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "namespace": "shop", "name": "web", "operation": "CREATE", "userInfo": {"username": "dana"},
+            "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "securityContext": {"privileged": true}}]}}
+        }
+    });
+    let answer: serde_json::Value = ureq::post(&format!("http://{listen}/validate"))
+        .send_json(&review)
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    assert_eq!(answer["response"]["uid"], "u-42");
+    assert_eq!(answer["response"]["allowed"], false);
+    // SIGTERM: the server finishes and exits 0.
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["uid"], "u-42");
+    assert_eq!(lines[0]["allowed"], false);
+    assert_eq!(lines[0]["user"], "dana");
+    assert!(
+        lines[0]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|rule| rule == "no-privileged")
+    );
+}
