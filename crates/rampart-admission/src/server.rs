@@ -42,7 +42,9 @@ pub struct ServeOptions {
     /// plain HTTP (for local trials; the API server requires HTTPS).
     pub tls: Option<(PathBuf, PathBuf)>,
     pub settings: Settings,
-    /// How long one judgement may take before the failure policy answers.
+    /// How long one judgement may take before the failure policy answers
+    /// (zero: every request is answered by the failure policy, a
+    /// rehearsal).
     pub deadline: Duration,
     /// Judgements running at once; the others wait.
     pub max_in_flight: usize,
@@ -52,6 +54,9 @@ pub struct ServeOptions {
     pub reload_every: Duration,
     /// Print one JSON line per decision on standard output.
     pub log_decisions: bool,
+    /// A connection that sends no request within this long is closed (a
+    /// slow or idle client cannot hold a connection open).
+    pub first_request_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -65,6 +70,7 @@ impl Default for ServeOptions {
             fail_closed: false,
             reload_every: Duration::from_secs(10),
             log_decisions: true,
+            first_request_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -143,15 +149,20 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
                 options.reload_every,
                 app.clone(),
             ));
-            let server = axum_server::bind_rustls(options.listen, config)
+            // A client that never finishes its handshake is let go as soon
+            // as one that never sends a request.
+            let acceptor =
+                axum_server::tls_rustls::RustlsAcceptor::new(config).handshake_timeout(options.first_request_timeout);
+            let server = axum_server::bind(options.listen)
+                .acceptor(acceptor)
                 .handle(handle.clone())
-                .first_request_timeout(Duration::from_secs(10));
+                .first_request_timeout(options.first_request_timeout);
             tokio::spawn(server.serve(router.into_make_service()))
         }
         None => {
             let server = axum_server::bind(options.listen)
                 .handle(handle.clone())
-                .first_request_timeout(Duration::from_secs(10));
+                .first_request_timeout(options.first_request_timeout);
             tokio::spawn(server.serve(router.into_make_service()))
         }
     };
@@ -238,7 +249,15 @@ async fn validate(State(app): State<Arc<App>>, body: Bytes) -> Response {
             (decision, started.elapsed())
         })
     };
-    let (decision, result) = match tokio::time::timeout(app.deadline, work).await {
+    let judged = if app.deadline.is_zero() {
+        // A zero deadline judges nothing: a rehearsal of the failure
+        // policy, for checking what the cluster does when the webhook fails.
+        work.abort();
+        Err(())
+    } else {
+        tokio::time::timeout(app.deadline, work).await.map_err(|_| ())
+    };
+    let (decision, result) = match judged {
         Ok(Ok((decision, spent))) => {
             app.metrics.evaluation.observe(spent.as_secs_f64());
             let result = if decision.skipped.is_some() {
@@ -253,7 +272,7 @@ async fn validate(State(app): State<Arc<App>>, body: Bytes) -> Response {
             (decision, result)
         }
         Ok(Err(_)) => failed(&app, "the judgement failed (a panic, reported on stderr)"),
-        Err(_) => failed(&app, "the judgement took longer than the deadline"),
+        Err(()) => failed(&app, "the judgement took longer than the deadline"),
     };
     app.metrics.in_flight.dec();
     count(&app, &request.operation, &request.kind.kind, result);

@@ -310,3 +310,77 @@ async fn try_send(hook: &Webhook) -> bool {
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     connector.connect(name, tcp).await.is_ok()
 }
+
+async fn webhook_with(options: impl FnOnce(&mut ServeOptions)) -> Webhook {
+    let dir = tempfile::tempdir().unwrap();
+    let trusted = certificate(dir.path());
+    let mut serve = ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: Some((dir.path().join("tls.crt"), dir.path().join("tls.key"))),
+        settings: Settings {
+            mode: Mode::Enforce,
+            ..Settings::default()
+        },
+        log_decisions: false,
+        ..ServeOptions::default()
+    };
+    options(&mut serve);
+    let running = start(serve, pipeline()).await.unwrap();
+    Webhook { running, trusted, dir }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_deadline_the_failure_policy_answers() {
+    let open = webhook_with(|options| options.deadline = Duration::ZERO).await;
+    let body = review("CREATE", "shop", pod(true, false, json!({})), None);
+    let allowed = answer(&open, &body).await;
+    assert_eq!(allowed["allowed"], true, "{allowed:#}");
+    assert!(
+        allowed["warnings"][0].as_str().unwrap().contains("not judged"),
+        "{allowed:#}"
+    );
+    open.running.stop().await.unwrap();
+    let closed = webhook_with(|options| {
+        options.deadline = Duration::ZERO;
+        options.fail_closed = true;
+    })
+    .await;
+    let denied = answer(&closed, &body).await;
+    assert_eq!(denied["allowed"], false, "{denied:#}");
+    assert!(
+        denied["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not judge")
+    );
+    closed.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_and_many_at_once_are_all_answered() {
+    let hook = Arc::new(webhook_with(|options| options.first_request_timeout = Duration::from_secs(3)).await);
+    // A client that connects and says nothing is let go.
+    let mut idle = tokio::net::TcpStream::connect(hook.running.addr).await.unwrap();
+    let mut buffer = [0u8; 16];
+    let closed = tokio::time::timeout(Duration::from_secs(15), idle.read(&mut buffer)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0)) | Ok(Err(_))),
+        "the idle connection stayed open: {closed:?}"
+    );
+    // 300 clients at once: every one gets its answer.
+    let body = Arc::new(review("CREATE", "shop", pod(true, false, json!({})), None));
+    let tasks: Vec<_> = (0..300)
+        .map(|_| {
+            let (hook, body) = (hook.clone(), body.clone());
+            tokio::spawn(async move { send(&hook, "POST", "/validate", &body).await.0 })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    assert_eq!(send(&hook, "GET", "/healthz", b"").await.0, 200);
+    match Arc::try_unwrap(hook) {
+        Ok(hook) => hook.running.stop().await.unwrap(),
+        Err(_) => panic!("a client still holds the webhook"),
+    }
+}
