@@ -9,6 +9,7 @@
 //! webhook scans one object per request).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rampart_core::{
     Baseline, Compliance, Config, Control, ControlResult, Finding, FingerprintKey, InlineWaiver, Profile, Report,
@@ -163,8 +164,9 @@ pub enum ExceptionsFile {
 /// rules that ran and that were left out, for the controls matrix.
 pub struct Scanned {
     pub report: Report,
-    pub ran: Vec<(String, RuleInfo)>,
-    pub left_out: Vec<(String, RuleInfo)>,
+    /// Shared by every scan of the pipeline: they do not change.
+    pub ran: Arc<[(String, RuleInfo)]>,
+    pub left_out: Arc<[(String, RuleInfo)]>,
 }
 
 /// Told of a run's progress; silent by default.
@@ -196,6 +198,9 @@ pub struct Pipeline {
     /// Errors of the exceptions file and the policies: in every report,
     /// and the rest of the run goes on.
     setup_errors: Vec<ScanError>,
+    /// The rules that run and those left out, the same for every scan.
+    ran: Arc<[(String, RuleInfo)]>,
+    left_out: Arc<[(String, RuleInfo)]>,
 }
 
 struct SecretsEngine {
@@ -283,6 +288,14 @@ impl Pipeline {
         let kubernetes = kubernetes_config(&team, &flags);
         let dockerfile = dockerfile_config(&team, &flags);
         let terraform = terraform_config(&team, &flags);
+        let ran: Arc<[(String, RuleInfo)]> = rules_that_ran(
+            &rules,
+            secrets.as_ref().map(SecretsEngine::catalogue),
+            exceptions.is_some(),
+        )
+        .into();
+        let secrets_off = flags.secrets == SecretsMode::TurnedOff || flags.skip_engines.contains(&Engine::Secrets);
+        let left_out: Arc<[(String, RuleInfo)]> = rules_left_out(&rules, secrets_off).into();
         Ok((
             Pipeline {
                 team,
@@ -298,6 +311,8 @@ impl Pipeline {
                 exceptions,
                 baseline,
                 setup_errors,
+                ran,
+                left_out,
             },
             warnings,
         ))
@@ -402,7 +417,7 @@ impl Pipeline {
                 checked
             })
             .collect();
-        self.conclude(discovery, checked, paths, progress)
+        self.conclude(discovery, checked, paths, progress, true)
     }
 
     /// Judges one object given as YAML or JSON bytes (`name` names it in
@@ -422,7 +437,14 @@ impl Pipeline {
         };
         let checked = check_bytes(name, bytes, &self.kubernetes, &options, &self.rules.manifests, &engines)
             .map(|file| CheckedInput::Manifest(Box::new(file)));
-        self.conclude(rampart_k8s::files::Discovery::default(), vec![checked], &[], &Quiet)
+        // The summary's compliance is not needed for one object.
+        self.conclude(
+            rampart_k8s::files::Discovery::default(),
+            vec![checked],
+            &[],
+            &Quiet,
+            false,
+        )
     }
 
     /// Everything after the inputs are read: Terraform folders, policies,
@@ -434,6 +456,7 @@ impl Pipeline {
         checked: Vec<Result<CheckedInput, ScanError>>,
         paths: &[PathBuf],
         progress: &dyn Progress,
+        judge_controls: bool,
     ) -> Scanned {
         let fail_on = self.flags.fail_on.or(self.team.fail_on).unwrap_or(Severity::High);
         let mut errors = discovery.errors;
@@ -569,15 +592,10 @@ impl Pipeline {
         let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
         report.coverage = coverage;
         report.notices = notices;
-        let ran = rules_that_ran(
-            &self.rules,
-            self.secrets.as_ref().map(SecretsEngine::catalogue),
-            self.exceptions.is_some(),
-        );
-        let secrets_off =
-            self.flags.secrets == SecretsMode::TurnedOff || self.flags.skip_engines.contains(&Engine::Secrets);
-        let left_out = rules_left_out(&self.rules, secrets_off);
-        set_compliance(&mut report, self.profile, &ran, &left_out);
+        let (ran, left_out) = (self.ran.clone(), self.left_out.clone());
+        if judge_controls {
+            set_compliance(&mut report, self.profile, &ran, &left_out);
+        }
         Scanned { report, ran, left_out }
     }
 

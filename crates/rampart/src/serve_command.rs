@@ -116,7 +116,15 @@ pub fn run(args: &ServeArgs) -> Outcome {
         fail_closed: args.failure_policy == "fail",
         ..ServeOptions::default()
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Judgements are short and CPU-bound: a few blocking threads keep
+    // memory and context switches low; the others wait for a permit.
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores)
+        .max_blocking_threads((cores * 2).max(2))
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("rampart serve: {error}");
