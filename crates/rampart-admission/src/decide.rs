@@ -1,6 +1,9 @@
 //! What the webhook answers: one request judged by the scan pipeline, and
 //! the mode turning findings into an answer.
 //!
+//! Each finding gets the mode rampart.toml's `[admission]` gives its rule
+//! or namespace, else the global one:
+//!
 //! - `audit`: always allow; the decision log says what would have happened.
 //! - `warn`: allow, with a warning per finding (rule id and field).
 //! - `enforce`: deny when a finding is at or above `fail-on`, listing each
@@ -14,7 +17,9 @@
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use rampart_core::{Finding, Severity};
+use std::collections::BTreeMap;
+
+use rampart_core::{Finding, RuleSelector, Severity};
 use rampart_scan::Pipeline;
 use serde_json::Value;
 
@@ -53,7 +58,12 @@ impl Mode {
 /// The webhook's choices.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The mode of findings no rule or namespace entry names.
     pub mode: Mode,
+    /// Modes by rule selector (id, `prefix-*`, control, severity).
+    pub rule_modes: Vec<(RuleSelector, Mode)>,
+    /// Modes by namespace.
+    pub namespace_modes: BTreeMap<String, Mode>,
     /// Namespaces never judged.
     pub exempt_namespaces: Vec<String>,
     /// In `enforce`, findings at or above this severity deny.
@@ -64,9 +74,33 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             mode: Mode::Warn,
+            rule_modes: Vec::new(),
+            namespace_modes: BTreeMap::new(),
             exempt_namespaces: vec!["kube-system".to_string(), "kube-node-lease".to_string()],
             fail_on: Severity::High,
         }
+    }
+}
+
+impl Settings {
+    /// The mode for one finding: the most specific rule entry (an id over
+    /// a prefix over a control over a severity), else the namespace's,
+    /// else the global one.
+    pub fn mode_for(&self, finding: &Finding, namespace: Option<&str>) -> Mode {
+        let specificity = |selector: &RuleSelector| match selector {
+            RuleSelector::Id(_) => 0,
+            RuleSelector::Prefix(_) => 1,
+            RuleSelector::Control(_) => 2,
+            RuleSelector::Severity(_) => 3,
+            RuleSelector::All => 4,
+        };
+        self.rule_modes
+            .iter()
+            .filter(|(selector, _)| selector.matches(&finding.rule, &finding.controls, finding.severity))
+            .min_by_key(|(selector, _)| specificity(selector))
+            .map(|(_, mode)| *mode)
+            .or_else(|| namespace.and_then(|namespace| self.namespace_modes.get(namespace).copied()))
+            .unwrap_or(self.mode)
     }
 }
 
@@ -140,18 +174,18 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
     decision.rules.dedup();
     decision.existing.sort();
     decision.existing.dedup();
-    if settings.mode == Mode::Audit {
-        return decision;
-    }
+    let mode_of = |finding: &Finding| settings.mode_for(finding, namespace.as_deref());
     let blocking: Vec<&Finding> = findings
         .iter()
         .filter(|finding| {
-            settings.mode == Mode::Enforce && finding.severity >= settings.fail_on && !is_existing(finding)
+            mode_of(finding) == Mode::Enforce && finding.severity >= settings.fail_on && !is_existing(finding)
         })
         .collect();
-    // The most severe first: the list is cut at MAX_WARNINGS.
+    // The most severe first: the list is cut at MAX_WARNINGS. Findings in
+    // audit mode are only logged.
     let mut warned: Vec<&Finding> = findings
         .iter()
+        .filter(|finding| mode_of(finding) != Mode::Audit)
         .filter(|finding| !blocking.iter().any(|b| std::ptr::eq(*b, *finding)))
         .collect();
     warned.sort_by_key(|finding| std::cmp::Reverse(finding.severity));

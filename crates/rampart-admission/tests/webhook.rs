@@ -384,3 +384,51 @@ async fn idle_connections_are_closed_and_many_at_once_are_all_answered() {
         Err(_) => panic!("a client still holds the webhook"),
     }
 }
+
+#[test]
+fn modes_by_rule_and_namespace_take_precedence_over_the_global_one() {
+    use rampart_core::RuleSelector;
+    let pipeline = pipeline();
+    let settings = Settings {
+        mode: Mode::Warn,
+        rule_modes: vec![
+            (RuleSelector::parse("no-privileged"), Mode::Enforce),
+            (RuleSelector::parse("workload"), Mode::Audit),
+        ],
+        namespace_modes: [("prod".to_string(), Mode::Enforce)].into_iter().collect(),
+        ..Settings::default()
+    };
+    let judge = |namespace: &str, object: Value| {
+        let request = rampart_admission::review::decode(&review("CREATE", namespace, object, None)).unwrap();
+        rampart_admission::decide(&pipeline, &settings, &request)
+    };
+    // The rule's own mode denies.
+    let privileged = judge("shop", pod(true, false, json!({})));
+    assert!(!privileged.allowed);
+    let message = privileged.message.unwrap();
+    assert!(
+        message.contains("- no-privileged") && !message.contains("- run-as-non-root"),
+        "{message}"
+    );
+    // The others warn; the workload control's findings are audited only.
+    assert!(
+        privileged.warnings.iter().any(|w| w.starts_with("run-as-non-root")),
+        "{:?}",
+        privileged.warnings
+    );
+    assert!(
+        !privileged.warnings.iter().any(|w| w.starts_with("liveness-probe-set")),
+        "{:?}",
+        privileged.warnings
+    );
+    // Without the rule that has its own mode: warned in shop, denied in prod.
+    let plain = pod(false, true, json!({}));
+    let shop = judge("shop", plain.clone());
+    assert!(
+        shop.allowed && shop.warnings.iter().any(|w| w.starts_with("no-host-pid")),
+        "{shop:?}"
+    );
+    let prod = judge("prod", plain);
+    assert!(!prod.allowed, "{prod:?}");
+    assert!(prod.message.unwrap().contains("- no-host-pid"));
+}

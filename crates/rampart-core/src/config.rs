@@ -66,6 +66,8 @@ pub struct Config {
     pub exceptions: ExceptionsConfig,
     #[serde(default)]
     pub output: OutputConfig,
+    #[serde(default)]
+    pub admission: AdmissionConfig,
     /// Where it was read from, to resolve relative paths and name lines.
     #[serde(skip)]
     pub origin: Option<Origin>,
@@ -157,6 +159,31 @@ pub struct OutputConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
 }
+
+/// The admission webhook's modes (`audit`, `warn`, `enforce`): globally,
+/// by rule (id, `prefix-*`, control or severity) and by namespace. The
+/// most specific applies: a rule's mode over a namespace's over the global.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AdmissionConfig {
+    /// The mode of every finding no more specific entry names (the command
+    /// line's `--mode` wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Spanned<String>>,
+    /// Namespaces never judged (instead of `kube-system` and
+    /// `kube-node-lease`; the server's own is always exempt).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exempt_namespaces: Vec<String>,
+    /// Modes by rule: `"no-privileged" = "enforce"`, `"rbac-*" = "warn"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Modes by namespace: `shop = "enforce"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub namespaces: BTreeMap<String, Spanned<String>>,
+}
+
+/// The admission modes rampart.toml may name.
+pub const ADMISSION_MODES: &[&str] = &["audit", "warn", "enforce"];
 
 /// A configuration that cannot be used: the file, the line, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,6 +326,20 @@ impl Config {
                 return Err(config.error_at(Some(key.span().start), message));
             }
         }
+        let admission = &config.admission;
+        let modes = admission
+            .mode
+            .iter()
+            .chain(admission.rules.values())
+            .chain(admission.namespaces.values());
+        for mode in modes {
+            if !ADMISSION_MODES.contains(&mode.get_ref().as_str()) {
+                return Err(config.error_at(
+                    Some(mode.span().start),
+                    format!("admission mode `{}`: expected audit, warn or enforce", mode.get_ref()),
+                ));
+            }
+        }
         if let Some(format) = &config.output.format
             && !["text", "json", "sarif", "junit", "markdown"].contains(&format.as_str())
         {
@@ -361,7 +402,8 @@ impl Config {
             .map(|entry| ("select", entry))
             .chain(self.ignore.iter().map(|entry| ("ignore", entry)))
             .chain(self.non_waivable.iter().map(|entry| ("non-waivable", entry)))
-            .chain(self.severity.keys().map(|entry| ("severity", entry)));
+            .chain(self.severity.keys().map(|entry| ("severity", entry)))
+            .chain(self.admission.rules.keys().map(|entry| ("admission.rules", entry)));
         for (key, entry) in named {
             let unknown = match RuleSelector::parse(entry.get_ref()) {
                 RuleSelector::Id(id) => !known(&id),
@@ -545,6 +587,16 @@ mod tests {
         assert!(error.message.contains("group/Kind"), "{error}");
         let error = parse("[kubernetes.workload-kinds]\n\"a.io/Web\" = \"\"\n").unwrap_err();
         assert!(error.message.contains("empty"), "{error}");
+    }
+
+    #[test]
+    fn admission_modes_are_checked_at_their_line() {
+        let error =
+            parse("[admission]\nmode = \"warn\"\n\n[admission.rules]\n\"no-privileged\" = \"block\"\n").unwrap_err();
+        assert_eq!(error.line, Some(5), "{error}");
+        assert!(error.message.contains("`block`"), "{error}");
+        let config = parse("[admission]\nmode = \"audit\"\nexempt-namespaces = [\"ops\"]\n[admission.namespaces]\nshop = \"enforce\"\n").unwrap();
+        assert_eq!(config.admission.namespaces["shop"].get_ref(), "enforce");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rampart_admission::{Mode, ServeOptions, Settings};
-use rampart_core::{Outcome, Severity};
+use rampart_core::{Outcome, RuleSelector, Severity};
 use rampart_scan::{ExceptionsFile, Flags, SecretsMode};
 
 use crate::{config_command, parse_severity};
@@ -29,17 +29,20 @@ pub struct ServeArgs {
     tls_key: Option<PathBuf>,
 
     /// audit (allow and log), warn (allow with warnings) or enforce (deny
-    /// findings at or above --fail-on).
-    #[arg(long, default_value = "warn", value_parser = parse_mode)]
-    mode: Mode,
+    /// findings at or above --fail-on) [default: rampart.toml's
+    /// admission.mode, or warn]. rampart.toml's [admission.rules] and
+    /// [admission.namespaces] still set the modes they name.
+    #[arg(long, value_parser = parse_mode)]
+    mode: Option<Mode>,
 
     /// In enforce mode, deny findings at or above this severity [default:
     /// high, or rampart.toml's fail-on].
     #[arg(long, value_parser = parse_severity)]
     fail_on: Option<Severity>,
 
-    /// A namespace never judged (repeatable) [default: kube-system,
-    /// kube-node-lease, and the server's own namespace from POD_NAMESPACE].
+    /// A namespace never judged (repeatable) [default: rampart.toml's
+    /// admission.exempt-namespaces, or kube-system and kube-node-lease];
+    /// the server's own namespace (POD_NAMESPACE) always is.
     #[arg(long = "exempt-namespace", value_name = "NAMESPACE")]
     exempt_namespaces: Vec<String>,
 
@@ -80,6 +83,33 @@ pub fn run(args: &ServeArgs) -> Outcome {
         return Outcome::Error;
     };
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
+    // rampart.toml's modes are checked when it is read.
+    let parse = |mode: &str| mode.parse::<Mode>().unwrap_or(Mode::Warn);
+    let admission = &team.admission;
+    let mode = args
+        .mode
+        .or_else(|| admission.mode.as_ref().map(|mode| parse(mode.get_ref())))
+        .unwrap_or(Mode::Warn);
+    let rule_modes = admission
+        .rules
+        .iter()
+        .map(|(rule, mode)| (RuleSelector::parse(rule.get_ref()), parse(mode.get_ref())))
+        .collect();
+    let namespace_modes = admission
+        .namespaces
+        .iter()
+        .map(|(namespace, mode)| (namespace.clone(), parse(mode.get_ref())))
+        .collect();
+    let mut exempt = if !args.exempt_namespaces.is_empty() {
+        args.exempt_namespaces.clone()
+    } else if !admission.exempt_namespaces.is_empty() {
+        admission.exempt_namespaces.clone()
+    } else {
+        Settings::default().exempt_namespaces
+    };
+    if let Ok(own) = std::env::var("POD_NAMESPACE") {
+        exempt.push(own);
+    }
     let flags = Flags {
         object_rules_only: true,
         allow_empty: true,
@@ -96,18 +126,13 @@ pub fn run(args: &ServeArgs) -> Outcome {
         Ok(pipeline) => Arc::new(pipeline),
         Err(outcome) => return outcome,
     };
-    let mut exempt = args.exempt_namespaces.clone();
-    if exempt.is_empty() {
-        exempt = Settings::default().exempt_namespaces;
-        if let Ok(own) = std::env::var("POD_NAMESPACE") {
-            exempt.push(own);
-        }
-    }
     let options = ServeOptions {
         listen: args.listen,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         settings: Settings {
-            mode: args.mode,
+            mode,
+            rule_modes,
+            namespace_modes,
             exempt_namespaces: exempt,
             fail_on,
         },
@@ -144,7 +169,7 @@ pub fn run(args: &ServeArgs) -> Outcome {
             "rampart serve: listening on {}://{} (mode {})",
             if tls { "https" } else { "http" },
             running.addr,
-            args.mode.as_str()
+            mode.as_str()
         );
         let handle = running.handle();
         tokio::spawn(async move {
