@@ -25,8 +25,8 @@ use serde_json::Value;
 
 use crate::review::{AdmissionRequest, MAX_MESSAGE, MAX_WARNING, shorten};
 
-/// How findings turn into answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How findings turn into answers, from the mildest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Mode {
     Audit,
     Warn,
@@ -113,6 +113,9 @@ pub struct Decision {
     pub warnings: Vec<String>,
     /// Rule ids of the open findings.
     pub rules: Vec<String>,
+    /// Each of those rules with the mode it was judged in (the strictest,
+    /// when its findings differ).
+    pub rule_modes: Vec<(String, Mode)>,
     /// Rule ids the old object already broke (UPDATE).
     pub existing: Vec<String>,
     /// Why the request was not judged, when it was not.
@@ -172,6 +175,19 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
     };
     decision.rules.sort();
     decision.rules.dedup();
+    decision.rule_modes = decision
+        .rules
+        .iter()
+        .map(|rule| {
+            let mode = findings
+                .iter()
+                .filter(|finding| finding.rule == *rule)
+                .map(|finding| settings.mode_for(finding, namespace.as_deref()))
+                .max()
+                .unwrap_or(settings.mode);
+            (rule.clone(), mode)
+        })
+        .collect();
     decision.existing.sort();
     decision.existing.dedup();
     let mode_of = |finding: &Finding| settings.mode_for(finding, namespace.as_deref());

@@ -22,6 +22,12 @@ pub struct FindingLabels {
     pub mode: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabels {
+    /// reloaded or failed (the old configuration kept).
+    pub result: String,
+}
+
 /// Every metric the webhook keeps.
 pub struct Metrics {
     registry: Registry,
@@ -33,6 +39,9 @@ pub struct Metrics {
     pub request: Histogram,
     pub in_flight: Gauge,
     pub certificate_reloads: Counter,
+    /// When the serving certificate expires, in Unix seconds.
+    pub certificate_expiry: Gauge,
+    pub config_reloads: Family<ReloadLabels, Counter>,
 }
 
 impl Metrics {
@@ -59,8 +68,22 @@ impl Metrics {
             "Certificates reloaded from disk",
             certificate_reloads.clone(),
         );
+        let certificate_expiry = Gauge::default();
+        registry.register(
+            "certificate_expiry_timestamp_seconds",
+            "When the serving certificate expires (Unix time)",
+            certificate_expiry.clone(),
+        );
+        let config_reloads = Family::<ReloadLabels, Counter>::default();
+        registry.register(
+            "config_reloads",
+            "Configuration rebuilds, reloaded or failed (the old one kept)",
+            config_reloads.clone(),
+        );
         Metrics {
             registry,
+            certificate_expiry,
+            config_reloads,
             requests,
             findings,
             evaluation,

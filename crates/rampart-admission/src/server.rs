@@ -9,26 +9,29 @@
 //! which (or on a panic) the failure policy answers: allow with a warning
 //! by default (fail-open), deny when asked. The certificate files are
 //! watched and reloaded in place (cert-manager rotates them) without
-//! dropping connections.
+//! dropping connections. The configuration (rampart.toml, exceptions,
+//! policies) is rebuilt on SIGHUP, when its files change and when the day
+//! changes; a broken one is logged and the old one kept.
 
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rampart_scan::Pipeline;
 use serde_json::json;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::decide::{Decision, Settings, decide};
-use crate::metrics::{FindingLabels, Metrics, RequestLabels};
+use crate::metrics::{FindingLabels, Metrics, ReloadLabels, RequestLabels};
 use crate::review::{AdmissionRequest, decode, response};
 
 /// The API server sends at most this much.
@@ -54,9 +57,33 @@ pub struct ServeOptions {
     pub reload_every: Duration,
     /// Print one JSON line per decision on standard output.
     pub log_decisions: bool,
-    /// A connection that sends no request within this long is closed (a
-    /// slow or idle client cannot hold a connection open).
-    pub first_request_timeout: Duration,
+    /// The longest a client may take over its TLS handshake, a request's
+    /// headers, or its body: past it the connection is closed (or, for a
+    /// body, answered 408), so slow or idle clients cannot hold the server.
+    pub read_timeout: Duration,
+    /// How to rebuild the configuration; without it, it never changes.
+    pub reload: Option<Reload>,
+}
+
+/// Builds the pipeline and settings again from the files they came from;
+/// an error says why the new configuration cannot be used.
+pub type Build = Arc<dyn Fn() -> Result<(Arc<Pipeline>, Settings), String> + Send + Sync>;
+
+/// The configuration is rebuilt on [`Running::reload_trigger`] (SIGHUP),
+/// when one of `watched` (files or folders) changes, and when the day
+/// changes (dated annotations and exceptions are judged by it).
+#[derive(Clone)]
+pub struct Reload {
+    pub build: Build,
+    pub watched: Vec<PathBuf>,
+}
+
+impl std::fmt::Debug for Reload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reload")
+            .field("watched", &self.watched)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ServeOptions {
@@ -70,19 +97,57 @@ impl Default for ServeOptions {
             fail_closed: false,
             reload_every: Duration::from_secs(10),
             log_decisions: true,
-            first_request_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(10),
+            reload: None,
         }
     }
 }
 
-struct App {
+/// The configuration in force; swapped whole on a reload, so a request
+/// sees either the old one or the new one.
+struct Loaded {
     pipeline: Arc<Pipeline>,
     settings: Settings,
+}
+
+/// Controllers whose findings the decision log has already reported, with
+/// those rules: the pods of one ReplicaSet repeat its findings, and the
+/// log names them once.
+#[derive(Default)]
+struct Reported {
+    by_owner: HashMap<String, BTreeSet<String>>,
+}
+
+/// Past this many controllers the memory starts over.
+const MAX_REMEMBERED_OWNERS: usize = 10_000;
+
+impl Reported {
+    /// Splits `rules` into those not yet reported for `owner` and the
+    /// number already reported.
+    fn first_time(&mut self, owner: &str, rules: &[String]) -> (Vec<String>, usize) {
+        if self.by_owner.len() >= MAX_REMEMBERED_OWNERS && !self.by_owner.contains_key(owner) {
+            self.by_owner.clear();
+        }
+        let seen = self.by_owner.entry(owner.to_string()).or_default();
+        let fresh: Vec<String> = rules
+            .iter()
+            .filter(|rule| seen.insert((*rule).clone()))
+            .cloned()
+            .collect();
+        let repeated = rules.len() - fresh.len();
+        (fresh, repeated)
+    }
+}
+
+struct App {
+    loaded: RwLock<Arc<Loaded>>,
+    reported: Mutex<Reported>,
     metrics: Metrics,
     permits: Semaphore,
     deadline: Duration,
     fail_closed: bool,
     log_decisions: bool,
+    read_timeout: Duration,
     ready: AtomicBool,
 }
 
@@ -91,9 +156,15 @@ pub struct Running {
     pub addr: SocketAddr,
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    reload: Arc<Notify>,
 }
 
 impl Running {
+    /// Notifying it rebuilds the configuration now (what SIGHUP does).
+    pub fn reload_trigger(&self) -> Arc<Notify> {
+        self.reload.clone()
+    }
+
     /// Stops accepting, lets in-flight requests finish (up to 10 s), and
     /// returns once the server is down.
     pub async fn stop(self) -> std::io::Result<()> {
@@ -118,13 +189,17 @@ impl Running {
 /// Starts serving; returns once the socket is bound.
 pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::Result<Running> {
     let app = Arc::new(App {
-        pipeline,
-        settings: options.settings.clone(),
+        loaded: RwLock::new(Arc::new(Loaded {
+            pipeline,
+            settings: options.settings.clone(),
+        })),
+        reported: Mutex::new(Reported::default()),
         metrics: Metrics::new(),
         permits: Semaphore::new(options.max_in_flight.max(1)),
         deadline: options.deadline,
         fail_closed: options.fail_closed,
         log_decisions: options.log_decisions,
+        read_timeout: options.read_timeout,
         ready: AtomicBool::new(false),
     });
     let router = Router::new()
@@ -132,7 +207,6 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(app.clone());
     let handle = axum_server::Handle::new();
     let task = match &options.tls {
@@ -142,6 +216,9 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                 .await
                 .map_err(|error| std::io::Error::new(error.kind(), format!("{}: {error}", cert.display())))?;
+            if let Some(expiry) = not_after(cert) {
+                app.metrics.certificate_expiry.set(expiry);
+            }
             tokio::spawn(watch_certificate(
                 config.clone(),
                 cert.clone(),
@@ -151,18 +228,21 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
             ));
             // A client that never finishes its handshake is let go as soon
             // as one that never sends a request.
-            let acceptor =
-                axum_server::tls_rustls::RustlsAcceptor::new(config).handshake_timeout(options.first_request_timeout);
-            let server = axum_server::bind(options.listen)
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config).handshake_timeout(options.read_timeout);
+            let mut server = axum_server::bind(options.listen)
                 .acceptor(acceptor)
                 .handle(handle.clone())
-                .first_request_timeout(options.first_request_timeout);
+                .first_request_timeout(options.read_timeout);
+            // The first request's deadline covers only the first: later
+            // ones on a kept-alive connection get the same bound.
+            server.http_builder().http1().header_read_timeout(options.read_timeout);
             tokio::spawn(server.serve(router.into_make_service()))
         }
         None => {
-            let server = axum_server::bind(options.listen)
+            let mut server = axum_server::bind(options.listen)
                 .handle(handle.clone())
-                .first_request_timeout(options.first_request_timeout);
+                .first_request_timeout(options.read_timeout);
+            server.http_builder().http1().header_read_timeout(options.read_timeout);
             tokio::spawn(server.serve(router.into_make_service()))
         }
     };
@@ -174,8 +254,113 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
             .err()
             .unwrap_or_else(|| std::io::Error::other("the server stopped before listening")));
     };
+    let reload = Arc::new(Notify::new());
+    if let Some(rebuild) = options.reload.clone() {
+        tokio::spawn(watch_configuration(
+            app.clone(),
+            rebuild,
+            options.reload_every,
+            reload.clone(),
+        ));
+    }
     app.ready.store(true, Ordering::Release);
-    Ok(Running { addr, handle, task })
+    Ok(Running {
+        addr,
+        handle,
+        task,
+        reload,
+    })
+}
+
+/// What a file or folder looks like now: each file's modification time
+/// and size (a folder's files, recursively; bounded).
+fn fingerprint(paths: &[PathBuf]) -> Vec<(PathBuf, Option<(SystemTime, u64)>)> {
+    fn walk(path: &Path, depth: usize, out: &mut Vec<(PathBuf, Option<(SystemTime, u64)>)>) {
+        // Metadata follows symlinks: a ConfigMap's `..data` swap changes it.
+        let meta = std::fs::metadata(path).ok();
+        if let Some(meta) = &meta
+            && meta.is_dir()
+        {
+            if depth > 8 || out.len() > 10_000 {
+                return;
+            }
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map(|entries| {
+                    entries
+                        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            entries.sort();
+            for entry in entries {
+                walk(&entry, depth + 1, out);
+            }
+            return;
+        }
+        let stamp = meta.and_then(|meta| Some((meta.modified().ok()?, meta.len())));
+        out.push((path.to_path_buf(), stamp));
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        walk(path, 0, &mut out);
+    }
+    out
+}
+
+fn day_now() -> i64 {
+    rampart_core::unix_now().div_euclid(86_400)
+}
+
+/// Rebuilds the configuration when told to, when its files change, or
+/// when the day changes; a configuration that fails to build is logged and
+/// the one in force kept (it is tried again on the next change).
+async fn watch_configuration(app: Arc<App>, reload: Reload, every: Duration, trigger: Arc<Notify>) {
+    let mut seen = fingerprint(&reload.watched);
+    let mut day = day_now();
+    loop {
+        let asked = tokio::select! {
+            () = tokio::time::sleep(every) => false,
+            () = trigger.notified() => true,
+        };
+        let now = fingerprint(&reload.watched);
+        let today = day_now();
+        if !asked && now == seen && today == day {
+            continue;
+        }
+        seen = now;
+        day = today;
+        let build = reload.build.clone();
+        let built = tokio::task::spawn_blocking(move || build())
+            .await
+            .unwrap_or_else(|_| Err("building it panicked".to_string()));
+        let result = match built {
+            Ok((pipeline, settings)) => {
+                let mode = settings.mode;
+                *app.loaded.write().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    Arc::new(Loaded { pipeline, settings });
+                eprintln!("rampart serve: configuration reloaded (mode {})", mode.as_str());
+                "reloaded"
+            }
+            Err(error) => {
+                eprintln!("rampart serve: configuration not reloaded, keeping the one in force: {error}");
+                "failed"
+            }
+        };
+        app.metrics
+            .config_reloads
+            .get_or_create(&ReloadLabels {
+                result: result.to_string(),
+            })
+            .inc();
+    }
+}
+
+/// When the first certificate in a PEM chain expires, in Unix seconds.
+fn not_after(cert: &Path) -> Option<i64> {
+    let bytes = std::fs::read(cert).ok()?;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&bytes).ok()?;
+    let certificate = pem.parse_x509().ok()?;
+    Some(certificate.validity().not_after.timestamp())
 }
 
 /// Reloads the certificate when either file changes on disk.
@@ -197,6 +382,9 @@ async fn watch_certificate(
         match config.reload_from_pem_file(&cert, &key).await {
             Ok(()) => {
                 app.metrics.certificate_reloads.inc();
+                if let Some(expiry) = not_after(&cert) {
+                    app.metrics.certificate_expiry.set(expiry);
+                }
                 seen = now;
                 eprintln!("rampart serve: reloaded the certificate from {}", cert.display());
             }
@@ -228,8 +416,29 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
         .into_response()
 }
 
-async fn validate(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
     let started = Instant::now();
+    let body = match tokio::time::timeout(app.read_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(error)) => {
+            count(&app, "-", "-", "error");
+            let too_large =
+                std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            return if too_large {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the body is larger than {MAX_BODY} bytes"),
+                )
+                    .into_response()
+            } else {
+                (StatusCode::BAD_REQUEST, format!("cannot read the body: {error}")).into_response()
+            };
+        }
+        Err(_) => {
+            count(&app, "-", "-", "error");
+            return (StatusCode::REQUEST_TIMEOUT, "the body was not sent in time").into_response();
+        }
+    };
     let request = match decode(&body) {
         Ok(request) => request,
         Err(message) => {
@@ -241,11 +450,16 @@ async fn validate(State(app): State<Arc<App>>, body: Bytes) -> Response {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     };
     app.metrics.in_flight.inc();
+    let loaded = app
+        .loaded
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
     let work = {
-        let (app, request) = (app.clone(), request.clone());
+        let (loaded, request) = (loaded.clone(), request.clone());
         tokio::task::spawn_blocking(move || {
             let started = Instant::now();
-            let decision = decide(&app.pipeline, &app.settings, &request);
+            let decision = decide(&loaded.pipeline, &loaded.settings, &request);
             (decision, started.elapsed())
         })
     };
@@ -276,17 +490,17 @@ async fn validate(State(app): State<Arc<App>>, body: Bytes) -> Response {
     };
     app.metrics.in_flight.dec();
     count(&app, &request.operation, &request.kind.kind, result);
-    for rule in &decision.rules {
+    for (rule, mode) in &decision.rule_modes {
         app.metrics
             .findings
             .get_or_create(&FindingLabels {
                 rule: rule.clone(),
-                mode: app.settings.mode.as_str().to_string(),
+                mode: mode.as_str().to_string(),
             })
             .inc();
     }
     if app.log_decisions && !request.dry_run {
-        log(&app, &request, &decision, result);
+        log(&app, &loaded.settings, &request, &decision, result);
     }
     let answer = response(
         &request.uid,
@@ -336,9 +550,21 @@ fn count(app: &App, operation: &str, kind: &str, result: &str) {
         .inc();
 }
 
-/// One JSON line per decision, for the cluster's log pipeline.
-fn log(app: &App, request: &AdmissionRequest, decision: &Decision, result: &str) {
+/// One JSON line per decision, for the cluster's log pipeline. A finding
+/// the owning controller's earlier objects already had is counted in
+/// `repeated`, not listed again.
+fn log(app: &App, settings: &Settings, request: &AdmissionRequest, decision: &Decision, result: &str) {
     use std::io::Write;
+    let (rules, repeated) = match &decision.owner {
+        Some(owner) => {
+            let key = format!("{}/{owner}", request.namespace.as_deref().unwrap_or("-"));
+            app.reported
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .first_time(&key, &decision.rules)
+        }
+        None => (decision.rules.clone(), 0),
+    };
     let line = json!({
         "time": rampart_core::rfc3339(rampart_core::unix_now()),
         "uid": request.uid,
@@ -348,10 +574,11 @@ fn log(app: &App, request: &AdmissionRequest, decision: &Decision, result: &str)
         "namespace": request.namespace,
         "name": request.name,
         "owner": decision.owner,
-        "mode": app.settings.mode.as_str(),
+        "mode": settings.mode.as_str(),
         "result": result,
         "allowed": decision.allowed,
-        "rules": decision.rules,
+        "rules": rules,
+        "repeated": repeated,
         "existing": decision.existing,
     });
     let mut out = std::io::stdout().lock();

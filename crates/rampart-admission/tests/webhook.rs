@@ -264,7 +264,7 @@ async fn bad_input_is_refused_cleanly_and_the_server_keeps_serving() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("rampart_admission_requests_total{operation=\"-\",kind=\"-\",result=\"error\"} 3"),
+        metrics.contains("rampart_admission_requests_total{operation=\"-\",kind=\"-\",result=\"error\"} 4"),
         "{metrics}"
     );
     assert!(
@@ -358,7 +358,7 @@ async fn past_the_deadline_the_failure_policy_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_closed_and_many_at_once_are_all_answered() {
-    let hook = Arc::new(webhook_with(|options| options.first_request_timeout = Duration::from_secs(3)).await);
+    let hook = Arc::new(webhook_with(|options| options.read_timeout = Duration::from_secs(3)).await);
     // A client that connects and says nothing is let go.
     let mut idle = tokio::net::TcpStream::connect(hook.running.addr).await.unwrap();
     let mut buffer = [0u8; 16];
@@ -367,9 +367,11 @@ async fn idle_connections_are_closed_and_many_at_once_are_all_answered() {
         matches!(closed, Ok(Ok(0)) | Ok(Err(_))),
         "the idle connection stayed open: {closed:?}"
     );
-    // 300 clients at once: every one gets its answer.
+    // 1,000 clients at once (each holds two descriptors here, client and
+    // server side): every one gets its answer.
+    let clients = clients_the_descriptor_limit_allows(1_000);
     let body = Arc::new(review("CREATE", "shop", pod(true, false, json!({})), None));
-    let tasks: Vec<_> = (0..300)
+    let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (hook, body) = (hook.clone(), body.clone());
             tokio::spawn(async move { send(&hook, "POST", "/validate", &body).await.0 })
@@ -431,4 +433,221 @@ fn modes_by_rule_and_namespace_take_precedence_over_the_global_one() {
     let prod = judge("prod", plain);
     assert!(!prod.allowed, "{prod:?}");
     assert!(prod.message.unwrap().contains("- no-host-pid"));
+}
+
+/// `wanted`, or fewer when this process may not open two descriptors per
+/// client (said on stderr).
+fn clients_the_descriptor_limit_allows(wanted: usize) -> usize {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .and_then(|line| line.split_whitespace().nth(3))
+        .and_then(|value| value.parse::<usize>().ok());
+    match soft {
+        Some(soft) if soft < 2 * wanted + 200 => {
+            let allowed = soft.saturating_sub(200) / 2;
+            eprintln!("only {allowed} clients at once: this process may open {soft} files");
+            allowed
+        }
+        _ => wanted,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_changes_on_disk_are_reloaded_and_a_broken_one_is_kept_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mode_file = dir.path().join("mode");
+    std::fs::write(&mode_file, "warn").unwrap();
+    let build: rampart_admission::server::Build = {
+        let mode_file = mode_file.clone();
+        Arc::new(move || {
+            let text = std::fs::read_to_string(&mode_file).map_err(|error| error.to_string())?;
+            let mode: Mode = text.trim().parse()?;
+            Ok((
+                pipeline(),
+                Settings {
+                    mode,
+                    ..Settings::default()
+                },
+            ))
+        })
+    };
+    let hook = webhook_with(|options| {
+        options.settings.mode = Mode::Warn;
+        options.reload_every = Duration::from_millis(50);
+        options.reload = Some(rampart_admission::server::Reload {
+            build,
+            watched: vec![mode_file.clone()],
+        });
+    })
+    .await;
+    let body = review("CREATE", "shop", pod(true, false, json!({})), None);
+    assert_eq!(answer(&hook, &body).await["allowed"], true);
+    // Later modification time and another size: seen on the next round.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    std::fs::write(&mode_file, "enforce").unwrap();
+    let mut denied = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if answer(&hook, &body).await["allowed"] == false {
+            denied = true;
+            break;
+        }
+    }
+    assert!(denied, "the new mode was never applied");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    std::fs::write(&mode_file, "block!").unwrap();
+    let mut refused = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let metrics = send(&hook, "GET", "/metrics", b"").await.1;
+        if metrics.contains("rampart_admission_config_reloads_total{result=\"failed\"} 1") {
+            refused = true;
+            assert!(
+                metrics.contains("rampart_admission_config_reloads_total{result=\"reloaded\"} 1"),
+                "{metrics}"
+            );
+            break;
+        }
+    }
+    assert!(refused, "the broken configuration was never tried");
+    // The broken one is kept out: enforce is still in force.
+    assert_eq!(answer(&hook, &body).await["allowed"], false);
+    // Asked to (SIGHUP in `rampart serve`), it rebuilds even unchanged files.
+    std::fs::write(&mode_file, "audit").unwrap();
+    hook.running.reload_trigger().notify_one();
+    let mut audited = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let answered = answer(&hook, &body).await;
+        if answered["allowed"] == true && answered["warnings"].is_null() {
+            audited = true;
+            break;
+        }
+    }
+    assert!(audited, "audit mode was never applied");
+    // The certificate's expiry is exposed, in the future.
+    let metrics = send(&hook, "GET", "/metrics", b"").await.1;
+    let expiry: i64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("rampart_admission_certificate_expiry_timestamp_seconds "))
+        .unwrap_or_else(|| panic!("no expiry in {metrics}"))
+        .parse()
+        .unwrap();
+    assert!(expiry > rampart_core::unix_now(), "{expiry}");
+    hook.running.stop().await.unwrap();
+}
+
+/// A TLS connection to the webhook offering `protocols` by ALPN.
+async fn connect(hook: &Webhook, protocols: &[&[u8]]) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(hook.trusted.clone()))
+        .unwrap();
+    let mut config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = protocols.iter().map(|protocol| protocol.to_vec()).collect();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(hook.running.addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    connector.connect(name, tcp).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_clients_are_answered() {
+    let hook = webhook(Mode::Enforce).await;
+    let tls = connect(&hook, &[b"h2", b"http/1.1"]).await;
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (client, connection) = h2::client::handshake(tls).await.unwrap();
+    tokio::spawn(connection);
+    let mut client = client.ready().await.unwrap();
+    // Two reviews on one connection, as the API server multiplexes them.
+    for _ in 0..2 {
+        let request = http::Request::post("https://localhost/validate")
+            .header("content-type", "application/json")
+            .body(())
+            .unwrap();
+        let (reply, mut stream) = client.send_request(request, false).unwrap();
+        stream
+            .send_data(review("CREATE", "shop", pod(true, false, json!({})), None).into(), true)
+            .unwrap();
+        let reply = reply.await.unwrap();
+        assert_eq!(reply.status(), 200);
+        let mut body = reply.into_body();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.data().await {
+            let chunk = chunk.unwrap();
+            let _ = body.flow_control().release_capacity(chunk.len());
+            bytes.extend_from_slice(&chunk);
+        }
+        let answer: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(answer["response"]["allowed"], false, "{answer:#}");
+        assert_eq!(answer["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+        client = client.ready().await.unwrap();
+    }
+    hook.running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_sending_a_byte_at_a_time_is_cut_off_and_others_are_served() {
+    let hook = Arc::new(webhook_with(|options| options.read_timeout = Duration::from_secs(1)).await);
+    let body = review("CREATE", "shop", pod(true, false, json!({})), None);
+    // Headers at a byte every 200 ms: never complete within the timeout.
+    let slow_headers = {
+        let hook = hook.clone();
+        tokio::spawn(async move {
+            let mut tls = connect(&hook, &[b"http/1.1"]).await;
+            let started = std::time::Instant::now();
+            for byte in b"POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-length: 2\r\n\r\n{}" {
+                if tls.write_all(&[*byte]).await.is_err() || tls.flush().await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let mut answer = Vec::new();
+            let _ = tls.read_to_end(&mut answer).await;
+            (started.elapsed(), String::from_utf8_lossy(&answer).to_string())
+        })
+    };
+    // Headers at once, then the body at a byte every 200 ms: 408.
+    let slow_body = {
+        let (hook, body) = (hook.clone(), body.clone());
+        tokio::spawn(async move {
+            let mut tls = connect(&hook, &[b"http/1.1"]).await;
+            let head = format!(
+                "POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            tls.write_all(head.as_bytes()).await.unwrap();
+            for byte in &body[..20] {
+                if tls.write_all(&[*byte]).await.is_err() || tls.flush().await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let mut answer = vec![0u8; 512];
+            let read = tokio::time::timeout(Duration::from_secs(10), tls.read(&mut answer)).await;
+            let read = read.ok().and_then(Result::ok).unwrap_or(0);
+            String::from_utf8_lossy(&answer[..read]).to_string()
+        })
+    };
+    // Meanwhile, a well-behaved client is answered.
+    assert_eq!(answer(&hook, &body).await["allowed"], false);
+    let (spent, answered) = slow_headers.await.unwrap();
+    assert!(
+        !answered.contains("200 OK"),
+        "the dribbling client was answered: {answered}"
+    );
+    // 63 bytes at 200 ms would take 12 s; it was let go well before.
+    assert!(spent < Duration::from_secs(8), "{spent:?}");
+    let answered = slow_body.await.unwrap();
+    assert!(answered.starts_with("HTTP/1.1 408"), "{answered}");
+    assert_eq!(answer(&hook, &body).await["allowed"], false);
+    match Arc::try_unwrap(hook) {
+        Ok(hook) => hook.running.stop().await.unwrap(),
+        Err(_) => panic!("a client still holds the webhook"),
+    }
 }

@@ -13,19 +13,24 @@ use crate::catalogue::is_rule_id;
 pub struct ExceptionSet {
     pub exceptions: Exceptions,
     pub warn_days: u32,
-    pub today: Date,
 }
 
 impl ExceptionSet {
+    /// The day exceptions are judged on, read at each use: a server that
+    /// runs for weeks stops honouring an exception the day it expires.
+    /// (`SOURCE_DATE_EPOCH` fixes it for reproducible runs.)
+    pub fn today(&self) -> Date {
+        Date::from_unix(crate::context::run_time())
+    }
+
     /// Applies the exceptions (rampart.toml's `non-waivable` rules
     /// excepted) and adds their own findings (expired, expiring, unused).
     /// Returns an error for each rule id an exception names that no engine
     /// has.
     pub fn apply(&self, findings: &mut Vec<Finding>, team: &Config) -> Vec<ScanError> {
-        let usage = self
-            .exceptions
-            .apply(findings, self.today, &team.non_waivable_selectors());
-        findings.extend(self.exceptions.findings(&usage, self.today, self.warn_days));
+        let today = self.today();
+        let usage = self.exceptions.apply(findings, today, &team.non_waivable_selectors());
+        findings.extend(self.exceptions.findings(&usage, today, self.warn_days));
         self.unknown_rules(findings, team)
     }
 
@@ -60,11 +65,7 @@ impl ExceptionSet {
 /// `exceptions.file`, else `.rampart/exceptions.yaml` beside rampart.toml
 /// (or in the current folder). Only the default may be absent.
 pub fn load(team: &Config, explicit: Option<&Path>) -> Result<Option<ExceptionSet>, Vec<ScanError>> {
-    let (path, required) = match (explicit, &team.exceptions.file) {
-        (Some(path), _) => (path.to_path_buf(), true),
-        (None, Some(path)) => (team.resolve(path), true),
-        (None, None) => (team.resolve(Path::new(DEFAULT_FILE)), false),
-    };
+    let (path, required) = file_of(team, explicit);
     if !required && !path.exists() {
         return Ok(None);
     }
@@ -76,8 +77,17 @@ pub fn load(team: &Config, explicit: Option<&Path>) -> Result<Option<ExceptionSe
     Ok(Some(ExceptionSet {
         exceptions,
         warn_days: team.exceptions.warn_days.unwrap_or(DEFAULT_WARN_DAYS),
-        today: Date::from_unix(crate::context::run_time()),
     }))
+}
+
+/// The exceptions file that applies, and whether it must exist (named
+/// explicitly or in rampart.toml) or may be absent (the default one).
+pub fn file_of(team: &Config, explicit: Option<&Path>) -> (std::path::PathBuf, bool) {
+    match (explicit, &team.exceptions.file) {
+        (Some(path), _) => (path.to_path_buf(), true),
+        (None, Some(path)) => (team.resolve(path), true),
+        (None, None) => (team.resolve(Path::new(DEFAULT_FILE)), false),
+    }
 }
 
 /// A path as findings show it: relative to the current folder when under it.

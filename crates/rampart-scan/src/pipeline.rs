@@ -322,6 +322,28 @@ impl Pipeline {
         &self.team
     }
 
+    /// Errors reading the exceptions file or the policies (every report
+    /// carries them).
+    pub fn setup_errors(&self) -> &[ScanError] {
+        &self.setup_errors
+    }
+
+    /// What this pipeline was read from: rampart.toml, the exceptions file
+    /// (even before it exists) and the policy folders. A long-running
+    /// server watches them to reload.
+    pub fn sources(&self) -> Vec<PathBuf> {
+        let mut sources: Vec<PathBuf> = self.team.origin.iter().map(|origin| origin.path.clone()).collect();
+        if self.flags.exceptions != ExceptionsFile::Ignored {
+            let explicit = match &self.flags.exceptions {
+                ExceptionsFile::Path(path) => Some(path.as_path()),
+                _ => None,
+            };
+            sources.push(crate::exceptions::file_of(&self.team, explicit).0);
+        }
+        sources.extend(crate::policies::folders_of(&self.team, &self.flags.policies));
+        sources
+    }
+
     pub fn exceptions(&self) -> Option<&ExceptionSet> {
         self.exceptions.as_ref()
     }
@@ -789,7 +811,7 @@ pub fn matches_per_exception(paths: &[PathBuf], team: &Config, set: &ExceptionSe
     let mut report = pipeline.scan(paths, &Quiet).report;
     Ok(set
         .exceptions
-        .apply(&mut report.findings, set.today, &team.non_waivable_selectors())
+        .apply(&mut report.findings, set.today(), &team.non_waivable_selectors())
         .matched)
 }
 

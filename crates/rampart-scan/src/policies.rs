@@ -7,7 +7,9 @@ use rampart_policy::PolicySet;
 
 /// The command line's and rampart.toml's policies, in the packages the
 /// command line or rampart.toml names. `None` when there are none.
-pub fn load(team: &Config, paths: &[PathBuf], namespaces: &[String]) -> Result<Option<PolicySet>, Vec<ScanError>> {
+/// The policy folders a run reads: rampart.toml's, then the command
+/// line's.
+pub fn folders_of(team: &Config, paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut all: Vec<PathBuf> = team
         .policies
         .iter()
@@ -15,6 +17,11 @@ pub fn load(team: &Config, paths: &[PathBuf], namespaces: &[String]) -> Result<O
         .map(|path| team.resolve(path))
         .collect();
     all.extend(paths.iter().cloned());
+    all
+}
+
+pub fn load(team: &Config, paths: &[PathBuf], namespaces: &[String]) -> Result<Option<PolicySet>, Vec<ScanError>> {
+    let all = folders_of(team, paths);
     if all.is_empty() {
         return Ok(None);
     }

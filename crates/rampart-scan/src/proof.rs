@@ -190,8 +190,8 @@ fn exception_infos(set: Option<&ExceptionSet>) -> Vec<ExceptionInfo> {
             approved_by: exception.approved_by.clone(),
             justification: exception.justification.clone(),
             expires: exception.expires.to_string(),
-            days_left: exception.days_left(set.today),
-            status: exception.status(set.today, set.warn_days).label().to_string(),
+            days_left: exception.days_left(set.today()),
+            status: exception.status(set.today(), set.warn_days).label().to_string(),
         })
         .collect()
 }

@@ -75,7 +75,7 @@ pub fn run(args: &ExceptionsArgs) -> Outcome {
         .enumerate()
         .map(|(index, exception)| {
             let matched = matched.as_ref().map(|counts| counts[index]);
-            let status = match (exception.status(set.today, set.warn_days), matched) {
+            let status = match (exception.status(set.today(), set.warn_days), matched) {
                 (Status::Expired, _) => "expired",
                 (_, Some(0)) => "unused",
                 (Status::Expiring, _) => "expiring",
@@ -84,7 +84,7 @@ pub fn run(args: &ExceptionsArgs) -> Outcome {
             Row {
                 exception,
                 status,
-                days_left: exception.days_left(set.today),
+                days_left: exception.days_left(set.today()),
                 matched,
             }
         })

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use rampart_admission::{Mode, ServeOptions, Settings};
 use rampart_core::{Outcome, RuleSelector, Severity};
-use rampart_scan::{ExceptionsFile, Flags, SecretsMode};
+use rampart_scan::{ExceptionsFile, Flags, Pipeline, SecretsMode};
 
-use crate::{config_command, parse_severity};
+use crate::parse_severity;
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "0.0.0.0:8443")]
@@ -78,10 +78,11 @@ fn parse_mode(value: &str) -> Result<Mode, String> {
     value.parse()
 }
 
-pub fn run(args: &ServeArgs) -> Outcome {
-    let Ok(team) = config_command::load(args.config.as_deref(), std::path::Path::new(".")) else {
-        return Outcome::Error;
-    };
+/// The pipeline and settings `args` and the configuration files give;
+/// an error (or a broken exceptions file or policy) says why they cannot
+/// serve. Run at start and on every reload.
+fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
+    let team = rampart_scan::config::load(args.config.as_deref(), std::path::Path::new("."))?;
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
     // rampart.toml's modes are checked when it is read.
     let parse = |mode: &str| mode.parse::<Mode>().unwrap_or(Mode::Warn);
@@ -122,23 +123,55 @@ pub fn run(args: &ServeArgs) -> Outcome {
         fail_on: Some(fail_on),
         ..Flags::default()
     };
-    let pipeline = match config_command::prepare(team, flags) {
-        Ok(pipeline) => Arc::new(pipeline),
-        Err(outcome) => return outcome,
+    let (pipeline, warnings) = Pipeline::prepare(team, flags)?;
+    for warning in warnings {
+        eprintln!("rampart serve: warning: {warning}");
+    }
+    // A webhook that silently dropped the team's exceptions or policies
+    // would judge by rules nobody chose.
+    if let Some(first) = pipeline.setup_errors().first() {
+        let more = pipeline.setup_errors().len() - 1;
+        let more = if more > 0 {
+            format!(" (and {more} more)")
+        } else {
+            String::new()
+        };
+        return Err(format!("{first}{more}"));
+    }
+    let settings = Settings {
+        mode,
+        rule_modes,
+        namespace_modes,
+        exempt_namespaces: exempt,
+        fail_on,
+    };
+    Ok((Arc::new(pipeline), settings))
+}
+
+pub fn run(args: &ServeArgs) -> Outcome {
+    let (pipeline, settings) = match build(args) {
+        Ok(built) => built,
+        Err(error) => {
+            eprintln!("rampart serve: {error}");
+            return Outcome::Error;
+        }
+    };
+    let mode = settings.mode;
+    let reload = {
+        let args = args.clone();
+        rampart_admission::server::Reload {
+            build: Arc::new(move || build(&args)),
+            watched: pipeline.sources(),
+        }
     };
     let options = ServeOptions {
         listen: args.listen,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
-        settings: Settings {
-            mode,
-            rule_modes,
-            namespace_modes,
-            exempt_namespaces: exempt,
-            fail_on,
-        },
+        settings,
         deadline: Duration::from_millis(args.deadline_ms),
         max_in_flight: args.max_in_flight,
         fail_closed: args.failure_policy == "fail",
+        reload: Some(reload),
         ..ServeOptions::default()
     };
     // Judgements are short and CPU-bound: a few blocking threads keep
@@ -171,6 +204,16 @@ pub fn run(args: &ServeArgs) -> Outcome {
             running.addr,
             mode.as_str()
         );
+        let trigger = running.reload_trigger();
+        tokio::spawn(async move {
+            let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+                return;
+            };
+            while hangup.recv().await.is_some() {
+                eprintln!("rampart serve: SIGHUP: reloading the configuration");
+                trigger.notify_one();
+            }
+        });
         let handle = running.handle();
         tokio::spawn(async move {
             stop_signal().await;

@@ -120,3 +120,142 @@ fn serve_answers_logs_one_line_per_decision_and_stops_on_sigterm() {
             .any(|rule| rule == "no-privileged")
     );
 }
+
+/// Posts one review and returns its answer.
+fn post(listen: &str, review: &serde_json::Value) -> serde_json::Value {
+    ureq::post(&format!("http://{listen}/validate"))
+        .send_json(review)
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap()
+}
+
+fn privileged_pod_review(uid: &str, owner: Option<&str>) -> serde_json::Value {
+    let mut metadata = serde_json::json!({"name": uid});
+    if let Some(owner) = owner {
+        metadata["ownerReferences"] = serde_json::json!([{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": owner, "uid": "1", "controller": true}]);
+    }
+    serde_json::json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": uid, "kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "namespace": "shop", "name": uid, "operation": "CREATE", "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller"},
+            "object": {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.27", "securityContext": {"privileged": true}}]}}
+        }
+    })
+}
+
+#[test]
+fn sighup_reloads_the_configuration_a_broken_one_is_kept_out_and_owners_are_logged_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("rampart.toml");
+    std::fs::write(&config, "[admission]\nmode = \"warn\"\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["serve", "--listen", &listen])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // stderr is read on its own thread so that waiting for a line can time out.
+    let (lines, received) = std::sync::mpsc::channel::<String>();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |needle: &str| -> String {
+        loop {
+            let line = received
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no line with `{needle}` on stderr"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    };
+    let started = wait_for("listening on");
+    assert!(started.contains("(mode warn)"), "{started}");
+    let hangup = |child: &std::process::Child| {
+        Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status()
+            .unwrap();
+    };
+
+    assert_eq!(
+        post(&listen, &privileged_pod_review("u-1", None))["response"]["allowed"],
+        true
+    );
+    std::fs::write(&config, "[admission]\nmode = \"enforce\"\n").unwrap();
+    hangup(&child);
+    let reloaded = wait_for("configuration reloaded");
+    assert!(reloaded.contains("reloaded (mode enforce)"), "{reloaded}");
+    assert_eq!(
+        post(&listen, &privileged_pod_review("u-2", None))["response"]["allowed"],
+        false
+    );
+
+    // A mode that does not exist: the error names the file and line, and
+    // enforce stays in force.
+    std::fs::write(&config, "[admission]\nmode = \"block\"\n").unwrap();
+    hangup(&child);
+    let refused = wait_for("configuration not reloaded");
+    assert!(refused.contains("not reloaded"), "{refused}");
+    assert!(refused.contains("rampart.toml:2"), "{refused}");
+    assert_eq!(
+        post(&listen, &privileged_pod_review("u-3", None))["response"]["allowed"],
+        false
+    );
+
+    // Two pods of one ReplicaSet: the log names its findings once.
+    for uid in ["u-4", "u-5"] {
+        let answer = post(&listen, &privileged_pod_review(uid, Some("web-5d9c")));
+        assert_eq!(answer["response"]["allowed"], false);
+        assert!(
+            answer["response"]["status"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("ReplicaSet/web-5d9c")
+        );
+    }
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let decisions: Vec<serde_json::Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(decisions.len(), 5, "{stdout}");
+    assert_eq!(decisions[0]["mode"], "warn");
+    assert_eq!(decisions[1]["mode"], "enforce");
+    let first_pod = &decisions[3];
+    let second_pod = &decisions[4];
+    assert_eq!(first_pod["owner"], "ReplicaSet/web-5d9c");
+    assert!(
+        first_pod["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|rule| rule == "no-privileged")
+    );
+    assert_eq!(first_pod["repeated"], 0);
+    assert_eq!(second_pod["rules"], serde_json::json!([]));
+    assert_eq!(
+        second_pod["repeated"].as_u64().unwrap(),
+        first_pod["rules"].as_array().unwrap().len() as u64
+    );
+}
