@@ -87,6 +87,14 @@ impl Settings {
     /// a prefix over a control over a severity), else the namespace's,
     /// else the global one.
     pub fn mode_for(&self, finding: &Finding, namespace: Option<&str>) -> Mode {
+        self.rule_mode(&finding.rule, &finding.controls, finding.severity)
+            .or_else(|| namespace.and_then(|namespace| self.namespace_modes.get(namespace).copied()))
+            .unwrap_or(self.mode)
+    }
+
+    /// The mode `[admission.rules]` gives a rule, by its most specific
+    /// entry (an id over a prefix over a control over a severity).
+    pub fn rule_mode(&self, rule: &str, controls: &[rampart_core::Control], severity: Severity) -> Option<Mode> {
         let specificity = |selector: &RuleSelector| match selector {
             RuleSelector::Id(_) => 0,
             RuleSelector::Prefix(_) => 1,
@@ -96,11 +104,9 @@ impl Settings {
         };
         self.rule_modes
             .iter()
-            .filter(|(selector, _)| selector.matches(&finding.rule, &finding.controls, finding.severity))
+            .filter(|(selector, _)| selector.matches(rule, controls, severity))
             .min_by_key(|(selector, _)| specificity(selector))
             .map(|(_, mode)| *mode)
-            .or_else(|| namespace.and_then(|namespace| self.namespace_modes.get(namespace).copied()))
-            .unwrap_or(self.mode)
     }
 }
 

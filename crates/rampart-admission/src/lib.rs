@@ -8,6 +8,7 @@ pub mod manifests;
 pub mod metrics;
 pub mod review;
 pub mod server;
+pub mod vap;
 
 pub use decide::{Decision, Mode, Settings, decide};
 pub use server::{Running, ServeOptions, start};

@@ -344,6 +344,12 @@ impl Pipeline {
         sources
     }
 
+    /// The manifest rules this pipeline runs (selection and profile
+    /// applied).
+    pub fn manifest_rules(&self) -> &[&'static rampart_k8s::Rule] {
+        &self.rules.manifests
+    }
+
     pub fn exceptions(&self) -> Option<&ExceptionSet> {
         self.exceptions.as_ref()
     }

@@ -78,17 +78,19 @@ fn parse_mode(value: &str) -> Result<Mode, String> {
     value.parse()
 }
 
-/// The pipeline and settings `args` and the configuration files give;
-/// an error (or a broken exceptions file or policy) says why they cannot
-/// serve. Run at start and on every reload.
-fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
-    let team = rampart_scan::config::load(args.config.as_deref(), std::path::Path::new("."))?;
-    let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
+/// The webhook's modes: the command line's, else rampart.toml's
+/// `[admission]`, else warn; the server's own namespace is always exempt.
+fn admission_settings(
+    team: &rampart_core::Config,
+    mode: Option<Mode>,
+    fail_on: Option<Severity>,
+    exempt_namespaces: &[String],
+) -> Settings {
+    let fail_on = fail_on.or(team.fail_on).unwrap_or(Severity::High);
     // rampart.toml's modes are checked when it is read.
     let parse = |mode: &str| mode.parse::<Mode>().unwrap_or(Mode::Warn);
     let admission = &team.admission;
-    let mode = args
-        .mode
+    let mode = mode
         .or_else(|| admission.mode.as_ref().map(|mode| parse(mode.get_ref())))
         .unwrap_or(Mode::Warn);
     let rule_modes = admission
@@ -101,8 +103,8 @@ fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
         .iter()
         .map(|(namespace, mode)| (namespace.clone(), parse(mode.get_ref())))
         .collect();
-    let mut exempt = if !args.exempt_namespaces.is_empty() {
-        args.exempt_namespaces.clone()
+    let mut exempt = if !exempt_namespaces.is_empty() {
+        exempt_namespaces.to_vec()
     } else if !admission.exempt_namespaces.is_empty() {
         admission.exempt_namespaces.clone()
     } else {
@@ -111,6 +113,22 @@ fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
     if let Ok(own) = std::env::var("POD_NAMESPACE") {
         exempt.push(own);
     }
+    Settings {
+        mode,
+        rule_modes,
+        namespace_modes,
+        exempt_namespaces: exempt,
+        fail_on,
+    }
+}
+
+/// The pipeline and settings `args` and the configuration files give;
+/// an error (or a broken exceptions file or policy) says why they cannot
+/// serve. Run at start and on every reload.
+fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
+    let team = rampart_scan::config::load(args.config.as_deref(), std::path::Path::new("."))?;
+    let settings = admission_settings(&team, args.mode, args.fail_on, &args.exempt_namespaces);
+    let fail_on = settings.fail_on;
     let flags = Flags {
         object_rules_only: true,
         allow_empty: true,
@@ -138,13 +156,6 @@ fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
         };
         return Err(format!("{first}{more}"));
     }
-    let settings = Settings {
-        mode,
-        rule_modes,
-        namespace_modes,
-        exempt_namespaces: exempt,
-        fail_on,
-    };
     Ok((Arc::new(pipeline), settings))
 }
 
@@ -266,15 +277,125 @@ pub enum AdmissionCommand {
         #[arg(long, value_name = "FILE")]
         ca_bundle: Option<PathBuf>,
     },
+    /// Print ValidatingAdmissionPolicies and their bindings for the rules
+    /// CEL expresses exactly (Kubernetes 1.30+), so a cluster enforces
+    /// them with no webhook; the rules left out are listed in the header.
+    Vap {
+        /// The rule set: pss-baseline, pss-restricted, checklist or all
+        /// [default: rampart.toml's profile, or all].
+        #[arg(long, value_parser = crate::parse_profile)]
+        profile: Option<rampart_core::Profile>,
+        /// Every binding's action: deny, warn or audit [default: from
+        /// rampart.toml's [admission] modes, as the webhook applies them:
+        /// enforce denies at or above fail-on and warns below it].
+        #[arg(long, value_parser = ["deny", "warn", "audit"])]
+        action: Option<String>,
+        /// In enforce mode, deny at or above this severity [default: high,
+        /// or rampart.toml's fail-on].
+        #[arg(long, value_parser = parse_severity)]
+        fail_on: Option<Severity>,
+        /// A namespace the bindings leave out (repeatable) [default:
+        /// rampart.toml's admission.exempt-namespaces, or kube-system and
+        /// kube-node-lease].
+        #[arg(long = "exempt-namespace", value_name = "NAMESPACE")]
+        exempt_namespaces: Vec<String>,
+        /// The configuration file [default: the nearest rampart.toml].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+/// `rampart admission vap`.
+fn vap(
+    profile: Option<rampart_core::Profile>,
+    action: Option<&str>,
+    fail_on: Option<Severity>,
+    exempt_namespaces: &[String],
+    config: Option<&std::path::Path>,
+) -> Outcome {
+    let team = match rampart_scan::config::load(config, std::path::Path::new(".")) {
+        Ok(team) => team,
+        Err(error) => {
+            eprintln!("rampart: {error}");
+            return Outcome::Error;
+        }
+    };
+    let settings = admission_settings(&team, None, fail_on, exempt_namespaces);
+    let flags = Flags {
+        object_rules_only: true,
+        allow_empty: true,
+        secrets: SecretsMode::TurnedOff,
+        exceptions: ExceptionsFile::Ignored,
+        profile,
+        ..Flags::default()
+    };
+    let pipeline = match Pipeline::prepare(team, flags) {
+        Ok((pipeline, _)) => pipeline,
+        Err(error) => {
+            eprintln!("rampart: {error}");
+            return Outcome::Error;
+        }
+    };
+    let team = pipeline.team();
+    let non_waivable = team.non_waivable_selectors();
+    let options = rampart_admission::vap::VapOptions {
+        action: action.map(|action| match action {
+            "deny" => "Deny",
+            "warn" => "Warn",
+            _ => "Audit",
+        }),
+        settings,
+    };
+    let generated = rampart_admission::vap::generate(
+        pipeline.manifest_rules(),
+        &options,
+        |meta| team.severity_of(meta.id).unwrap_or(meta.severity),
+        |meta| {
+            !non_waivable
+                .iter()
+                .any(|selector| selector.matches(meta.id, meta.controls, meta.severity))
+        },
+    );
+    if generated.included.is_empty() {
+        eprintln!("rampart: no rule of this profile and configuration can be written as CEL");
+        return Outcome::Error;
+    }
+    eprintln!(
+        "rampart: {} rule(s) as ValidatingAdmissionPolicies; {} left out (listed in the header)",
+        generated.included.len(),
+        generated.left_out.len()
+    );
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(generated.yaml.as_bytes()) {
+        Ok(()) => Outcome::Pass,
+        Err(error) => crate::output_failed(error),
+    }
 }
 
 pub fn admission(command: &AdmissionCommand) -> Outcome {
-    let AdmissionCommand::Manifests {
-        namespace,
-        image,
-        mode,
-        ca_bundle,
-    } = command;
+    let (namespace, image, mode, ca_bundle) = match command {
+        AdmissionCommand::Manifests {
+            namespace,
+            image,
+            mode,
+            ca_bundle,
+        } => (namespace, image, mode, ca_bundle),
+        AdmissionCommand::Vap {
+            profile,
+            action,
+            fail_on,
+            exempt_namespaces,
+            config,
+        } => {
+            return vap(
+                *profile,
+                action.as_deref(),
+                *fail_on,
+                exempt_namespaces,
+                config.as_deref(),
+            );
+        }
+    };
     let ca_bundle = match ca_bundle.as_deref().map(std::fs::read_to_string).transpose() {
         Ok(bundle) => bundle,
         Err(error) => {

@@ -259,3 +259,53 @@ fn sighup_reloads_the_configuration_a_broken_one_is_kept_out_and_owners_are_logg
         first_pod["rules"].as_array().unwrap().len() as u64
     );
 }
+
+#[test]
+fn vap_writes_policies_the_team_modes_bind_and_our_scan_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "[admission]\nmode = \"enforce\"\n\n[admission.rules]\nread-only-root-fs = \"audit\"\n",
+    )
+    .unwrap();
+    let output = rampart_in(dir.path(), &["admission", "vap", "--profile", "pss-baseline"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    // Baseline only: no restricted rule, and no read-only-root-fs.
+    assert!(text.contains("name: rampart-no-privileged\n"));
+    assert!(!text.contains("rampart-run-as-non-root"));
+    assert!(!text.contains("rampart-read-only-root-fs"));
+    let binding = text
+        .split("---\n")
+        .find(|document| {
+            document.contains("kind: ValidatingAdmissionPolicyBinding")
+                && document.contains("name: rampart-no-privileged\n")
+        })
+        .unwrap();
+    assert!(binding.contains("validationActions: [Deny]"), "{binding}");
+    // no-host-port is medium: below fail-on (high), enforce warns.
+    let binding = text
+        .split("---\n")
+        .find(|document| {
+            document.contains("kind: ValidatingAdmissionPolicyBinding")
+                && document.contains("name: rampart-no-host-port\n")
+        })
+        .unwrap();
+    assert!(binding.contains("validationActions: [Warn]"), "{binding}");
+    // What Rampart generates passes its own scan.
+    std::fs::write(dir.path().join("vap.yaml"), &text).unwrap();
+    let scanned = rampart_in(dir.path(), &["scan", "vap.yaml", "--format", "json"]);
+    assert_eq!(scanned.status.code(), Some(0));
+    assert_eq!(json(&scanned)["findings"], serde_json::json!([]));
+    // One action for all.
+    let audit = rampart_in(dir.path(), &["admission", "vap", "--action", "audit"]);
+    let text = String::from_utf8(audit.stdout).unwrap();
+    assert!(!text.contains("[Deny]") && !text.contains("[Warn]"));
+    assert!(text.contains("validationActions: [Audit]"));
+    assert!(text.contains("#   no-automount-sa-token: needs the ServiceAccount object"));
+}

@@ -19,6 +19,18 @@ mod runtime;
 mod secrets;
 mod workload;
 
+/// The lists the Pod Security rules judge by, for what generates their
+/// admission policies (the CEL must say exactly what the rules say).
+pub mod vocabulary {
+    pub use super::runtime::apparmor_not_unconfined::ANNOTATION_PREFIX as APPARMOR_ANNOTATION_PREFIX;
+    pub use super::runtime::restricted_volume_types::ALLOWED as RESTRICTED_VOLUME_TYPES;
+    pub use super::runtime::selinux_options_restricted::ALLOWED_TYPES as SELINUX_TYPES;
+    pub use super::runtime::sysctls_safe::SAFE_SYSCTLS;
+    pub use super::runtime::{
+        BASELINE_CAPABILITIES, DANGEROUS_CAPABILITIES, ORDINARY_HOST_PATHS, RUNTIME_SOCKETS, SENSITIVE_HOST_PATHS,
+    };
+}
+
 use std::borrow::Cow;
 
 use rampart_core::{Finding, Location, RuleMeta, Severity};

@@ -48,7 +48,7 @@ pub static RULE: Rule = Rule {
     check: Check::Pod(check),
 };
 
-const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
+pub const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if let Some(field) = pod.security_field("appArmorProfile.type")

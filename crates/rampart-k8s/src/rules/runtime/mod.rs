@@ -30,7 +30,7 @@ use crate::workload::{Container, PodSpec};
 use crate::yaml::Node;
 
 /// Capabilities the Pod Security Standards baseline lets a container add.
-pub(crate) const BASELINE_CAPABILITIES: &[&str] = &[
+pub const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",
@@ -47,7 +47,7 @@ pub(crate) const BASELINE_CAPABILITIES: &[&str] = &[
 ];
 
 /// Capabilities that hand a container a path to the node or the kernel.
-pub(crate) const DANGEROUS_CAPABILITIES: &[&str] = &[
+pub const DANGEROUS_CAPABILITIES: &[&str] = &[
     "ALL",
     "SYS_ADMIN",
     "NET_ADMIN",
@@ -83,55 +83,62 @@ pub(crate) fn added_capabilities<'a>(container: &Container<'a>) -> Vec<(String, 
         .collect()
 }
 
+/// Socket files of container runtimes: a host path ending in one of them
+/// hands the container the runtime.
+pub const RUNTIME_SOCKETS: &[&str] = &[
+    "docker.sock",
+    "containerd.sock",
+    "crio.sock",
+    "cri-dockerd.sock",
+    "podman.sock",
+];
+
+/// Host paths that give a container the node, matched exactly or below,
+/// with why.
+pub const SENSITIVE_HOST_PATHS: &[(&str, &str)] = &[
+    ("/etc", "node configuration"),
+    ("/proc", "kernel and process interface"),
+    ("/sys", "kernel interface"),
+    ("/dev", "node devices"),
+    ("/boot", "kernel and boot files"),
+    ("/root", "root's home directory"),
+    ("/var/run", "runtime sockets and state"),
+    ("/run", "runtime sockets and state"),
+    ("/var/lib/kubelet", "kubelet state and pod secrets"),
+    ("/var/lib/docker", "container runtime state"),
+    ("/var/lib/containerd", "container runtime state"),
+    ("/var/lib/crio", "container runtime state"),
+    ("/var/lib/etcd", "etcd data"),
+    ("/etc/kubernetes", "cluster credentials"),
+];
+
+/// Public CA bundles and the syslog socket are ordinary host paths (still
+/// reported by `no-host-path`), not a way to take over the node.
+pub const ORDINARY_HOST_PATHS: &[&str] = &[
+    "/etc/ssl/certs",
+    "/etc/pki/ca-trust",
+    "/etc/ca-certificates",
+    "/dev/log",
+];
+
 /// Host paths that give a container the node: runtime sockets, the root
 /// filesystem, configuration, kernel interfaces, kubelet state.
 pub(crate) fn sensitive_host_path(path: &str) -> Option<&'static str> {
     let trimmed = path.trim_end_matches('/');
     let path = if trimmed.is_empty() { "/" } else { trimmed };
-    const SOCKETS: &[&str] = &[
-        "docker.sock",
-        "containerd.sock",
-        "crio.sock",
-        "cri-dockerd.sock",
-        "podman.sock",
-    ];
-    if SOCKETS.iter().any(|s| path.ends_with(s)) {
+    if RUNTIME_SOCKETS.iter().any(|s| path.ends_with(s)) {
         return Some("container runtime socket");
     }
-    const EXACT_OR_UNDER: &[(&str, &str)] = &[
-        ("/etc", "node configuration"),
-        ("/proc", "kernel and process interface"),
-        ("/sys", "kernel interface"),
-        ("/dev", "node devices"),
-        ("/boot", "kernel and boot files"),
-        ("/root", "root's home directory"),
-        ("/var/run", "runtime sockets and state"),
-        ("/run", "runtime sockets and state"),
-        ("/var/lib/kubelet", "kubelet state and pod secrets"),
-        ("/var/lib/docker", "container runtime state"),
-        ("/var/lib/containerd", "container runtime state"),
-        ("/var/lib/crio", "container runtime state"),
-        ("/var/lib/etcd", "etcd data"),
-        ("/etc/kubernetes", "cluster credentials"),
-    ];
     if path == "/" {
         return Some("the node's root filesystem");
     }
-    // Public CA bundles and the syslog socket are ordinary host paths (still
-    // reported by `no-host-path`), not a way to take over the node.
-    const ORDINARY: &[&str] = &[
-        "/etc/ssl/certs",
-        "/etc/pki/ca-trust",
-        "/etc/ca-certificates",
-        "/dev/log",
-    ];
-    if ORDINARY
+    if ORDINARY_HOST_PATHS
         .iter()
         .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/')))
     {
         return None;
     }
-    EXACT_OR_UNDER
+    SENSITIVE_HOST_PATHS
         .iter()
         .find(|(prefix, _)| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
         .map(|(_, why)| *why)

@@ -51,7 +51,7 @@ pub static RULE: Rule = Rule {
     check: Check::Pod(check),
 };
 
-const ALLOWED: &[&str] = &[
+pub const ALLOWED: &[&str] = &[
     "configMap",
     "csi",
     "downwardAPI",

@@ -47,7 +47,7 @@ pub static RULE: Rule = Rule {
     check: Check::Pod(check),
 };
 
-const ALLOWED_TYPES: &[&str] = &[
+pub const ALLOWED_TYPES: &[&str] = &[
     "container_t",
     "container_init_t",
     "container_kvm_t",

@@ -59,7 +59,7 @@ pub static RULE: Rule = Rule {
     check: Check::Pod(check),
 };
 
-const SAFE_SYSCTLS: &[&str] = &[
+pub const SAFE_SYSCTLS: &[&str] = &[
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.ip_unprivileged_port_start",
