@@ -355,6 +355,13 @@ async fn watch_configuration(app: Arc<App>, reload: Reload, every: Duration, tri
     }
 }
 
+/// Whether a server accepts connections at `addr` within `timeout`: the
+/// image's HEALTHCHECK (Docker and Compose; Kubernetes uses the probes on
+/// /healthz and /readyz instead).
+pub fn probe(addr: SocketAddr, timeout: Duration) -> std::io::Result<()> {
+    std::net::TcpStream::connect_timeout(&addr, timeout).map(drop)
+}
+
 /// When the first certificate in a PEM chain expires, in Unix seconds.
 fn not_after(cert: &Path) -> Option<i64> {
     let bytes = std::fs::read(cert).ok()?;

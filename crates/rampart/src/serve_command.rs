@@ -277,6 +277,12 @@ pub enum AdmissionCommand {
         #[arg(long, value_name = "FILE")]
         ca_bundle: Option<PathBuf>,
     },
+    /// Exit 0 when the webhook accepts connections at the address (the
+    /// image's HEALTHCHECK), 1 when it does not.
+    Probe {
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        address: SocketAddr,
+    },
     /// Print ValidatingAdmissionPolicies and their bindings for the rules
     /// CEL expresses exactly (Kubernetes 1.30+), so a cluster enforces
     /// them with no webhook; the rules left out are listed in the header.
@@ -394,6 +400,15 @@ pub fn admission(command: &AdmissionCommand) -> Outcome {
                 exempt_namespaces,
                 config.as_deref(),
             );
+        }
+        AdmissionCommand::Probe { address } => {
+            return match rampart_admission::server::probe(*address, Duration::from_secs(2)) {
+                Ok(()) => Outcome::Pass,
+                Err(error) => {
+                    eprintln!("rampart: nothing answers at {address}: {error}");
+                    Outcome::Fail
+                }
+            };
         }
     };
     let ca_bundle = match ca_bundle.as_deref().map(std::fs::read_to_string).transpose() {

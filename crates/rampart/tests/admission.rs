@@ -31,6 +31,21 @@ fn deploy_is_what_the_command_writes_and_our_scan_finds_nothing_in_it() {
     assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
     assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
     assert!(report["summary"]["objects"].as_u64().unwrap() >= 10);
+    // The server's Dockerfile is judged too, and the build control passes
+    // on it.
+    assert_eq!(report["summary"]["dockerfiles"], 1, "{report:#}");
+    assert!(
+        !report["summary"]["compliance"]["not_evaluated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|control| control == "build"),
+        "{report:#}"
+    );
+    // Its entrypoint takes the Deployment's args (`serve ...`) whole.
+    let dockerfile = std::fs::read_to_string(repo("deploy/Dockerfile")).unwrap();
+    assert!(dockerfile.contains("ENTRYPOINT [\"/usr/local/bin/rampart\"]\n"));
+    assert!(written.contains("args: [\"serve\", "));
 }
 
 #[test]
@@ -98,6 +113,9 @@ fn serve_answers_logs_one_line_per_decision_and_stops_on_sigterm() {
         .unwrap();
     assert_eq!(answer["response"]["uid"], "u-42");
     assert_eq!(answer["response"]["allowed"], false);
+    // The image's HEALTHCHECK.
+    let probe = rampart_in(dir.path(), &["admission", "probe", "--address", &listen]);
+    assert_eq!(probe.status.code(), Some(0));
     // SIGTERM: the server finishes and exits 0.
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -105,6 +123,9 @@ fn serve_answers_logs_one_line_per_decision_and_stops_on_sigterm() {
         .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+    let probe = rampart_in(dir.path(), &["admission", "probe", "--address", &listen]);
+    assert_eq!(probe.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&probe.stderr).contains("nothing answers"));
     let mut stdout = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
     let lines: Vec<serde_json::Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
