@@ -124,6 +124,8 @@ pub struct Decision {
     pub rule_modes: Vec<(String, Mode)>,
     /// Rule ids the old object already broke (UPDATE).
     pub existing: Vec<String>,
+    /// Rule ids whose findings denied the request.
+    pub blocked: Vec<String>,
     /// Why the request was not judged, when it was not.
     pub skipped: Option<&'static str>,
     /// The controller that owns the object (`ReplicaSet/web-5d9c`).
@@ -225,6 +227,9 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
             "rampart: {more} more finding(s); `rampart scan` lists them all"
         ));
     }
+    decision.blocked = blocking.iter().map(|finding| finding.rule.to_string()).collect();
+    decision.blocked.sort();
+    decision.blocked.dedup();
     if !blocking.is_empty() {
         decision.allowed = false;
         let whose = owner.map(|owner| format!(" (owned by {owner})")).unwrap_or_default();

@@ -33,12 +33,13 @@ use tokio::sync::{Notify, Semaphore};
 use crate::decide::{Decision, Settings, decide};
 use crate::metrics::{FindingLabels, Metrics, ReloadLabels, RequestLabels};
 use crate::review::{AdmissionRequest, decode, response};
+use rampart_report::store::AdmissionRecord;
 
 /// The API server sends at most this much.
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
 
 /// How to serve.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
     /// Certificate chain and key, PEM. Without them the server speaks
@@ -63,7 +64,15 @@ pub struct ServeOptions {
     pub read_timeout: Duration,
     /// How to rebuild the configuration; without it, it never changes.
     pub reload: Option<Reload>,
+    /// Where the decisions' tallies go (`--record`): called every
+    /// `record_every`, at the end of each UTC day, and when the server
+    /// stops, with the period's tally (never an empty one).
+    pub record: Option<Recorder>,
+    pub record_every: Duration,
 }
+
+/// Keeps one period's tally (the run store, in `rampart serve`).
+pub type Recorder = Arc<dyn Fn(&AdmissionRecord) -> Result<(), String> + Send + Sync>;
 
 /// Builds the pipeline and settings again from the files they came from;
 /// an error says why the new configuration cannot be used.
@@ -99,6 +108,8 @@ impl Default for ServeOptions {
             log_decisions: true,
             read_timeout: Duration::from_secs(10),
             reload: None,
+            record: None,
+            record_every: Duration::from_secs(300),
         }
     }
 }
@@ -141,6 +152,9 @@ impl Reported {
 
 struct App {
     loaded: RwLock<Arc<Loaded>>,
+    /// The decisions since the last record, when recording.
+    tally: Option<Mutex<AdmissionRecord>>,
+    recorder: Option<Recorder>,
     reported: Mutex<Reported>,
     metrics: Metrics,
     permits: Semaphore,
@@ -157,6 +171,7 @@ pub struct Running {
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     reload: Arc<Notify>,
+    app: Arc<App>,
 }
 
 impl Running {
@@ -169,16 +184,18 @@ impl Running {
     /// returns once the server is down.
     pub async fn stop(self) -> std::io::Result<()> {
         self.handle.graceful_shutdown(Some(Duration::from_secs(10)));
-        self.task
-            .await
-            .unwrap_or_else(|error| Err(std::io::Error::other(error)))
+        self.wait().await
     }
 
-    /// Waits until the server ends.
+    /// Waits until the server ends, then records the last period.
     pub async fn wait(self) -> std::io::Result<()> {
-        self.task
+        let served = self
+            .task
             .await
-            .unwrap_or_else(|error| Err(std::io::Error::other(error)))
+            .unwrap_or_else(|error| Err(std::io::Error::other(error)));
+        let app = self.app.clone();
+        let _ = tokio::task::spawn_blocking(move || record_period(&app)).await;
+        served
     }
 
     pub fn handle(&self) -> axum_server::Handle<SocketAddr> {
@@ -194,6 +211,13 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
             settings: options.settings.clone(),
         })),
         reported: Mutex::new(Reported::default()),
+        tally: options.record.as_ref().map(|_| {
+            Mutex::new(AdmissionRecord {
+                since: rampart_core::unix_now(),
+                ..AdmissionRecord::default()
+            })
+        }),
+        recorder: options.record.clone(),
         metrics: Metrics::new(),
         permits: Semaphore::new(options.max_in_flight.max(1)),
         deadline: options.deadline,
@@ -263,12 +287,16 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
             reload.clone(),
         ));
     }
+    if app.recorder.is_some() {
+        tokio::spawn(record_periodically(app.clone(), options.record_every));
+    }
     app.ready.store(true, Ordering::Release);
     Ok(Running {
         addr,
         handle,
         task,
         reload,
+        app,
     })
 }
 
@@ -352,6 +380,76 @@ async fn watch_configuration(app: Arc<App>, reload: Reload, every: Duration, tri
                 result: result.to_string(),
             })
             .inc();
+    }
+}
+
+/// Hands the tally since the last record to the recorder and starts a new
+/// period; an empty one is not recorded.
+fn record_period(app: &App) {
+    let (Some(tally), Some(recorder)) = (&app.tally, &app.recorder) else {
+        return;
+    };
+    let now = rampart_core::unix_now();
+    let period = std::mem::replace(
+        &mut *tally.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+        AdmissionRecord {
+            since: now,
+            ..AdmissionRecord::default()
+        },
+    );
+    if period.is_empty() {
+        return;
+    }
+    if let Err(error) = recorder(&period) {
+        // The next period starts afresh: counting twice would be worse
+        // than a gap the log names.
+        eprintln!(
+            "rampart serve: cannot record {} decision(s): {error}",
+            period.allowed + period.warned + period.denied + period.skipped + period.failed
+        );
+    }
+}
+
+/// Records every `every`, and when the UTC day turns (a record never spans
+/// two days).
+async fn record_periodically(app: Arc<App>, every: Duration) {
+    let mut day = day_now();
+    let mut last = Instant::now();
+    loop {
+        tokio::time::sleep(every.min(Duration::from_secs(10))).await;
+        let today = day_now();
+        if today == day && last.elapsed() < every {
+            continue;
+        }
+        day = today;
+        last = Instant::now();
+        let app = app.clone();
+        let _ = tokio::task::spawn_blocking(move || record_period(&app)).await;
+    }
+}
+
+/// Adds one decision to the period's tally.
+fn tally(app: &App, decision: &Decision, result: &str) {
+    let Some(tally) = &app.tally else {
+        return;
+    };
+    let mut tally = tally.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match result {
+        "denied" => tally.denied += 1,
+        "warned" => tally.warned += 1,
+        "skipped" => tally.skipped += 1,
+        "failed-open" | "failed-closed" => tally.failed += 1,
+        _ => tally.allowed += 1,
+    }
+    for (rule, mode) in &decision.rule_modes {
+        let counts = tally.rules.entry(rule.clone()).or_default();
+        if decision.blocked.contains(rule) {
+            counts.blocked += 1;
+        } else if *mode == crate::Mode::Audit {
+            counts.audited += 1;
+        } else {
+            counts.warned += 1;
+        }
     }
 }
 
@@ -506,8 +604,11 @@ async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
             })
             .inc();
     }
-    if app.log_decisions && !request.dry_run {
-        log(&app, &loaded.settings, &request, &decision, result);
+    if !request.dry_run {
+        tally(&app, &decision, result);
+        if app.log_decisions {
+            log(&app, &loaded.settings, &request, &decision, result);
+        }
     }
     let answer = response(
         &request.uid,

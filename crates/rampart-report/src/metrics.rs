@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rampart_core::rfc3339;
 use serde::Serialize;
 
-use crate::store::{ExceptionRecord, RunRecord};
+use crate::store::{AdmissionRecord, ExceptionRecord, RuleTally, RunRecord};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Metrics {
@@ -40,6 +40,22 @@ pub struct Metrics {
     pub open_findings: usize,
     /// One point per run, for the trend lines.
     pub series: Vec<Point>,
+    /// The admission webhook's decisions by UTC day (`serve --record`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub admission: Vec<AdmissionDay>,
+}
+
+/// One day of the webhook's decisions, summed over its records.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AdmissionDay {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub allowed: usize,
+    pub warned: usize,
+    pub denied: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub rules: BTreeMap<String, RuleTally>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -62,8 +78,15 @@ pub struct Point {
     pub digest_pinned_percent: Option<f64>,
 }
 
-/// Computes the metrics over `runs`, oldest first.
-pub fn compute(runs: &[RunRecord]) -> Metrics {
+/// Computes the metrics over `records`, oldest first: the scans' runs,
+/// and the webhook's decisions by day.
+pub fn compute(records: &[RunRecord]) -> Metrics {
+    let runs: Vec<RunRecord> = records
+        .iter()
+        .filter(|record| record.admission.is_none())
+        .cloned()
+        .collect();
+    let runs = runs.as_slice();
     let last = runs.last();
     let count = |outcome: &str| runs.iter().filter(|run| run.outcome == outcome).count();
     let granted: BTreeSet<&str> = runs
@@ -111,7 +134,37 @@ pub fn compute(runs: &[RunRecord]) -> Metrics {
                 digest_pinned_percent: digest_share(run).map(|share| share.percent),
             })
             .collect(),
+        admission: admission_days(records.iter().filter_map(|record| record.admission.as_ref())),
     }
+}
+
+/// The webhook's records summed by the UTC day each began.
+fn admission_days<'a>(records: impl Iterator<Item = &'a AdmissionRecord>) -> Vec<AdmissionDay> {
+    let mut days: BTreeMap<String, AdmissionDay> = BTreeMap::new();
+    for record in records {
+        let day = rfc3339(record.since).chars().take(10).collect::<String>();
+        let entry = days.entry(day.clone()).or_insert_with(|| AdmissionDay {
+            day,
+            allowed: 0,
+            warned: 0,
+            denied: 0,
+            skipped: 0,
+            failed: 0,
+            rules: BTreeMap::new(),
+        });
+        entry.allowed += record.allowed;
+        entry.warned += record.warned;
+        entry.denied += record.denied;
+        entry.skipped += record.skipped;
+        entry.failed += record.failed;
+        for (rule, tally) in &record.rules {
+            let sum = entry.rules.entry(rule.clone()).or_default();
+            sum.blocked += tally.blocked;
+            sum.warned += tally.warned;
+            sum.audited += tally.audited;
+        }
+    }
+    days.into_values().collect()
 }
 
 fn digest_share(run: &RunRecord) -> Option<Share> {
@@ -149,6 +202,34 @@ fn lifetimes(runs: &[RunRecord]) -> (usize, f64, usize) {
 
 /// The metrics as text.
 pub fn to_text(metrics: &Metrics) -> String {
+    runs_text(metrics) + &admission_text(&metrics.admission)
+}
+
+/// The webhook's days: totals, then the rules that blocked or warned most.
+fn admission_text(days: &[AdmissionDay]) -> String {
+    let mut out = String::new();
+    if days.is_empty() {
+        return out;
+    }
+    out.push_str("Admission decisions by day (UTC):\n");
+    for day in days {
+        out.push_str(&format!(
+            "  {}  denied {}, warned {}, allowed {}, not judged {}, failure policy {}\n",
+            day.day, day.denied, day.warned, day.allowed, day.skipped, day.failed
+        ));
+        let mut rules: Vec<(&String, &RuleTally)> = day.rules.iter().collect();
+        rules.sort_by_key(|(rule, tally)| (std::cmp::Reverse((tally.blocked, tally.warned, tally.audited)), *rule));
+        for (rule, tally) in rules.into_iter().take(10) {
+            out.push_str(&format!(
+                "    {rule:<32} blocked {}, warned {}, audited {}\n",
+                tally.blocked, tally.warned, tally.audited
+            ));
+        }
+    }
+    out
+}
+
+fn runs_text(metrics: &Metrics) -> String {
     let mut out = String::new();
     let (Some(first), Some(last)) = (&metrics.first_run, &metrics.last_run) else {
         return "No runs recorded yet: run `rampart scan --record` or `rampart ci` first.\n".to_string();
@@ -216,6 +297,63 @@ pub fn to_text(metrics: &Metrics) -> String {
 mod tests {
     use super::*;
     use crate::store::ControlRecord;
+
+    #[test]
+    fn admission_records_are_summed_by_day_and_kept_out_of_the_runs() {
+        let day = 86_400;
+        let record = |since: i64, denied: usize, blocked: usize, warned: usize| RunRecord {
+            time: since + 300,
+            command: "serve".to_string(),
+            outcome: "pass".to_string(),
+            admission: Some(AdmissionRecord {
+                since,
+                denied,
+                allowed: 3,
+                rules: [(
+                    "no-privileged".to_string(),
+                    RuleTally {
+                        blocked,
+                        warned,
+                        audited: 0,
+                    },
+                )]
+                .into(),
+                ..AdmissionRecord::default()
+            }),
+            ..RunRecord::default()
+        };
+        let records = [
+            record(20_000 * day, 2, 2, 0),
+            run(20_000 * day + 100, "fail", &["a"]),
+            record(20_000 * day + 600, 1, 1, 4),
+            record(20_001 * day, 0, 0, 1),
+        ];
+        let metrics = compute(&records);
+        // The scan's one run alone counts as a run.
+        assert_eq!((metrics.runs, metrics.blocked_runs, metrics.passed_runs), (1, 1, 0));
+        assert_eq!(metrics.admission.len(), 2);
+        let first = &metrics.admission[0];
+        assert_eq!(first.day, "2024-10-04");
+        assert_eq!((first.denied, first.allowed), (3, 6));
+        assert_eq!(
+            first.rules["no-privileged"],
+            RuleTally {
+                blocked: 3,
+                warned: 4,
+                audited: 0
+            }
+        );
+        assert_eq!(metrics.admission[1].rules["no-privileged"].warned, 1);
+        let text = to_text(&metrics);
+        assert!(text.contains("2024-10-04  denied 3, warned 0, allowed 6"), "{text}");
+        assert!(text.contains("no-privileged"), "{text}");
+        // A store with only the webhook's records still shows them.
+        let text = to_text(&compute(&records[3..]));
+        assert!(
+            text.contains("No runs recorded yet") && text.contains("2024-10-05"),
+            "{text}"
+        );
+    }
 
     fn run(time: i64, outcome: &str, open: &[&str]) -> RunRecord {
         RunRecord {

@@ -57,6 +57,45 @@ pub struct RunRecord {
     /// Fingerprints of the open findings (keyed hashes, no content).
     #[serde(default)]
     pub open: Vec<String>,
+    /// For `serve` records: what the admission webhook decided since the
+    /// previous one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admission: Option<AdmissionRecord>,
+}
+
+/// The webhook's decisions over one period (`rampart serve --record`),
+/// within one UTC day; the record's `time` ends it. Dry runs are left out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AdmissionRecord {
+    /// Unix time the period began.
+    pub since: i64,
+    pub allowed: usize,
+    /// Allowed with warnings.
+    pub warned: usize,
+    pub denied: usize,
+    /// Not judged: exempt namespaces, DELETE and CONNECT.
+    pub skipped: usize,
+    /// Answered by the failure policy (deadline or panic).
+    pub failed: usize,
+    /// Rule id -> how its findings were answered.
+    pub rules: BTreeMap<String, RuleTally>,
+}
+
+impl AdmissionRecord {
+    pub fn is_empty(&self) -> bool {
+        self.allowed + self.warned + self.denied + self.skipped + self.failed == 0
+    }
+}
+
+/// How one rule's findings were answered.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RuleTally {
+    /// In a denial.
+    pub blocked: usize,
+    /// As a warning.
+    pub warned: usize,
+    /// Only logged (audit mode).
+    pub audited: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

@@ -72,6 +72,21 @@ pub struct ServeArgs {
     /// Judgements running at once; the others wait.
     #[arg(long, default_value_t = 64)]
     max_in_flight: usize,
+
+    /// Also sum the decisions into the run store (allowed, warned and
+    /// denied, per rule, by day), for `rampart metrics`.
+    #[arg(long)]
+    record: bool,
+
+    /// The run store --record writes to [default: .rampart/evidence.db
+    /// beside rampart.toml].
+    #[arg(long, value_name = "FILE", requires = "record")]
+    store: Option<PathBuf>,
+
+    /// How often --record writes a record, in seconds (and at each UTC
+    /// midnight, and on stopping).
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", requires = "record")]
+    record_every: u64,
 }
 
 fn parse_mode(value: &str) -> Result<Mode, String> {
@@ -159,6 +174,24 @@ fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
     Ok((Arc::new(pipeline), settings))
 }
 
+/// Appends each period's tally to the run store, as a `serve` record.
+fn recorder(args: &ServeArgs, team: &rampart_core::Config) -> Result<rampart_admission::server::Recorder, String> {
+    let path = rampart_scan::proof::store_path(args.store.as_deref(), team);
+    let store = std::sync::Mutex::new(rampart_report::store::Store::open(&path)?);
+    eprintln!("rampart serve: recording decisions in {}", path.display());
+    Ok(Arc::new(move |period| {
+        let record = rampart_report::store::RunRecord {
+            time: rampart_core::unix_now(),
+            command: "serve".to_string(),
+            outcome: "pass".to_string(),
+            admission: Some(period.clone()),
+            ..Default::default()
+        };
+        let mut store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        store.record(&record).map(drop)
+    }))
+}
+
 pub fn run(args: &ServeArgs) -> Outcome {
     let (pipeline, settings) = match build(args) {
         Ok(built) => built,
@@ -175,6 +208,13 @@ pub fn run(args: &ServeArgs) -> Outcome {
             watched: pipeline.sources(),
         }
     };
+    let record = match args.record.then(|| recorder(args, pipeline.team())).transpose() {
+        Ok(record) => record,
+        Err(error) => {
+            eprintln!("rampart serve: {error}");
+            return Outcome::Error;
+        }
+    };
     let options = ServeOptions {
         listen: args.listen,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
@@ -183,6 +223,8 @@ pub fn run(args: &ServeArgs) -> Outcome {
         max_in_flight: args.max_in_flight,
         fail_closed: args.failure_policy == "fail",
         reload: Some(reload),
+        record,
+        record_every: Duration::from_secs(args.record_every.max(1)),
         ..ServeOptions::default()
     };
     // Judgements are short and CPU-bound: a few blocking threads keep

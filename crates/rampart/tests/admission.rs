@@ -330,3 +330,92 @@ fn vap_writes_policies_the_team_modes_bind_and_our_scan_passes() {
     assert!(text.contains("validationActions: [Audit]"));
     assert!(text.contains("#   no-automount-sa-token: needs the ServiceAccount object"));
 }
+
+#[test]
+fn record_sums_decisions_into_the_store_that_metrics_reads() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rampart.toml"),
+        "[admission]\nmode = \"warn\"\n\n[admission.rules]\nno-privileged = \"enforce\"\nrun-as-non-root = \"audit\"\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["serve", "--listen", &listen, "--record", "--store", "decisions.db"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("listening on") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the server stopped");
+    }
+    let privileged = privileged_pod_review("u-1", None);
+    assert_eq!(post(&listen, &privileged)["response"]["allowed"], false);
+    let mut plain = privileged_pod_review("u-2", None);
+    plain["request"]["object"]["spec"]["containers"][0]["securityContext"] = serde_json::json!({});
+    let answer = post(&listen, &plain);
+    assert_eq!(answer["response"]["allowed"], true);
+    assert!(
+        answer["response"]["warnings"]
+            .as_array()
+            .is_some_and(|warnings| !warnings.is_empty())
+    );
+    let mut delete = privileged_pod_review("u-3", None);
+    delete["request"]["operation"] = serde_json::json!("DELETE");
+    assert_eq!(post(&listen, &delete)["response"]["allowed"], true);
+    // A dry run is answered, not recorded.
+    let mut dry = privileged_pod_review("u-4", None);
+    dry["request"]["dryRun"] = serde_json::json!(true);
+    assert_eq!(post(&listen, &dry)["response"]["allowed"], false);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+
+    let metrics = rampart_in(dir.path(), &["metrics", "--store", "decisions.db", "-f", "json"]);
+    assert_eq!(
+        metrics.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&metrics.stderr)
+    );
+    let metrics = json(&metrics);
+    assert_eq!(metrics["runs"], 0, "the webhook's records are not scan runs");
+    let days = metrics["admission"].as_array().unwrap();
+    assert_eq!(days.len(), 1, "{metrics:#}");
+    let today = &days[0];
+    assert_eq!(
+        (&today["denied"], &today["warned"], &today["skipped"], &today["allowed"]),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(0)
+        ),
+        "{today:#}"
+    );
+    assert_eq!(today["rules"]["no-privileged"]["blocked"], 1, "{today:#}");
+    assert_eq!(today["rules"]["run-as-non-root"]["audited"], 2, "{today:#}");
+    assert_eq!(today["rules"]["run-as-non-root"]["blocked"], 0, "{today:#}");
+    let text = rampart_in(dir.path(), &["metrics", "--store", "decisions.db"]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("denied 1, warned 1, allowed 0, not judged 1"), "{text}");
+    // The chain holds.
+    let verified = rampart_in(dir.path(), &["evidence", "verify", "--store", "decisions.db"]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+}
