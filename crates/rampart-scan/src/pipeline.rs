@@ -344,6 +344,11 @@ impl Pipeline {
         sources
     }
 
+    /// Whether Rego policies run (their cost depends on the team's code).
+    pub fn has_policies(&self) -> bool {
+        self.policies.is_some()
+    }
+
     /// The manifest rules this pipeline runs (selection and profile
     /// applied).
     pub fn manifest_rules(&self) -> &[&'static rampart_k8s::Rule] {
