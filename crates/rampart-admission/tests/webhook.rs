@@ -651,3 +651,96 @@ async fn a_client_sending_a_byte_at_a_time_is_cut_off_and_others_are_served() {
         Err(_) => panic!("a client still holds the webhook"),
     }
 }
+
+/// A review of any object.
+fn review_of(operation: &str, namespace: Option<&str>, kind: (&str, &str), object: Value) -> Vec<u8> {
+    let (group, kind) = kind;
+    let request = json!({
+        "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+        "kind": {"group": group, "version": "v1", "kind": kind},
+        "namespace": namespace, "name": object["metadata"]["name"], "operation": operation,
+        "userInfo": {"username": "dana"},
+        "object": object,
+    });
+    serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployments_cronjobs_and_rbac_objects_are_judged() {
+    let hook = webhook(Mode::Enforce).await;
+    let template = json!({"metadata": {"labels": {"app": "web"}}, "spec": pod(true, false, json!({}))["spec"]});
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": template}});
+    let denied = answer(
+        &hook,
+        &review_of("CREATE", Some("shop"), ("apps", "Deployment"), deployment),
+    )
+    .await;
+    assert_eq!(denied["allowed"], false);
+    let message = denied["status"]["message"].as_str().unwrap();
+    assert!(message.starts_with("rampart denied this Deployment"), "{message}");
+    assert!(
+        message.contains("no-privileged (spec.template.spec.containers[0].securityContext.privileged)"),
+        "{message}"
+    );
+    let mut spec = hardened_pod()["spec"].clone();
+    spec["hostPID"] = json!(true);
+    let cronjob = json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "report"},
+        "spec": {"schedule": "@daily", "jobTemplate": {"spec": {"template": {"spec": spec}}}}});
+    let denied = answer(&hook, &review_of("CREATE", Some("shop"), ("batch", "CronJob"), cronjob)).await;
+    assert_eq!(denied["allowed"], false);
+    assert!(
+        denied["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no-host-pid (spec.jobTemplate.spec.template.spec.hostPID)")
+    );
+    // A binding of cluster-admin to a CI service account: judged from the
+    // binding alone, though the rule reads the cluster's RBAC as a whole.
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+        "metadata": {"name": "ci-admin"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}]});
+    let denied = answer(
+        &hook,
+        &review_of(
+            "CREATE",
+            None,
+            ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+            binding,
+        ),
+    )
+    .await;
+    assert_eq!(denied["allowed"], false, "{denied:#}");
+    assert!(
+        denied["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("rbac-cluster-admin-binding (subjects[0])"),
+        "{denied:#}"
+    );
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "everything"},
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]});
+    let denied = answer(
+        &hook,
+        &review_of("CREATE", None, ("rbac.authorization.k8s.io", "ClusterRole"), role),
+    )
+    .await;
+    assert_eq!(denied["allowed"], false);
+    assert!(denied["status"]["message"].as_str().unwrap().contains("rbac-wildcard"));
+    // A namespaced Role reading one named Secret, owned and reviewed: only
+    // low findings at most, allowed.
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": {"name": "reader", "namespace": "shop",
+            "annotations": {"rampart.dev/owner": "team-shop", "rampart.dev/review-by": "2099-01-01"}},
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["db"], "verbs": ["get"]}]});
+    let allowed = answer(
+        &hook,
+        &review_of("CREATE", Some("shop"), ("rbac.authorization.k8s.io", "Role"), role),
+    )
+    .await;
+    assert_eq!(allowed["allowed"], true, "{allowed:#}");
+    hook.running.stop().await.unwrap();
+}

@@ -244,9 +244,7 @@ impl Pipeline {
             rules.manifests.clear();
         }
         if flags.object_rules_only {
-            rules
-                .manifests
-                .retain(|rule| !matches!(rule.check, rampart_k8s::rules::Check::Inventory(..)));
+            rules.manifests.retain(|rule| rule.judges_one_object());
         }
         if skips(Engine::Dockerfiles) {
             rules.dockerfiles.clear();

@@ -125,7 +125,23 @@ pub struct Rule {
     pub check: Check,
 }
 
+/// Cross-object rules that judge only what the objects present say (a
+/// binding to cluster-admin, a role that reads Secrets, an RBAC object
+/// without an owner): sound on an inventory of one object. The others
+/// judge what is missing (a namespace without a default-deny policy, a
+/// Service selecting no pod) and would fire on every admission request.
+const PRESENCE_RULES: &[&str] = &["rbac-cluster-admin-binding", "rbac-secrets-read", "rbac-owner-review"];
+
 impl Rule {
+    /// Whether the rule judges one object alone without false findings:
+    /// what the admission webhook, which sees one object, runs.
+    pub fn judges_one_object(&self) -> bool {
+        match self.check {
+            Check::Inventory(..) => PRESENCE_RULES.contains(&self.meta.id),
+            Check::Pod(_) | Check::Object(..) => true,
+        }
+    }
+
     /// The rule's documentation, from the `//!` comment of its file.
     pub fn doc(&self) -> &'static str {
         let stem = self.meta.id.replace('-', "_");
