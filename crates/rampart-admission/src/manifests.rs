@@ -79,6 +79,21 @@ metadata:
   namespace: {ns}
 automountServiceAccountToken: false
 ---
+# The server's rampart.toml. Edit the mode to roll out in phases (audit,
+# then warn, then enforce): the server reloads it when the ConfigMap
+# changes, without a restart. Rule and namespace modes, the exceptions and
+# policies go here too (README).
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: rampart-webhook-config
+  namespace: {ns}
+data:
+  rampart.toml: |
+    [admission]
+    mode = "{mode}"
+    exempt-namespaces = ["kube-system", "kube-node-lease"]
+---
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -116,7 +131,7 @@ spec:
       containers:
         - name: webhook
           image: {image}
-          args: ["serve", "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key", "--mode", "{mode}"]
+          args: ["serve", "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key", "--config", "/etc/rampart/rampart.toml"]
           env:
             - name: POD_NAMESPACE
               valueFrom:
@@ -143,10 +158,16 @@ spec:
             - name: tls
               mountPath: /tls
               readOnly: true
+            - name: config
+              mountPath: /etc/rampart
+              readOnly: true
       volumes:
         - name: tls
           secret:
             secretName: rampart-webhook-tls
+        - name: config
+          configMap:
+            name: rampart-webhook-config
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget

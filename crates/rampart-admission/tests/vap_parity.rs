@@ -780,3 +780,28 @@ fn the_generated_policies_honour_waivers_and_the_team_modes() {
             .any(|finding| finding.rule.as_ref() == "no-host-pid" && finding.suppressed)
     );
 }
+
+#[test]
+fn every_expressed_rule_agrees_with_its_rust_rule_on_the_examples() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let objects = corpus_workloads(&examples);
+    assert!(objects.len() >= 5, "only {} workloads in examples/", objects.len());
+    let policies = Policies::compile(raw_rules());
+    let mut seen = BTreeMap::new();
+    let disagreements = compare(&policies, &pipeline(), &objects, &mut seen);
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    // The hardened example passes every policy; the insecure one does not.
+    for (name, object) in &objects {
+        let failing: Vec<&str> = policies
+            .judge(object)
+            .into_iter()
+            .filter(|(_, verdict)| *verdict != Ok(true))
+            .map(|(rule, _)| rule)
+            .collect();
+        if name.contains("/hardened/") {
+            assert!(failing.is_empty(), "{name}: {failing:?}");
+        }
+    }
+    assert!(objects.iter().any(|(name, object)| name.contains("/insecure/")
+        && policies.judge(object).values().any(|verdict| *verdict == Ok(false))));
+}

@@ -72,7 +72,8 @@ fn a_ca_bundle_replaces_cert_manager() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("caBundle: LS0tLS1CRUdJTi"), "{text}");
     assert!(!text.contains("cert-manager.io"), "{text}");
-    assert!(text.contains("\"--mode\", \"enforce\""));
+    assert!(text.contains("    mode = \"enforce\"\n"), "{text}");
+    assert!(text.contains("\"--config\", \"/etc/rampart/rampart.toml\""));
     assert!(text.contains("values: [kube-system, kube-node-lease, guard]"));
 }
 
