@@ -201,11 +201,16 @@ pub fn run(args: &ServeArgs) -> Outcome {
         }
     };
     let mode = settings.mode;
+    let mut watched = pipeline.sources();
+    // Without a rampart.toml yet, one created beside the server is picked up.
+    if pipeline.team().origin.is_none() && args.config.is_none() {
+        watched.push(PathBuf::from(rampart_core::CONFIG_FILE));
+    }
     let reload = {
         let args = args.clone();
         rampart_admission::server::Reload {
             build: Arc::new(move || build(&args)),
-            watched: pipeline.sources(),
+            watched,
         }
     };
     let record = match args.record.then(|| recorder(args, pipeline.team())).transpose() {
