@@ -448,7 +448,7 @@ impl Pipeline {
                 checked
             })
             .collect();
-        self.conclude(discovery, checked, paths, progress, true)
+        self.conclude(discovery, checked, paths, progress, true, &|_| {})
     }
 
     /// Judges one object given as YAML or JSON bytes (`name` names it in
@@ -475,7 +475,52 @@ impl Pipeline {
             &[],
             &Quiet,
             false,
+            &|_| {},
         )
+    }
+
+    /// Judges objects read from somewhere other than files (a cluster, a
+    /// snapshot of one), each named as findings should point at it
+    /// (`cluster:prod/shop/Pod/web-1`), as a whole: every manifest rule,
+    /// cross-object ones included, the policies, waivers, rampart.toml,
+    /// exceptions, and the controls judged. `files` is how many files they
+    /// came from, for the summary; `errors` what could not be read. `fold`
+    /// edits the manifest rules' findings before anything else sees them
+    /// (a cluster audit folds a pod's findings into its controller's).
+    pub fn scan_documents(
+        &self,
+        documents: &[(String, Vec<u8>)],
+        files: usize,
+        errors: Vec<ScanError>,
+        progress: &dyn Progress,
+        fold: &dyn Fn(&mut Vec<Finding>),
+    ) -> Scanned {
+        let engines = Engines {
+            secrets: None,
+            secrets_key: &FingerprintKey::DEFAULT,
+            keep_subjects: self.policies.as_ref().is_some_and(|set| !set.is_empty()),
+        };
+        let options = LoadOptions {
+            max_file_size: self.flags.max_file_size,
+            ..LoadOptions::default()
+        };
+        progress.files_found(documents.len());
+        let checked: Vec<Result<CheckedInput, ScanError>> = documents
+            .par_iter()
+            .map(|(name, bytes)| {
+                let checked = check_bytes(name, bytes, &self.kubernetes, &options, &self.rules.manifests, &engines)
+                    .map(|file| CheckedInput::Manifest(Box::new(file)));
+                progress.file_done();
+                checked
+            })
+            .collect();
+        let discovery = rampart_k8s::files::Discovery {
+            errors,
+            ..rampart_k8s::files::Discovery::default()
+        };
+        let mut scanned = self.conclude(discovery, checked, &[], progress, true, fold);
+        scanned.report.summary.files = files;
+        scanned
     }
 
     /// Everything after the inputs are read: Terraform folders, policies,
@@ -488,6 +533,7 @@ impl Pipeline {
         paths: &[PathBuf],
         progress: &dyn Progress,
         judge_controls: bool,
+        fold: &dyn Fn(&mut Vec<Finding>),
     ) -> Scanned {
         let fail_on = self.flags.fail_on.or(self.team.fail_on).unwrap_or(Severity::High);
         let mut errors = discovery.errors;
@@ -571,6 +617,7 @@ impl Pipeline {
         drop(subjects);
         let finished = finish(checked_all, inventory, &self.kubernetes, &self.rules.manifests);
         let (mut findings, mut coverage) = (finished.findings, finished.coverage);
+        fold(&mut findings);
         findings.append(&mut other_findings);
         coverage.merge(&other_coverage);
         apply_inline_waivers(&mut findings, &inline_waivers, &self.team.non_waivable_selectors());

@@ -3,6 +3,7 @@
 //! This crate parses arguments, runs the scan pipeline (`rampart-scan`)
 //! and writes the reports; the work happens in the library crates.
 
+mod audit_command;
 mod ci_command;
 mod config_command;
 mod controls_command;
@@ -96,6 +97,9 @@ enum Command {
     /// Who can VERB RESOURCE, according to the RBAC objects of the scanned
     /// manifests: every subject, with the binding -> role -> rule chain.
     WhoCan(who_can::WhoCanArgs),
+    /// What runs in a cluster, judged like `rampart scan` judges manifests:
+    /// from a snapshot (`kubectl get ... -A -o json`).
+    Audit(audit_command::AuditArgs),
     /// The trust-boundary map: namespaces, workloads, service accounts and
     /// what they may do, exposure, and allowed network paths, each classed
     /// public, privileged or internal.
@@ -299,6 +303,7 @@ fn main() -> ExitCode {
         Command::Rules { format } => rules_command::list(format),
         Command::Explain { rule } => rules_command::explain(&rule),
         Command::WhoCan(args) => who_can::run(&args),
+        Command::Audit(args) => audit_command::run(&args),
         Command::Serve(args) => serve_command::run(&args),
         Command::Admission(command) => serve_command::admission(&command),
         Command::Map(args) => map_command::run(&args),

@@ -19,6 +19,12 @@ mod runtime;
 mod secrets;
 mod workload;
 
+/// kubectl's last-applied annotation, which a cluster audit empties on
+/// Secrets before anything reads them.
+pub mod secret_last_applied {
+    pub use super::secrets::secret_last_applied_annotation::LAST_APPLIED;
+}
+
 /// The lists the Pod Security rules judge by, for what generates their
 /// admission policies (the CEL must say exactly what the rules say).
 pub mod vocabulary {
@@ -227,6 +233,7 @@ pub fn all() -> &'static [&'static Rule] {
         &secrets::no_secret_in_manifest::RULE,
         &secrets::no_service_account_token_secret::RULE,
         &secrets::no_credential_in_configmap::RULE,
+        &secrets::secret_last_applied_annotation::RULE,
         // the exceptions process
         &exceptions::waiver_without_reason::RULE,
     ];

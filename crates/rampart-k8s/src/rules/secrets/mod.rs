@@ -4,6 +4,7 @@ pub mod no_credential_in_configmap;
 pub mod no_literal_secret_env;
 pub mod no_secret_in_manifest;
 pub mod no_service_account_token_secret;
+pub mod secret_last_applied_annotation;
 
 use crate::yaml::Node;
 

@@ -1,0 +1,17 @@
+//! A running cluster as Rampart judges it. Today: snapshots, what
+//! `kubectl get <kinds> -A -o json` (or `-o yaml`) writes, read offline.
+//!
+//! Every object is made safe before anything else sees it ([`safe`]):
+//! Secrets lose their values, every object loses the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation (on a
+//! Secret it holds the values in clear text; that it was there stays
+//! known), and managed fields are dropped except on Secrets, whose write
+//! times date them. Objects are named
+//! `cluster:<context>/<namespace>/<kind>/<name>` in findings.
+
+pub mod owners;
+pub mod safe;
+pub mod snapshot;
+
+pub use owners::{Owners, fold};
+pub use snapshot::{ClusterObject, Snapshot, read_snapshot};

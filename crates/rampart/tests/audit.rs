@@ -1,0 +1,167 @@
+//! `rampart audit --snapshot`: a cluster as `kubectl get ... -A -o json`
+//! wrote it (a List with managed fields and status), judged by the scan's
+//! pipeline. Findings name `cluster:<context>/...`; a pod's findings its
+//! controller has are reported once, on the controller, and what only the
+//! pod has (an injected sidecar, a debug container) stays, naming the
+//! controller; no value of a Secret, nor its last-applied copy, reaches any
+//! output or the evidence bundle.
+
+mod common;
+
+use common::{json, rampart_in, repo};
+
+const SNAPSHOT: &str = "crates/rampart/tests/fixtures/cluster/prod.json";
+/// The Secret's value in the snapshot (base64), and what it decodes to.
+const VALUES: &[&str] = &["c3VwZXItc2VjcmV0LWRiLXBhc3N3b3Jk", "super-secret-db-password"];
+
+#[test]
+fn a_snapshot_is_judged_with_pods_folded_into_their_controllers() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rampart_in(dir.path(), &["audit", "--snapshot", &repo(SNAPSHOT), "-f", "json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let findings = report["findings"].as_array().unwrap();
+    let on = |name: &str| -> Vec<&serde_json::Value> {
+        findings
+            .iter()
+            .filter(|finding| finding["location"]["path"] == name)
+            .collect()
+    };
+    let pod = on("cluster:prod/shop/Pod/web-5d9c7b-x2x9q");
+    // The app container is the Deployment's: nothing about it on the pod.
+    assert!(pod.iter().all(|finding| finding["container"] != "web"), "{pod:#?}");
+    // The debug container and the injected init container are the pod's own.
+    let privileged = pod
+        .iter()
+        .find(|finding| finding["rule"] == "no-privileged")
+        .expect("the privileged debug container");
+    assert_eq!(
+        privileged["field"],
+        "spec.ephemeralContainers[0].securityContext.privileged"
+    );
+    assert!(
+        privileged["message"]
+            .as_str()
+            .unwrap()
+            .contains("its controller ReplicaSet/web-5d9c7b does not have it")
+    );
+    assert!(
+        pod.iter()
+            .any(|finding| finding["rule"] == "no-dangerous-capabilities" && finding["container"] == "istio-init")
+    );
+    // The pod's line is a line of `kubectl get pod -o json`.
+    assert!(privileged["location"]["line"].as_u64().unwrap() > 1);
+    // Nothing is repeated on the ReplicaSet that the Deployment has.
+    assert!(on("cluster:prod/shop/ReplicaSet/web-5d9c7b").is_empty());
+    let binding = on("cluster:prod/ClusterRoleBinding/ops-admins");
+    assert!(
+        binding
+            .iter()
+            .any(|finding| finding["rule"] == "rbac-cluster-admin-binding" && finding["severity"] == "critical")
+    );
+    let secret = on("cluster:prod/shop/Secret/db-credentials");
+    assert_eq!(secret.len(), 1, "{secret:#?}");
+    assert_eq!(secret[0]["rule"], "secret-last-applied-annotation");
+    assert!(
+        on("cluster:prod/Namespace/shop")
+            .iter()
+            .any(|finding| finding["rule"] == "namespace-pss-enforce")
+    );
+    assert_eq!(report["summary"]["files"], 1);
+    // --context names the cluster.
+    let named = rampart_in(
+        dir.path(),
+        &[
+            "audit",
+            "--snapshot",
+            &repo(SNAPSHOT),
+            "--context",
+            "eu-prod",
+            "-f",
+            "json",
+        ],
+    );
+    assert!(json(&named)["findings"].as_array().unwrap().iter().all(|finding| {
+        finding["location"]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("cluster:eu-prod/")
+    }));
+}
+
+#[test]
+fn no_secret_value_reaches_any_format_or_the_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let evidence = dir.path().join("evidence");
+    let formats = ["text", "json", "sarif", "junit", "markdown", "html"];
+    let mut args = vec!["audit", "--snapshot", SNAPSHOT];
+    let mut outputs = Vec::new();
+    for format in formats {
+        outputs.push(dir.path().join(format!("report.{format}")));
+    }
+    let output_names: Vec<String> = outputs.iter().map(|path| path.display().to_string()).collect();
+    for (format, output) in formats.iter().zip(&output_names) {
+        args.extend(["-f", format, "-o", output]);
+    }
+    let evidence_name = evidence.display().to_string();
+    args.extend(["--evidence", &evidence_name]);
+    let snapshot = repo(SNAPSHOT);
+    args[2] = &snapshot;
+    let run = rampart_in(dir.path(), &args);
+    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
+    let mut read = vec![
+        String::from_utf8_lossy(&run.stdout).to_string(),
+        String::from_utf8_lossy(&run.stderr).to_string(),
+    ];
+    for output in &outputs {
+        read.push(std::fs::read_to_string(output).unwrap());
+    }
+    let mut files = 0;
+    for entry in std::fs::read_dir(&evidence).unwrap().flatten() {
+        if entry.path().is_file() {
+            read.push(String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).to_string());
+            files += 1;
+        }
+    }
+    assert!(files >= 3, "the bundle holds {files} files");
+    // The snapshot really holds them (the test could not pass by accident).
+    let source = std::fs::read_to_string(repo(SNAPSHOT)).unwrap();
+    assert!(source.contains(VALUES[0]));
+    for text in &read {
+        for value in VALUES {
+            assert!(!text.contains(value), "a Secret's value was written");
+        }
+        assert!(!text.contains("\\\"password\\\""), "the last-applied copy was written");
+    }
+    // The report still says the annotation was there.
+    assert!(read[2].contains("secret-last-applied-annotation"));
+}
+
+#[test]
+fn a_broken_snapshot_file_is_one_error_and_the_others_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.json"),
+        "{\n  \"kind\": \"List\",\n  \"items\": [\n}\n",
+    )
+    .unwrap();
+    let output = rampart_in(
+        dir.path(),
+        &["audit", "--snapshot", "broken.json", &repo(SNAPSHOT), "-f", "json"],
+    );
+    let report = json(&output);
+    // An input that could not be read makes the run an error, as in `scan`;
+    // the other file is still judged.
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["path"], "broken.json");
+    assert_eq!(errors[0]["line"], 4);
+    assert!(report["summary"]["objects"].as_u64().unwrap() >= 6);
+}
