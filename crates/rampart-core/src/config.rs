@@ -128,6 +128,10 @@ pub struct SecretsConfig {
     /// the built-in ones. Read by the secrets engine, which checks them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<toml::Table>,
+    /// Days a Secret may go unwritten before `secret-rotation-overdue`
+    /// reports it (default 90).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -516,6 +520,8 @@ non-waivable = ["no-privileged", "rbac-anonymous-binding"]
 # allow-regexes = ['''^dummy-''']
 # stopwords = ["example"]
 # baseline = ".rampart/secrets-baseline.json"
+# Days a Secret in a cluster may go unwritten (`rampart audit`).
+# max-age-days = 90
 
 # The team's own credential formats, added to the built-in rules.
 # [[secrets.rules]]

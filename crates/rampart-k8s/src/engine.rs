@@ -32,6 +32,9 @@ pub struct ScanConfig {
     pub today: Date,
     /// Rules no waiver annotation can suppress (rampart.toml `non-waivable`).
     pub non_waivable: Vec<RuleSelector>,
+    /// Days a Secret may go unwritten (rampart.toml `[secrets]
+    /// max-age-days`).
+    pub secret_max_age_days: u32,
 }
 
 impl Default for ScanConfig {
@@ -44,6 +47,7 @@ impl Default for ScanConfig {
             review_annotation: "rampart.dev/review-by".to_string(),
             today: Date::today(),
             non_waivable: Vec::new(),
+            secret_max_age_days: 90,
         }
     }
 }

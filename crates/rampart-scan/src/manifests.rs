@@ -27,6 +27,9 @@ pub fn kubernetes_config(team: &Config, flags: &Flags) -> ScanConfig {
         non_waivable: team.non_waivable_selectors(),
         ..ScanConfig::default()
     };
+    if let Some(days) = team.secrets.max_age_days {
+        config.secret_max_age_days = days;
+    }
     if let Some(namespace) = flags.namespace.clone().or_else(|| kubernetes.default_namespace.clone()) {
         config.default_namespace = namespace;
     }

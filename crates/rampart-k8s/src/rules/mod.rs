@@ -234,6 +234,7 @@ pub fn all() -> &'static [&'static Rule] {
         &secrets::no_service_account_token_secret::RULE,
         &secrets::no_credential_in_configmap::RULE,
         &secrets::secret_last_applied_annotation::RULE,
+        &secrets::secret_rotation_overdue::RULE,
         // the exceptions process
         &exceptions::waiver_without_reason::RULE,
     ];

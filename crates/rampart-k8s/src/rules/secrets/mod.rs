@@ -5,6 +5,7 @@ pub mod no_literal_secret_env;
 pub mod no_secret_in_manifest;
 pub mod no_service_account_token_secret;
 pub mod secret_last_applied_annotation;
+pub mod secret_rotation_overdue;
 
 use crate::yaml::Node;
 
