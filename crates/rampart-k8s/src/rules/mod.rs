@@ -215,6 +215,7 @@ pub fn all() -> &'static [&'static Rule] {
         &admission::namespace_pss_enforce::RULE,
         &admission::workload_violates_namespace_pss::RULE,
         &admission::namespace_resource_quota::RULE,
+        &admission::webhook_fail_closed_kube_system::RULE,
         // exposure
         &exposure::service_loadbalancer_restricted::RULE,
         &exposure::service_no_nodeport::RULE,
