@@ -215,6 +215,9 @@ const CHECKOV: &[Mapping] = &[
     map("CKV_K8S_43", &["image-digest-pinned"]),
     map("CKV_K8S_42", &["rbac-default-sa-binding"]),
     map("CKV_K8S_49", &["rbac-wildcard"]),
+    map("CKV_K8S_74", &["apiserver-authorization-mode"]),
+    map("CKV_K8S_90", &["apiserver-profiling"]),
+    map("CKV_K8S_91", &["apiserver-audit-log"]),
     // One Checkov check per escalation path; our rule lists every path of
     // a rule entry, so each mapping keeps the findings naming its own.
     Mapping {
@@ -241,6 +244,18 @@ const CHECKOV: &[Mapping] = &[
 
 /// (tool, check, fixture) where we differ on purpose, and why.
 const KNOWN_DISAGREEMENTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "checkov",
+        "CKV_K8S_74",
+        "example_ApiServerAuthorizationModeNotAlwaysAllow",
+        "without the flag kube-apiserver defaults to AlwaysAllow, and `RBAC,node` lacks `Node` (modes are case-sensitive); Checkov passes both, CIS 1.2.6-1.2.8 fail them",
+    ),
+    (
+        "checkov",
+        "CKV_K8S_91",
+        "example_ApiServerAuditLog",
+        "an audit log path without `--audit-policy-file` logs nothing; Checkov checks the path alone",
+    ),
     (
         "checkov",
         "CKV_K8S_21",

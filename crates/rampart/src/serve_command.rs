@@ -256,28 +256,31 @@ pub fn run(args: &ServeArgs) -> Outcome {
                 return Outcome::Error;
             }
         };
+        // The handlers are in place before anyone is told the server
+        // listens: a signal sent right after would otherwise kill it.
+        let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+        let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+        let trigger = running.reload_trigger();
+        if let Ok(mut hangup) = hangup {
+            tokio::spawn(async move {
+                while hangup.recv().await.is_some() {
+                    eprintln!("rampart serve: SIGHUP: reloading the configuration");
+                    trigger.notify_one();
+                }
+            });
+        }
+        let handle = running.handle();
+        tokio::spawn(async move {
+            stop_signal(terminate.ok()).await;
+            eprintln!("rampart serve: stopping; finishing the requests in flight");
+            handle.graceful_shutdown(Some(Duration::from_secs(10)));
+        });
         eprintln!(
             "rampart serve: listening on {}://{} (mode {})",
             if tls { "https" } else { "http" },
             running.addr,
             mode.as_str()
         );
-        let trigger = running.reload_trigger();
-        tokio::spawn(async move {
-            let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
-                return;
-            };
-            while hangup.recv().await.is_some() {
-                eprintln!("rampart serve: SIGHUP: reloading the configuration");
-                trigger.notify_one();
-            }
-        });
-        let handle = running.handle();
-        tokio::spawn(async move {
-            stop_signal().await;
-            eprintln!("rampart serve: stopping; finishing the requests in flight");
-            handle.graceful_shutdown(Some(Duration::from_secs(10)));
-        });
         match running.wait().await {
             Ok(()) => Outcome::Pass,
             Err(error) => {
@@ -289,13 +292,13 @@ pub fn run(args: &ServeArgs) -> Outcome {
 }
 
 /// SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
-async fn stop_signal() {
+async fn stop_signal(terminate: Option<tokio::signal::unix::Signal>) {
     let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
+        match terminate {
+            Some(mut signal) => {
                 signal.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
     };
     tokio::select! {

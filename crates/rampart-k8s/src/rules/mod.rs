@@ -7,6 +7,7 @@
 //! explain` and `docs/rules/` all read this registry.
 
 mod admission;
+mod control_plane;
 mod exceptions;
 mod exposure;
 
@@ -74,6 +75,9 @@ pub enum Subjects {
     Waivers,
     /// Every object (annotations, for instance).
     AnyObject,
+    /// Pods that run this control-plane program (`kube-apiserver`): its
+    /// static pod manifest, or the mirror pod a cluster shows.
+    Component(&'static str),
 }
 
 /// Role and ClusterRole.
@@ -122,6 +126,7 @@ impl Rule {
             Subjects::Workloads => shape.is_workload,
             Subjects::Waivers => shape.has_waivers,
             Subjects::AnyObject => true,
+            Subjects::Component(binary) => control_plane::runs(object, binary),
         }
     }
 }
@@ -236,6 +241,17 @@ pub fn all() -> &'static [&'static Rule] {
         &secrets::no_credential_in_configmap::RULE,
         &secrets::secret_last_applied_annotation::RULE,
         &secrets::secret_rotation_overdue::RULE,
+        // the control plane's configuration
+        &control_plane::apiserver_anonymous_auth::RULE,
+        &control_plane::apiserver_authorization_mode::RULE,
+        &control_plane::apiserver_audit_log::RULE,
+        &control_plane::apiserver_encryption_at_rest::RULE,
+        &control_plane::apiserver_profiling::RULE,
+        &control_plane::encryption_config_secrets::RULE,
+        &control_plane::audit_policy_secrets::RULE,
+        &control_plane::kubelet_anonymous_auth::RULE,
+        &control_plane::kubelet_authorization_mode::RULE,
+        &control_plane::kubelet_read_only_port::RULE,
         // the exceptions process
         &exceptions::waiver_without_reason::RULE,
     ];

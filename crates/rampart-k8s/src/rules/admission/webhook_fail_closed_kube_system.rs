@@ -62,14 +62,21 @@ const WEBHOOK_CONFIGURATIONS: &[(&str, &str)] = &[
 const KUBE_SYSTEM: &[(&str, &str)] = &[("kubernetes.io/metadata.name", "kube-system")];
 
 fn label(key: &str) -> Option<&'static str> {
-    KUBE_SYSTEM.iter().find(|(name, _)| *name == key).map(|(_, value)| *value)
+    KUBE_SYSTEM
+        .iter()
+        .find(|(name, _)| *name == key)
+        .map(|(_, value)| *value)
 }
 
 /// Whether the webhook's rules cover creating pods.
 fn covers_pod_creation(webhook: &Node) -> bool {
     let named = |rule: &Node, field: &str, wanted: &[&str]| {
-        rule.get(field)
-            .is_some_and(|list| list.as_seq().iter().filter_map(Node::as_str).any(|item| wanted.contains(&item)))
+        rule.get(field).is_some_and(|list| {
+            list.as_seq()
+                .iter()
+                .filter_map(Node::as_str)
+                .any(|item| wanted.contains(&item))
+        })
     };
     webhook.get("rules").is_some_and(|rules| {
         rules.as_seq().iter().any(|rule| {

@@ -132,10 +132,17 @@ mod tests {
     fn fires_on_the_last_write_of_the_data_not_of_a_label() {
         let findings = run_with(&super::RULE, SECRETS, &on("2026-12-04", 90));
         assert_findings(&findings, &[(9, "metadata.managedFields")]);
-        assert!(findings[0].message.contains("328 days ago (2026-01-10)"), "{}", findings[0].message);
+        assert!(
+            findings[0].message.contains("328 days ago (2026-01-10)"),
+            "{}",
+            findings[0].message
+        );
         // Falls back to the creation time.
         let findings = run_with(&super::RULE, SECRETS, &on("2026-12-04", 30));
-        assert_findings(&findings, &[(9, "metadata.managedFields"), (21, "metadata.creationTimestamp")]);
+        assert_findings(
+            &findings,
+            &[(9, "metadata.managedFields"), (21, "metadata.creationTimestamp")],
+        );
     }
 
     #[test]
