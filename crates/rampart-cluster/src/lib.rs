@@ -12,6 +12,7 @@
 pub mod owners;
 pub mod safe;
 pub mod snapshot;
+pub mod stream;
 
-pub use owners::{Owners, fold};
-pub use snapshot::{ClusterObject, Snapshot, read_snapshot};
+pub use owners::{Owners, OwnersBuilder, fold};
+pub use snapshot::{ClusterObject, ObjectMaker, Piece, Read, Snapshot, read_snapshot, stream_snapshot};

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use rampart_core::Finding;
-use serde_json::Value;
+use rampart_k8s::yaml::Node;
 
 /// (namespace, kind, name) of an object.
 type Key = (String, String, String);
@@ -20,41 +20,10 @@ pub struct Owners {
 
 impl Owners {
     /// From the objects as read (before they are judged).
-    pub fn of(objects: &[Value]) -> Owners {
-        let key = |object: &Value, kind: &str, name: &str| -> Key {
-            let namespace = object
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            (namespace.to_string(), kind.to_string(), name.to_string())
-        };
-        let text = |object: &Value, pointer: &str| object.pointer(pointer).and_then(Value::as_str).map(str::to_string);
-        let present: HashSet<Key> = objects
-            .iter()
-            .filter_map(|object| Some(key(object, &text(object, "/kind")?, &text(object, "/metadata/name")?)))
-            .collect();
-        let mut controller_of = HashMap::new();
-        for object in objects {
-            let (Some(kind), Some(name)) = (text(object, "/kind"), text(object, "/metadata/name")) else {
-                continue;
-            };
-            let controller = object
-                .pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .and_then(|owners| owners.iter().find(|owner| owner["controller"] == Value::Bool(true)));
-            let Some((owner_kind, owner_name)) =
-                controller.and_then(|owner| Some((owner["kind"].as_str()?, owner["name"].as_str()?)))
-            else {
-                continue;
-            };
-            if present.contains(&key(object, owner_kind, owner_name)) {
-                controller_of.insert(
-                    key(object, &kind, &name),
-                    (owner_kind.to_string(), owner_name.to_string()),
-                );
-            }
-        }
-        Owners { controller_of }
+    pub fn of(objects: &[Node]) -> Owners {
+        let mut builder = OwnersBuilder::default();
+        objects.iter().for_each(|object| builder.add(object));
+        builder.finish()
     }
 
     pub fn len(&self) -> usize {
@@ -66,6 +35,58 @@ impl Owners {
     }
 }
 
+/// Collects, object by object as a snapshot streams, who claims which
+/// controller; [`OwnersBuilder::finish`] keeps the claims whose controller
+/// was read too.
+#[derive(Debug, Default)]
+pub struct OwnersBuilder {
+    present: HashSet<Key>,
+    claims: Vec<(Key, (String, String))>,
+}
+
+impl OwnersBuilder {
+    pub fn add(&mut self, object: &Node) {
+        let text = |path: &str| object.get_path(path).and_then(Node::as_str);
+        let (Some(kind), Some(name)) = (text("kind"), text("metadata.name")) else {
+            return;
+        };
+        let namespace = text("metadata.namespace").unwrap_or("").to_string();
+        let key = (namespace, kind.to_string(), name.to_string());
+        let controller = object
+            .get_path("metadata.ownerReferences")
+            .map(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .find(|owner| owner.get("controller").and_then(Node::as_bool) == Some(true))
+            .and_then(|owner| {
+                let text = |key: &str| owner.get(key).and_then(Node::as_str).map(str::to_string);
+                Some((text("kind")?, text("name")?))
+            });
+        if let Some(controller) = controller {
+            self.claims.push((key.clone(), controller));
+        }
+        self.present.insert(key);
+    }
+
+    /// Takes in what another builder saw.
+    pub fn merge(&mut self, other: OwnersBuilder) {
+        self.present.extend(other.present);
+        self.claims.extend(other.claims);
+    }
+
+    pub fn finish(self) -> Owners {
+        let present = self.present;
+        let controller_of = self
+            .claims
+            .into_iter()
+            .filter(|((namespace, _, _), (kind, name))| {
+                present.contains(&(namespace.clone(), kind.clone(), name.clone()))
+            })
+            .collect();
+        Owners { controller_of }
+    }
+}
+
 /// Drops each finding its object's controller also has (same rule, same
 /// field of the pod template, same container by name), and names the
 /// controller in the findings only the object has.
@@ -73,50 +94,73 @@ pub fn fold(findings: &mut Vec<Finding>, owners: &Owners) {
     if owners.is_empty() {
         return;
     }
-    let object_of = |finding: &Finding| -> Option<Key> {
-        let resource = finding.resource.as_ref()?;
-        Some((
-            resource.namespace.clone().unwrap_or_default(),
-            resource.kind.clone(),
-            resource.name.clone(),
-        ))
-    };
-    let shape = |finding: &Finding, kind: &str| {
-        (
-            finding.rule.to_string(),
-            in_pod(kind, &finding.field, finding.container.as_deref()),
-        )
-    };
-    let mut had: HashSet<(Key, (String, String))> = HashSet::new();
+    // Borrowed keys: a cluster's findings come by the hundred thousand.
+    type Place<'a> = (&'a str, &'a str, &'a str, &'a str, u64);
+    fn object_of(finding: &Finding) -> Option<(&str, &str, &str)> {
+        finding.resource.as_ref().map(|resource| {
+            (
+                resource.namespace.as_deref().unwrap_or(""),
+                resource.kind.as_str(),
+                resource.name.as_str(),
+            )
+        })
+    }
+    let controller_of: HashMap<(&str, &str, &str), (&str, &str)> = owners
+        .controller_of
+        .iter()
+        .map(|((namespace, kind, name), (owner_kind, owner_name))| {
+            (
+                (namespace.as_str(), kind.as_str(), name.as_str()),
+                (owner_kind.as_str(), owner_name.as_str()),
+            )
+        })
+        .collect();
+    let controllers: HashSet<(&str, &str, &str)> = controller_of
+        .iter()
+        .map(|((namespace, _, _), (kind, name))| (*namespace, *kind, *name))
+        .collect();
+    // What each controller has, by rule and place in the pod template.
+    let mut had: HashSet<Place<'_>> = HashSet::new();
     for finding in findings.iter() {
-        if let Some(object) = object_of(finding) {
-            let kind = object.1.clone();
-            had.insert((object, shape(finding, &kind)));
+        if let Some(object) = object_of(finding)
+            && controllers.contains(&object)
+        {
+            let place = in_pod(object.1, &finding.field, finding.container.as_deref());
+            had.insert((object.0, object.1, object.2, &finding.rule, place));
         }
     }
-    findings.retain_mut(|finding| {
-        let Some(object) = object_of(finding) else {
-            return true;
-        };
-        let Some((owner_kind, owner_name)) = owners.controller_of.get(&object) else {
-            return true;
-        };
-        let owner: Key = (object.0.clone(), owner_kind.clone(), owner_name.clone());
-        if had.contains(&(owner, shape(finding, &object.1))) {
-            return false;
+    // Decided first, applied after: `had` borrows the findings.
+    let verdicts: Vec<Option<Option<String>>> = findings
+        .iter()
+        .map(|finding| {
+            let object = object_of(finding)?;
+            let &(owner_kind, owner_name) = controller_of.get(&object)?;
+            let place = in_pod(object.1, &finding.field, finding.container.as_deref());
+            if had.contains(&(object.0, owner_kind, owner_name, &finding.rule, place)) {
+                Some(None)
+            } else {
+                Some(Some(format!("its controller {owner_kind}/{owner_name}")))
+            }
+        })
+        .collect();
+    drop(had);
+    let mut verdicts = verdicts.into_iter();
+    findings.retain_mut(|finding| match verdicts.next().flatten() {
+        None => true,
+        Some(None) => false,
+        Some(Some(controller)) => {
+            finding.message = format!("{} (only here: {controller} does not have it)", finding.message);
+            true
         }
-        finding.message = format!(
-            "{} (only here: its controller {owner_kind}/{owner_name} does not have it)",
-            finding.message
-        );
-        true
     });
 }
 
 /// A field as a path in the pod template, whatever the kind holding it,
 /// with the container named instead of counted (an injected init container
-/// shifts the others' places).
-fn in_pod(kind: &str, field: &str, container: Option<&str>) -> String {
+/// shifts the others' places), hashed: the path is never built, as this
+/// runs for every finding of a cluster.
+fn in_pod(kind: &str, field: &str, container: Option<&str>) -> u64 {
+    use std::hash::Hasher;
     let prefixes: &[(&str, &str)] = match kind {
         "Pod" => &[("spec.", "spec."), ("metadata.", "metadata.")],
         "CronJob" => &[
@@ -128,20 +172,29 @@ fn in_pod(kind: &str, field: &str, container: Option<&str>) -> String {
             ("spec.template.metadata.", "metadata."),
         ],
     };
-    let mut path = prefixes
+    let (head, rest) = prefixes
         .iter()
-        .find_map(|(from, to)| field.strip_prefix(from).map(|rest| format!("{to}{rest}")))
-        .unwrap_or_else(|| field.to_string());
-    if let Some(name) = container
-        && let Some(open) = path.find("ontainers[")
-        && let Some(close) = path[open..].find(']')
-    {
-        let index = &path[open + "ontainers[".len()..open + close];
-        if index.bytes().all(|byte| byte.is_ascii_digit()) {
-            path.replace_range(open + "ontainers[".len()..open + close, name);
+        .find_map(|(from, to)| field.strip_prefix(from).map(|rest| (*to, rest)))
+        .unwrap_or(("", field));
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    hasher.write(head.as_bytes());
+    const MARK: &str = "ontainers[";
+    let index = rest.find(MARK).map(|open| open + MARK.len()).and_then(|start| {
+        let close = start + rest[start..].find(']')?;
+        rest[start..close]
+            .bytes()
+            .all(|byte| byte.is_ascii_digit())
+            .then_some((start, close))
+    });
+    match (container, index) {
+        (Some(name), Some((start, close))) => {
+            hasher.write(&rest.as_bytes()[..start]);
+            hasher.write(name.as_bytes());
+            hasher.write(&rest.as_bytes()[close..]);
         }
+        _ => hasher.write(rest.as_bytes()),
     }
-    path
+    hasher.finish()
 }
 
 #[cfg(test)]
@@ -189,6 +242,10 @@ mod tests {
             // Its controller is not in the snapshot: nothing folds.
             json!({"kind": "Pod", "metadata": {"name": "lone", "namespace": "shop", "ownerReferences": owned("ReplicaSet", "gone")}}),
         ];
+        let objects: Vec<Node> = objects
+            .iter()
+            .map(|object| Node::from_json_slice(object.to_string().as_bytes()).unwrap())
+            .collect();
         let owners = Owners::of(&objects);
         assert_eq!(owners.len(), 2);
         let mut findings = vec![

@@ -5,18 +5,23 @@
 use std::path::{Path, PathBuf};
 
 use rampart_core::ScanError;
-use serde_json::Value;
+use rampart_k8s::yaml::Node;
 
-use crate::owners::Owners;
+use std::io::{BufRead, Read as _};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::owners::{Owners, OwnersBuilder};
 use crate::safe::make_safe;
+use crate::stream::{Cut, unpack};
 
-/// One object of the cluster, made safe, as JSON.
+/// One object of the cluster, made safe, ready to judge: its positions
+/// are lines of `kubectl get KIND NAME -o json`, its path
+/// `cluster:<context>/<namespace>/<kind>/<name>` (without the namespace
+/// for cluster-scoped kinds).
 #[derive(Debug, Clone)]
 pub struct ClusterObject {
-    /// `cluster:<context>/<namespace>/<kind>/<name>`, or without the
-    /// namespace for cluster-scoped kinds.
     pub name: String,
-    pub json: Vec<u8>,
+    pub object: rampart_k8s::Object,
 }
 
 /// What the files held, and what could not be read.
@@ -30,60 +35,163 @@ pub struct Snapshot {
     pub owners: Owners,
 }
 
+/// What reading the files leaves once their pieces are handed on: the
+/// errors of files that could not be opened or whose JSON broke.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub errors: Vec<ScanError>,
+    pub files: usize,
+}
+
+/// A piece of a snapshot as read, not yet parsed or made safe: an element
+/// of a JSON file's list, or an object of a YAML file.
+#[derive(Debug)]
+pub enum Piece {
+    Json { source: Arc<str>, cut: Cut },
+    Parsed { source: Arc<str>, node: Node },
+}
+
+/// Turns pieces into safe, named objects, from any thread, and remembers
+/// who claims which controller.
+#[derive(Debug)]
+pub struct ObjectMaker {
+    context: String,
+    owners: Mutex<OwnersBuilder>,
+}
+
+impl ObjectMaker {
+    pub fn new(context: &str) -> ObjectMaker {
+        ObjectMaker {
+            context: context.to_string(),
+            owners: Mutex::new(OwnersBuilder::default()),
+        }
+    }
+
+    /// The piece's objects (a nested List holds several), each made safe
+    /// before anything else reads it, or why they could not be made.
+    pub fn make(&self, piece: Piece) -> (Vec<ClusterObject>, Vec<ScanError>) {
+        let (source, node, placed) = match piece {
+            Piece::Parsed { source, node } => (source, node, false),
+            Piece::Json { source, cut } => match cut.parse() {
+                Ok(node) => (source, node, true),
+                Err(error) => return (Vec::new(), vec![ScanError::new(&*source, error.line, error.message)]),
+            },
+        };
+        let mut objects = Vec::new();
+        let mut errors = Vec::new();
+        let mut owners = OwnersBuilder::default();
+        unpack(node, false, &mut |mut node, nested| {
+            make_safe(&mut node);
+            owners.add(&node);
+            let name = name_of(&self.context, &node);
+            let text = |key: &str| node.get(key).and_then(Node::as_str).unwrap_or("").to_string();
+            let (api_version, kind) = (text("apiVersion"), text("kind"));
+            if api_version.is_empty() {
+                errors.push(ScanError::new(
+                    &name,
+                    None,
+                    format!("an object without an apiVersion (in {source})"),
+                ));
+                return;
+            }
+            // Placed as `kubectl get KIND NAME -o json` prints it: a
+            // finding's line is a line of that output.
+            if nested || !placed {
+                node.place_as_printed_json();
+            }
+            let object = rampart_k8s::Object::new(api_version, kind, node, Arc::from(name.as_str()));
+            objects.push(ClusterObject { name, object });
+        });
+        self.owners.lock().unwrap_or_else(PoisonError::into_inner).merge(owners);
+        (objects, errors)
+    }
+
+    /// Which objects' controllers were made too, once every piece is
+    /// made (what is made after starts a new tally).
+    pub fn take_owners(&self) -> Owners {
+        std::mem::take(&mut *self.owners.lock().unwrap_or_else(PoisonError::into_inner)).finish()
+    }
+}
+
 /// Reads `paths` (`-` is standard input) as snapshots of the cluster
-/// `context` names. A file that cannot be read or parsed is one error,
-/// named with its line where known; the others are still read.
+/// `context` names, all at once (see [`stream_snapshot`]).
 pub fn read_snapshot(paths: &[PathBuf], context: &str) -> Snapshot {
-    let mut snapshot = Snapshot::default();
-    let mut all = Vec::new();
+    let maker = ObjectMaker::new(context);
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    let read = stream_snapshot(paths, &mut |piece| {
+        let (mut made, mut failed) = maker.make(piece);
+        objects.append(&mut made);
+        errors.append(&mut failed);
+    });
+    errors.extend(read.errors);
+    Snapshot {
+        objects,
+        errors,
+        files: read.files,
+        owners: maker.take_owners(),
+    }
+}
+
+/// Reads `paths` (`-` is standard input), handing each piece to `each` as
+/// soon as it is read: JSON files are cut element by element and never
+/// held whole, so the pieces can be made into objects ([`ObjectMaker`]) in
+/// parallel. A file that cannot be read, or whose JSON breaks, is one
+/// error naming its line where known; the pieces before the break and the
+/// other files are still handed on.
+pub fn stream_snapshot(paths: &[PathBuf], each: &mut dyn FnMut(Piece)) -> Read {
+    let mut read = Read::default();
     for path in paths {
         let display = path.display().to_string();
-        let bytes = if path.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
+        let source: Arc<str> = Arc::from(display.as_str());
+        let opened: std::io::Result<Box<dyn BufRead>> = if path.as_os_str() == "-" {
+            Ok(Box::new(std::io::BufReader::new(std::io::stdin())))
         } else {
-            std::fs::read(path)
+            std::fs::File::open(path)
+                .map(|file| Box::new(std::io::BufReader::with_capacity(1 << 16, file)) as Box<dyn BufRead>)
         };
-        let bytes = match bytes {
-            Ok(bytes) => bytes,
+        let mut reader = match opened {
+            Ok(reader) => reader,
             Err(error) => {
-                snapshot.errors.push(ScanError::new(&display, None, error.to_string()));
+                read.errors.push(ScanError::new(&display, None, error.to_string()));
                 continue;
             }
         };
-        snapshot.files += 1;
-        let mut objects = Vec::new();
-        if looks_like_json(&bytes) {
-            match serde_json::from_slice::<Value>(&bytes) {
-                Ok(value) => unpack(value, &mut objects),
-                Err(error) => snapshot.errors.push(ScanError::new(
-                    &display,
-                    Some(error.line()),
-                    format!("not JSON as kubectl writes it: {error}"),
-                )),
+        read.files += 1;
+        let json = match reader.fill_buf() {
+            Ok(buffer) => looks_like_json(buffer),
+            Err(error) => {
+                read.errors.push(ScanError::new(&display, None, error.to_string()));
+                continue;
+            }
+        };
+        if json {
+            let result = crate::stream::each_cut(reader, &mut |cut| {
+                each(Piece::Json {
+                    source: source.clone(),
+                    cut,
+                });
+            });
+            if let Err(error) = result {
+                read.errors.push(ScanError::new(&display, error.line, error.message));
             }
         } else {
+            let mut bytes = Vec::new();
+            if let Err(error) = reader.read_to_end(&mut bytes) {
+                read.errors.push(ScanError::new(&display, None, error.to_string()));
+                continue;
+            }
             let loaded = rampart_k8s::load_bytes(&display, &bytes, &rampart_k8s::LoadOptions::default());
-            snapshot.errors.extend(loaded.errors);
-            objects.extend(loaded.objects.iter().map(|object| object.root.to_json()));
-        }
-        drop(bytes);
-        for mut object in objects {
-            make_safe(&mut object);
-            all.push(object);
-        }
-    }
-    snapshot.owners = Owners::of(&all);
-    for object in all {
-        let name = name_of(context, &object);
-        // Pretty, as `kubectl get KIND NAME -o json` prints it: a finding's
-        // line is a line of that output.
-        match serde_json::to_vec_pretty(&object) {
-            Ok(json) => snapshot.objects.push(ClusterObject { name, json }),
-            Err(error) => snapshot.errors.push(ScanError::new(&name, None, error.to_string())),
+            read.errors.extend(loaded.errors);
+            for object in loaded.objects {
+                each(Piece::Parsed {
+                    source: source.clone(),
+                    node: object.root,
+                });
+            }
         }
     }
-    snapshot
+    read
 }
 
 fn looks_like_json(bytes: &[u8]) -> bool {
@@ -93,33 +201,10 @@ fn looks_like_json(bytes: &[u8]) -> bool {
         .is_some_and(|byte| *byte == b'{' || *byte == b'[')
 }
 
-/// A `List` (or `PodList`, ...) into its items, an array into its
-/// elements, an object as itself; anything without a kind is dropped.
-fn unpack(value: Value, out: &mut Vec<Value>) {
-    match value {
-        Value::Array(items) => items.into_iter().for_each(|item| unpack(item, out)),
-        Value::Object(mut map) => {
-            let is_list = map
-                .get("kind")
-                .and_then(Value::as_str)
-                .is_some_and(|kind| kind.ends_with("List"))
-                && map.get("items").is_some_and(Value::is_array);
-            if is_list {
-                if let Some(Value::Array(items)) = map.remove("items") {
-                    items.into_iter().for_each(|item| unpack(item, out));
-                }
-            } else if map.get("kind").is_some_and(Value::is_string) {
-                out.push(Value::Object(map));
-            }
-        }
-        _ => {}
-    }
-}
-
 /// `cluster:<context>/<namespace>/<kind>/<name>`.
-pub fn name_of(context: &str, object: &Value) -> String {
-    let text = |pointer: &str| object.pointer(pointer).and_then(Value::as_str).unwrap_or("");
-    let (kind, name, namespace) = (text("/kind"), text("/metadata/name"), text("/metadata/namespace"));
+pub fn name_of(context: &str, object: &Node) -> String {
+    let text = |path: &str| object.get_path(path).and_then(Node::as_str).unwrap_or("");
+    let (kind, name, namespace) = (text("kind"), text("metadata.name"), text("metadata.namespace"));
     if namespace.is_empty() {
         format!("cluster:{context}/{kind}/{name}")
     } else {

@@ -15,6 +15,7 @@ mod lenient;
 pub mod loader;
 pub mod map;
 pub mod object;
+pub mod printed_json;
 pub mod rbac;
 pub mod render;
 pub mod rules;

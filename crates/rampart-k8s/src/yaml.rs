@@ -55,6 +55,24 @@ impl Node {
         }
     }
 
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match &mut self.value {
+            Value::Map(entries) => entries.iter_mut().find(|e| &*e.key == key).map(|e| &mut e.value),
+            _ => None,
+        }
+    }
+
+    /// Removes `key` from a mapping, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Node> {
+        match &mut self.value {
+            Value::Map(entries) => {
+                let index = entries.iter().position(|e| &*e.key == key)?;
+                Some(entries.remove(index).value)
+            }
+            _ => None,
+        }
+    }
+
     /// Follows a dotted path of mapping keys (`spec.template.spec`).
     pub fn get_path(&self, dotted: &str) -> Option<&Node> {
         // A plain byte loop: these paths are short and looked up for every
@@ -124,8 +142,6 @@ impl Node {
         }
     }
 
-    /// The scalar as text, the way a string-typed Kubernetes field would
-    /// read it (`8080` and `"8080"` both give `8080`).
     /// The node as JSON, as the API server would hold it (policies take
     /// their input this way). Non-finite floats become null.
     pub fn to_json(&self) -> serde_json::Value {
@@ -146,6 +162,8 @@ impl Node {
         }
     }
 
+    /// The scalar as text, the way a string-typed Kubernetes field would
+    /// read it (`8080` and `"8080"` both give `8080`).
     pub fn scalar_text(&self) -> Option<Cow<'_, str>> {
         match &self.value {
             Value::String(s) => Some(Cow::Borrowed(s)),

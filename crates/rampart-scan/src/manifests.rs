@@ -76,6 +76,22 @@ pub struct CheckedFile {
     pub inventory: Inventory,
 }
 
+impl CheckedFile {
+    /// Takes in another input's results after its own: many objects
+    /// checked batch by batch keep one coverage table and one inventory
+    /// instead of one each.
+    pub fn absorb(&mut self, mut other: CheckedFile) {
+        self.subjects.append(&mut other.subjects);
+        self.documents += other.documents;
+        self.skipped_documents += other.skipped_documents;
+        self.objects += other.objects;
+        self.workloads += other.workloads;
+        self.errors.append(&mut other.errors);
+        self.checked.append(other.checked);
+        self.inventory.merge(other.inventory);
+    }
+}
+
 /// Manifest rules that report a credential's value, which the secrets
 /// engine's verdict completes.
 const CREDENTIAL_VALUE_RULES: &[&str] = &["no-literal-secret-env", "no-credential-in-configmap"];
@@ -103,10 +119,25 @@ pub fn check_bytes(
     engines: &Engines<'_>,
 ) -> Result<CheckedFile, ScanError> {
     let loaded = load_bytes(name, bytes, options);
+    Ok(check_loaded(name, Some(bytes), loaded, config, rules, engines))
+}
+
+/// Checks objects already loaded (`bytes` are what they were read from,
+/// for the secrets engine; a cluster's objects have none).
+pub fn check_loaded(
+    name: &str,
+    bytes: Option<&[u8]>,
+    loaded: rampart_k8s::LoadedFile,
+    config: &ScanConfig,
+    rules: &[&'static Rule],
+    engines: &Engines<'_>,
+) -> CheckedFile {
     let (mut checked, inventory) = check_file(&loaded.objects, config, rules);
     let mut errors = loaded.errors;
     errors.append(&mut checked.errors);
-    if let Some(detector) = engines.secrets {
+    if let Some(detector) = engines.secrets
+        && let Some(bytes) = bytes
+    {
         let secrets_options = rampart_secrets::ScanOptions {
             key: engines.secrets_key.clone(),
             ..rampart_secrets::ScanOptions::default()
@@ -131,7 +162,7 @@ pub fn check_bytes(
     } else {
         Vec::new()
     };
-    Ok(CheckedFile {
+    CheckedFile {
         subjects,
         documents: loaded.documents,
         skipped_documents: loaded.skipped_documents,
@@ -144,7 +175,7 @@ pub fn check_bytes(
         checked,
         errors,
         inventory,
-    })
+    }
 }
 
 /// Names the object each leak sits in: the last object starting at or

@@ -30,7 +30,7 @@ use crate::catalogue::{
 };
 use crate::dockerfiles::{self, CheckedDockerfile, dockerfile_config};
 use crate::exceptions::ExceptionSet;
-use crate::manifests::{CheckedFile, Engines, check_bytes, check_input, kubernetes_config};
+use crate::manifests::{CheckedFile, Engines, check_bytes, check_input, check_loaded, kubernetes_config};
 use crate::terraform::{self, terraform_config};
 
 /// One input, checked by the engine that recognised it.
@@ -483,37 +483,79 @@ impl Pipeline {
     /// snapshot of one), each named as findings should point at it
     /// (`cluster:prod/shop/Pod/web-1`), as a whole: every manifest rule,
     /// cross-object ones included, the policies, waivers, rampart.toml,
-    /// exceptions, and the controls judged. `files` is how many files they
-    /// came from, for the summary; `errors` what could not be read. `fold`
-    /// edits the manifest rules' findings before anything else sees them
-    /// (a cluster audit folds a pod's findings into its controller's).
-    pub fn scan_documents(
+    /// exceptions, and the controls judged. `documents` are checked as they
+    /// come (in parallel) and dropped, keeping only their facts and
+    /// findings. Once they are all in, `finish_reading` says how many files
+    /// they came from and what could not be read; `fold` then edits the
+    /// manifest rules' findings before anything else sees them (a cluster
+    /// audit folds a pod's findings into its controller's).
+    pub fn scan_documents<I, D>(
         &self,
-        documents: &[(String, Vec<u8>)],
-        files: usize,
-        errors: Vec<ScanError>,
+        documents: I,
+        load: &(dyn Fn(D) -> rampart_k8s::LoadedFile + Sync),
         progress: &dyn Progress,
+        finish_reading: &mut dyn FnMut() -> (usize, Vec<ScanError>),
         fold: &dyn Fn(&mut Vec<Finding>),
-    ) -> Scanned {
+    ) -> Scanned
+    where
+        I: Iterator<Item = D> + Send,
+        D: Send,
+    {
         let engines = Engines {
             secrets: None,
             secrets_key: &FingerprintKey::DEFAULT,
             keep_subjects: self.policies.as_ref().is_some_and(|set| !set.is_empty()),
         };
-        let options = LoadOptions {
-            max_file_size: self.flags.max_file_size,
-            ..LoadOptions::default()
-        };
-        progress.files_found(documents.len());
-        let checked: Vec<Result<CheckedInput, ScanError>> = documents
-            .par_iter()
-            .map(|(name, bytes)| {
-                let checked = check_bytes(name, bytes, &self.kubernetes, &options, &self.rules.manifests, &engines)
-                    .map(|file| CheckedInput::Manifest(Box::new(file)));
-                progress.file_done();
-                checked
-            })
+        // Each document (a batch of objects, for a cluster) is checked where
+        // a worker is free, and its results are taken into one in reading
+        // order as soon as the ones before it are in: what depends on order
+        // (which workload anchors a namespace's finding, the findings'
+        // order) is the same from run to run, and one coverage table and
+        // inventory are kept, not one per document.
+        struct InOrder {
+            next: usize,
+            waiting: std::collections::BTreeMap<usize, CheckedFile>,
+            all: Option<CheckedFile>,
+        }
+        let in_order = std::sync::Mutex::new(InOrder {
+            next: 0,
+            waiting: std::collections::BTreeMap::new(),
+            all: None,
+        });
+        documents.enumerate().par_bridge().for_each(|(index, document)| {
+            // Loading (parsing, making safe) runs here, in parallel.
+            let loaded = load(document);
+            let name = loaded.objects.first().map(|object| object.path.clone());
+            let file = check_loaded(
+                name.as_deref().unwrap_or(""),
+                None,
+                loaded,
+                &self.kubernetes,
+                &self.rules.manifests,
+                &engines,
+            );
+            progress.file_done();
+            let mut state = in_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.waiting.insert(index, file);
+            loop {
+                let next = state.next;
+                let Some(file) = state.waiting.remove(&next) else {
+                    break;
+                };
+                state.next += 1;
+                match &mut state.all {
+                    Some(all) => all.absorb(file),
+                    None => state.all = Some(file),
+                }
+            }
+        });
+        let state = in_order.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let checked: Vec<Result<CheckedInput, ScanError>> = state
+            .all
+            .into_iter()
+            .map(|file| Ok(CheckedInput::Manifest(Box::new(file))))
             .collect();
+        let (files, errors) = finish_reading();
         let discovery = rampart_k8s::files::Discovery {
             errors,
             ..rampart_k8s::files::Discovery::default()

@@ -67,6 +67,9 @@ pub struct AuditArgs {
     proof: proof::ProofArgs,
 }
 
+/// Objects handed from the reader to the judges at once.
+const BATCH: usize = 64;
+
 pub fn run(args: &AuditArgs) -> Outcome {
     let start = Path::new(".");
     let Ok(team) = config_command::load(args.config.as_deref(), start) else {
@@ -94,21 +97,59 @@ pub fn run(args: &AuditArgs) -> Outcome {
         .context
         .clone()
         .unwrap_or_else(|| rampart_cluster::snapshot::default_context(&args.snapshot));
-    let snapshot = rampart_cluster::read_snapshot(&args.snapshot, &context);
-    let owners = snapshot.owners;
-    let documents: Vec<(String, Vec<u8>)> = snapshot
-        .objects
-        .into_iter()
-        .map(|object| (object.name, object.json))
-        .collect();
+    // One thread cuts the files into pieces; the pipeline's workers parse
+    // them, make them safe and judge them as they come: the snapshot is
+    // never held whole. Pieces cross in batches: one hand-off per piece
+    // costs more than cutting it.
+    let maker = rampart_cluster::ObjectMaker::new(&context);
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<rampart_cluster::Piece>>(16);
+    let reader = {
+        let paths = args.snapshot.clone();
+        std::thread::spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let read = rampart_cluster::stream_snapshot(&paths, &mut |piece| {
+                batch.push(piece);
+                if batch.len() == BATCH {
+                    let _ = sender.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            });
+            let _ = sender.send(batch);
+            read
+        })
+    };
+    // A batch is judged as one file: one coverage table and inventory per
+    // batch, not per object.
+    let load = |pieces: Vec<rampart_cluster::Piece>| {
+        let mut loaded = rampart_k8s::LoadedFile::default();
+        for piece in pieces {
+            let (objects, mut errors) = maker.make(piece);
+            loaded.documents += objects.len() + errors.len();
+            loaded.objects.extend(objects.into_iter().map(|made| made.object));
+            loaded.errors.append(&mut errors);
+        }
+        loaded
+    };
+    let mut reader = Some(reader);
+    let owners = std::sync::OnceLock::new();
+    let mut finish_reading = || {
+        let read = reader
+            .take()
+            .map(|thread| thread.join().unwrap_or_default())
+            .unwrap_or_default();
+        let _ = owners.set(maker.take_owners());
+        (read.files, read.errors)
+    };
     let scanned = pipeline.scan_documents(
-        &documents,
-        snapshot.files,
-        snapshot.errors,
+        receiver.into_iter(),
+        &load,
         &progress::Bars::new(),
-        &|findings| rampart_cluster::fold(findings, &owners),
+        &mut finish_reading,
+        &|findings| {
+            if let Some(owners) = owners.get() {
+                rampart_cluster::fold(findings, owners);
+            }
+        },
     );
-    drop(documents);
     let run = Run {
         command: "audit",
         report: &scanned.report,

@@ -54,8 +54,19 @@ fn a_snapshot_is_judged_with_pods_folded_into_their_controllers() {
         pod.iter()
             .any(|finding| finding["rule"] == "no-dangerous-capabilities" && finding["container"] == "istio-init")
     );
-    // The pod's line is a line of `kubectl get pod -o json`.
-    assert!(privileged["location"]["line"].as_u64().unwrap() > 1);
+    // The pod's line and column are those of `kubectl get pod -o json`:
+    // its item in the List, eight columns (two levels) out.
+    let text = std::fs::read_to_string(repo(SNAPSHOT)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|line| line.trim() == "\"privileged\": true,")
+        .or_else(|| lines.iter().position(|line| line.trim() == "\"privileged\": true"))
+        .unwrap();
+    let item = (0..at).rev().find(|index| lines[*index] == "        {").unwrap();
+    assert_eq!(privileged["location"]["line"], at - item + 1, "{privileged:#}");
+    let column = lines[at].find('"').unwrap() + 1 - 8;
+    assert_eq!(privileged["location"]["column"], column);
     // Nothing is repeated on the ReplicaSet that the Deployment has.
     assert!(on("cluster:prod/shop/ReplicaSet/web-5d9c7b").is_empty());
     let binding = on("cluster:prod/ClusterRoleBinding/ops-admins");
