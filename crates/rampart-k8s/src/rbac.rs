@@ -111,6 +111,10 @@ pub struct ReviewFacts {
     pub annotations: BTreeMap<String, (String, Pos)>,
     /// Where the annotations are, or would go.
     pub annotations_pos: Pos,
+    /// One of the API server's own defaults (labelled
+    /// `kubernetes.io/bootstrapping: rbac-defaults`, as every `system:`
+    /// role and binding in a live cluster is): Kubernetes owns it.
+    pub built_in: bool,
 }
 
 impl ReviewFacts {
@@ -128,6 +132,11 @@ impl ReviewFacts {
                 })
                 .collect(),
             annotations_pos: annotations.or(metadata).unwrap_or(&object.root).pos,
+            built_in: metadata
+                .and_then(|m| m.get_path("labels"))
+                .and_then(|labels| labels.get("kubernetes.io/bootstrapping"))
+                .and_then(Node::as_str)
+                == Some("rbac-defaults"),
         }
     }
 

@@ -8,7 +8,10 @@
 //! A file holding several unowned RBAC objects (a vendor's install bundle,
 //! such as Argo CD's `install.yaml`) gets one finding that lists them, at
 //! the first, rather than one per object: the control is the same, and the
-//! team's own roles are not buried under the vendor's.
+//! team's own roles are not buried under the vendor's. The API server's own
+//! roles and bindings (labelled `kubernetes.io/bootstrapping:
+//! rbac-defaults`, every `system:` one in a live cluster) are Kubernetes':
+//! they need no owner of yours.
 //!
 //! ## Why it matters
 //!
@@ -73,7 +76,7 @@ fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryRe
     let mut by_file: BTreeMap<&str, Vec<Unowned<'_>>> = BTreeMap::new();
     for (site, facts) in objects {
         let missing = facts.missing(&[owner, review]);
-        if !missing.is_empty() {
+        if !missing.is_empty() && !facts.built_in {
             by_file.entry(&site.path).or_default().push((site, facts, missing));
         }
         if let Some((text, pos)) = facts
@@ -152,6 +155,18 @@ mod tests {
             findings[0].message
         );
         assert_eq!(findings[0].resource.as_ref().unwrap().name, "vendor-a");
+    }
+
+    #[test]
+    fn the_api_servers_own_defaults_are_not_the_teams_to_own() {
+        let yaml = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: system:node\n  labels: {kubernetes.io/bootstrapping: rbac-defaults}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: system:lookalike\n  labels: {kubernetes.io/bootstrapping: something-else}\nrules: []\n";
+        let findings = run(&super::RULE, yaml);
+        assert_findings(&findings, &[(10, "metadata.annotations.rampart.dev/owner")]);
+        assert!(
+            findings[0].message.contains("system:lookalike"),
+            "{}",
+            findings[0].message
+        );
     }
 
     #[test]
