@@ -1,5 +1,6 @@
-//! A running cluster as Rampart judges it. Today: snapshots, what
-//! `kubectl get <kinds> -A -o json` (or `-o yaml`) writes, read offline.
+//! A running cluster as Rampart judges it: read live with kube-rs
+//! ([`live`]), or from snapshots, what `kubectl get <kinds> -A -o json`
+//! (or `-o yaml`) writes ([`snapshot`]).
 //!
 //! Every object is made safe before anything else sees it ([`safe`]):
 //! Secrets lose their values, every object loses the
@@ -9,6 +10,7 @@
 //! times date them. Objects are named
 //! `cluster:<context>/<namespace>/<kind>/<name>` in findings.
 
+pub mod live;
 pub mod owners;
 pub mod safe;
 pub mod snapshot;

@@ -22,7 +22,9 @@ impl Owners {
     /// From the objects as read (before they are judged).
     pub fn of(objects: &[Node]) -> Owners {
         let mut builder = OwnersBuilder::default();
-        objects.iter().for_each(|object| builder.add(object));
+        for object in objects {
+            builder.add(object);
+        }
         builder.finish()
     }
 
@@ -45,33 +47,26 @@ pub struct OwnersBuilder {
 }
 
 impl OwnersBuilder {
-    pub fn add(&mut self, object: &Node) {
-        let text = |path: &str| object.get_path(path).and_then(Node::as_str);
-        let (Some(kind), Some(name)) = (text("kind"), text("metadata.name")) else {
-            return;
-        };
-        let namespace = text("metadata.namespace").unwrap_or("").to_string();
-        let key = (namespace, kind.to_string(), name.to_string());
-        let controller = object
-            .get_path("metadata.ownerReferences")
-            .map(Node::as_seq)
-            .unwrap_or_default()
-            .iter()
-            .find(|owner| owner.get("controller").and_then(Node::as_bool) == Some(true))
-            .and_then(|owner| {
-                let text = |key: &str| owner.get(key).and_then(Node::as_str).map(str::to_string);
-                Some((text("kind")?, text("name")?))
-            });
-        if let Some(controller) = controller {
-            self.claims.push((key.clone(), controller));
+    /// Notes the object and its controller; false when it was noted
+    /// already (the same kind, namespace and name).
+    pub fn add(&mut self, object: &Node) -> bool {
+        match Noted::of(object) {
+            Some(noted) => self.note(noted),
+            None => true,
         }
-        self.present.insert(key);
     }
 
-    /// Takes in what another builder saw.
-    pub fn merge(&mut self, other: OwnersBuilder) {
-        self.present.extend(other.present);
-        self.claims.extend(other.claims);
+    /// [`OwnersBuilder::add`] with what [`Noted::of`] read (outside any
+    /// lock the builder is shared under).
+    pub fn note(&mut self, noted: Noted) -> bool {
+        if self.present.contains(&noted.key) {
+            return false;
+        }
+        if let Some(controller) = noted.controller {
+            self.claims.push((noted.key.clone(), controller));
+        }
+        self.present.insert(noted.key);
+        true
     }
 
     pub fn finish(self) -> Owners {
@@ -84,6 +79,37 @@ impl OwnersBuilder {
             })
             .collect();
         Owners { controller_of }
+    }
+}
+
+/// What [`OwnersBuilder`] keeps of an object: who it is, and its
+/// controller.
+#[derive(Debug)]
+pub struct Noted {
+    key: Key,
+    controller: Option<(String, String)>,
+}
+
+impl Noted {
+    /// None for an object without a kind or name.
+    pub fn of(object: &Node) -> Option<Noted> {
+        let text = |path: &str| object.get_path(path).and_then(Node::as_str);
+        let (kind, name) = (text("kind")?, text("metadata.name")?);
+        let namespace = text("metadata.namespace").unwrap_or("");
+        let controller = object
+            .get_path("metadata.ownerReferences")
+            .map(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .find(|owner| owner.get("controller").and_then(Node::as_bool) == Some(true))
+            .and_then(|owner| {
+                let text = |key: &str| owner.get(key).and_then(Node::as_str).map(str::to_string);
+                Some((text("kind")?, text("name")?))
+            });
+        Some(Noted {
+            key: (namespace.to_string(), kind.to_string(), name.to_string()),
+            controller,
+        })
     }
 }
 

@@ -47,8 +47,18 @@ pub struct Read {
 /// of a JSON file's list, or an object of a YAML file.
 #[derive(Debug)]
 pub enum Piece {
-    Json { source: Arc<str>, cut: Cut },
-    Parsed { source: Arc<str>, node: Node },
+    Json {
+        source: Arc<str>,
+        cut: Cut,
+        /// The apiVersion and kind of the list it came from: the API
+        /// server leaves them out of a typed list's items, and a list of
+        /// metadata only calls each item `PartialObjectMetadata`.
+        implied: Option<Arc<(String, String)>>,
+    },
+    Parsed {
+        source: Arc<str>,
+        node: Node,
+    },
 }
 
 /// Turns pieces into safe, named objects, from any thread, and remembers
@@ -57,6 +67,56 @@ pub enum Piece {
 pub struct ObjectMaker {
     context: String,
     owners: Mutex<OwnersBuilder>,
+}
+
+/// Sets an item's apiVersion and kind from its list's when it lacks them
+/// (or is only `PartialObjectMetadata`), first, as kubectl prints them.
+fn imply(node: &mut Node, implied: &(String, String)) {
+    use rampart_k8s::yaml::{Entry, Pos, Value};
+    let Value::Map(entries) = &mut node.value else {
+        return;
+    };
+    let metadata_only = entries
+        .iter()
+        .any(|entry| entry.key == "kind" && entry.value.as_str() == Some("PartialObjectMetadata"));
+    if metadata_only {
+        entries.retain(|entry| entry.key != "kind" && entry.key != "apiVersion");
+    }
+    let text = |text: &str| Node {
+        value: Value::String(text.into()),
+        pos: Pos::default(),
+    };
+    if !entries.iter().any(|entry| entry.key == "kind") {
+        entries.insert(
+            0,
+            Entry {
+                key: "kind".into(),
+                value: text(&implied.1),
+            },
+        );
+    }
+    if !entries.iter().any(|entry| entry.key == "apiVersion") {
+        entries.insert(
+            0,
+            Entry {
+                key: "apiVersion".into(),
+                value: text(&implied.0),
+            },
+        );
+    }
+}
+
+/// [`unpack`], with a list's apiVersion and kind given to its items.
+fn unpack_implied(node: Node, implied: Option<&(String, String)>, each: &mut dyn FnMut(Node, bool)) {
+    match implied {
+        None => unpack(node, false, each),
+        Some(implied) => {
+            // The piece is one item of the list.
+            let mut node = node;
+            imply(&mut node, implied);
+            unpack(node, false, each);
+        }
+    }
 }
 
 impl ObjectMaker {
@@ -70,19 +130,25 @@ impl ObjectMaker {
     /// The piece's objects (a nested List holds several), each made safe
     /// before anything else reads it, or why they could not be made.
     pub fn make(&self, piece: Piece) -> (Vec<ClusterObject>, Vec<ScanError>) {
-        let (source, node, placed) = match piece {
-            Piece::Parsed { source, node } => (source, node, false),
-            Piece::Json { source, cut } => match cut.parse() {
-                Ok(node) => (source, node, true),
+        let (source, node, placed, implied) = match piece {
+            Piece::Parsed { source, node } => (source, node, false, None),
+            Piece::Json { source, cut, implied } => match cut.parse() {
+                Ok(node) => (source, node, true, implied),
                 Err(error) => return (Vec::new(), vec![ScanError::new(&*source, error.line, error.message)]),
             },
         };
         let mut objects = Vec::new();
         let mut errors = Vec::new();
-        let mut owners = OwnersBuilder::default();
-        unpack(node, false, &mut |mut node, nested| {
+        unpack_implied(node, implied.as_deref(), &mut |mut node, nested| {
             make_safe(&mut node);
-            owners.add(&node);
+            let noted = crate::owners::Noted::of(&node);
+            let fresh =
+                noted.is_none_or(|noted| self.owners.lock().unwrap_or_else(PoisonError::into_inner).note(noted));
+            if !fresh {
+                // Read already (a list restarted after its continue token
+                // expired, overlapping files): judged once.
+                return;
+            }
             let name = name_of(&self.context, &node);
             let text = |key: &str| node.get(key).and_then(Node::as_str).unwrap_or("").to_string();
             let (api_version, kind) = (text("apiVersion"), text("kind"));
@@ -96,13 +162,12 @@ impl ObjectMaker {
             }
             // Placed as `kubectl get KIND NAME -o json` prints it: a
             // finding's line is a line of that output.
-            if nested || !placed {
+            if nested || !placed || implied.is_some() {
                 node.place_as_printed_json();
             }
             let object = rampart_k8s::Object::new(api_version, kind, node, Arc::from(name.as_str()));
             objects.push(ClusterObject { name, object });
         });
-        self.owners.lock().unwrap_or_else(PoisonError::into_inner).merge(owners);
         (objects, errors)
     }
 
@@ -170,6 +235,7 @@ pub fn stream_snapshot(paths: &[PathBuf], each: &mut dyn FnMut(Piece)) -> Read {
                 each(Piece::Json {
                     source: source.clone(),
                     cut,
+                    implied: None,
                 });
             });
             if let Err(error) = result {

@@ -45,7 +45,7 @@ pub fn each_cut<R: std::io::BufRead>(mut reader: R, each: &mut dyn FnMut(Cut)) -
         cutter.feed(chunk, each);
         reader.consume(length);
     }
-    cutter.finish(each)
+    cutter.finish(each).map(drop)
 }
 
 /// Why a JSON snapshot could not be read.
@@ -73,10 +73,11 @@ const STRUCTURAL: [bool; 256] = {
     table
 };
 
-/// Cuts the streamed elements out of the bytes; the rest (the skeleton)
-/// keeps every newline, so its lines are the file's.
+/// Cuts the streamed elements out of bytes fed in pieces of any size (a
+/// file's buffer, an HTTP body's frames); the rest (the skeleton) keeps
+/// every newline, so its lines are the file's.
 #[derive(Default)]
-struct Cutter {
+pub struct Cutter {
     depth: usize,
     in_string: bool,
     escaped: bool,
@@ -102,7 +103,8 @@ impl Cutter {
         }
     }
 
-    fn feed(&mut self, bytes: &[u8], each: &mut dyn FnMut(Cut)) {
+    /// Takes the next bytes, handing on each element they complete.
+    pub fn feed(&mut self, bytes: &[u8], each: &mut dyn FnMut(Cut)) {
         let mut at = 0;
         while at < bytes.len() {
             if self.in_string {
@@ -200,7 +202,11 @@ impl Cutter {
         });
     }
 
-    fn finish(self, each: &mut dyn FnMut(Cut)) -> Result<(), StreamError> {
+    /// Ends the document: an error if it broke off or is not JSON, else
+    /// the skeleton (the document without its cut elements: a List's
+    /// `metadata.continue`, say). A document that was not cut is handed on
+    /// whole.
+    pub fn finish(self, each: &mut dyn FnMut(Cut)) -> Result<Vec<u8>, StreamError> {
         if !self.item.is_empty() || self.in_string || self.depth != 0 {
             // Let the parser say where it broke.
             let mut whole = self.skeleton;
@@ -225,11 +231,11 @@ impl Cutter {
         // hand on.
         if !self.streamed {
             each(Cut {
-                bytes: self.skeleton,
+                bytes: self.skeleton.clone(),
                 line: 1,
             });
         }
-        Ok(())
+        Ok(self.skeleton)
     }
 }
 

@@ -88,7 +88,8 @@ proptest! {
             .map(|(index, name)| serde_json::json!({
                 "apiVersion": "v1",
                 "kind": if index % 3 == 0 { "ConfigMap" } else { "Pod" },
-                "metadata": {"name": name, "namespace": "ns", "labels": {"x": [index, {"y": name}]}},
+                // Unique names: an object read twice is judged once.
+                "metadata": {"name": format!("{name}-{index}"), "namespace": "ns", "labels": {"x": [index, {"y": name}]}},
                 "data": {"k": name}
             }))
             .collect();

@@ -83,6 +83,21 @@ impl WorkloadKinds {
         });
     }
 
+    /// Every (API group, kind) with a pod template, built-in and
+    /// configured (a kind allowed in any group is left out: it cannot be
+    /// asked for by group).
+    pub fn group_kinds(&self) -> Vec<(String, String)> {
+        self.kinds
+            .iter()
+            .flat_map(|kind| {
+                kind.groups
+                    .iter()
+                    .filter(|group| group.as_str() != "*")
+                    .map(|group| (group.clone(), kind.kind.clone()))
+            })
+            .collect()
+    }
+
     pub fn find(&self, object: &Object) -> Option<&WorkloadKind> {
         let group = object.group();
         self.kinds

@@ -1,6 +1,6 @@
 //! `rampart audit`: what runs in a cluster, judged by the same pipeline as
-//! `rampart scan`. Today from snapshots (`--snapshot`); reading a live
-//! cluster comes next.
+//! `rampart scan`: read live (the kubeconfig's context) or from snapshots
+//! (`--snapshot`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,13 +16,33 @@ pub struct AuditArgs {
     /// or several files; '-' reads standard input. Secrets lose their
     /// values and every object its last-applied annotation before anything
     /// else reads them.
-    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    #[arg(long, value_name = "FILE", num_args = 1..)]
     snapshot: Vec<PathBuf>,
 
-    /// The cluster's name in findings (`cluster:<context>/<namespace>/<kind>/<name>`)
-    /// [default: the first snapshot's file name].
+    /// The kubeconfig context to audit, and the cluster's name in findings
+    /// (`cluster:<context>/<namespace>/<kind>/<name>`) [default: the
+    /// kubeconfig's current context; with --snapshot, the first file's name].
     #[arg(long)]
     context: Option<String>,
+
+    /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config, else the
+    /// pod's service account when run in a cluster].
+    #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
+    kubeconfig: Option<PathBuf>,
+
+    /// Audit only this namespace (repeatable) [default: all]; cluster-scoped
+    /// kinds (RBAC, webhooks, nodes, namespaces) are read whole.
+    #[arg(
+        long = "namespace",
+        short = 'n',
+        value_name = "NAMESPACE",
+        conflicts_with = "snapshot"
+    )]
+    namespaces: Vec<String>,
+
+    /// Lists read at once from the API server.
+    #[arg(long, default_value_t = 4, value_name = "N", conflicts_with = "snapshot")]
+    concurrency: usize,
 
     /// Output format, repeatable: text, json, sarif, junit, markdown or
     /// html [default: text, or rampart.toml's output.format].
@@ -93,32 +113,38 @@ pub fn run(args: &AuditArgs) -> Outcome {
         Ok(pipeline) => pipeline,
         Err(outcome) => return outcome,
     };
-    let context = args
-        .context
-        .clone()
-        .unwrap_or_else(|| rampart_cluster::snapshot::default_context(&args.snapshot));
-    // One thread cuts the files into pieces; the pipeline's workers parse
-    // them, make them safe and judge them as they come: the snapshot is
-    // never held whole. Pieces cross in batches: one hand-off per piece
-    // costs more than cutting it.
-    let maker = rampart_cluster::ObjectMaker::new(&context);
+    // The cluster's pieces come from one reader thread, in batches over a
+    // bounded channel; the pipeline's workers parse, make safe and judge
+    // them as they come: the cluster is never held whole. One hand-off per
+    // piece would cost more than cutting it.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<rampart_cluster::Piece>>(16);
-    let reader = {
+    let batcher = std::sync::Arc::new(std::sync::Mutex::new(Batcher {
+        batch: Vec::with_capacity(BATCH),
+        sender,
+    }));
+    let (context, reader): (String, Reader) = if args.snapshot.is_empty() {
+        match live_reader(args, &pipeline, batcher.clone()) {
+            Ok(started) => started,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Outcome::Error;
+            }
+        }
+    } else {
+        let context = args
+            .context
+            .clone()
+            .unwrap_or_else(|| rampart_cluster::snapshot::default_context(&args.snapshot));
         let paths = args.snapshot.clone();
-        std::thread::spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let read = rampart_cluster::stream_snapshot(&paths, &mut |piece| {
-                batch.push(piece);
-                if batch.len() == BATCH {
-                    let _ = sender.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
-                }
-            });
-            let _ = sender.send(batch);
-            read
-        })
+        let batcher = batcher.clone();
+        let thread = std::thread::spawn(move || {
+            let read = rampart_cluster::stream_snapshot(&paths, &mut |piece| batcher_push(&batcher, piece));
+            (read.files, read.errors)
+        });
+        (context, thread)
     };
-    // A batch is judged as one file: one coverage table and inventory per
-    // batch, not per object.
+    drop(batcher);
+    let maker = rampart_cluster::ObjectMaker::new(&context);
     let load = |pieces: Vec<rampart_cluster::Piece>| {
         let mut loaded = rampart_k8s::LoadedFile::default();
         for piece in pieces {
@@ -137,7 +163,7 @@ pub fn run(args: &AuditArgs) -> Outcome {
             .map(|thread| thread.join().unwrap_or_default())
             .unwrap_or_default();
         let _ = owners.set(maker.take_owners());
-        (read.files, read.errors)
+        read
     };
     let scanned = pipeline.scan_documents(
         receiver.into_iter(),
@@ -150,6 +176,11 @@ pub fn run(args: &AuditArgs) -> Outcome {
             }
         },
     );
+    let scanned_paths: Vec<PathBuf> = if args.snapshot.is_empty() {
+        vec![PathBuf::from(format!("cluster:{context}"))]
+    } else {
+        args.snapshot.clone()
+    };
     let run = Run {
         command: "audit",
         report: &scanned.report,
@@ -157,8 +188,69 @@ pub fn run(args: &AuditArgs) -> Outcome {
         left_out: &scanned.left_out,
         team: pipeline.team(),
         exceptions: pipeline.exceptions(),
-        scanned: &args.snapshot,
+        scanned: &scanned_paths,
         start,
     };
     proof::conclude(&run, &args.format, &args.output, &args.proof)
+}
+
+/// The thread that reads the cluster: what it read (files or lists) and
+/// what it could not.
+type Reader = std::thread::JoinHandle<(usize, Vec<rampart_core::ScanError>)>;
+
+/// Pieces gathered into batches for the judges; the last batch goes when
+/// the reader is done (the batcher is dropped).
+struct Batcher {
+    batch: Vec<rampart_cluster::Piece>,
+    sender: std::sync::mpsc::SyncSender<Vec<rampart_cluster::Piece>>,
+}
+
+impl Drop for Batcher {
+    fn drop(&mut self) {
+        let _ = self.sender.send(std::mem::take(&mut self.batch));
+    }
+}
+
+fn batcher_push(batcher: &std::sync::Mutex<Batcher>, piece: rampart_cluster::Piece) {
+    let mut batcher = batcher.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    batcher.batch.push(piece);
+    if batcher.batch.len() == BATCH {
+        let full = std::mem::replace(&mut batcher.batch, Vec::with_capacity(BATCH));
+        let _ = batcher.sender.send(full);
+    }
+}
+
+/// Connects to the cluster (so the context is known before anything is
+/// judged) and starts the thread that lists it.
+fn live_reader(
+    args: &AuditArgs,
+    pipeline: &rampart_scan::Pipeline,
+    batcher: std::sync::Arc<std::sync::Mutex<Batcher>>,
+) -> Result<(String, Reader), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| error.to_string())?;
+    let connection = runtime.block_on(rampart_cluster::live::connect(
+        args.kubeconfig.as_deref(),
+        args.context.as_deref(),
+    ))?;
+    let context = connection.context.clone();
+    let wanted = rampart_cluster::live::wanted_kinds(&pipeline.kubernetes().workload_kinds.group_kinds());
+    let namespaces = args.namespaces.clone();
+    let concurrency = args.concurrency;
+    let thread = std::thread::spawn(move || {
+        let each: std::sync::Arc<std::sync::Mutex<dyn FnMut(rampart_cluster::Piece) + Send>> =
+            std::sync::Arc::new(std::sync::Mutex::new(move |piece| batcher_push(&batcher, piece)));
+        let read = runtime.block_on(rampart_cluster::live::read_cluster(
+            &connection,
+            &wanted,
+            &namespaces,
+            &rampart_cluster::live::ListOptions::default(),
+            concurrency,
+            each,
+        ));
+        (read.lists.len(), read.errors)
+    });
+    Ok((context, thread))
 }

@@ -183,3 +183,74 @@ fn a_broken_snapshot_file_is_one_error_and_the_others_are_read() {
     assert_eq!(errors[0]["line"], 4);
     assert!(report["summary"]["objects"].as_u64().unwrap() >= 6);
 }
+
+#[path = "../../rampart-cluster/tests/support/api_server.rs"]
+mod api_server;
+
+#[test]
+fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
+    let mut script = api_server::cluster(30);
+    script.forbidden.push("/api/v1/configmaps".into());
+    let server = api_server::start(script);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubeconfig");
+    std::fs::write(&config, api_server::kubeconfig(&server, "kind-test")).unwrap();
+    let evidence = dir.path().join("evidence");
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "audit",
+            "--kubeconfig",
+            config.to_str().unwrap(),
+            "-f",
+            "json",
+            "--evidence",
+            evidence.to_str().unwrap(),
+        ],
+    );
+    // The forbidden kind is an input error: exit 2, the rest judged.
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["path"], "cluster:kind-test/api/v1/configmaps");
+    let findings = report["findings"].as_array().unwrap();
+    let on = |path: &str, rule: &str| {
+        findings
+            .iter()
+            .any(|finding| finding["location"]["path"] == path && finding["rule"] == rule)
+    };
+    assert!(on("cluster:kind-test/shop/DaemonSet/agent", "no-privileged"));
+    assert!(on(
+        "cluster:kind-test/ClusterRoleBinding/ops-admins",
+        "rbac-cluster-admin-binding"
+    ));
+    assert!(on("cluster:kind-test/shop/Secret/db", "secret-last-applied-annotation"));
+    // The pods repeat their ReplicaSet, which repeats the Deployment: the
+    // findings are the Deployment's, once.
+    assert!(
+        !findings
+            .iter()
+            .any(|finding| finding["location"]["path"].as_str().unwrap().contains("/Pod/")),
+        "{findings:#?}"
+    );
+    // A Namespace, a Deployment, its ReplicaSet, a DaemonSet, a Service, a
+    // Secret and a binding, besides the pods.
+    assert_eq!(report["summary"]["objects"], 30 + 7);
+    // No value of the Secret reaches the report or the evidence.
+    let mut everything = String::from_utf8_lossy(&output.stdout).to_string();
+    for entry in std::fs::read_dir(&evidence).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            everything.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    for value in api_server::SECRET_VALUES {
+        assert!(!everything.contains(value), "{value} was written");
+    }
+}

@@ -1,0 +1,391 @@
+//! A small Kubernetes API server for tests, on 127.0.0.1: discovery
+//! (`/api/v1`, `/apis`, `/apis/<group>/<version>`), paged lists with
+//! continue tokens, Secrets as `PartialObjectMetadataList` when asked for
+//! (and in full, values included, when not: a client that forgets to ask
+//! is caught), and scripted faults: 410 Gone on a continue token, 403 for
+//! one kind, 429 with `Retry-After`, a slow page, a huge page. It checks
+//! the bearer token of every request. Shared by the cluster crate's tests
+//! and the CLI's (`#[path]`).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+pub const TOKEN: &str = "test-token-1234";
+
+/// What the server holds and how it misbehaves.
+#[derive(Default, Clone)]
+pub struct Script {
+    /// Objects by list path (`/api/v1/pods`), each as the API server
+    /// stores it (kind and apiVersion included; the server drops them
+    /// from list items as the real one does).
+    pub objects: BTreeMap<String, Vec<Value>>,
+    /// List paths answered 403.
+    pub forbidden: Vec<String>,
+    /// List paths whose first continue token is answered 410 once.
+    pub expire_once: Vec<String>,
+    /// List paths answered 429 (Retry-After: 1) this many times first.
+    pub throttle: BTreeMap<String, usize>,
+    /// List paths answered 503 this many times first.
+    pub unavailable: BTreeMap<String, usize>,
+    /// List paths whose pages are sent after this delay.
+    pub slow: BTreeMap<String, Duration>,
+}
+
+/// Every request seen: path with query, Accept, Authorization.
+#[derive(Default, Clone, Debug)]
+pub struct Seen {
+    pub requests: Vec<(String, String, String)>,
+}
+
+pub struct Server {
+    pub url: String,
+    pub seen: Arc<Mutex<Seen>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Shared {
+    script: Mutex<Script>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+/// Starts the server on its own thread; it stops when dropped.
+pub fn start(script: Script) -> Server {
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let shared = Arc::new(Shared {
+        script: Mutex::new(script),
+        seen: seen.clone(),
+    });
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let app = axum::Router::new().fallback(handle).with_state(shared);
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+    });
+    Server {
+        url,
+        seen,
+        shutdown: Some(shutdown),
+        thread: Some(thread),
+    }
+}
+
+/// A kubeconfig for the server, its context `name`.
+pub fn kubeconfig(server: &Server, name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\nusers:\n- name: tester\n  user:\n    token: {TOKEN}\ncontexts:\n- name: {name}\n  context:\n    cluster: test\n    user: tester\n    namespace: default\ncurrent-context: {name}\n",
+        server.url
+    )
+}
+
+/// The resources each group version serves: (plural, kind, namespaced).
+fn resources(group_version: &str) -> Option<Vec<(&'static str, &'static str, bool)>> {
+    Some(match group_version {
+        "v1" => vec![
+            ("namespaces", "Namespace", false),
+            ("pods", "Pod", true),
+            ("pods/log", "Pod", true),
+            ("services", "Service", true),
+            ("serviceaccounts", "ServiceAccount", true),
+            ("configmaps", "ConfigMap", true),
+            ("secrets", "Secret", true),
+            ("nodes", "Node", false),
+        ],
+        "apps/v1" => vec![
+            ("deployments", "Deployment", true),
+            ("replicasets", "ReplicaSet", true),
+            ("daemonsets", "DaemonSet", true),
+        ],
+        "rbac.authorization.k8s.io/v1" => vec![
+            ("clusterroles", "ClusterRole", false),
+            ("clusterrolebindings", "ClusterRoleBinding", false),
+            ("roles", "Role", true),
+            ("rolebindings", "RoleBinding", true),
+        ],
+        _ => return None,
+    })
+}
+
+fn status(code: StatusCode, reason: &str, message: &str) -> Response {
+    let body = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": reason, "message": message, "code": code.as_u16()});
+    (code, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let uri = request.uri().clone();
+    let headers: HeaderMap = request.headers().clone();
+    let text = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (accept, authorization) = (text(header::ACCEPT), text(header::AUTHORIZATION));
+    shared
+        .seen
+        .lock()
+        .unwrap()
+        .requests
+        .push((uri.to_string(), accept.clone(), authorization.clone()));
+    if authorization != format!("Bearer {TOKEN}") {
+        return status(StatusCode::UNAUTHORIZED, "Unauthorized", "no valid bearer token");
+    }
+    let path = uri.path().to_string();
+    let query: BTreeMap<String, String> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(key, value)| (key.to_string(), decode(value)))
+        .collect();
+    match path.as_str() {
+        "/api" => return axum::Json(json!({"kind": "APIVersions", "versions": ["v1"]})).into_response(),
+        "/apis" => {
+            let groups: Vec<Value> = ["apps", "rbac.authorization.k8s.io"]
+                .iter()
+                .map(|name| {
+                    json!({"name": name, "versions": [{"groupVersion": format!("{name}/v1"), "version": "v1"}],
+                           "preferredVersion": {"groupVersion": format!("{name}/v1"), "version": "v1"}})
+                })
+                .collect();
+            return axum::Json(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})).into_response();
+        }
+        _ => {}
+    }
+    let group_version = path
+        .strip_prefix("/api/")
+        .or_else(|| path.strip_prefix("/apis/"))
+        .unwrap_or("")
+        .to_string();
+    if let Some(resources) = resources(&group_version) {
+        let list: Vec<Value> = resources
+            .iter()
+            .map(|(name, kind, namespaced)| {
+                json!({"name": name, "singularName": "", "namespaced": namespaced, "kind": kind,
+                       "verbs": if name.contains('/') { json!(["get"]) } else { json!(["create", "delete", "get", "list", "watch"]) }})
+            })
+            .collect();
+        return axum::Json(json!({"kind": "APIResourceList", "groupVersion": group_version, "resources": list}))
+            .into_response();
+    }
+    // A list: its path across namespaces (`/api/v1/pods`), and the
+    // namespace asked for, if any.
+    let (list_path, namespace) = match path.split_once("/namespaces/") {
+        Some((root, rest)) if rest.contains('/') => {
+            let (namespace, plural) = rest.split_once('/').unwrap();
+            (format!("{root}/{plural}"), Some(namespace.to_string()))
+        }
+        _ => (path.clone(), None),
+    };
+    let (slow, objects) = {
+        let mut script = shared.script.lock().unwrap();
+        if script.forbidden.contains(&list_path) {
+            return status(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                &format!("user \"tester\" cannot list resource at {list_path}"),
+            );
+        }
+        if let Some(left) = script.throttle.get_mut(&list_path)
+            && *left > 0
+        {
+            *left -= 1;
+            let mut response = status(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", "slow down");
+            response.headers_mut().insert(header::RETRY_AFTER, "1".parse().unwrap());
+            return response;
+        }
+        if let Some(left) = script.unavailable.get_mut(&list_path)
+            && *left > 0
+        {
+            *left -= 1;
+            return status(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "etcd is busy");
+        }
+        if query.contains_key("continue")
+            && let Some(index) = script.expire_once.iter().position(|expiring| *expiring == list_path)
+        {
+            script.expire_once.remove(index);
+            return status(
+                StatusCode::GONE,
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list result.",
+            );
+        }
+        // A served kind with nothing in it is an empty list.
+        let objects = script.objects.get(&list_path).cloned().unwrap_or_default();
+        (script.slow.get(&list_path).copied(), objects)
+    };
+    if let Some(delay) = slow {
+        tokio::time::sleep(delay).await;
+    }
+    let objects: Vec<Value> = objects
+        .into_iter()
+        .filter(|object| namespace.is_none() || object["metadata"]["namespace"].as_str() == namespace.as_deref())
+        .collect();
+    let limit: usize = query
+        .get("limit")
+        .and_then(|limit| limit.parse().ok())
+        .unwrap_or(usize::MAX);
+    let start: usize = query
+        .get("continue")
+        .and_then(|token| token.strip_prefix("offset+"))
+        .and_then(|offset| offset.parse().ok())
+        .unwrap_or(0);
+    let end = start.saturating_add(limit).min(objects.len());
+    let next = (end < objects.len()).then(|| format!("offset+{end}"));
+    let first = objects.first().cloned().unwrap_or(Value::Null);
+    let kind = first["kind"].as_str().unwrap_or("Object").to_string();
+    let api_version = first["apiVersion"].as_str().unwrap_or("v1").to_string();
+    let metadata_only = accept.contains("as=PartialObjectMetadataList");
+    let items: Vec<Value> = objects[start.min(end)..end]
+        .iter()
+        .map(|object| {
+            let mut item = object.clone();
+            let map = item.as_object_mut().unwrap();
+            if metadata_only {
+                // What the API server sends for metadata: nothing else.
+                let metadata = map.remove("metadata").unwrap_or(Value::Null);
+                return json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": metadata});
+            }
+            // A typed list's items carry neither kind nor apiVersion.
+            map.remove("kind");
+            map.remove("apiVersion");
+            item
+        })
+        .collect();
+    let mut metadata = json!({"resourceVersion": "12345"});
+    if let Some(next) = next {
+        metadata["continue"] = json!(next);
+    }
+    let (list_kind, list_version, content_type) = if metadata_only {
+        (
+            "PartialObjectMetadataList".to_string(),
+            "meta.k8s.io/v1".to_string(),
+            "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+        )
+    } else {
+        (format!("{kind}List"), api_version, "application/json")
+    };
+    let body = json!({"kind": list_kind, "apiVersion": list_version, "metadata": metadata, "items": items});
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%'
+            && index + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&text[index + 1..index + 3], 16)
+        {
+            out.push(byte);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).to_string()
+}
+
+/// A small cluster: `pods` Pods of a Deployment's ReplicaSet in `shop`, a
+/// privileged DaemonSet, a Service, a Secret with a value and a
+/// last-applied copy of it, RBAC binding cluster-admin to a group.
+pub fn cluster(pods: usize) -> Script {
+    let mut objects: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let pod_spec = json!({"containers": [{"name": "web", "image": "nginx:1.27"}]});
+    objects.insert(
+        "/api/v1/namespaces".into(),
+        vec![json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"kubernetes.io/metadata.name": "shop"}}})],
+    );
+    objects.insert(
+        "/apis/apps/v1/deployments".into(),
+        vec![json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod_spec}}})],
+    );
+    objects.insert(
+        "/apis/apps/v1/replicasets".into(),
+        vec![json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-1", "namespace": "shop",
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": "d1", "controller": true}]},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod_spec}}})],
+    );
+    objects.insert(
+        "/apis/apps/v1/daemonsets".into(),
+        vec![json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "shop"},
+            "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {"metadata": {"labels": {"app": "agent"}},
+            "spec": {"containers": [{"name": "agent", "image": "agent:1", "securityContext": {"privileged": true}}]}}}})],
+    );
+    objects.insert(
+        "/api/v1/pods".into(),
+        (0..pods)
+            .map(|index| {
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("web-1-{index:05}"), "namespace": "shop",
+                    "labels": {"app": "web"},
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "uid": "r1", "controller": true}]},
+                    "spec": pod_spec, "status": {"phase": "Running"}})
+            })
+            .collect(),
+    );
+    objects.insert(
+        "/api/v1/services".into(),
+        vec![
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"type": "LoadBalancer", "selector": {"app": "web"}, "ports": [{"port": 80}]}}),
+        ],
+    );
+    objects.insert(
+        "/api/v1/secrets".into(),
+        vec![json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "shop",
+            "creationTimestamp": "2020-01-01T00:00:00Z",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"password\":\"bGl2ZS1zZWNyZXQtdmFsdWU=\"}}"}},
+            "type": "Opaque", "data": {"password": "bGl2ZS1zZWNyZXQtdmFsdWU="}})],
+    );
+    objects.insert("/api/v1/configmaps".into(), Vec::new());
+    objects.insert(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings".into(),
+        vec![json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "ops-admins"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "ops"}]})],
+    );
+    Script {
+        objects,
+        ..Script::default()
+    }
+}
+
+/// The Secret's value in [`cluster`] (base64) and what it decodes to.
+pub const SECRET_VALUES: &[&str] = &["bGl2ZS1zZWNyZXQtdmFsdWU=", "live-secret-value"];
