@@ -10,7 +10,11 @@ workloads than the issue's 5,000 Deployments and 20,000 Pods among 100,000
 objects, so a harder case (workloads cost the most to judge). Times the release binary on each (median of --runs) and reports
 its peak memory (GNU time's maximum resident set size).
 
-Usage: python3 bench/audit.py [--runs N] [--sizes 10000,50000,100000] [--padding 0,100]
+With --live, each size is also served by a fake API server on 127.0.0.1
+(discovery, pages of 500 with continue tokens, Secrets as metadata only) and
+read by `rampart audit --kubeconfig`; the server shares the 2 cores.
+
+Usage: python3 bench/audit.py [--runs N] [--sizes 10000,50000,100000] [--padding 0,100] [--live]
 Run from the repository root. Builds the release binary first.
 """
 
@@ -117,6 +121,113 @@ def write_snapshot(path, objects):
     return count
 
 
+KINDS = {  # kind -> (group version, plural, namespaced)
+    "Namespace": ("v1", "namespaces", False), "Pod": ("v1", "pods", True), "Service": ("v1", "services", True),
+    "ServiceAccount": ("v1", "serviceaccounts", True), "Secret": ("v1", "secrets", True),
+    "ConfigMap": ("v1", "configmaps", True), "Deployment": ("apps/v1", "deployments", True),
+    "ReplicaSet": ("apps/v1", "replicasets", True),
+}
+
+
+def serve_cluster(objects):
+    """A fake API server on 127.0.0.1 holding the generated cluster: discovery,
+    lists paged by `limit`/`continue` (items without kind and apiVersion, as
+    the API server sends them), Secrets as PartialObjectMetadataList when
+    asked. Page bodies are built from JSON encoded once, so the server costs
+    little beside rampart. Returns (server, url)."""
+    import http.server
+    import threading
+    by_path = {}
+    for kind, (group_version, plural, _) in KINDS.items():
+        root = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
+        by_path[f"{root}/{plural}"] = (kind, group_version, [])
+    for item in namespace_items(objects):
+        kind, group_version, items = by_path[path_of(item["kind"])]
+        bare = {k: v for k, v in item.items() if k not in ("kind", "apiVersion")}
+        meta = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": item["metadata"]}
+        items.append((json.dumps(bare).encode(), json.dumps(meta).encode()))
+
+    def discovery(group_version):
+        resources = [{"name": plural, "namespaced": namespaced, "kind": kind, "verbs": ["get", "list", "watch"]}
+                     for kind, (gv, plural, namespaced) in KINDS.items() if gv == group_version]
+        return {"kind": "APIResourceList", "groupVersion": group_version, "resources": resources}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def reply(self, body, content_type="application/json", status=200):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            path, _, query = self.path.partition("?")
+            params = dict(pair.split("=", 1) for pair in query.split("&") if "=" in pair)
+            if path == "/api/v1":
+                return self.reply(json.dumps(discovery("v1")).encode())
+            if path == "/apis":
+                groups = [{"name": "apps", "versions": [{"groupVersion": "apps/v1", "version": "v1"}],
+                           "preferredVersion": {"groupVersion": "apps/v1", "version": "v1"}}]
+                return self.reply(json.dumps({"kind": "APIGroupList", "groups": groups}).encode())
+            if path == "/apis/apps/v1":
+                return self.reply(json.dumps(discovery("apps/v1")).encode())
+            if path not in by_path:
+                return self.reply(b'{"kind":"Status","code":404}', status=404)
+            kind, group_version, items = by_path[path]
+            limit = int(params.get("limit", len(items) or 1))
+            start = int(params.get("continue", "0"))
+            end = min(start + limit, len(items))
+            metadata_only = "as=PartialObjectMetadataList" in self.headers.get("Accept", "")
+            chosen = b",".join(pair[1 if metadata_only else 0] for pair in items[start:end])
+            cont = f',"continue":"{end}"' if end < len(items) else ""
+            list_kind, version, content_type = (
+                ("PartialObjectMetadataList", "meta.k8s.io/v1", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1")
+                if metadata_only else (f"{kind}List", group_version, "application/json"))
+            body = (f'{{"kind":"{list_kind}","apiVersion":"{version}","metadata":{{"resourceVersion":"1"{cont}}},"items":['
+                    .encode() + chosen + b"]}")
+            self.reply(body, content_type)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def path_of(kind):
+    group_version, plural, _ = KINDS[kind]
+    root = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
+    return f"{root}/{plural}"
+
+
+def namespace_items(objects):
+    namespaces = max(1, objects // PER_NAMESPACE)
+    for n in range(namespaces):
+        yield from namespace_objects(n)
+
+
+def run_live(url, temp):
+    config = Path(temp) / "kubeconfig"
+    config.write_text(f"""apiVersion: v1
+kind: Config
+clusters: [{{name: bench, cluster: {{server: "{url}"}}}}]
+users: [{{name: bench, user: {{token: bench}}}}]
+contexts: [{{name: bench, context: {{cluster: bench, user: bench}}}}]
+current-context: bench
+""")
+    started = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", str(BINARY), "audit", "--kubeconfig", str(config), "-f", "json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - started
+    if result.returncode not in (0, 1):
+        sys.exit(f"rampart audit failed ({result.returncode}): {result.stderr[-2000:]}")
+    objects = json.loads(result.stdout)["summary"]["objects"]
+    return elapsed, int(result.stderr.strip().splitlines()[-1]), objects
+
+
 def run(snapshot):
     started = time.perf_counter()
     result = subprocess.run(["/usr/bin/time", "-f", "%M", str(BINARY), "audit", "--snapshot", str(snapshot), "-f", "json"],
@@ -132,6 +243,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="10000,50000,100000")
+    parser.add_argument("--live", action="store_true",
+                        help="also read each size through a fake API server on 127.0.0.1 (pages of 500)")
     parser.add_argument("--padding", default="0,100",
                         help="managed-field entries added per object, one row each at the largest size")
     args = parser.parse_args()
@@ -155,6 +268,13 @@ def main():
             peak = max(r[1] for r in results) / 1024
             print(f"{count:,} objects ({megabytes:.0f} MB of JSON): median {median:.2f} s over {args.runs} runs; peak {peak:.0f} MiB")
             snapshot.unlink()
+            if args.live and padding == 0:
+                server, url = serve_cluster(size)
+                results = [run_live(url, temp) for _ in range(args.runs)]
+                server.shutdown()
+                median = statistics.median(r[0] for r in results)
+                peak = max(r[1] for r in results) / 1024
+                print(f"  live, pages of 500: {results[0][2]:,} objects judged; median {median:.2f} s; peak {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,8 @@ fn fail_on_sets_the_threshold() {
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules, vec!["image-digest-pinned"]);
+    // A bare pod (low) and a tag instead of a digest (medium).
+    assert_eq!(rules, vec!["no-naked-pods", "image-digest-pinned"]);
     assert_eq!(rampart(&["scan", file, "--fail-on", "severe"]).status.code(), Some(2));
 }
 

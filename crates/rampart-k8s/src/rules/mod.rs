@@ -207,6 +207,7 @@ pub fn all() -> &'static [&'static Rule] {
         &workload::resource_limits_set::RULE,
         &workload::liveness_probe_set::RULE,
         &workload::readiness_probe_set::RULE,
+        &workload::no_naked_pods::RULE,
         &workload::unchecked_pod_template::RULE,
         // secrets
         &secrets::no_literal_secret_env::RULE,

@@ -1,6 +1,7 @@
 //! Workload health rules: resources and probes.
 
 pub mod liveness_probe_set;
+pub mod no_naked_pods;
 pub mod readiness_probe_set;
 pub mod resource_limits_set;
 pub mod resource_requests_set;
