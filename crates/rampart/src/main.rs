@@ -98,6 +98,7 @@ enum Command {
     /// manifests: every subject, with the binding -> role -> rule chain.
     WhoCan(who_can::WhoCanArgs),
     /// What runs in a cluster, judged like `rampart scan` judges manifests:
+    /// read live (the kubeconfig's context; Secrets as metadata only) or
     /// from a snapshot (`kubectl get ... -A -o json`).
     Audit(audit_command::AuditArgs),
     /// The trust-boundary map: namespaces, workloads, service accounts and
