@@ -26,6 +26,8 @@ use crate::stream::Cutter;
 #[derive(Clone)]
 pub struct Connection {
     client: kube::Client,
+    /// The API server's address, for messages.
+    pub url: String,
     /// The kubeconfig context (or `in-cluster`): the cluster's name in
     /// findings.
     pub context: String,
@@ -66,8 +68,13 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result
     config.default_retry = false;
     config.read_timeout = Some(Duration::from_secs(120));
     config.connect_timeout = Some(Duration::from_secs(15));
+    let url = config.cluster_url.to_string();
     let client = kube::Client::try_from(config).map_err(|error| format!("context {name}: {error}"))?;
-    Ok(Connection { client, context: name })
+    Ok(Connection {
+        client,
+        url,
+        context: name,
+    })
 }
 
 /// A kind the rules read, as the audit asks for it.
@@ -177,7 +184,7 @@ pub struct Discovered {
 
 /// Asks the API server which of `wanted` it serves (and may be listed).
 /// A kind it does not serve is left out: there is nothing of it to judge.
-pub async fn discover(connection: &Connection, wanted: &[Wanted]) -> Discovered {
+pub async fn discover(connection: &Connection, wanted: &[Wanted], options: &ListOptions) -> Discovered {
     let mut found = Discovered::default();
     let source = format!("cluster:{}", connection.context);
     let mut groups: Vec<(String, String)> = Vec::new();
@@ -193,13 +200,32 @@ pub async fn discover(connection: &Connection, wanted: &[Wanted]) -> Discovered 
             groups.push((want.group.clone(), version));
         }
     }
+    // The core group first: when the API server cannot be reached, or
+    // refuses who we are, that is one error, not one per group.
+    let core = match get_json(connection, "/api/v1", options).await {
+        Ok(list) => list,
+        Err(error @ (Failure::Transport(_) | Failure::Status(401, _))) => {
+            found.errors.push(ScanError::new(
+                &source,
+                None,
+                format!("cannot read the cluster at {}: {error}", connection.url),
+            ));
+            return found;
+        }
+        Err(error) => {
+            found
+                .errors
+                .push(ScanError::new(&source, None, format!("discovery of /api/v1: {error}")));
+            Value::Null
+        }
+    };
     // Preferred versions, for the kinds that did not name one.
     let mut preferred: Vec<(String, String)> = Vec::new();
     if groups
         .iter()
         .any(|(group, version)| !group.is_empty() && version.is_empty())
     {
-        match get_json(connection, "/apis").await {
+        match get_json(connection, "/apis", options).await {
             Ok(list) => {
                 for group in list["groups"].as_array().into_iter().flatten() {
                     if let (Some(name), Some(version)) =
@@ -233,7 +259,12 @@ pub async fn discover(connection: &Connection, wanted: &[Wanted]) -> Discovered 
         } else {
             format!("/apis/{api_version}")
         };
-        let resources = match get_json(connection, &path).await {
+        let fetched = if path == "/api/v1" {
+            Ok(core.clone())
+        } else {
+            get_json(connection, &path, options).await
+        };
+        let resources = match fetched {
             Ok(list) => list,
             // A group the cluster does not serve.
             Err(Failure::Status(404, _)) => continue,
@@ -440,16 +471,9 @@ fn message_of(body: &[u8]) -> String {
 }
 
 /// GET `path` as JSON (discovery), with the list's retries.
-async fn get_json(connection: &Connection, path: &str) -> Result<Value, Failure> {
+async fn get_json(connection: &Connection, path: &str, options: &ListOptions) -> Result<Value, Failure> {
     let mut listed = Listed::default();
-    let response = send_with_retries(
-        connection,
-        path,
-        "application/json",
-        &ListOptions::default(),
-        &mut listed,
-    )
-    .await?;
+    let response = send_with_retries(connection, path, "application/json", options, &mut listed).await?;
     let status = response.status().as_u16();
     let body = response
         .into_body()
@@ -553,7 +577,7 @@ pub async fn read_cluster(
     concurrency: usize,
     each: Arc<std::sync::Mutex<dyn FnMut(Piece) + Send>>,
 ) -> ReadCluster {
-    let discovered = discover(connection, wanted).await;
+    let discovered = discover(connection, wanted, options).await;
     let mut jobs: Vec<(Served, Option<String>)> = Vec::new();
     for served in &discovered.served {
         if served.namespaced && !namespaces.is_empty() {

@@ -15,6 +15,15 @@ use rampart_cluster::{ObjectMaker, Piece};
 /// Reads the server's cluster as `rampart audit` does, making every piece
 /// into objects.
 fn audit(script: Script, options: ListOptions) -> (ReadCluster, Vec<serde_json::Value>, api_server::Seen) {
+    audit_in(script, options, &[])
+}
+
+/// [`audit`] of `namespaces` only.
+fn audit_in(
+    script: Script,
+    options: ListOptions,
+    namespaces: &[String],
+) -> (ReadCluster, Vec<serde_json::Value>, api_server::Seen) {
     let server = start(script);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("kubeconfig");
@@ -37,7 +46,7 @@ fn audit(script: Script, options: ListOptions) -> (ReadCluster, Vec<serde_json::
                 .unwrap()
                 .extend(made.into_iter().map(|made| made.object.root.to_json()));
         }));
-        read_cluster(&connection, &wanted_kinds(&[]), &[], &options, 4, each).await
+        read_cluster(&connection, &wanted_kinds(&[]), namespaces, &options, 4, each).await
     });
     let seen = server.seen.lock().unwrap().clone();
     let objects = std::mem::take(&mut *objects.lock().unwrap());
@@ -192,4 +201,56 @@ fn a_huge_page_streams_through() {
     );
     assert!(read.errors.is_empty(), "{:?}", read.errors);
     assert_eq!(count(&objects, "Pod"), 500);
+}
+
+#[test]
+fn an_api_server_that_cannot_be_reached_is_one_error() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubeconfig");
+    std::fs::write(
+        &config,
+        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"http://127.0.0.1:{port}\"}}\nusers:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: gone\n  context: {{cluster: c, user: u}}\ncurrent-context: gone\n"),
+    )
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let read = runtime.block_on(async {
+        let connection = connect(Some(&config), None).await.unwrap();
+        let each: Arc<Mutex<dyn FnMut(Piece) + Send>> = Arc::new(Mutex::new(|_piece: Piece| {}));
+        read_cluster(&connection, &wanted_kinds(&[]), &[], &quick(), 2, each).await
+    });
+    assert_eq!(read.errors.len(), 1, "{:?}", read.errors);
+    assert!(
+        read.errors[0]
+            .message
+            .starts_with("cannot read the cluster at http://127.0.0.1:"),
+        "{}",
+        read.errors[0].message
+    );
+    assert!(read.errors[0].message.contains("after 6 attempts"));
+    assert!(read.lists.is_empty());
+}
+
+#[test]
+fn namespaces_asked_for_are_listed_each_and_cluster_scoped_kinds_whole() {
+    let mut script = cluster(4);
+    script.objects.get_mut("/api/v1/pods").unwrap().push(serde_json::json!(
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "other", "namespace": "elsewhere"},
+         "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}
+    ));
+    let (read, objects, seen) = audit_in(script, quick(), &["shop".to_string()]);
+    assert!(read.errors.is_empty(), "{:?}", read.errors);
+    assert_eq!(count(&objects, "Pod"), 4);
+    let paths: Vec<&str> = seen.requests.iter().map(|(path, _, _)| path.as_str()).collect();
+    assert!(paths.contains(&"/api/v1/namespaces/shop/pods?limit=50"), "{paths:?}");
+    assert!(paths.contains(&"/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=50"));
+    assert!(!paths.contains(&"/api/v1/pods?limit=50"));
 }
