@@ -35,6 +35,10 @@ pub struct ScanConfig {
     /// Days a Secret may go unwritten (rampart.toml `[secrets]
     /// max-age-days`).
     pub secret_max_age_days: u32,
+    /// The objects are a cluster as it runs (`rampart audit`), not files
+    /// of a repository: what is missing is missing, not kept elsewhere.
+    /// Rules about absent objects (`Subjects::InCluster`) judge only then.
+    pub cluster: bool,
 }
 
 impl Default for ScanConfig {
@@ -48,6 +52,7 @@ impl Default for ScanConfig {
             today: Date::today(),
             non_waivable: Vec::new(),
             secret_max_age_days: 90,
+            cluster: false,
         }
     }
 }
@@ -152,6 +157,7 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
         let mut reported = Vec::new();
         let pss_violations = check_object(object, pod.as_ref(), is_workload, &context, rules, &mut reported);
         let shape = Shape {
+            in_cluster: config.cluster,
             has_pod: pod.is_some(),
             is_workload,
             has_waivers: inventory.record(object, config, pss_violations),

@@ -400,6 +400,16 @@ impl Inventory {
         }
     }
 
+    /// The namespaces in which the scan holds at least one ServiceAccount
+    /// (in a cluster, every namespace whose ServiceAccounts were read:
+    /// each has `default`).
+    pub fn service_account_namespaces(&self) -> BTreeSet<&str> {
+        self.service_accounts
+            .keys()
+            .map(|(namespace, _)| namespace.as_str())
+            .collect()
+    }
+
     /// `Some(automount setting)` when the scan holds that ServiceAccount.
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<Option<bool>> {
         self.service_accounts

@@ -25,6 +25,7 @@ pub fn kubernetes_config(team: &Config, flags: &Flags) -> ScanConfig {
             flags.allowed_registries.clone()
         },
         non_waivable: team.non_waivable_selectors(),
+        cluster: flags.cluster,
         ..ScanConfig::default()
     };
     if let Some(days) = team.secrets.max_age_days {

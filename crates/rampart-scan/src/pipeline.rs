@@ -61,6 +61,8 @@ pub const TOOL: Tool = Tool {
 /// What the command line says on top of rampart.toml.
 #[derive(Debug, Clone)]
 pub struct Flags {
+    /// The inputs are a cluster as it runs (`rampart audit`).
+    pub cluster: bool,
     pub profile: Option<Profile>,
     /// Rules not to run (`--skip`).
     pub skip: Vec<String>,
@@ -102,6 +104,7 @@ pub struct Flags {
 impl Default for Flags {
     fn default() -> Self {
         Flags {
+            cluster: false,
             profile: None,
             skip: Vec::new(),
             fail_on: None,

@@ -100,6 +100,7 @@ pub fn run(args: &AuditArgs) -> Outcome {
         skip: args.skip.clone(),
         fail_on: args.fail_on,
         allowed_registries: args.allowed_registries.clone(),
+        cluster: true,
         // The cluster's objects carry their namespaces.
         secrets: SecretsMode::TurnedOff,
         exceptions: args

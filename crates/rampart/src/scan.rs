@@ -18,6 +18,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
         return Outcome::Error;
     };
     let flags = Flags {
+        cluster: false,
         profile: args.profile,
         skip: args.skip.clone(),
         fail_on: args.fail_on,

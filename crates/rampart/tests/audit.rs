@@ -191,6 +191,20 @@ mod api_server;
 fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
     let mut script = api_server::cluster(30);
     script.forbidden.push("/api/v1/configmaps".into());
+    // A binding left behind by a removed workload: its account is gone.
+    script.objects.insert(
+        "/api/v1/serviceaccounts".into(),
+        vec![serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "shop"}})],
+    );
+    script.objects.insert(
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings".into(),
+        vec![
+            serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "old-deployer", "namespace": "shop"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+            "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "shop"}]}),
+        ],
+    );
     let server = api_server::start(script);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("kubeconfig");
@@ -231,6 +245,10 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
         "rbac-cluster-admin-binding"
     ));
     assert!(on("cluster:kind-test/shop/Secret/db", "secret-last-applied-annotation"));
+    assert!(on(
+        "cluster:kind-test/shop/RoleBinding/old-deployer",
+        "rbac-binding-missing-subject"
+    ));
     // The pods repeat their ReplicaSet, which repeats the Deployment: the
     // findings are the Deployment's, once.
     assert!(
@@ -240,8 +258,8 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
         "{findings:#?}"
     );
     // A Namespace, a Deployment, its ReplicaSet, a DaemonSet, a Service, a
-    // Secret and a binding, besides the pods.
-    assert_eq!(report["summary"]["objects"], 30 + 7);
+    // Secret, a ServiceAccount and two bindings, besides the pods.
+    assert_eq!(report["summary"]["objects"], 30 + 9);
     // No value of the Secret reaches the report or the evidence.
     let mut everything = String::from_utf8_lossy(&output.stdout).to_string();
     for entry in std::fs::read_dir(&evidence).unwrap() {

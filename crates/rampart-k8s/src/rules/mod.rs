@@ -78,6 +78,9 @@ pub enum Subjects {
     /// Pods that run this control-plane program (`kube-apiserver`): its
     /// static pod manifest, or the mirror pod a cluster shows.
     Component(&'static str),
+    /// Objects of these kinds in a cluster audit only: the rule judges
+    /// what the cluster lacks, which a repository may keep elsewhere.
+    InCluster(&'static [(&'static str, &'static str)]),
 }
 
 /// Role and ClusterRole.
@@ -105,6 +108,8 @@ pub const SECRETS: &[(&str, &str)] = &[("", "Secret")];
 /// [`Rule::judges`].
 #[derive(Clone, Copy, Debug)]
 pub struct Shape {
+    /// The scan reads a cluster (`ScanConfig::cluster`).
+    pub in_cluster: bool,
     pub has_pod: bool,
     pub is_workload: bool,
     pub has_waivers: bool,
@@ -127,6 +132,10 @@ impl Rule {
             Subjects::Waivers => shape.has_waivers,
             Subjects::AnyObject => true,
             Subjects::Component(binary) => control_plane::runs(object, binary),
+            Subjects::InCluster(pairs) => {
+                let group = object.group();
+                shape.in_cluster && pairs.iter().any(|(g, k)| *k == object.kind && *g == group)
+            }
         }
     }
 }
@@ -236,6 +245,7 @@ pub fn all() -> &'static [&'static Rule] {
         &rbac::rbac_default_sa_binding::RULE,
         &rbac::rbac_owner_review::RULE,
         &rbac::rbac_review_expired::RULE,
+        &rbac::rbac_binding_missing_subject::RULE,
         // secrets in manifests
         &secrets::no_secret_in_manifest::RULE,
         &secrets::no_service_account_token_secret::RULE,
