@@ -39,6 +39,9 @@ pub struct ScanConfig {
     /// of a repository: what is missing is missing, not kept elsewhere.
     /// Rules about absent objects (`Subjects::InCluster`) judge only then.
     pub cluster: bool,
+    /// The namespaces a cluster audit was limited to (`-n`); empty for
+    /// all. Rules about what nothing uses judge only a whole cluster.
+    pub cluster_namespaces: Vec<String>,
 }
 
 impl Default for ScanConfig {
@@ -53,6 +56,7 @@ impl Default for ScanConfig {
             non_waivable: Vec::new(),
             secret_max_age_days: 90,
             cluster: false,
+            cluster_namespaces: Vec::new(),
         }
     }
 }

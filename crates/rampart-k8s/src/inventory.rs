@@ -119,8 +119,8 @@ pub enum Peer {
 #[derive(Debug, Default, Clone)]
 pub struct Inventory {
     /// (namespace, name) of each ServiceAccount -> its
-    /// `automountServiceAccountToken`, when set.
-    service_accounts: HashMap<(String, String), Option<bool>>,
+    /// `automountServiceAccountToken`, when set, and where it is.
+    service_accounts: HashMap<(String, String), (Option<bool>, Site)>,
     pub namespaces: Vec<NamespaceFact>,
     pub workloads: Vec<WorkloadFact>,
     pub policies: Vec<PolicyFact>,
@@ -239,8 +239,20 @@ impl Inventory {
         match (object.kind.as_str(), core) {
             ("ServiceAccount", true) => {
                 let automount = object.root.get("automountServiceAccountToken").and_then(Node::as_bool);
-                self.service_accounts
-                    .insert((namespace(), object.name.clone()), automount);
+                self.service_accounts.insert(
+                    (namespace(), object.name.clone()),
+                    // Where its name is: what a finding about it points at.
+                    (
+                        automount,
+                        Site::of(
+                            object,
+                            object
+                                .root
+                                .get_path("metadata.name")
+                                .map_or(object.root.pos, |name| name.pos),
+                        ),
+                    ),
+                );
             }
             ("Namespace", true) => {
                 let metadata = object.root.get("metadata");
@@ -414,7 +426,15 @@ impl Inventory {
     pub fn service_account(&self, namespace: &str, name: &str) -> Option<Option<bool>> {
         self.service_accounts
             .get(&(namespace.to_string(), name.to_string()))
-            .copied()
+            .map(|(automount, _)| *automount)
+    }
+
+    /// Every ServiceAccount the scan holds: (namespace, name, where), in
+    /// no particular order.
+    pub fn service_accounts(&self) -> impl Iterator<Item = (&str, &str, &Site)> {
+        self.service_accounts
+            .iter()
+            .map(|((namespace, name), (_, site))| (namespace.as_str(), name.as_str(), site))
     }
 
     pub fn namespace(&self, name: &str) -> Option<&NamespaceFact> {

@@ -63,6 +63,8 @@ pub const TOOL: Tool = Tool {
 pub struct Flags {
     /// The inputs are a cluster as it runs (`rampart audit`).
     pub cluster: bool,
+    /// The namespaces that audit was limited to (`-n`); empty for all.
+    pub cluster_namespaces: Vec<String>,
     pub profile: Option<Profile>,
     /// Rules not to run (`--skip`).
     pub skip: Vec<String>,
@@ -105,6 +107,7 @@ impl Default for Flags {
     fn default() -> Self {
         Flags {
             cluster: false,
+            cluster_namespaces: Vec::new(),
             profile: None,
             skip: Vec::new(),
             fail_on: None,

@@ -101,6 +101,7 @@ pub fn run(args: &AuditArgs) -> Outcome {
         fail_on: args.fail_on,
         allowed_registries: args.allowed_registries.clone(),
         cluster: true,
+        cluster_namespaces: args.namespaces.clone(),
         // The cluster's objects carry their namespaces.
         secrets: SecretsMode::TurnedOff,
         exceptions: args

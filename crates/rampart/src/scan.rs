@@ -19,6 +19,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
     };
     let flags = Flags {
         cluster: false,
+        cluster_namespaces: Vec::new(),
         profile: args.profile,
         skip: args.skip.clone(),
         fail_on: args.fail_on,

@@ -194,7 +194,10 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
     // A binding left behind by a removed workload: its account is gone.
     script.objects.insert(
         "/api/v1/serviceaccounts".into(),
-        vec![serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "shop"}})],
+        vec![
+            serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "shop"}}),
+            serde_json::json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "old-importer", "namespace": "shop"}}),
+        ],
     );
     script.objects.insert(
         "/apis/rbac.authorization.k8s.io/v1/rolebindings".into(),
@@ -258,8 +261,8 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
         "{findings:#?}"
     );
     // A Namespace, a Deployment, its ReplicaSet, a DaemonSet, a Service, a
-    // Secret, a ServiceAccount and two bindings, besides the pods.
-    assert_eq!(report["summary"]["objects"], 30 + 9);
+    // Secret, two ServiceAccounts and two bindings, besides the pods.
+    assert_eq!(report["summary"]["objects"], 30 + 10);
     // No value of the Secret reaches the report or the evidence.
     let mut everything = String::from_utf8_lossy(&output.stdout).to_string();
     for entry in std::fs::read_dir(&evidence).unwrap() {

@@ -205,6 +205,7 @@ pub fn all() -> &'static [&'static Rule] {
         &runtime::read_only_root_fs::RULE,
         // isolation
         &isolation::no_default_service_account::RULE,
+        &isolation::service_account_unused::RULE,
         &isolation::no_automount_sa_token::RULE,
         &isolation::no_default_namespace::RULE,
         // images
