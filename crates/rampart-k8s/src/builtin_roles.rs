@@ -158,6 +158,7 @@ fn role(name: &str, mut rules: Vec<PolicyRule>) -> RoleFact {
         rules,
         aggregation: Vec::new(),
         review: Default::default(),
+        name_pos: Pos::default(),
         site: Site {
             path: Arc::from(BUILTIN_PATH),
             pos: Pos::default(),

@@ -102,6 +102,8 @@ pub struct RoleFact {
     pub aggregation: Vec<LabelSelector>,
     pub review: ReviewFacts,
     pub site: Site,
+    /// Where `metadata.name` is.
+    pub name_pos: Pos,
 }
 
 /// What an RBAC object says about who owns it and when it is reviewed.
@@ -214,6 +216,7 @@ pub(crate) fn role_fact(object: &Object, kind: RoleKind, namespace: Option<Strin
         rules,
         aggregation,
         review: ReviewFacts::of(object),
+        name_pos: object.root.get_path("metadata.name").map_or(site.pos, |name| name.pos),
         site,
     }
 }

@@ -200,6 +200,13 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
         ],
     );
     script.objects.insert(
+        "/apis/rbac.authorization.k8s.io/v1/roles".into(),
+        vec![
+            serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "old-importer", "namespace": "shop"}, "rules": []}),
+        ],
+    );
+    script.objects.insert(
         "/apis/rbac.authorization.k8s.io/v1/rolebindings".into(),
         vec![
             serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
@@ -261,8 +268,8 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
         "{findings:#?}"
     );
     // A Namespace, a Deployment, its ReplicaSet, a DaemonSet, a Service, a
-    // Secret, two ServiceAccounts and two bindings, besides the pods.
-    assert_eq!(report["summary"]["objects"], 30 + 10);
+    // Secret, two ServiceAccounts, a Role and two bindings, besides the pods.
+    assert_eq!(report["summary"]["objects"], 30 + 11);
     // No value of the Secret reaches the report or the evidence.
     let mut everything = String::from_utf8_lossy(&output.stdout).to_string();
     for entry in std::fs::read_dir(&evidence).unwrap() {

@@ -247,6 +247,7 @@ pub fn all() -> &'static [&'static Rule] {
         &rbac::rbac_owner_review::RULE,
         &rbac::rbac_review_expired::RULE,
         &rbac::rbac_binding_missing_subject::RULE,
+        &rbac::rbac_role_unused::RULE,
         // secrets in manifests
         &secrets::no_secret_in_manifest::RULE,
         &secrets::no_service_account_token_secret::RULE,

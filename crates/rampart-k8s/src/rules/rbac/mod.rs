@@ -7,6 +7,7 @@ pub mod rbac_dangerous_permissions;
 pub mod rbac_default_sa_binding;
 pub mod rbac_owner_review;
 pub mod rbac_review_expired;
+pub mod rbac_role_unused;
 pub mod rbac_secrets_read;
 pub mod rbac_wildcard;
 
