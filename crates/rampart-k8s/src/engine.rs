@@ -133,6 +133,16 @@ pub struct RuleContext<'a> {
 }
 
 impl RuleContext<'_> {
+    /// Where a rule about something missing looked: a repository's files,
+    /// or a whole cluster.
+    pub fn looked_in(&self) -> &'static str {
+        if self.config.cluster {
+            "in the cluster"
+        } else {
+            "in the scanned manifests"
+        }
+    }
+
     /// The namespace an object lands in.
     pub fn namespace_of<'o>(&'o self, object: &'o Object) -> &'o str {
         object.namespace.as_deref().unwrap_or(&self.config.default_namespace)

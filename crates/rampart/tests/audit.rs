@@ -67,6 +67,19 @@ fn a_snapshot_is_judged_with_pods_folded_into_their_controllers() {
     assert_eq!(privileged["location"]["line"], at - item + 1, "{privileged:#}");
     let column = lines[at].find('"').unwrap() + 1 - 8;
     assert_eq!(privileged["location"]["column"], column);
+    // What a cluster lacks, it lacks: not "in the scanned manifests".
+    let deny = on("cluster:prod/Namespace/shop");
+    let deny = deny
+        .iter()
+        .find(|finding| finding["rule"] == "namespace-default-deny-ingress")
+        .expect("shop has no default-deny ingress policy");
+    assert!(
+        deny["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("has no default-deny ingress NetworkPolicy in the cluster"),
+        "{deny:#}"
+    );
     // Nothing is repeated on the ReplicaSet that the Deployment has.
     assert!(on("cluster:prod/shop/ReplicaSet/web-5d9c7b").is_empty());
     let binding = on("cluster:prod/ClusterRoleBinding/ops-admins");

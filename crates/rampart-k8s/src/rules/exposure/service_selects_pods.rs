@@ -50,7 +50,7 @@ pub static RULE: Rule = Rule {
     check: Check::Inventory(Subjects::Kinds(SERVICES), check),
 };
 
-fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
+fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
     for service in &inventory.services {
         let Some(selector) = &service.selector else {
             continue;
@@ -73,8 +73,10 @@ fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryR
             service.site.pos,
             "spec.selector".to_string(),
             format!(
-                "Service `{}` selects no pod of namespace `{}` in the scanned manifests",
-                service.name, service.namespace
+                "Service `{}` selects no pod of namespace `{}` {}",
+                service.name,
+                service.namespace,
+                context.looked_in()
             ),
         );
     }

@@ -19,6 +19,7 @@ pub(crate) fn report_missing_default_deny(
     inventory: &Inventory,
     direction: &str,
     is_deny: fn(&PolicyFact) -> bool,
+    context: &crate::RuleContext<'_>,
     out: &mut InventoryReporter<'_>,
 ) {
     for (namespace, first) in inventory.namespaces_with_workloads() {
@@ -27,7 +28,8 @@ pub(crate) fn report_missing_default_deny(
             continue;
         }
         let message = format!(
-            "namespace `{namespace}` runs workloads but has no default-deny {direction} NetworkPolicy in the scanned manifests"
+            "namespace `{namespace}` runs workloads but has no default-deny {direction} NetworkPolicy {}",
+            context.looked_in()
         );
         let (site, field) = inventory.namespace_anchor(namespace, first);
         out.report(site, site.pos, field.to_string(), message);

@@ -57,8 +57,8 @@ pub static RULE: Rule = Rule {
     check: Check::Inventory(Subjects::Workloads, check),
 };
 
-fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
-    report_missing_default_deny(inventory, "egress", |p| p.default_deny_egress, out);
+fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
+    report_missing_default_deny(inventory, "egress", |p| p.default_deny_egress, context, out);
 }
 
 #[cfg(test)]
