@@ -189,15 +189,10 @@ pub async fn discover(connection: &Connection, wanted: &[Wanted], options: &List
     let source = format!("cluster:{}", connection.context);
     let mut groups: Vec<(String, String)> = Vec::new();
     for want in wanted {
-        let version = if want.group.is_empty() {
-            want.version.clone()
-        } else if want.version.is_empty() {
-            String::new()
-        } else {
-            want.version.clone()
-        };
-        if !groups.contains(&(want.group.clone(), version.clone())) {
-            groups.push((want.group.clone(), version));
+        // An empty version stands for the group's preferred one.
+        let group = (want.group.clone(), want.version.clone());
+        if !groups.contains(&group) {
+            groups.push(group);
         }
     }
     // The core group first: when the API server cannot be reached, or
@@ -369,7 +364,11 @@ pub async fn list(
         let mut query = format!("{path}?limit={}", options.page_size);
         if let Some(token) = &token {
             query.push_str("&continue=");
-            query.push_str(&encode_query(token));
+            // Tokens are base64, with `+`, `/` and `=`.
+            query.extend(percent_encoding::utf8_percent_encode(
+                token,
+                percent_encoding::NON_ALPHANUMERIC,
+            ));
         }
         let response = send_with_retries(connection, &query, accept, options, &mut listed)
             .await
@@ -535,10 +534,13 @@ async fn send_with_retries(
         }
         listed.retries += 1;
         attempt += 1;
-        tokio::time::sleep(wait.min(options.max_backoff.max(Duration::from_secs(30)))).await;
+        tokio::time::sleep(wait.min(options.max_backoff.max(MAX_RETRY_AFTER))).await;
         backoff = (backoff * 2).min(options.max_backoff);
     }
 }
+
+/// The longest `Retry-After` honoured (a longer one waits this long).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// `Retry-After` in seconds (the API server sends whole seconds).
 fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
@@ -550,19 +552,6 @@ fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(Duration::from_secs)
-}
-
-/// A continue token in a query string (tokens are base64, which has `+`,
-/// `/` and `=`).
-fn encode_query(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => encoded.push(byte as char),
-            _ => encoded.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    encoded
 }
 
 /// Everything one audit reads: discovery, then every kind served (in each

@@ -156,25 +156,37 @@ pub fn fold(findings: &mut Vec<Finding>, owners: &Owners) {
         }
     }
     // Decided first, applied after: `had` borrows the findings.
-    let verdicts: Vec<Option<Option<String>>> = findings
+    enum Verdict {
+        /// The object has no controller in the snapshot.
+        Keep,
+        /// Its controller has the same finding.
+        Drop,
+        /// Only the object has it: the controller is named.
+        Name(String),
+    }
+    let verdicts: Vec<Verdict> = findings
         .iter()
         .map(|finding| {
-            let object = object_of(finding)?;
-            let &(owner_kind, owner_name) = controller_of.get(&object)?;
+            let Some(object) = object_of(finding) else {
+                return Verdict::Keep;
+            };
+            let Some(&(owner_kind, owner_name)) = controller_of.get(&object) else {
+                return Verdict::Keep;
+            };
             let place = in_pod(object.1, &finding.field, finding.container.as_deref());
             if had.contains(&(object.0, owner_kind, owner_name, &finding.rule, place)) {
-                Some(None)
+                Verdict::Drop
             } else {
-                Some(Some(format!("its controller {owner_kind}/{owner_name}")))
+                Verdict::Name(format!("its controller {owner_kind}/{owner_name}"))
             }
         })
         .collect();
     drop(had);
     let mut verdicts = verdicts.into_iter();
-    findings.retain_mut(|finding| match verdicts.next().flatten() {
-        None => true,
-        Some(None) => false,
-        Some(Some(controller)) => {
+    findings.retain_mut(|finding| match verdicts.next().unwrap_or(Verdict::Keep) {
+        Verdict::Keep => true,
+        Verdict::Drop => false,
+        Verdict::Name(controller) => {
             finding.message = format!("{} (only here: {controller} does not have it)", finding.message);
             true
         }

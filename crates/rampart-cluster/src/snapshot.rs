@@ -106,19 +106,6 @@ fn imply(node: &mut Node, implied: &(String, String)) {
     }
 }
 
-/// [`unpack`], with a list's apiVersion and kind given to its items.
-fn unpack_implied(node: Node, implied: Option<&(String, String)>, each: &mut dyn FnMut(Node, bool)) {
-    match implied {
-        None => unpack(node, false, each),
-        Some(implied) => {
-            // The piece is one item of the list.
-            let mut node = node;
-            imply(&mut node, implied);
-            unpack(node, false, each);
-        }
-    }
-}
-
 impl ObjectMaker {
     pub fn new(context: &str) -> ObjectMaker {
         ObjectMaker {
@@ -139,7 +126,12 @@ impl ObjectMaker {
         };
         let mut objects = Vec::new();
         let mut errors = Vec::new();
-        unpack_implied(node, implied.as_deref(), &mut |mut node, nested| {
+        let mut node = node;
+        if let Some(implied) = implied.as_deref() {
+            // The piece is one item of a typed list.
+            imply(&mut node, implied);
+        }
+        unpack(node, false, &mut |mut node, nested| {
             make_safe(&mut node);
             let noted = crate::owners::Noted::of(&node);
             let fresh =

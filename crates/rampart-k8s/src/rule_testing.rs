@@ -12,6 +12,16 @@ pub fn run(rule: &'static Rule, yaml: &str) -> Vec<Finding> {
     run_with(rule, yaml, &ScanConfig::default())
 }
 
+/// The configuration of a cluster audit limited to `namespaces` (none:
+/// every namespace).
+pub fn in_cluster(namespaces: &[&str]) -> ScanConfig {
+    ScanConfig {
+        cluster: true,
+        cluster_namespaces: namespaces.iter().map(|namespace| namespace.to_string()).collect(),
+        ..ScanConfig::default()
+    }
+}
+
 pub fn run_with(rule: &'static Rule, yaml: &str, config: &ScanConfig) -> Vec<Finding> {
     let loaded = load_bytes("fixture.yaml", yaml.as_bytes(), &LoadOptions::default());
     assert!(loaded.errors.is_empty(), "fixture does not load: {:?}", loaded.errors);

@@ -170,7 +170,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .unwrap_or("")
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .map(|(key, value)| (key.to_string(), decode(value)))
+        .map(|(key, value)| {
+            let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            (key.to_string(), value.to_string())
+        })
         .collect();
     match path.as_str() {
         "/api" => return axum::Json(json!({"kind": "APIVersions", "versions": ["v1"]})).into_response(),
@@ -301,25 +304,6 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     let body = json!({"kind": list_kind, "apiVersion": list_version, "metadata": metadata, "items": items});
     (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body.to_string()).into_response()
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%'
-            && index + 2 < bytes.len()
-            && let Ok(byte) = u8::from_str_radix(&text[index + 1..index + 3], 16)
-        {
-            out.push(byte);
-            index += 3;
-        } else {
-            out.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).to_string()
 }
 
 /// A small cluster: `pods` Pods of a Deployment's ReplicaSet in `shop`, a

@@ -90,22 +90,13 @@ fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryRe
 
 #[cfg(test)]
 mod tests {
-    use crate::ScanConfig;
     use crate::rule_testing::*;
 
     const OBJECTS: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: shop}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: deployer, namespace: shop}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: old-importer, namespace: shop}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      serviceAccountName: web\n      containers: [{name: c, image: nginx:1.27}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: deployer}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}\nsubjects:\n- {kind: ServiceAccount, name: deployer, namespace: shop}\n";
 
-    fn cluster(namespaces: &[&str]) -> ScanConfig {
-        ScanConfig {
-            cluster: true,
-            cluster_namespaces: namespaces.iter().map(|namespace| namespace.to_string()).collect(),
-            ..ScanConfig::default()
-        }
-    }
-
     #[test]
     fn fires_on_an_account_nothing_runs_as_or_binds() {
-        let findings = run_with(&super::RULE, OBJECTS, &cluster(&[]));
+        let findings = run_with(&super::RULE, OBJECTS, &in_cluster(&[]));
         assert_findings(&findings, &[(15, "metadata.name")]);
         assert!(
             findings[0].message.starts_with("ServiceAccount shop/old-importer"),
@@ -117,6 +108,6 @@ mod tests {
     #[test]
     fn quiet_in_a_repository_and_in_an_audit_of_some_namespaces() {
         assert_quiet(&super::RULE, OBJECTS);
-        assert!(run_with(&super::RULE, OBJECTS, &cluster(&["shop"])).is_empty());
+        assert!(run_with(&super::RULE, OBJECTS, &in_cluster(&["shop"])).is_empty());
     }
 }

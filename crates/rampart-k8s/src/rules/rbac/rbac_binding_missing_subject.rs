@@ -79,21 +79,13 @@ fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryRe
 
 #[cfg(test)]
 mod tests {
-    use crate::ScanConfig;
     use crate::rule_testing::*;
 
     const OBJECTS: &str = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: shop}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: checkout, namespace: shop}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\nsubjects:\n- {kind: ServiceAccount, name: checkout}\n- {kind: ServiceAccount, name: old-deployer}\n- {kind: User, name: alice}\n- {kind: ServiceAccount, name: ci, namespace: tools}\n";
 
-    fn cluster() -> ScanConfig {
-        ScanConfig {
-            cluster: true,
-            ..ScanConfig::default()
-        }
-    }
-
     #[test]
     fn fires_in_a_cluster_on_an_account_that_does_not_exist() {
-        let findings = run_with(&super::RULE, OBJECTS, &cluster());
+        let findings = run_with(&super::RULE, OBJECTS, &in_cluster(&[]));
         // `tools` had no ServiceAccount read: not judged.
         assert_findings(&findings, &[(15, "subjects[1]")]);
         assert!(
@@ -107,6 +99,6 @@ mod tests {
     fn quiet_in_a_repository_and_when_every_account_exists() {
         assert_quiet(&super::RULE, OBJECTS);
         let present = OBJECTS.replace("name: old-deployer}", "name: checkout}");
-        assert!(run_with(&super::RULE, &present, &cluster()).is_empty());
+        assert!(run_with(&super::RULE, &present, &in_cluster(&[])).is_empty());
     }
 }

@@ -103,22 +103,13 @@ fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryRe
 
 #[cfg(test)]
 mod tests {
-    use crate::ScanConfig;
     use crate::rule_testing::*;
 
     const OBJECTS: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: shop}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: old-importer, namespace: shop}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: monitoring, labels: {rbac.example.com/aggregate-to-view: \"true\"}}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view-plus}\naggregationRule:\n  clusterRoleSelectors:\n  - matchLabels: {rbac.example.com/aggregate-to-view: \"true\"}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: system:node, labels: {kubernetes.io/bootstrapping: rbac-defaults}}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: readers, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\nsubjects: [{kind: Group, name: shop-team}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: viewers, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view-plus}\nsubjects: [{kind: Group, name: shop-team}]\n";
 
-    fn cluster(namespaces: &[&str]) -> ScanConfig {
-        ScanConfig {
-            cluster: true,
-            cluster_namespaces: namespaces.iter().map(|namespace| namespace.to_string()).collect(),
-            ..ScanConfig::default()
-        }
-    }
-
     #[test]
     fn fires_on_a_role_nothing_binds_or_aggregates() {
-        let findings = run_with(&super::RULE, OBJECTS, &cluster(&[]));
+        let findings = run_with(&super::RULE, OBJECTS, &in_cluster(&[]));
         assert_findings(&findings, &[(8, "metadata.name")]);
         assert!(
             findings[0].message.starts_with("Role shop/old-importer"),
@@ -130,6 +121,6 @@ mod tests {
     #[test]
     fn quiet_in_a_repository_and_in_an_audit_of_some_namespaces() {
         assert_quiet(&super::RULE, OBJECTS);
-        assert!(run_with(&super::RULE, OBJECTS, &cluster(&["shop"])).is_empty());
+        assert!(run_with(&super::RULE, OBJECTS, &in_cluster(&["shop"])).is_empty());
     }
 }
