@@ -77,6 +77,16 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result
     })
 }
 
+/// The API server's version (`v1.29.3`), as its `/version` says.
+pub async fn server_version(connection: &Connection) -> Result<String, String> {
+    connection
+        .client
+        .apiserver_version()
+        .await
+        .map(|info| info.git_version)
+        .map_err(|error| format!("cannot read the version of the cluster at {}: {error}", connection.url))
+}
+
 /// A kind the rules read, as the audit asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Wanted {

@@ -8,8 +8,8 @@ mod api_server;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use api_server::{SECRET_VALUES, Script, cluster, kubeconfig, start};
-use rampart_cluster::live::{ListOptions, ReadCluster, connect, read_cluster, wanted_kinds};
+use api_server::{SECRET_VALUES, SERVER_VERSION, Script, cluster, kubeconfig, start};
+use rampart_cluster::live::{ListOptions, ReadCluster, connect, read_cluster, server_version, wanted_kinds};
 use rampart_cluster::{ObjectMaker, Piece};
 
 /// Reads the server's cluster as `rampart audit` does, making every piece
@@ -201,6 +201,23 @@ fn a_huge_page_streams_through() {
     );
     assert!(read.errors.is_empty(), "{:?}", read.errors);
     assert_eq!(count(&objects, "Pod"), 500);
+}
+
+#[test]
+fn the_api_servers_version_is_read() {
+    let server = start(cluster(1));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubeconfig");
+    std::fs::write(&config, kubeconfig(&server, "kind-test")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let version = runtime.block_on(async {
+        let connection = connect(Some(&config), None).await.unwrap();
+        server_version(&connection).await
+    });
+    assert_eq!(version.as_deref(), Ok(SERVER_VERSION));
 }
 
 #[test]

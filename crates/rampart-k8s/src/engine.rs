@@ -42,6 +42,9 @@ pub struct ScanConfig {
     /// The namespaces a cluster audit was limited to (`-n`); empty for
     /// all. Rules about what nothing uses judge only a whole cluster.
     pub cluster_namespaces: Vec<String>,
+    /// The API server's version (`v1.29.3`) as its `/version` says, when
+    /// a live audit read it.
+    pub cluster_version: Option<String>,
 }
 
 impl Default for ScanConfig {
@@ -57,6 +60,7 @@ impl Default for ScanConfig {
             secret_max_age_days: 90,
             cluster: false,
             cluster_namespaces: Vec::new(),
+            cluster_version: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use rampart_core::{PssLevel, ResourceRef};
 
 use std::ops::Not;
 
+use crate::cluster_facts::ClusterFacts;
 use crate::engine::ScanConfig;
 use crate::object::Object;
 use crate::rbac::{Rbac, RoleKind, binding_fact, role_fact};
@@ -89,6 +90,9 @@ pub struct ServiceFact {
     pub public: bool,
     /// `ClusterIP`, `NodePort`, `LoadBalancer`, `ExternalName`.
     pub service_type: String,
+    /// Where the outside reaches it, as a cluster shows: `spec.externalIPs`
+    /// and the load balancer's `status.loadBalancer.ingress` addresses.
+    pub addresses: Vec<String>,
     pub site: Site,
 }
 
@@ -99,6 +103,8 @@ pub struct IngressFact {
     /// Names of the Services it routes to.
     pub backends: Vec<String>,
     pub tls: bool,
+    /// `status.loadBalancer.ingress` addresses, as a cluster shows.
+    pub addresses: Vec<String>,
     pub site: Site,
 }
 
@@ -133,6 +139,8 @@ pub struct Inventory {
     pub custom_resource_namespaces: BTreeSet<String>,
     /// Roles and bindings.
     pub rbac: Rbac,
+    /// What only a cluster audit records.
+    pub cluster: ClusterFacts,
     /// Waiver annotations, by the object that carries them.
     pub waivers: HashMap<Arc<ResourceRef>, Vec<Waiver>>,
     /// Indexes by namespace, built once every input is in (see
@@ -205,6 +213,11 @@ impl Inventory {
         let waived = !waivers.is_empty();
         if waived {
             self.waivers.entry(object.resource.clone()).or_default().extend(waivers);
+        }
+        if config.cluster {
+            let namespace = namespace();
+            self.cluster
+                .record(object, &namespace, &config.workload_kinds, |pos| Site::of(object, pos));
         }
         let core = object.group().is_empty();
         let workload = config.workload_kinds.find(object).is_some();
@@ -281,13 +294,27 @@ impl Inventory {
                     namespace: namespace(),
                     name: object.name.clone(),
                     selector,
-                    public: crate::rules::service_is_public(object),
+                    public: crate::rules::service_is_public(object)
+                        || object
+                            .root
+                            .get_path("spec.externalIPs")
+                            .is_some_and(|ips| !ips.as_seq().is_empty()),
                     service_type: object
                         .root
                         .get_path("spec.type")
                         .and_then(Node::as_str)
                         .unwrap_or("ClusterIP")
                         .to_string(),
+                    addresses: object
+                        .root
+                        .get_path("spec.externalIPs")
+                        .map(Node::as_seq)
+                        .unwrap_or(&[])
+                        .iter()
+                        .filter_map(Node::as_str)
+                        .map(str::to_string)
+                        .chain(load_balancer_addresses(object))
+                        .collect(),
                     site: Site::of(object, object.root.pos),
                 });
             }
@@ -326,6 +353,7 @@ impl Inventory {
         self.limited_namespaces.extend(other.limited_namespaces);
         self.custom_resource_namespaces.extend(other.custom_resource_namespaces);
         self.rbac.extend(other.rbac);
+        self.cluster.merge(other.cluster);
         for (resource, waivers) in other.waivers {
             self.waivers.entry(resource).or_default().extend(waivers);
         }
@@ -499,8 +527,21 @@ fn ingress_fact(object: &Object, namespace: String) -> IngressFact {
         name: object.name.clone(),
         backends,
         tls: spec.and_then(|s| s.get("tls")).is_some_and(|t| !t.as_seq().is_empty()),
+        addresses: load_balancer_addresses(object).collect(),
         site: Site::of(object, object.root.pos),
     }
+}
+
+/// The IPs and host names of `status.loadBalancer.ingress`.
+fn load_balancer_addresses(object: &Object) -> impl Iterator<Item = String> + '_ {
+    object
+        .root
+        .get_path("status.loadBalancer.ingress")
+        .map(Node::as_seq)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|entry| entry.get("ip").or_else(|| entry.get("hostname")).and_then(Node::as_str))
+        .map(str::to_string)
 }
 
 /// The peers of a policy's `ingress` rules (`from`) or `egress` rules

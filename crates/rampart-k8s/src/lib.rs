@@ -7,6 +7,7 @@
 //! them.
 
 pub mod builtin_roles;
+pub mod cluster_facts;
 pub mod engine;
 pub mod exceptions_file;
 pub mod files;

@@ -95,6 +95,16 @@ impl Builder {
     }
 }
 
+/// `LoadBalancer at 203.0.113.7, lb.example.com` when a cluster showed
+/// where the outside reaches it.
+fn at_addresses(how: &str, addresses: &[String]) -> String {
+    if addresses.is_empty() {
+        how.to_string()
+    } else {
+        format!("{how} at {}", addresses.join(", "))
+    }
+}
+
 /// Builds the map of everything the inventory knows.
 pub fn build(inventory: &Inventory) -> TrustMap {
     let mut map = Builder::default();
@@ -107,7 +117,12 @@ pub fn build(inventory: &Inventory) -> TrustMap {
         let internet = map.node("Internet", "internet", None);
         let node = map.node("Ingress", &ingress.name, Some(&ingress.namespace));
         let protocol = if ingress.tls { "https" } else { "http (no TLS)" };
-        map.edge(&internet, &node, protocol, PathClass::Public);
+        map.edge(
+            &internet,
+            &node,
+            &at_addresses(protocol, &ingress.addresses),
+            PathClass::Public,
+        );
         for backend in &ingress.backends {
             let service = map.node("Service", backend, Some(&ingress.namespace));
             map.edge(&node, &service, "routes to", PathClass::Public);
@@ -118,7 +133,12 @@ pub fn build(inventory: &Inventory) -> TrustMap {
         let node = map.node("Service", &service.name, Some(&service.namespace));
         if service.public {
             let internet = map.node("Internet", "internet", None);
-            map.edge(&internet, &node, &service.service_type, PathClass::Public);
+            map.edge(
+                &internet,
+                &node,
+                &at_addresses(&service.service_type, &service.addresses),
+                PathClass::Public,
+            );
         }
         let exposed = service.public || routed.contains(&(service.namespace.as_str(), service.name.as_str()));
         let class = if exposed {
@@ -534,6 +554,33 @@ mod tests {
             !map.edges
                 .iter()
                 .any(|e| e.to == "Deployment/shop/db" && e.from == "any-pod")
+        );
+    }
+
+    #[test]
+    fn addresses_a_cluster_shows_label_the_public_edges() {
+        let cluster = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: ClusterIP\n  externalIPs: [198.51.100.4]\n  selector: {app: web}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: lb, namespace: shop}\nspec: {type: LoadBalancer}\nstatus:\n  loadBalancer:\n    ingress: [{ip: 203.0.113.7}, {hostname: lb.example.com}]\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\nstatus:\n  loadBalancer:\n    ingress: [{ip: 203.0.113.9}]\n";
+        let map = build(&inventory(cluster));
+        let relation = |to: &str| {
+            map.edges
+                .iter()
+                .find(|e| e.from == "internet" && e.to == to)
+                .map(|e| (e.relation.clone(), e.class))
+        };
+        assert_eq!(
+            relation("Service/shop/web"),
+            Some(("ClusterIP at 198.51.100.4".to_string(), PathClass::Public))
+        );
+        assert_eq!(
+            relation("Service/shop/lb"),
+            Some((
+                "LoadBalancer at 203.0.113.7, lb.example.com".to_string(),
+                PathClass::Public
+            ))
+        );
+        assert_eq!(
+            relation("Ingress/shop/web"),
+            Some(("http (no TLS) at 203.0.113.9".to_string(), PathClass::Public))
         );
     }
 

@@ -102,6 +102,18 @@ impl LabelSelector {
         !self.invalid && self.match_labels.is_empty() && self.requirements.is_empty()
     }
 
+    /// Only leaves things out (`NotIn`, `DoesNotExist`): meant to select
+    /// everything but exceptions, as policy engines' webhooks do.
+    pub fn only_excludes(&self) -> bool {
+        !self.invalid
+            && self.match_labels.is_empty()
+            && !self.requirements.is_empty()
+            && self
+                .requirements
+                .iter()
+                .all(|r| matches!(r.operator, Operator::NotIn | Operator::DoesNotExist))
+    }
+
     pub fn matches(&self, labels: &Labels) -> bool {
         if self.invalid {
             return false;
@@ -134,6 +146,20 @@ mod tests {
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn only_excluding_selectors_are_told_apart() {
+        assert!(
+            selector("matchExpressions: [{key: a, operator: NotIn, values: [x]}, {key: b, operator: DoesNotExist}]")
+                .only_excludes()
+        );
+        assert!(!selector("{}").only_excludes());
+        assert!(!selector("matchLabels: {a: x}").only_excludes());
+        assert!(
+            !selector("matchExpressions: [{key: a, operator: NotIn, values: [x]}, {key: b, operator: Exists}]")
+                .only_excludes()
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub fn kubernetes_config(team: &Config, flags: &Flags) -> ScanConfig {
         non_waivable: team.non_waivable_selectors(),
         cluster: flags.cluster,
         cluster_namespaces: flags.cluster_namespaces.clone(),
+        cluster_version: flags.cluster_version.clone(),
         ..ScanConfig::default()
     };
     if let Some(days) = team.secrets.max_age_days {

@@ -65,6 +65,8 @@ pub struct Flags {
     pub cluster: bool,
     /// The namespaces that audit was limited to (`-n`); empty for all.
     pub cluster_namespaces: Vec<String>,
+    /// The API server's version, when a live audit read it.
+    pub cluster_version: Option<String>,
     pub profile: Option<Profile>,
     /// Rules not to run (`--skip`).
     pub skip: Vec<String>,
@@ -108,6 +110,7 @@ impl Default for Flags {
         Flags {
             cluster: false,
             cluster_namespaces: Vec::new(),
+            cluster_version: None,
             profile: None,
             skip: Vec::new(),
             fail_on: None,

@@ -95,6 +95,19 @@ pub fn run(args: &AuditArgs) -> Outcome {
     let Ok(team) = config_command::load(args.config.as_deref(), start) else {
         return Outcome::Error;
     };
+    // Connected before the pipeline is prepared: the rules judge by the
+    // API server's version.
+    let live = if args.snapshot.is_empty() {
+        match Live::connect(args) {
+            Ok(live) => Some(live),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return Outcome::Error;
+            }
+        }
+    } else {
+        None
+    };
     let flags = Flags {
         profile: args.profile,
         skip: args.skip.clone(),
@@ -102,6 +115,7 @@ pub fn run(args: &AuditArgs) -> Outcome {
         allowed_registries: args.allowed_registries.clone(),
         cluster: true,
         cluster_namespaces: args.namespaces.clone(),
+        cluster_version: live.as_ref().and_then(|live| live.version.clone()),
         // The cluster's objects carry their namespaces.
         secrets: SecretsMode::TurnedOff,
         exceptions: args
@@ -124,14 +138,8 @@ pub fn run(args: &AuditArgs) -> Outcome {
         batch: Vec::with_capacity(BATCH),
         sender,
     }));
-    let (context, reader): (String, Reader) = if args.snapshot.is_empty() {
-        match live_reader(args, &pipeline, batcher.clone()) {
-            Ok(started) => started,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return Outcome::Error;
-            }
-        }
+    let (context, reader): (String, Reader) = if let Some(live) = live {
+        live.read(args, &pipeline, batcher.clone())
     } else {
         let context = args
             .context
@@ -222,37 +230,64 @@ fn batcher_push(batcher: &std::sync::Mutex<Batcher>, piece: rampart_cluster::Pie
     }
 }
 
-/// Connects to the cluster (so the context is known before anything is
-/// judged) and starts the thread that lists it.
-fn live_reader(
-    args: &AuditArgs,
-    pipeline: &rampart_scan::Pipeline,
-    batcher: std::sync::Arc<std::sync::Mutex<Batcher>>,
-) -> Result<(String, Reader), String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| error.to_string())?;
-    let connection = runtime.block_on(rampart_cluster::live::connect(
-        args.kubeconfig.as_deref(),
-        args.context.as_deref(),
-    ))?;
-    let context = connection.context.clone();
-    let wanted = rampart_cluster::live::wanted_kinds(&pipeline.kubernetes().workload_kinds.group_kinds());
-    let namespaces = args.namespaces.clone();
-    let concurrency = args.concurrency;
-    let thread = std::thread::spawn(move || {
-        let each: std::sync::Arc<std::sync::Mutex<dyn FnMut(rampart_cluster::Piece) + Send>> =
-            std::sync::Arc::new(std::sync::Mutex::new(move |piece| batcher_push(&batcher, piece)));
-        let read = runtime.block_on(rampart_cluster::live::read_cluster(
-            &connection,
-            &wanted,
-            &namespaces,
-            &rampart_cluster::live::ListOptions::default(),
-            concurrency,
-            each,
-        ));
-        (read.lists.len(), read.errors)
-    });
-    Ok((context, thread))
+/// A live cluster, connected.
+struct Live {
+    runtime: tokio::runtime::Runtime,
+    connection: rampart_cluster::live::Connection,
+    /// What its `/version` says, when it answered.
+    version: Option<String>,
+}
+
+impl Live {
+    fn connect(args: &AuditArgs) -> Result<Live, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| error.to_string())?;
+        let connection = runtime.block_on(rampart_cluster::live::connect(
+            args.kubeconfig.as_deref(),
+            args.context.as_deref(),
+        ))?;
+        // Not fatal, nor worth a word: the rules that compare versions
+        // fall back on what the cluster's objects say (and say so), and
+        // discovery reports an unreachable server.
+        let version = runtime
+            .block_on(rampart_cluster::live::server_version(&connection))
+            .ok();
+        Ok(Live {
+            runtime,
+            connection,
+            version,
+        })
+    }
+
+    /// Starts reading every list on a thread of its own.
+    fn read(
+        self,
+        args: &AuditArgs,
+        pipeline: &rampart_scan::Pipeline,
+        batcher: std::sync::Arc<std::sync::Mutex<Batcher>>,
+    ) -> (String, Reader) {
+        let Live {
+            runtime, connection, ..
+        } = self;
+        let context = connection.context.clone();
+        let wanted = rampart_cluster::live::wanted_kinds(&pipeline.kubernetes().workload_kinds.group_kinds());
+        let namespaces = args.namespaces.clone();
+        let concurrency = args.concurrency;
+        let thread = std::thread::spawn(move || {
+            let each: std::sync::Arc<std::sync::Mutex<dyn FnMut(rampart_cluster::Piece) + Send>> =
+                std::sync::Arc::new(std::sync::Mutex::new(move |piece| batcher_push(&batcher, piece)));
+            let read = runtime.block_on(rampart_cluster::live::read_cluster(
+                &connection,
+                &wanted,
+                &namespaces,
+                &rampart_cluster::live::ListOptions::default(),
+                concurrency,
+                each,
+            ));
+            (read.lists.len(), read.errors)
+        });
+        (context, thread)
+    }
 }

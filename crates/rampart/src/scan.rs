@@ -20,6 +20,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
     let flags = Flags {
         cluster: false,
         cluster_namespaces: Vec::new(),
+        cluster_version: None,
         profile: args.profile,
         skip: args.skip.clone(),
         fail_on: args.fail_on,

@@ -228,6 +228,18 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
             "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "shop"}]}),
         ],
     );
+    // One kubelet too far behind the API server's /version.
+    script.objects.insert(
+        "/api/v1/nodes".into(),
+        ["v1.30.1", "v1.26.5"]
+            .iter()
+            .enumerate()
+            .map(|(index, version)| {
+                serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": format!("node-{index}")},
+                    "status": {"nodeInfo": {"kubeletVersion": version}}})
+            })
+            .collect(),
+    );
     let server = api_server::start(script);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("kubeconfig");
@@ -272,6 +284,19 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
         "cluster:kind-test/shop/RoleBinding/old-deployer",
         "rbac-binding-missing-subject"
     ));
+    let skew: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|finding| finding["rule"] == "node-version-skew")
+        .collect();
+    assert_eq!(skew.len(), 1, "{skew:#?}");
+    assert_eq!(skew[0]["location"]["path"], "cluster:kind-test/Node/node-1");
+    let message = skew[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("behind the API server ({})", api_server::SERVER_VERSION)),
+        "{message}"
+    );
+    // Nothing the pods run refers to the Secret.
+    assert!(on("cluster:kind-test/shop/Secret/db", "secret-unused"));
     // The pods repeat their ReplicaSet, which repeats the Deployment: the
     // findings are the Deployment's, once.
     assert!(
@@ -281,8 +306,9 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
         "{findings:#?}"
     );
     // A Namespace, a Deployment, its ReplicaSet, a DaemonSet, a Service, a
-    // Secret, two ServiceAccounts, a Role and two bindings, besides the pods.
-    assert_eq!(report["summary"]["objects"], 30 + 11);
+    // Secret, two ServiceAccounts, a Role, two bindings and two Nodes,
+    // besides the pods.
+    assert_eq!(report["summary"]["objects"], 30 + 13);
     // No value of the Secret reaches the report or the evidence.
     let mut everything = String::from_utf8_lossy(&output.stdout).to_string();
     for entry in std::fs::read_dir(&evidence).unwrap() {

@@ -19,6 +19,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 pub const TOKEN: &str = "test-token-1234";
+/// What `/version` says.
+pub const SERVER_VERSION: &str = "v1.30.2";
 
 /// What the server holds and how it misbehaves.
 #[derive(Default, Clone)]
@@ -177,6 +179,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .collect();
     match path.as_str() {
         "/api" => return axum::Json(json!({"kind": "APIVersions", "versions": ["v1"]})).into_response(),
+        "/version" => {
+            return axum::Json(json!({
+                "major": "1", "minor": "30", "gitVersion": SERVER_VERSION, "gitCommit": "0000000",
+                "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "go1.23.0",
+                "compiler": "gc", "platform": "linux/amd64"
+            }))
+            .into_response();
+        }
         "/apis" => {
             let groups: Vec<Value> = ["apps", "rbac.authorization.k8s.io"]
                 .iter()

@@ -11,6 +11,8 @@ mod control_plane;
 mod exceptions;
 mod exposure;
 
+pub(crate) use admission::webhook_fail_closed_kube_system::covers_pod_creation as webhook_covers_pod_creation;
+pub(crate) use control_plane::component as control_plane_component;
 pub(crate) use exposure::service_is_public;
 mod images;
 mod isolation;
@@ -212,6 +214,7 @@ pub fn all() -> &'static [&'static Rule] {
         &images::image_tag_not_latest::RULE,
         &images::image_digest_pinned::RULE,
         &images::image_registry_allowed::RULE,
+        &images::image_tag_drift::RULE,
         // workload health
         &workload::resource_requests_set::RULE,
         &workload::resource_limits_set::RULE,
@@ -232,9 +235,11 @@ pub fn all() -> &'static [&'static Rule] {
         &admission::workload_violates_namespace_pss::RULE,
         &admission::namespace_resource_quota::RULE,
         &admission::webhook_fail_closed_kube_system::RULE,
+        &admission::webhook_skips_workload_namespaces::RULE,
         // exposure
         &exposure::service_loadbalancer_restricted::RULE,
         &exposure::service_no_nodeport::RULE,
+        &exposure::service_external_ips::RULE,
         &exposure::ingress_tls::RULE,
         &exposure::service_selects_pods::RULE,
         // RBAC
@@ -254,6 +259,7 @@ pub fn all() -> &'static [&'static Rule] {
         &secrets::no_credential_in_configmap::RULE,
         &secrets::secret_last_applied_annotation::RULE,
         &secrets::secret_rotation_overdue::RULE,
+        &secrets::secret_unused::RULE,
         // the control plane's configuration
         &control_plane::apiserver_anonymous_auth::RULE,
         &control_plane::apiserver_authorization_mode::RULE,
@@ -265,6 +271,7 @@ pub fn all() -> &'static [&'static Rule] {
         &control_plane::kubelet_anonymous_auth::RULE,
         &control_plane::kubelet_authorization_mode::RULE,
         &control_plane::kubelet_read_only_port::RULE,
+        &control_plane::node_version_skew::RULE,
         // the exceptions process
         &exceptions::waiver_without_reason::RULE,
     ];

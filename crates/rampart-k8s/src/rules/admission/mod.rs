@@ -4,6 +4,7 @@
 pub mod namespace_pss_enforce;
 pub mod namespace_resource_quota;
 pub mod webhook_fail_closed_kube_system;
+pub mod webhook_skips_workload_namespaces;
 pub mod workload_violates_namespace_pss;
 
 /// The label Pod Security Admission enforces.

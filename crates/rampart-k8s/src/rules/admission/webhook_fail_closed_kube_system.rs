@@ -69,7 +69,7 @@ fn label(key: &str) -> Option<&'static str> {
 }
 
 /// Whether the webhook's rules cover creating pods.
-fn covers_pod_creation(webhook: &Node) -> bool {
+pub(crate) fn covers_pod_creation(webhook: &Node) -> bool {
     let named = |rule: &Node, field: &str, wanted: &[&str]| {
         rule.get(field).is_some_and(|list| {
             list.as_seq()

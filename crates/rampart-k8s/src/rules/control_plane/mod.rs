@@ -15,6 +15,7 @@ pub mod encryption_config_secrets;
 pub mod kubelet_anonymous_auth;
 pub mod kubelet_authorization_mode;
 pub mod kubelet_read_only_port;
+pub mod node_version_skew;
 
 use crate::object::Object;
 use crate::yaml::{Node, Pos};
@@ -43,6 +44,8 @@ pub struct Component<'a> {
     /// The container's `command` (or the container itself).
     pub anchor: Pos,
     pub anchor_field: String,
+    /// The container's image (`registry.k8s.io/kube-apiserver:v1.29.3`).
+    pub image: Option<&'a str>,
 }
 
 impl Component<'_> {
@@ -108,6 +111,7 @@ pub fn component<'a>(object: &'a Object, binary: &str) -> Option<Component<'a>> 
             flags,
             anchor,
             anchor_field,
+            image: container.get("image").and_then(Node::as_str),
         });
     }
     None

@@ -1,6 +1,7 @@
 //! Exposure rules: Services and Ingresses reachable from outside.
 
 pub mod ingress_tls;
+pub mod service_external_ips;
 pub mod service_loadbalancer_restricted;
 pub mod service_no_nodeport;
 pub mod service_selects_pods;

@@ -9,7 +9,10 @@
 //! identities (a word of the name is `ci`, `cd`, or starts with `deploy`,
 //! `github`, `gitlab`, `jenkins`, `argo`, `flux`, `tekton`, `pipeline`,
 //! `spinnaker`: `argocd-application-controller`, `deployer`), high for
-//! other service accounts.
+//! other service accounts. The API server's own `cluster-admin` binding of
+//! the group `system:masters` (labelled `kubernetes.io/bootstrapping:
+//! rbac-defaults`) is not reported: the API server recreates it, and
+//! `system:masters` bypasses RBAC whatever the bindings say.
 //!
 //! ## Why it matters
 //!
@@ -103,6 +106,9 @@ fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryR
             format!("`{}`, which grants everything like cluster-admin", binding.role_name)
         };
         for (index, (subject, pos)) in binding.subjects.iter().zip(&binding.subject_positions).enumerate() {
+            if binding.review.built_in && subject.kind == "Group" && subject.name == "system:masters" {
+                continue;
+            }
             let looks_like_ci = looks_like_ci(&subject.name);
             let severity = match subject.kind.as_str() {
                 "User" | "Group" => Severity::Critical,
@@ -138,6 +144,15 @@ mod tests {
         let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
         assert_eq!(severities, vec![Severity::Critical, Severity::Critical, Severity::High]);
         assert!(findings[0].message.contains("alice@example.com"));
+    }
+
+    #[test]
+    fn the_api_servers_own_binding_of_system_masters_is_not_reported() {
+        let built_in = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: cluster-admin\n  labels: {kubernetes.io/bootstrapping: rbac-defaults}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: 'system:masters'}\n";
+        assert_quiet(&super::RULE, built_in);
+        // The same binding written by somebody else is reported.
+        let copied = built_in.replace("  labels: {kubernetes.io/bootstrapping: rbac-defaults}\n", "");
+        assert_findings(&run(&super::RULE, &copied), &[(7, "subjects[0]")]);
     }
 
     #[test]
