@@ -10,6 +10,8 @@
 //! times date them. Objects are named
 //! `cluster:<context>/<namespace>/<kind>/<name>` in findings.
 
+pub mod access_review;
+pub mod inventory_reader;
 pub mod live;
 pub mod owners;
 pub mod safe;

@@ -25,7 +25,7 @@ use crate::stream::Cutter;
 /// A connection to one cluster.
 #[derive(Clone)]
 pub struct Connection {
-    client: kube::Client,
+    pub(crate) client: kube::Client,
     /// The API server's address, for messages.
     pub url: String,
     /// The kubeconfig context (or `in-cluster`): the cluster's name in

@@ -1,13 +1,17 @@
 //! `rampart who-can VERB RESOURCE PATH...`: the subjects the scanned RBAC
-//! objects allow to do something, and why.
+//! objects allow to do something, and why; on a live cluster
+//! (`--context`), optionally confirmed subject by subject by the API
+//! server (`--verify`).
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use rampart_cluster::access_review::{Question, Verdict, review};
 use rampart_core::Outcome;
-use rampart_k8s::rbac::Grant;
+use rampart_k8s::rbac::{Grant, Subject};
 use serde::Serialize;
 
+use crate::inventory_input::{ClusterSource, Needs};
 use crate::{Format, output_failed};
 
 #[derive(clap::Args)]
@@ -19,8 +23,18 @@ pub struct WhoCanArgs {
     /// `secrets`, `pods/exec`, `deployments.apps`, `clusterroles.rbac.authorization.k8s.io`.
     resource: String,
     /// Manifest files or folders holding the RBAC objects; '-' reads stdin.
-    #[arg(required = true)]
+    #[arg(
+        required_unless_present_any = ["context", "kubeconfig", "snapshot"],
+        conflicts_with_all = ["context", "kubeconfig", "snapshot"]
+    )]
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    source: ClusterSource,
+    /// Ask the live cluster's API server whether each subject found may
+    /// really do it (a SubjectAccessReview each; needs `create` on
+    /// subjectaccessreviews).
+    #[arg(long)]
+    verify: bool,
     /// As `kubectl -n`: objects that set no namespace land in this one (as
     /// for `rampart scan -n`), and only grants that apply in it are shown
     /// (cluster-wide ones included) [default: objects land in `default`,
@@ -61,6 +75,19 @@ struct Answer<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     unresolved: Vec<Unresolved<'a>>,
     errors: &'a [rampart_core::ScanError],
+    /// The API server's answers, with `--verify`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<&'a [Verified]>,
+}
+
+/// The API server's answer for one subject where a grant applies.
+#[derive(Serialize)]
+struct Verified {
+    subject: Subject,
+    /// Where it was asked; `None`: cluster-wide.
+    namespace: Option<String>,
+    #[serde(flatten)]
+    verdict: Verdict,
 }
 
 #[derive(Serialize)]
@@ -71,15 +98,36 @@ struct Unresolved<'a> {
 
 pub fn run(args: &WhoCanArgs) -> Outcome {
     let (resource, group) = split_resource(&args.resource);
+    if args.verify && !args.source.is_live() {
+        eprintln!("error: --verify asks the API server: name the cluster with --context or --kubeconfig");
+        return Outcome::Error;
+    }
     let mut config = rampart_k8s::ScanConfig::default();
     if let Some(namespace) = &args.namespace {
         config.default_namespace = namespace.clone();
     }
-    let (inventory, errors) = crate::inventory_input::load(&args.paths, &config);
+    let needs = Needs {
+        kinds: |wanted| wanted.group == "rbac.authorization.k8s.io",
+        keep: |_| true,
+        // Bindings elsewhere grant nothing in the namespace asked about.
+        namespaces: args.namespace.iter().cloned().collect(),
+    };
+    let loaded = match crate::inventory_input::load_from(&args.paths, &args.source, &config, needs) {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Outcome::Error;
+        }
+    };
+    let (inventory, mut errors) = (loaded.inventory, loaded.errors);
     let grants = inventory
         .rbac
         .who_can(&args.verb, group.as_deref(), &resource, args.namespace.as_deref());
     let unresolved = inventory.rbac.unresolved_bindings();
+    let verified = match (&loaded.session, args.verify) {
+        (Some(session), true) => Some(verify(session, args, group.as_deref(), &resource, &grants, &mut errors)),
+        _ => None,
+    };
     let written = match args.format {
         Format::Json => {
             let answer = Answer {
@@ -93,13 +141,22 @@ pub fn run(args: &WhoCanArgs) -> Outcome {
                     .map(|(binding, role)| Unresolved { binding, role })
                     .collect(),
                 errors: &errors,
+                verified: verified.as_deref(),
             };
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &answer)
                 .map_err(crate::json_write_error)
                 .and_then(|()| writeln!(out))
         }
-        Format::Text => write_text(args, &resource, group.as_deref(), &grants, &unresolved, &errors),
+        Format::Text => write_text(
+            args,
+            &resource,
+            group.as_deref(),
+            &grants,
+            &unresolved,
+            verified.as_deref(),
+            &errors,
+        ),
     };
     match written {
         Err(error) => output_failed(error),
@@ -108,12 +165,66 @@ pub fn run(args: &WhoCanArgs) -> Outcome {
     }
 }
 
+/// One SubjectAccessReview per subject and place a grant applies in: the
+/// namespace asked about, else the grant's own (cluster-wide for a
+/// ClusterRoleBinding). The first refusal to review at all is one error,
+/// and no more are asked.
+fn verify(
+    session: &crate::inventory_input::Session,
+    args: &WhoCanArgs,
+    group: Option<&str>,
+    resource: &str,
+    grants: &[Grant],
+    errors: &mut Vec<rampart_core::ScanError>,
+) -> Vec<Verified> {
+    let mut asked: Vec<Verified> = Vec::new();
+    for grant in grants {
+        let namespace = args.namespace.clone().or_else(|| grant.namespace.clone());
+        if asked
+            .iter()
+            .any(|done| done.subject == grant.subject && done.namespace == namespace)
+        {
+            continue;
+        }
+        // Without a group asked for, the one the granting rule names.
+        let group = group
+            .or_else(|| grant.rule.api_groups.iter().map(String::as_str).find(|g| *g != "*"))
+            .unwrap_or("");
+        let question = Question {
+            verb: &args.verb,
+            group,
+            resource,
+            namespace: namespace.as_deref(),
+        };
+        match session
+            .runtime
+            .block_on(review(&session.connection, &grant.subject, question))
+        {
+            Ok(verdict) => asked.push(Verified {
+                subject: grant.subject.clone(),
+                namespace,
+                verdict,
+            }),
+            Err(message) => {
+                errors.push(rampart_core::ScanError::new(
+                    format!("cluster:{}", session.connection.context),
+                    None,
+                    message,
+                ));
+                break;
+            }
+        }
+    }
+    asked
+}
+
 fn write_text(
     args: &WhoCanArgs,
     resource: &str,
     group: Option<&str>,
     grants: &[Grant],
     unresolved: &[(String, String)],
+    verified: Option<&[Verified]>,
     errors: &[rampart_core::ScanError],
 ) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -126,7 +237,12 @@ fn write_text(
     if grants.is_empty() {
         writeln!(
             out,
-            "Nobody in the scanned manifests can {} {resource}{group}{scope}.",
+            "Nobody in the {} can {} {resource}{group}{scope}.",
+            if args.source.is_live() || !args.source.snapshot.is_empty() {
+                "cluster"
+            } else {
+                "scanned manifests"
+            },
             args.verb
         )?;
     } else {
@@ -136,6 +252,26 @@ fn write_text(
     for grant in grants {
         if current != Some(&grant.subject) {
             writeln!(out, "  {}", grant.subject.describe())?;
+            for answer in verified
+                .unwrap_or_default()
+                .iter()
+                .filter(|v| v.subject == grant.subject)
+            {
+                let place = answer
+                    .namespace
+                    .as_ref()
+                    .map_or("cluster-wide".to_string(), |ns| format!("in namespace {ns}"));
+                let reason = if answer.verdict.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", answer.verdict.reason)
+                };
+                if answer.verdict.allowed {
+                    writeln!(out, "    confirmed by the API server {place}{reason}")?;
+                } else {
+                    writeln!(out, "    NOT confirmed: the API server denies it {place}{reason}")?;
+                }
+            }
             current = Some(&grant.subject);
         }
         let aggregated = grant
@@ -161,7 +297,12 @@ fn write_text(
     for (binding, role) in unresolved {
         writeln!(
             out,
-            "note: {binding} binds {role}, which is not in the scanned manifests: what it grants is unknown"
+            "note: {binding} binds {role}, which is not in the {}: what it grants is unknown",
+            if args.source.is_live() || !args.source.snapshot.is_empty() {
+                "cluster"
+            } else {
+                "scanned manifests"
+            }
         )?;
     }
     for error in errors {

@@ -321,3 +321,164 @@ fn a_live_cluster_is_read_through_the_kubeconfig_and_judged_like_a_snapshot() {
         assert!(!everything.contains(value), "{value} was written");
     }
 }
+
+/// The test server's cluster with a Role granting exec in `shop` to a
+/// ServiceAccount and a user, and its API server allowing `allowed`.
+fn exec_cluster(allowed: Option<Vec<String>>) -> api_server::Script {
+    let mut script = api_server::cluster(2);
+    script.objects.insert(
+        "/apis/rbac.authorization.k8s.io/v1/roles".into(),
+        vec![
+            serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": {"name": "exec", "namespace": "shop"},
+            "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]}),
+        ],
+    );
+    script.objects.insert(
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings".into(),
+        vec![
+            serde_json::json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "exec", "namespace": "shop"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "exec"},
+            "subjects": [{"kind": "ServiceAccount", "name": "debugger", "namespace": "shop"},
+                         {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "alice"}]}),
+        ],
+    );
+    script.allowed = allowed;
+    script
+}
+
+fn live_rampart(server: &api_server::Server, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubeconfig");
+    std::fs::write(&config, api_server::kubeconfig(server, "kind-test")).unwrap();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend(["--kubeconfig", config.to_str().unwrap()]);
+    rampart_in(dir.path(), &all)
+}
+
+#[test]
+fn who_can_reads_the_live_rbac_and_verify_asks_the_api_server_about_each_subject() {
+    let allowed = vec!["ops".to_string(), "system:serviceaccount:shop:debugger".to_string()];
+    let server = api_server::start(exec_cluster(Some(allowed)));
+    let output = live_rampart(
+        &server,
+        &["who-can", "create", "pods/exec", "-n", "shop", "--verify", "-f", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer = json(&output);
+    let subjects: Vec<String> = answer["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|grant| format!("{} {}", grant["subject"]["kind"], grant["subject"]["name"]).replace('"', ""))
+        .collect();
+    assert_eq!(subjects, ["Group ops", "ServiceAccount debugger", "User alice"]);
+    let verdicts: Vec<(String, bool)> = answer["verified"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["subject"]["name"].as_str().unwrap().to_string(),
+                v["allowed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    // The API server refuses alice what the objects grant her: told, not hidden.
+    assert_eq!(
+        verdicts,
+        [
+            ("ops".to_string(), true),
+            ("debugger".to_string(), true),
+            ("alice".to_string(), false)
+        ]
+    );
+    let seen = server.seen.lock().unwrap().clone();
+    assert_eq!(seen.reviews.len(), 3);
+    let account = &seen.reviews[1];
+    assert_eq!(account["user"], "system:serviceaccount:shop:debugger");
+    assert_eq!(
+        account["resourceAttributes"],
+        serde_json::json!({"verb": "create", "group": "", "resource": "pods", "subresource": "exec", "namespace": "shop"})
+    );
+    // Only RBAC was listed, and only shop's namespaced objects.
+    assert!(seen.requests.iter().all(|(uri, _, _)| !uri.contains("secrets")));
+    assert!(
+        seen.requests
+            .iter()
+            .any(|(uri, _, _)| uri.starts_with("/apis/rbac.authorization.k8s.io/v1/namespaces/shop/roles"))
+    );
+
+    let text = live_rampart(&server, &["who-can", "create", "pods/exec", "-n", "shop", "--verify"]);
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    assert!(
+        text.contains("  User alice\n    NOT confirmed: the API server denies it in namespace shop\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("confirmed by the API server in namespace shop (RBAC: allowed by the test server)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn verify_refused_by_the_api_server_is_one_error_and_the_answer_still_stands() {
+    let server = api_server::start(exec_cluster(None));
+    let output = live_rampart(
+        &server,
+        &["who-can", "create", "pods/exec", "-n", "shop", "--verify", "-f", "json"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let answer = json(&output);
+    assert_eq!(answer["grants"].as_array().unwrap().len(), 3);
+    let errors = answer["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("SubjectAccessReview"),
+        "{errors:#?}"
+    );
+    // After the first refusal nothing more is asked.
+    assert_eq!(server.seen.lock().unwrap().reviews.len(), 1);
+    // --verify needs a live cluster.
+    let snapshot = rampart_in(
+        std::path::Path::new("."),
+        &["who-can", "get", "secrets", "--snapshot", &repo(SNAPSHOT), "--verify"],
+    );
+    assert_eq!(snapshot.status.code(), Some(2));
+}
+
+#[test]
+fn map_of_a_live_cluster_draws_controllers_not_their_pods_and_public_addresses() {
+    let mut script = api_server::cluster(3);
+    script.objects.get_mut("/api/v1/services").unwrap()[0]["status"] =
+        serde_json::json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]}});
+    let server = api_server::start(script);
+    let output = live_rampart(&server, &["map", "-f", "json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let map = json(&output);
+    let edges = map["edges"].as_array().unwrap();
+    assert!(
+        edges.iter().any(|edge| edge["from"] == "internet"
+            && edge["to"] == "Service/shop/web"
+            && edge["relation"] == "LoadBalancer at 203.0.113.10"),
+        "{edges:#?}"
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|edge| edge["from"] == "Service/shop/web" && edge["to"] == "Deployment/shop/web")
+    );
+    let text = map.to_string();
+    assert!(!text.contains("Pod/") && !text.contains("ReplicaSet/"), "{text}");
+}

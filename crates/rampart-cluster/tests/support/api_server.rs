@@ -39,12 +39,17 @@ pub struct Script {
     pub unavailable: BTreeMap<String, usize>,
     /// List paths whose pages are sent after this delay.
     pub slow: BTreeMap<String, Duration>,
+    /// The users and groups a SubjectAccessReview allows (anything);
+    /// `None` answers reviews 403, as for an identity that may not ask.
+    pub allowed: Option<Vec<String>>,
 }
 
 /// Every request seen: path with query, Accept, Authorization.
 #[derive(Default, Clone, Debug)]
 pub struct Seen {
     pub requests: Vec<(String, String, String)>,
+    /// The spec of every SubjectAccessReview asked.
+    pub reviews: Vec<Value>,
 }
 
 pub struct Server {
@@ -146,6 +151,50 @@ fn status(code: StatusCode, reason: &str, message: &str) -> Response {
     (code, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
+/// Answers a SubjectAccessReview: allowed when its user or one of its
+/// groups is in the script's `allowed`.
+async fn review(shared: &Shared, path: &str, request: Request) -> Response {
+    if path != "/apis/authorization.k8s.io/v1/subjectaccessreviews" {
+        return status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "only reviews are posted",
+        );
+    }
+    let Ok(body) = axum::body::to_bytes(request.into_body(), 1 << 20).await else {
+        return status(StatusCode::BAD_REQUEST, "BadRequest", "unreadable body");
+    };
+    let Ok(mut asked) = serde_json::from_slice::<Value>(&body) else {
+        return status(StatusCode::BAD_REQUEST, "BadRequest", "not JSON");
+    };
+    let spec = asked["spec"].clone();
+    shared.seen.lock().unwrap().reviews.push(spec.clone());
+    let Some(allowed) = shared.script.lock().unwrap().allowed.clone() else {
+        return status(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "subjectaccessreviews.authorization.k8s.io is forbidden",
+        );
+    };
+    let mut who: Vec<&str> = spec["groups"]
+        .as_array()
+        .map(|groups| groups.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    who.extend(spec["user"].as_str());
+    let yes = who.iter().any(|name| allowed.iter().any(|allowed| allowed == name));
+    asked["status"] = if yes {
+        json!({"allowed": true, "reason": "RBAC: allowed by the test server"})
+    } else {
+        json!({"allowed": false})
+    };
+    (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        asked.to_string(),
+    )
+        .into_response()
+}
+
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let uri = request.uri().clone();
     let headers: HeaderMap = request.headers().clone();
@@ -167,6 +216,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         return status(StatusCode::UNAUTHORIZED, "Unauthorized", "no valid bearer token");
     }
     let path = uri.path().to_string();
+    if request.method() == axum::http::Method::POST {
+        return review(&shared, &path, request).await;
+    }
     let query: BTreeMap<String, String> = uri
         .query()
         .unwrap_or("")
