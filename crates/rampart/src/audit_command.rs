@@ -134,9 +134,14 @@ pub fn run(args: &AuditArgs) -> Outcome {
     // them as they come: the cluster is never held whole. One hand-off per
     // piece would cost more than cutting it.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<rampart_cluster::Piece>>(16);
+    let reading = match &live {
+        Some(live) => format!("cluster {}", live.connection.context),
+        None => format!("{} snapshot file(s)", args.snapshot.len()),
+    };
     let batcher = std::sync::Arc::new(std::sync::Mutex::new(Batcher {
         batch: Vec::with_capacity(BATCH),
         sender,
+        bar: progress::ReadingBar::new(&reading),
     }));
     let (context, reader): (String, Reader) = if let Some(live) = live {
         live.read(args, &pipeline, batcher.clone())
@@ -213,6 +218,7 @@ type Reader = std::thread::JoinHandle<(usize, Vec<rampart_core::ScanError>)>;
 struct Batcher {
     batch: Vec<rampart_cluster::Piece>,
     sender: std::sync::mpsc::SyncSender<Vec<rampart_cluster::Piece>>,
+    bar: progress::ReadingBar,
 }
 
 impl Drop for Batcher {
@@ -224,6 +230,7 @@ impl Drop for Batcher {
 fn batcher_push(batcher: &std::sync::Mutex<Batcher>, piece: rampart_cluster::Piece) {
     let mut batcher = batcher.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     batcher.batch.push(piece);
+    batcher.bar.object_read();
     if batcher.batch.len() == BATCH {
         let full = std::mem::replace(&mut batcher.batch, Vec::with_capacity(BATCH));
         let _ = batcher.sender.send(full);

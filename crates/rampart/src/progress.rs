@@ -47,6 +47,43 @@ impl HistoryProgress for HistoryBar {
     }
 }
 
+/// Objects read from a cluster or a snapshot, as they arrive: the judges
+/// keep up with the reader, so this is the audit's progress.
+pub struct ReadingBar {
+    bar: ProgressBar,
+}
+
+impl ReadingBar {
+    /// `what`: `cluster prod`, `snapshot cluster.json`.
+    pub fn new(what: &str) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = if terminal {
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} reading {msg}: {human_pos} objects ({elapsed})")
+                .expect("valid template"),
+        );
+        bar.set_message(what.to_string());
+        if terminal {
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        ReadingBar { bar }
+    }
+
+    pub fn object_read(&self) {
+        self.bar.inc(1);
+    }
+}
+
+impl Drop for ReadingBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// A scan's bars: files checked (for many files, on a terminal), then
 /// the history walked when the run searches it.
 pub struct Bars {

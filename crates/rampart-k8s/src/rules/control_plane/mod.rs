@@ -5,17 +5,26 @@
 //! files where they are (`/etc/kubernetes/manifests`, `/var/lib/kubelet`)
 //! and `rampart audit` reads the static pods' mirror pods.
 
+pub mod apiserver_admission_plugins;
 pub mod apiserver_anonymous_auth;
 pub mod apiserver_audit_log;
 pub mod apiserver_authorization_mode;
 pub mod apiserver_encryption_at_rest;
 pub mod apiserver_profiling;
+pub mod apiserver_tls;
 pub mod audit_policy_secrets;
+pub mod controller_manager_exposure;
+pub mod controller_manager_service_accounts;
 pub mod encryption_config_secrets;
+pub mod encryption_provider_strength;
+pub mod etcd_tls;
 pub mod kubelet_anonymous_auth;
 pub mod kubelet_authorization_mode;
+pub mod kubelet_certificate_rotation;
 pub mod kubelet_read_only_port;
+pub mod kubelet_seccomp_default;
 pub mod node_version_skew;
+pub mod scheduler_exposure;
 
 use crate::object::Object;
 use crate::yaml::{Node, Pos};
@@ -53,6 +62,77 @@ impl Component<'_> {
     /// binary); `Some(None)` for a bare flag.
     pub fn get(&self, name: &str) -> Option<&Flag<'_>> {
         self.flags.iter().rev().find(|flag| flag.name == name)
+    }
+}
+
+/// What a flag must say.
+pub enum Want {
+    /// This value; a missing flag defaults to another (a bare boolean
+    /// flag means `true`).
+    Value(&'static str),
+    /// Any value (a file): missing means the feature is off.
+    Set,
+    /// Anything but this value; a missing flag defaults to a safe one.
+    Not(&'static str),
+}
+
+/// One flag a component must set, and why, for the finding.
+pub struct Requirement {
+    pub flag: &'static str,
+    pub want: Want,
+    pub why: &'static str,
+}
+
+/// What the controller manager and the scheduler must set: their ports
+/// are for the node alone.
+pub const EXPOSURE: &[Requirement] = &[
+    Requirement {
+        flag: "profiling",
+        want: Want::Value("false"),
+        why: "it serves profiling data (on by default)",
+    },
+    Requirement {
+        flag: "bind-address",
+        want: Want::Value("127.0.0.1"),
+        why: "its port is reachable from every address",
+    },
+];
+
+/// Reports each requirement `component` (running `program`) breaks: at the
+/// flag when it is written, else at the command.
+pub fn require(
+    component: &Component<'_>,
+    program: &str,
+    requirements: &[Requirement],
+    out: &mut crate::rules::Reporter<'_>,
+) {
+    for requirement in requirements {
+        let flag = component.get(requirement.flag);
+        let value = flag.map(|flag| flag.value.unwrap_or("true"));
+        let broken = match requirement.want {
+            Want::Value(wanted) => value != Some(wanted),
+            Want::Set => value.is_none_or(|value| value.is_empty() || value == "true"),
+            Want::Not(unwanted) => value == Some(unwanted),
+        };
+        if !broken {
+            continue;
+        }
+        let name = requirement.flag;
+        let why = requirement.why;
+        match flag {
+            Some(flag) => out.report(
+                flag.pos,
+                flag.field.clone(),
+                None,
+                format!("{program} sets `--{name}={}`: {why}", value.unwrap_or("")),
+            ),
+            None => out.report(
+                component.anchor,
+                component.anchor_field.clone(),
+                None,
+                format!("{program} does not set `--{name}`: {why}"),
+            ),
+        }
     }
 }
 
