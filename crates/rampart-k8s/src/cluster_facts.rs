@@ -4,7 +4,7 @@
 //! cluster audit (`ScanConfig::cluster`): a repository has none of them,
 //! and the scan of one should not pay for them.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::inventory::Site;
 use crate::object::Object;
@@ -22,7 +22,10 @@ pub struct ClusterFacts {
     /// (namespace, name) of each Secret a pod, ServiceAccount or Ingress
     /// names.
     pub secret_references: HashSet<(String, String)>,
-    pub running_images: Vec<RunningImage>,
+    /// Image as the pod spec writes it (unpinned ones only) -> digest the
+    /// nodes pulled -> the pods running it. Counted, not listed: a cluster
+    /// runs tens of thousands of pods and a handful of images.
+    pub running_images: BTreeMap<String, BTreeMap<String, RunningDigest>>,
     pub webhooks: Vec<WebhookFact>,
 }
 
@@ -46,6 +49,14 @@ pub struct SecretFact {
     pub site: Site,
 }
 
+/// The pods running one image by one digest.
+#[derive(Debug, Clone)]
+pub struct RunningDigest {
+    pub pods: usize,
+    /// The first of them, in reading order.
+    pub first: RunningImage,
+}
+
 /// One container of a pod as it runs.
 #[derive(Debug, Clone)]
 pub struct RunningImage {
@@ -54,10 +65,6 @@ pub struct RunningImage {
     /// The pod's controller (`ReplicaSet/web-5d9c7b`), if any.
     pub owner: Option<String>,
     pub container: String,
-    /// The image as the pod spec writes it.
-    pub image: String,
-    /// The digest the node pulled (`sha256:...`), from `imageID`.
-    pub digest: String,
     /// Where `imageID` is.
     pub site: Site,
     pub field: String,
@@ -153,7 +160,18 @@ impl ClusterFacts {
         self.apiserver_images.extend(other.apiserver_images);
         self.secrets.extend(other.secrets);
         self.secret_references.extend(other.secret_references);
-        self.running_images.extend(other.running_images);
+        for (image, digests) in other.running_images {
+            let known = self.running_images.entry(image).or_default();
+            for (digest, running) in digests {
+                match known.get_mut(&digest) {
+                    // Ours came first: keep our example.
+                    Some(counted) => counted.pods += running.pods,
+                    None => {
+                        known.insert(digest, running);
+                    }
+                }
+            }
+        }
         self.webhooks.extend(other.webhooks);
     }
 
@@ -246,19 +264,30 @@ impl ClusterFacts {
                     .and_then(|c| c.get("image"))
                     .or_else(|| status.get("image"))
                     .and_then(Node::as_str);
-                let Some(image) = image else {
+                // A pinned image cannot drift.
+                let Some(image) = image.filter(|image| !image.contains('@')) else {
                     continue;
                 };
-                self.running_images.push(RunningImage {
+                if let Some(counted) = self
+                    .running_images
+                    .get_mut(image)
+                    .and_then(|digests| digests.get_mut(digest))
+                {
+                    counted.pods += 1;
+                    continue;
+                }
+                let first = RunningImage {
                     namespace: namespace.to_string(),
                     pod: object.name.clone(),
                     owner: owner.clone(),
                     container: name.to_string(),
-                    image: image.to_string(),
-                    digest: digest.to_string(),
                     site: site(image_id.pos),
                     field: format!("status.{statuses}[{index}].imageID"),
-                });
+                };
+                self.running_images
+                    .entry(image.to_string())
+                    .or_default()
+                    .insert(digest.to_string(), RunningDigest { pods: 1, first });
             }
         }
     }

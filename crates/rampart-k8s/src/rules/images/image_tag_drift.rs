@@ -33,9 +33,7 @@
 //! Rolling out a pinned digest restarts the pods that ran the other image;
 //! check which of the digests is the one you tested.
 
-use std::collections::BTreeMap;
-
-use crate::cluster_facts::RunningImage;
+use crate::cluster_facts::RunningDigest;
 
 use super::super::prelude::*;
 
@@ -59,36 +57,21 @@ fn short(digest: &str) -> &str {
 }
 
 fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
-    // image -> digest -> the pods running it, in reading order.
-    let mut by_image: BTreeMap<&str, BTreeMap<&str, Vec<&RunningImage>>> = BTreeMap::new();
-    for running in &inventory.cluster.running_images {
-        if running.image.contains('@') {
-            continue;
-        }
-        by_image
-            .entry(running.image.as_str())
-            .or_default()
-            .entry(running.digest.as_str())
-            .or_default()
-            .push(running);
-    }
-    for (image, digests) in by_image {
+    for (image, digests) in &inventory.cluster.running_images {
         if digests.len() < 2 {
             continue;
         }
-        let mut counted: Vec<(&str, Vec<&RunningImage>)> = digests.into_iter().collect();
+        let mut counted: Vec<(&String, &RunningDigest)> = digests.iter().collect();
         // Most pods first; the digest breaks ties so the output is stable.
-        counted.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+        counted.sort_by(|a, b| b.1.pods.cmp(&a.1.pods).then(a.0.cmp(b.0)));
         let summary: Vec<String> = counted
             .iter()
-            .map(|(digest, pods)| {
-                let plural = if pods.len() == 1 { "" } else { "s" };
-                format!("{} ({} pod{plural})", short(digest), pods.len())
+            .map(|(digest, running)| {
+                let plural = if running.pods == 1 { "" } else { "s" };
+                format!("{} ({} pod{plural})", short(digest), running.pods)
             })
             .collect();
-        let Some(odd) = counted.get(1).and_then(|(_, pods)| pods.first()) else {
-            continue;
-        };
+        let (odd_digest, odd) = (counted[1].0, &counted[1].1.first);
         let owner = odd
             .owner
             .as_deref()
@@ -105,7 +88,7 @@ fn check(inventory: &Inventory, _context: &RuleContext<'_>, out: &mut InventoryR
                 odd.container,
                 odd.namespace,
                 odd.pod,
-                short(counted[1].0),
+                short(odd_digest),
             ),
         );
     }
