@@ -15,6 +15,7 @@ pub mod inventory_reader;
 pub mod live;
 pub mod owners;
 pub mod safe;
+pub mod secret_values;
 pub mod snapshot;
 pub mod stream;
 

@@ -149,6 +149,28 @@ impl Report {
             .is_some_and(|threshold| self.findings.iter().any(|f| !f.suppressed && f.severity >= threshold));
     }
 
+    /// Takes in the report of another run of the same command (another
+    /// cluster of one audit): findings, errors, notices, counts and what
+    /// each rule judged. The compliance summary is the caller's to set
+    /// again from the merged coverage.
+    pub fn absorb(&mut self, other: Report) {
+        self.findings.extend(other.findings);
+        self.errors.extend(other.errors);
+        self.notices.extend(other.notices);
+        self.coverage.merge(&other.coverage);
+        let (mine, theirs) = (&mut self.summary, other.summary);
+        mine.files += theirs.files;
+        mine.documents += theirs.documents;
+        mine.objects += theirs.objects;
+        mine.workloads += theirs.workloads;
+        mine.skipped_documents += theirs.skipped_documents;
+        mine.dockerfiles += theirs.dockerfiles;
+        mine.terraform_resources += theirs.terraform_resources;
+        mine.skipped_files += theirs.skipped_files;
+        mine.commits += theirs.commits;
+        self.recount();
+    }
+
     pub fn outcome(&self) -> Outcome {
         if !self.errors.is_empty() {
             Outcome::Error
@@ -168,6 +190,39 @@ fn is_zero(count: &usize) -> bool {
 mod tests {
     use super::*;
     use crate::{Control, Location};
+
+    #[test]
+    fn absorbing_another_run_adds_its_findings_errors_and_counts() {
+        let tool = Tool {
+            name: "rampart",
+            version: "0",
+        };
+        let summary = |objects| Summary {
+            objects,
+            files: 1,
+            ..Summary::default()
+        };
+        let mut first = Report::new(
+            tool.clone(),
+            vec![finding(Severity::Low, false)],
+            Vec::new(),
+            summary(3),
+            Some(Severity::High),
+        );
+        let second = Report::new(
+            tool,
+            vec![finding(Severity::Critical, false), finding(Severity::High, true)],
+            vec![ScanError::new("cluster:prod", None, "forbidden")],
+            summary(4),
+            Some(Severity::High),
+        );
+        first.absorb(second);
+        assert_eq!(first.findings.len(), 3);
+        assert_eq!((first.summary.objects, first.summary.files), (7, 2));
+        assert_eq!((first.summary.findings.total, first.summary.suppressed), (2, 1));
+        assert_eq!(first.summary.errors, 1);
+        assert!(first.summary.failed);
+    }
 
     fn finding(severity: Severity, suppressed: bool) -> Finding {
         Finding {

@@ -29,6 +29,18 @@ pub struct ClusterFacts {
     pub webhooks: Vec<WebhookFact>,
 }
 
+/// A value of a Secret that a Secret of another cluster of the same audit
+/// holds too (compared by keyed hash; the value is never kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedValue {
+    pub namespace: String,
+    pub name: String,
+    /// The key under `data`.
+    pub key: String,
+    /// Where else it is: `staging: shop/db-credentials key password`.
+    pub elsewhere: Vec<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NodeFact {
     pub name: String,

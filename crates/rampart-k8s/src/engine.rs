@@ -45,6 +45,11 @@ pub struct ScanConfig {
     /// The API server's version (`v1.29.3`) as its `/version` says, when
     /// a live audit read it.
     pub cluster_version: Option<String>,
+    /// The Secret values this cluster shares with the other clusters of
+    /// the audit, when `--compare-secret-values` compared them; `None`
+    /// when nothing was compared (the rule that reports them judges
+    /// nothing then).
+    pub shared_secret_values: Option<std::sync::Arc<Vec<crate::cluster_facts::SharedValue>>>,
 }
 
 impl Default for ScanConfig {
@@ -61,6 +66,7 @@ impl Default for ScanConfig {
             cluster: false,
             cluster_namespaces: Vec::new(),
             cluster_version: None,
+            shared_secret_values: None,
         }
     }
 }
@@ -176,6 +182,7 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
         let pss_violations = check_object(object, pod.as_ref(), is_workload, &context, rules, &mut reported);
         let shape = Shape {
             in_cluster: config.cluster,
+            secrets_compared: config.shared_secret_values.is_some(),
             has_pod: pod.is_some(),
             is_workload,
             has_waivers: inventory.record(object, config, pss_violations),

@@ -28,6 +28,7 @@ pub fn kubernetes_config(team: &Config, flags: &Flags) -> ScanConfig {
         cluster: flags.cluster,
         cluster_namespaces: flags.cluster_namespaces.clone(),
         cluster_version: flags.cluster_version.clone(),
+        shared_secret_values: flags.shared_secret_values.clone(),
         ..ScanConfig::default()
     };
     if let Some(days) = team.secrets.max_age_days {

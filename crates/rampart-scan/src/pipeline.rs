@@ -67,6 +67,8 @@ pub struct Flags {
     pub cluster_namespaces: Vec<String>,
     /// The API server's version, when a live audit read it.
     pub cluster_version: Option<String>,
+    /// The Secret values the cluster shares with the audit's others.
+    pub shared_secret_values: Option<Arc<Vec<rampart_k8s::cluster_facts::SharedValue>>>,
     pub profile: Option<Profile>,
     /// Rules not to run (`--skip`).
     pub skip: Vec<String>,
@@ -111,6 +113,7 @@ impl Default for Flags {
             cluster: false,
             cluster_namespaces: Vec::new(),
             cluster_version: None,
+            shared_secret_values: None,
             profile: None,
             skip: Vec::new(),
             fail_on: None,
@@ -367,6 +370,12 @@ impl Pipeline {
     }
 
     /// The manifest engine's settings in force.
+    /// Sets the compliance summary again from the report's coverage (after
+    /// reports of several runs were merged).
+    pub fn set_compliance(&self, scanned: &mut Scanned) {
+        set_compliance(&mut scanned.report, self.profile, &scanned.ran, &scanned.left_out);
+    }
+
     pub fn kubernetes(&self) -> &ScanConfig {
         &self.kubernetes
     }

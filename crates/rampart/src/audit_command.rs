@@ -20,10 +20,18 @@ pub struct AuditArgs {
     snapshot: Vec<PathBuf>,
 
     /// The kubeconfig context to audit, and the cluster's name in findings
-    /// (`cluster:<context>/<namespace>/<kind>/<name>`) [default: the
+    /// (`cluster:<context>/<namespace>/<kind>/<name>`); repeatable, each
+    /// cluster judged on its own and reported together [default: the
     /// kubeconfig's current context; with --snapshot, the first file's name].
     #[arg(long)]
-    context: Option<String>,
+    context: Vec<String>,
+
+    /// Read the Secrets' values of every --context (the identity needs
+    /// `list` on secrets) to find credentials two clusters share. Each
+    /// value is hashed in memory with a key drawn for this run; no value or
+    /// hash is printed or stored.
+    #[arg(long, conflicts_with = "snapshot")]
+    compare_secret_values: bool,
 
     /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config, else the
     /// pod's service account when run in a cluster].
@@ -95,40 +103,157 @@ pub fn run(args: &AuditArgs) -> Outcome {
     let Ok(team) = config_command::load(args.config.as_deref(), start) else {
         return Outcome::Error;
     };
-    // Connected before the pipeline is prepared: the rules judge by the
+    if !args.snapshot.is_empty() && args.context.len() > 1 {
+        eprintln!("error: a snapshot is one cluster: give at most one --context to name it");
+        return Outcome::Error;
+    }
+    if args.compare_secret_values && args.context.len() < 2 {
+        eprintln!("error: --compare-secret-values compares clusters: give two --context or more");
+        return Outcome::Error;
+    }
+    // Connected before the pipelines are prepared: the rules judge by the
     // API server's version.
-    let live = if args.snapshot.is_empty() {
-        match Live::connect(args) {
-            Ok(live) => Some(live),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return Outcome::Error;
+    let mut clusters: Vec<Option<Live>> = Vec::new();
+    if args.snapshot.is_empty() {
+        let contexts: Vec<Option<&str>> = if args.context.is_empty() {
+            vec![None]
+        } else {
+            args.context.iter().map(|context| Some(context.as_str())).collect()
+        };
+        for context in contexts {
+            match Live::connect(args.kubeconfig.as_deref(), context) {
+                Ok(live) => clusters.push(Some(live)),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return Outcome::Error;
+                }
             }
         }
     } else {
-        None
+        clusters.push(None);
+    }
+    let (shared, mut comparison_errors) = if args.compare_secret_values {
+        compare_secret_values(&clusters, &args.namespaces)
+    } else {
+        (vec![None; clusters.len()], Vec::new())
     };
-    let flags = Flags {
-        profile: args.profile,
-        skip: args.skip.clone(),
-        fail_on: args.fail_on,
-        allowed_registries: args.allowed_registries.clone(),
-        cluster: true,
-        cluster_namespaces: args.namespaces.clone(),
-        cluster_version: live.as_ref().and_then(|live| live.version.clone()),
-        // The cluster's objects carry their namespaces.
-        secrets: SecretsMode::TurnedOff,
-        exceptions: args
-            .exceptions
-            .clone()
-            .map_or(ExceptionsFile::Configured, ExceptionsFile::Path),
-        policies: args.policies.clone(),
-        ..Flags::default()
+    let mut audited: Option<(rampart_scan::Pipeline, rampart_scan::Scanned)> = None;
+    let mut contexts: Vec<String> = Vec::new();
+    for (live, shared) in clusters.into_iter().zip(shared) {
+        let flags = Flags {
+            profile: args.profile,
+            skip: args.skip.clone(),
+            fail_on: args.fail_on,
+            allowed_registries: args.allowed_registries.clone(),
+            cluster: true,
+            cluster_namespaces: args.namespaces.clone(),
+            cluster_version: live.as_ref().and_then(|live| live.version.clone()),
+            shared_secret_values: shared,
+            // The cluster's objects carry their namespaces.
+            secrets: SecretsMode::TurnedOff,
+            exceptions: args
+                .exceptions
+                .clone()
+                .map_or(ExceptionsFile::Configured, ExceptionsFile::Path),
+            policies: args.policies.clone(),
+            ..Flags::default()
+        };
+        let pipeline = match config_command::prepare(team.clone(), flags) {
+            Ok(pipeline) => pipeline,
+            Err(outcome) => return outcome,
+        };
+        let (context, scanned) = audit_one(args, &pipeline, live);
+        contexts.push(context);
+        audited = Some(match audited {
+            None => (pipeline, scanned),
+            Some((first, mut together)) => {
+                together.report.absorb(scanned.report);
+                (first, together)
+            }
+        });
+    }
+    let Some((pipeline, mut scanned)) = audited else {
+        return Outcome::Error;
     };
-    let pipeline = match config_command::prepare(team, flags) {
-        Ok(pipeline) => pipeline,
-        Err(outcome) => return outcome,
+    let scanned_paths: Vec<PathBuf> = if args.snapshot.is_empty() {
+        contexts
+            .iter()
+            .map(|context| PathBuf::from(format!("cluster:{context}")))
+            .collect()
+    } else {
+        args.snapshot.clone()
     };
+    if !comparison_errors.is_empty() {
+        scanned.report.errors.append(&mut comparison_errors);
+        scanned.report.recount();
+    }
+    pipeline.set_compliance(&mut scanned);
+    let run = Run {
+        command: "audit",
+        report: &scanned.report,
+        ran: &scanned.ran,
+        left_out: &scanned.left_out,
+        team: pipeline.team(),
+        exceptions: pipeline.exceptions(),
+        scanned: &scanned_paths,
+        start,
+    };
+    proof::conclude(&run, &args.format, &args.output, &args.proof)
+}
+
+/// What one cluster shares with the others, when compared.
+type Shared = Option<std::sync::Arc<Vec<rampart_k8s::cluster_facts::SharedValue>>>;
+
+/// Hashes every cluster's Secret values with one key drawn for the run and
+/// finds those two clusters share. If one cluster's values cannot be read,
+/// nothing is compared (the rule judges nothing) and that is an error.
+fn compare_secret_values(
+    clusters: &[Option<Live>],
+    namespaces: &[String],
+) -> (Vec<Shared>, Vec<rampart_core::ScanError>) {
+    let nothing = vec![None; clusters.len()];
+    let key = match rampart_core::FingerprintKey::random() {
+        Ok(key) => key,
+        Err(message) => {
+            return (
+                nothing,
+                vec![rampart_core::ScanError::new("--compare-secret-values", None, message)],
+            );
+        }
+    };
+    let mut hashed = Vec::new();
+    let mut errors = Vec::new();
+    for live in clusters.iter().flatten() {
+        let values = live
+            .runtime
+            .block_on(rampart_cluster::secret_values::hash_secret_values(
+                &live.connection,
+                namespaces,
+                &key,
+                &rampart_cluster::live::ListOptions::default(),
+            ));
+        match values {
+            Ok(values) => hashed.push((live.connection.context.clone(), values)),
+            Err(error) => errors.push(error),
+        }
+    }
+    if !errors.is_empty() {
+        return (nothing, errors);
+    }
+    let shared = rampart_cluster::secret_values::shared_between(&hashed)
+        .into_iter()
+        .map(|values| Some(std::sync::Arc::new(values)))
+        .collect();
+    (shared, errors)
+}
+
+/// Audits one cluster, live or from the snapshot files: its name and what
+/// the pipeline made of it.
+fn audit_one(
+    args: &AuditArgs,
+    pipeline: &rampart_scan::Pipeline,
+    live: Option<Live>,
+) -> (String, rampart_scan::Scanned) {
     // The cluster's pieces come from one reader thread, in batches over a
     // bounded channel; the pipeline's workers parse, make safe and judge
     // them as they come: the cluster is never held whole. One hand-off per
@@ -144,11 +269,12 @@ pub fn run(args: &AuditArgs) -> Outcome {
         bar: progress::ReadingBar::new(&reading),
     }));
     let (context, reader): (String, Reader) = if let Some(live) = live {
-        live.read(args, &pipeline, batcher.clone())
+        live.read(args, pipeline, batcher.clone())
     } else {
         let context = args
             .context
-            .clone()
+            .first()
+            .cloned()
             .unwrap_or_else(|| rampart_cluster::snapshot::default_context(&args.snapshot));
         let paths = args.snapshot.clone();
         let batcher = batcher.clone();
@@ -191,22 +317,7 @@ pub fn run(args: &AuditArgs) -> Outcome {
             }
         },
     );
-    let scanned_paths: Vec<PathBuf> = if args.snapshot.is_empty() {
-        vec![PathBuf::from(format!("cluster:{context}"))]
-    } else {
-        args.snapshot.clone()
-    };
-    let run = Run {
-        command: "audit",
-        report: &scanned.report,
-        ran: &scanned.ran,
-        left_out: &scanned.left_out,
-        team: pipeline.team(),
-        exceptions: pipeline.exceptions(),
-        scanned: &scanned_paths,
-        start,
-    };
-    proof::conclude(&run, &args.format, &args.output, &args.proof)
+    (context, scanned)
 }
 
 /// The thread that reads the cluster: what it read (files or lists) and
@@ -246,15 +357,12 @@ struct Live {
 }
 
 impl Live {
-    fn connect(args: &AuditArgs) -> Result<Live, String> {
+    fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Live, String> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|error| error.to_string())?;
-        let connection = runtime.block_on(rampart_cluster::live::connect(
-            args.kubeconfig.as_deref(),
-            args.context.as_deref(),
-        ))?;
+        let connection = runtime.block_on(rampart_cluster::live::connect(kubeconfig, context))?;
         // Not fatal, nor worth a word: the rules that compare versions
         // fall back on what the cluster's objects say (and say so), and
         // discovery reports an unreachable server.

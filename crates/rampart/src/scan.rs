@@ -21,6 +21,7 @@ pub fn run(args: &ScanArgs) -> Outcome {
         cluster: false,
         cluster_namespaces: Vec::new(),
         cluster_version: None,
+        shared_secret_values: None,
         profile: args.profile,
         skip: args.skip.clone(),
         fail_on: args.fail_on,

@@ -482,3 +482,193 @@ fn map_of_a_live_cluster_draws_controllers_not_their_pods_and_public_addresses()
     let text = map.to_string();
     assert!(!text.contains("Pod/") && !text.contains("ReplicaSet/"), "{text}");
 }
+
+/// A kubeconfig naming two test servers as contexts `staging` and `prod`.
+fn two_clusters(staging: &api_server::Server, prod: &api_server::Server) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: staging\n  cluster: {{server: \"{}\"}}\n- name: prod\n  cluster: {{server: \"{}\"}}\nusers:\n- name: tester\n  user: {{token: {}}}\ncontexts:\n- name: staging\n  context: {{cluster: staging, user: tester}}\n- name: prod\n  context: {{cluster: prod, user: tester}}\ncurrent-context: prod\n",
+        staging.url,
+        prod.url,
+        api_server::TOKEN
+    )
+}
+
+/// `cluster(1)` plus a Secret `shop/api` holding `token` and a CA that
+/// every cluster shares on purpose.
+fn cluster_with_api_token(token: &str) -> api_server::Script {
+    let mut script = api_server::cluster(1);
+    script
+        .objects
+        .get_mut("/api/v1/secrets")
+        .unwrap()
+        .push(serde_json::json!({
+            "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "api", "namespace": "shop"}, "type": "Opaque",
+            "data": {"token": token, "ca.crt": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUI="}
+        }));
+    script
+}
+
+#[test]
+fn two_contexts_are_audited_apart_and_a_shared_credential_is_found_by_keyed_hash() {
+    use base64::Engine as _;
+    let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let staging = api_server::start(cluster_with_api_token(&encode("staging-token-8f3k2m9x")));
+    let prod = api_server::start(cluster_with_api_token(&encode("prod-token-q7w2e9r4t1")));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubeconfig");
+    std::fs::write(&config, two_clusters(&staging, &prod)).unwrap();
+    let args = [
+        "audit",
+        "--kubeconfig",
+        config.to_str().unwrap(),
+        "--context",
+        "staging",
+        "--context",
+        "prod",
+        "-f",
+        "json",
+    ];
+    let mut compared = args.to_vec();
+    compared.push("--compare-secret-values");
+    let output = rampart_in(dir.path(), &compared);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    assert!(
+        report["errors"].as_array().unwrap().is_empty(),
+        "{:#}",
+        report["errors"]
+    );
+    let findings = report["findings"].as_array().unwrap();
+    let shared: Vec<(&str, &str, &str)> = findings
+        .iter()
+        .filter(|finding| finding["rule"] == "secret-shared-across-clusters")
+        .map(|finding| {
+            (
+                finding["location"]["path"].as_str().unwrap(),
+                finding["field"].as_str().unwrap(),
+                finding["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // The database password is the same in both; the tokens differ and the
+    // CA is public.
+    assert_eq!(
+        shared,
+        [
+            (
+                "cluster:staging/shop/Secret/db",
+                "data.password",
+                "key `password` of Secret shop/db holds the same value as prod: shop/db key password"
+            ),
+            (
+                "cluster:prod/shop/Secret/db",
+                "data.password",
+                "key `password` of Secret shop/db holds the same value as staging: shop/db key password"
+            ),
+        ]
+    );
+    // Each cluster was judged on its own, and both are in one report.
+    assert!(
+        findings
+            .iter()
+            .any(|finding| finding["location"]["path"] == "cluster:staging/shop/DaemonSet/agent")
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|finding| finding["location"]["path"] == "cluster:prod/shop/DaemonSet/agent")
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    for value in api_server::SECRET_VALUES
+        .iter()
+        .chain(&["staging-token-8f3k2m9x", "prod-token-q7w2e9r4t1"])
+    {
+        assert!(!text.contains(value), "{value} was written");
+    }
+    // Values are read only when asked: without the flag, Secrets are asked
+    // for as metadata, and nothing is compared.
+    let before = prod.seen.lock().unwrap().requests.len();
+    let output = rampart_in(dir.path(), &args);
+    let report = json(&output);
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|finding| finding["rule"] == "secret-shared-across-clusters")
+    );
+    let seen = prod.seen.lock().unwrap().requests[before..].to_vec();
+    let secrets: Vec<&(String, String, String)> = seen
+        .iter()
+        .filter(|(uri, _, _)| uri.starts_with("/api/v1/secrets"))
+        .collect();
+    assert!(!secrets.is_empty());
+    assert!(
+        secrets
+            .iter()
+            .all(|(_, accept, _)| accept.contains("PartialObjectMetadataList")),
+        "{secrets:?}"
+    );
+}
+
+#[test]
+fn comparing_secret_values_needs_two_clusters_and_every_clusters_values() {
+    let staging = api_server::start(cluster_with_api_token("c3RhZ2luZw=="));
+    let mut forbidden = cluster_with_api_token("cHJvZA==");
+    forbidden.forbidden.push("/api/v1/secrets".into());
+    let prod = api_server::start(forbidden);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubeconfig");
+    std::fs::write(&config, two_clusters(&staging, &prod)).unwrap();
+    let kubeconfig = config.to_str().unwrap();
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "audit",
+            "--kubeconfig",
+            kubeconfig,
+            "--context",
+            "staging",
+            "--context",
+            "prod",
+            "--compare-secret-values",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let report = json(&output);
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|finding| finding["rule"] == "secret-shared-across-clusters")
+    );
+    assert!(
+        report["errors"].as_array().unwrap().iter().any(|error| error["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("cluster:prod/api/v1/secrets")),
+        "{:#}",
+        report["errors"]
+    );
+    let one = rampart_in(
+        dir.path(),
+        &[
+            "audit",
+            "--kubeconfig",
+            kubeconfig,
+            "--context",
+            "staging",
+            "--compare-secret-values",
+        ],
+    );
+    assert_eq!(one.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&one.stderr).contains("two --context"));
+}

@@ -83,6 +83,9 @@ pub enum Subjects {
     /// Objects of these kinds in a cluster audit only: the rule judges
     /// what the cluster lacks, which a repository may keep elsewhere.
     InCluster(&'static [(&'static str, &'static str)]),
+    /// Secrets whose values were compared with other clusters'
+    /// (`rampart audit --compare-secret-values`).
+    ComparedSecrets,
 }
 
 /// Role and ClusterRole.
@@ -112,6 +115,8 @@ pub const SECRETS: &[(&str, &str)] = &[("", "Secret")];
 pub struct Shape {
     /// The scan reads a cluster (`ScanConfig::cluster`).
     pub in_cluster: bool,
+    /// Its Secrets' values were compared with other clusters'.
+    pub secrets_compared: bool,
     pub has_pod: bool,
     pub is_workload: bool,
     pub has_waivers: bool,
@@ -138,6 +143,7 @@ impl Rule {
                 let group = object.group();
                 shape.in_cluster && pairs.iter().any(|(g, k)| *k == object.kind && *g == group)
             }
+            Subjects::ComparedSecrets => shape.secrets_compared && object.kind == "Secret" && object.group().is_empty(),
         }
     }
 }
@@ -260,6 +266,7 @@ pub fn all() -> &'static [&'static Rule] {
         &secrets::secret_last_applied_annotation::RULE,
         &secrets::secret_rotation_overdue::RULE,
         &secrets::secret_unused::RULE,
+        &secrets::secret_shared_across_clusters::RULE,
         // the control plane's configuration
         &control_plane::apiserver_anonymous_auth::RULE,
         &control_plane::apiserver_authorization_mode::RULE,

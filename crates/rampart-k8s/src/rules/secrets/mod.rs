@@ -6,6 +6,7 @@ pub mod no_secret_in_manifest;
 pub mod no_service_account_token_secret;
 pub mod secret_last_applied_annotation;
 pub mod secret_rotation_overdue;
+pub mod secret_shared_across_clusters;
 pub mod secret_unused;
 
 use crate::yaml::Node;
