@@ -82,6 +82,10 @@ pub struct SecretEvidence {
     /// The secret in full: only with `--show-secrets`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// A keyed hash of the value alone (the key drawn per run), to find
+    /// the same value elsewhere; never serialised.
+    #[serde(skip)]
+    pub value_hash: Option<String>,
 }
 
 /// A commit, as a history finding names it.

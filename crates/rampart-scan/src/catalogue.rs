@@ -19,6 +19,7 @@ pub fn known_rule(id: &str) -> bool {
         || rampart_dockerfile::rules::find(id).is_some()
         || rampart_terraform::rules::find(id).is_some()
         || exceptions::RULES.iter().any(|meta| meta.id == id)
+        || id == rampart_secrets::environments::RULE.id
         || rampart_secrets::Catalogue::builtin()
             .rules
             .iter()
@@ -139,7 +140,8 @@ impl Selected {
         manifests.chain(dockerfiles).chain(terraform).collect()
     }
 
-    /// The documented rules it leaves out.
+    /// The documented rules it leaves out (the secrets engine's run or
+    /// not as a whole, see [`rules_left_out`]).
     fn complement(&self) -> Vec<(String, RuleInfo)> {
         let chosen: Vec<&str> = self
             .manifests
@@ -150,7 +152,7 @@ impl Selected {
             .collect();
         documented_rules()
             .into_iter()
-            .filter(|(_, meta, _)| !chosen.contains(&meta.id))
+            .filter(|(engine, meta, _)| *engine != SECRETS_ENGINE && !chosen.contains(&meta.id))
             .map(|(engine, meta, _)| listed_meta(engine, meta))
             .collect()
     }
@@ -186,6 +188,7 @@ pub fn rules_that_ran(
 ) -> Vec<(String, RuleInfo)> {
     let mut ran = selected.listed();
     if let Some(catalogue) = secrets {
+        ran.push(listed_meta(SECRETS_ENGINE, &rampart_secrets::environments::RULE));
         ran.extend(catalogue.rules.iter().map(|rule| {
             let spec = &rule.spec;
             listed(
@@ -219,7 +222,12 @@ pub fn documented_rules() -> Vec<(&'static str, &'static RuleMeta, &'static str)
     let terraform = rampart_terraform::rules::all()
         .iter()
         .map(|rule| (TERRAFORM_ENGINE, &rule.meta, rule.doc()));
-    manifests.chain(dockerfiles).chain(terraform).collect()
+    let secrets = std::iter::once((
+        SECRETS_ENGINE,
+        &rampart_secrets::environments::RULE,
+        rampart_secrets::environments::DOC,
+    ));
+    manifests.chain(dockerfiles).chain(terraform).chain(secrets).collect()
 }
 
 /// The page `rampart explain ID` prints and `docs/rules/ID.md` stores.

@@ -700,6 +700,11 @@ impl Pipeline {
                 SecretsMode::Inputs | SecretsMode::TurnedOff => coverage.add_engine(SECRETS_ENGINE, files_read),
             }
         }
+        if self.secrets.is_some() {
+            let mut shared = rampart_secrets::environments::shared_across_environments(&findings);
+            apply_team_config(&mut shared, &self.team, &self.selection, Profile::All);
+            findings.append(&mut shared);
+        }
         if let Some(set) = &self.exceptions {
             coverage.add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
             errors.extend(set.apply(&mut findings, &self.team));

@@ -8,6 +8,7 @@
 pub mod allowlist;
 pub mod catalogue;
 pub mod detector;
+pub mod environments;
 pub mod evidence;
 pub mod files;
 pub mod filters;
@@ -133,6 +134,7 @@ pub fn to_finding(catalogue: &Catalogue, path: &Arc<str>, detected: &Detected, o
             value: options
                 .show_secrets
                 .then(|| String::from_utf8_lossy(&detected.secret).into_owned()),
+            value_hash: Some(environments::value_hash(&detected.secret)),
             redacted: redacted.clone(),
         };
         (

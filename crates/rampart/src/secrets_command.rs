@@ -142,6 +142,8 @@ pub fn run(args: &SecretsArgs) -> Outcome {
     let Ok((mut scan, commits)) = search(args, &paths, catalogue, &options) else {
         return Outcome::Error;
     };
+    let mut shared = rampart_secrets::environments::shared_across_environments(&scan.findings);
+    scan.findings.append(&mut shared);
     // Profiles choose manifest rules; this command is the secrets engine.
     apply_team_config(
         &mut scan.findings,

@@ -320,3 +320,55 @@ paths = ['''(^|/)fixtures/''']
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(stderr.contains(".gitleaks.toml:2:"), "{stderr}");
 }
+
+#[test]
+fn a_token_in_two_environments_folders_is_shared_and_the_scan_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = fake_github_token();
+    // Secret manifests, which `scan` searches as well as `secrets`.
+    let secret = |blank: &str| {
+        format!("{blank}apiVersion: v1\nkind: Secret\nmetadata: {{name: app}}\nstringData:\n  GITHUB_TOKEN: {token}\n")
+    };
+    write(dir.path(), "k8s/overlays/dev/app.yaml", &secret(""));
+    write(dir.path(), "k8s/overlays/production/app.yaml", &secret("# prod\n"));
+    write(dir.path(), "k8s/base/app.yaml", &secret(""));
+    let root = dir.path().to_str().unwrap();
+    for command in [&["secrets", root, "-f", "json"][..], &["scan", root, "-f", "json"][..]] {
+        let output = rampart(command);
+        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(!text.contains(&token), "{command:?} printed the token");
+        let report = json(&output);
+        let shared: Vec<(String, u64)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|finding| finding["rule"] == "secret-shared-across-environments")
+            .map(|finding| {
+                let path = finding["location"]["path"].as_str().unwrap();
+                (
+                    path.strip_prefix(root).unwrap_or(path).to_string(),
+                    finding["location"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        // The base belongs to no environment: not compared.
+        assert_eq!(
+            shared,
+            [
+                ("/k8s/overlays/dev/app.yaml".to_string(), 5),
+                ("/k8s/overlays/production/app.yaml".to_string(), 6)
+            ],
+            "{command:?}"
+        );
+    }
+    // One environment alone shares nothing.
+    std::fs::remove_file(dir.path().join("k8s/overlays/dev/app.yaml")).unwrap();
+    let report = json(&rampart(&["secrets", root, "-f", "json"]));
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|finding| finding["rule"] == "secret-shared-across-environments")
+    );
+}
