@@ -3,13 +3,27 @@
 //! has (an injected sidecar, a `kubectl debug` container, a pod of an old
 //! ReplicaSet that drifted). Those stay on the pod, naming the controller.
 
-use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+
+use hashbrown::{Equivalent, HashMap, HashSet};
 
 use rampart_core::Finding;
 use rampart_k8s::yaml::Node;
 
 /// (namespace, kind, name) of an object.
 type Key = (String, String, String);
+
+/// A [`Key`] borrowed: hashes as the key does (a tuple hashes its fields in
+/// order, a `String` as its `str`), so maps of keys are searched without
+/// building one.
+#[derive(Hash)]
+struct KeyRef<'a>(&'a str, &'a str, &'a str);
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, key: &Key) -> bool {
+        self.0 == key.0 && self.1 == key.1 && self.2 == key.2
+    }
+}
 
 /// The controllers of the snapshot's objects, where the controller is in
 /// the snapshot too.
@@ -74,9 +88,7 @@ impl OwnersBuilder {
         let controller_of = self
             .claims
             .into_iter()
-            .filter(|((namespace, _, _), (kind, name))| {
-                present.contains(&(namespace.clone(), kind.clone(), name.clone()))
-            })
+            .filter(|((namespace, _, _), (kind, name))| present.contains(&KeyRef(namespace, kind, name)))
             .collect();
         Owners { controller_of }
     }
@@ -131,28 +143,27 @@ pub fn fold(findings: &mut Vec<Finding>, owners: &Owners) {
             )
         })
     }
-    let controller_of: HashMap<(&str, &str, &str), (&str, &str)> = owners
+    let controller_of = |(namespace, kind, name): (&str, &str, &str)| {
+        owners
+            .controller_of
+            .get(&KeyRef(namespace, kind, name))
+            .map(|(kind, name)| (kind.as_str(), name.as_str()))
+    };
+    let controllers: HashSet<(&str, &str, &str)> = owners
         .controller_of
         .iter()
-        .map(|((namespace, kind, name), (owner_kind, owner_name))| {
-            (
-                (namespace.as_str(), kind.as_str(), name.as_str()),
-                (owner_kind.as_str(), owner_name.as_str()),
-            )
-        })
-        .collect();
-    let controllers: HashSet<(&str, &str, &str)> = controller_of
-        .iter()
-        .map(|((namespace, _, _), (kind, name))| (*namespace, *kind, *name))
+        .map(|((namespace, _, _), (kind, name))| (namespace.as_str(), kind.as_str(), name.as_str()))
         .collect();
     // What each controller has, by rule and place in the pod template.
-    let mut had: HashSet<Place<'_>> = HashSet::new();
+    let mut had: HashSet<Place<'_>> = HashSet::default();
+    // One hasher state for every place, so equal places hash equal.
+    let places = hashbrown::DefaultHashBuilder::default();
     for finding in findings.iter() {
         if let Some(object) = object_of(finding)
             && controllers.contains(&object)
         {
-            let place = in_pod(object.1, &finding.field, finding.container.as_deref());
-            had.insert((object.0, object.1, object.2, &finding.rule, place));
+            let place = in_pod(&places, object.1, &finding.field, finding.container.as_deref());
+            had.insert((object.0, object.1, object.2, &*finding.rule, place));
         }
     }
     // Decided first, applied after: `had` borrows the findings.
@@ -170,11 +181,11 @@ pub fn fold(findings: &mut Vec<Finding>, owners: &Owners) {
             let Some(object) = object_of(finding) else {
                 return Verdict::Keep;
             };
-            let Some(&(owner_kind, owner_name)) = controller_of.get(&object) else {
+            let Some((owner_kind, owner_name)) = controller_of(object) else {
                 return Verdict::Keep;
             };
-            let place = in_pod(object.1, &finding.field, finding.container.as_deref());
-            if had.contains(&(object.0, owner_kind, owner_name, &finding.rule, place)) {
+            let place = in_pod(&places, object.1, &finding.field, finding.container.as_deref());
+            if had.contains(&(object.0, owner_kind, owner_name, &*finding.rule, place)) {
                 Verdict::Drop
             } else {
                 Verdict::Name(format!("its controller {owner_kind}/{owner_name}"))
@@ -197,7 +208,7 @@ pub fn fold(findings: &mut Vec<Finding>, owners: &Owners) {
 /// with the container named instead of counted (an injected init container
 /// shifts the others' places), hashed: the path is never built, as this
 /// runs for every finding of a cluster.
-fn in_pod(kind: &str, field: &str, container: Option<&str>) -> u64 {
+fn in_pod(places: &impl BuildHasher, kind: &str, field: &str, container: Option<&str>) -> u64 {
     use std::hash::Hasher;
     let prefixes: &[(&str, &str)] = match kind {
         "Pod" => &[("spec.", "spec."), ("metadata.", "metadata.")],
@@ -214,7 +225,7 @@ fn in_pod(kind: &str, field: &str, container: Option<&str>) -> u64 {
         .iter()
         .find_map(|(from, to)| field.strip_prefix(from).map(|rest| (*to, rest)))
         .unwrap_or(("", field));
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut hasher = places.build_hasher();
     hasher.write(head.as_bytes());
     const MARK: &str = "ontainers[";
     let index = rest.find(MARK).map(|open| open + MARK.len()).and_then(|start| {

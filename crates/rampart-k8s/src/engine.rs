@@ -225,6 +225,9 @@ pub struct Finished {
 /// The second step, once every input is in: settles conditional findings
 /// and runs the rules that judge the inventory as a whole. The findings
 /// come with what each rule judged.
+/// Workloads from which an inventory is freed in the background.
+const BIG_INVENTORY: usize = 10_000;
+
 pub fn finish(
     mut checked: Checked,
     mut inventory: Inventory,
@@ -232,7 +235,8 @@ pub fn finish(
     rules: &[&'static Rule],
 ) -> Finished {
     inventory.build_indexes();
-    let inventory = &inventory;
+    let facts = inventory;
+    let inventory = &facts;
     let coverage = std::mem::take(&mut checked.coverage);
     let mut findings = checked.settle(inventory);
     let context = RuleContext { config };
@@ -248,6 +252,11 @@ pub fn finish(
     crate::waivers::apply(&mut findings, &inventory.waivers, &config.non_waivable);
     let mut waivers: Vec<crate::waivers::Waiver> = inventory.waivers.values().flatten().cloned().collect();
     waivers.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    // A cluster's facts are millions of small allocations: freed on a
+    // thread of their own while the report is written.
+    if facts.workloads.len() >= BIG_INVENTORY {
+        std::thread::spawn(move || drop(facts));
+    }
     Finished {
         findings,
         coverage,
