@@ -8,10 +8,12 @@
 pub mod apiserver_admission_plugins;
 pub mod apiserver_anonymous_auth;
 pub mod apiserver_audit_log;
+pub mod apiserver_audit_retention;
 pub mod apiserver_authorization_mode;
 pub mod apiserver_encryption_at_rest;
 pub mod apiserver_profiling;
 pub mod apiserver_tls;
+pub mod audit_policy_coverage;
 pub mod audit_policy_secrets;
 pub mod controller_manager_exposure;
 pub mod controller_manager_service_accounts;
