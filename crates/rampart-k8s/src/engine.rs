@@ -77,13 +77,30 @@ pub enum Condition {
     /// The finding stands unless this ServiceAccount, found in the scan,
     /// sets `automountServiceAccountToken: false`.
     UnlessServiceAccountDisablesAutomount { namespace: String, name: String },
+    /// The finding stands; when the cluster's pods run this unpinned image
+    /// by one digest, its fix names that digest.
+    NameRunningDigest { image: String },
 }
 
 impl Condition {
-    fn holds(&self, inventory: &Inventory) -> bool {
+    /// Whether the finding stands, amended with what the inventory knows.
+    fn settle(&self, finding: &mut Finding, inventory: &Inventory) -> bool {
         match self {
             Condition::UnlessServiceAccountDisablesAutomount { namespace, name } => {
                 inventory.service_account(namespace, name) != Some(Some(false))
+            }
+            Condition::NameRunningDigest { image } => {
+                let digests = inventory.cluster.running_images.get(image);
+                if let Some(digests) = digests
+                    && let [(digest, running)] = digests.iter().collect::<Vec<_>>()[..]
+                {
+                    let plural = if running.pods == 1 { "" } else { "s" };
+                    finding.fix = std::borrow::Cow::Owned(format!(
+                        "Pin it to the image the cluster runs ({} pod{plural}): `{image}@{digest}`.",
+                        running.pods
+                    ));
+                }
+                true
             }
         }
     }
@@ -129,7 +146,7 @@ impl Checked {
         }
         let mut keep = vec![true; findings.len()];
         for (index, condition) in &conditions {
-            keep[*index] = condition.holds(inventory);
+            keep[*index] = condition.settle(&mut findings[*index], inventory);
         }
         let mut flags = keep.into_iter();
         findings.retain(|_| flags.next().unwrap_or(true));

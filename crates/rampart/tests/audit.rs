@@ -80,6 +80,18 @@ fn a_snapshot_is_judged_with_pods_folded_into_their_controllers() {
             .ends_with("has no default-deny ingress NetworkPolicy in the cluster"),
         "{deny:#}"
     );
+    // The injected init container's fix names the digest the pod runs.
+    let injected = on("cluster:prod/shop/Pod/web-5d9c7b-x2x9q")
+        .into_iter()
+        .find(|finding| finding["rule"] == "image-digest-pinned" && finding["container"] == "istio-init")
+        .expect("istio-init is not pinned");
+    assert_eq!(
+        injected["fix"],
+        format!(
+            "Pin it to the image the cluster runs (1 pod): `docker.io/istio/proxyv2:1.24.0@sha256:{}`.",
+            "cd".repeat(32)
+        )
+    );
     // Nothing is repeated on the ReplicaSet that the Deployment has.
     assert!(on("cluster:prod/shop/ReplicaSet/web-5d9c7b").is_empty());
     let binding = on("cluster:prod/ClusterRoleBinding/ops-admins");

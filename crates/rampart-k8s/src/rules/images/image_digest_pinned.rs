@@ -1,7 +1,10 @@
 //! ## What it checks
 //!
 //! That every container image is pinned by digest: `image@sha256:<hex>`
-//! (a tag may stand before the digest for readability).
+//! (a tag may stand before the digest for readability). In a cluster audit,
+//! when the pods running the unpinned image all run one digest (their
+//! `status.containerStatuses[].imageID`), the fix names it: that is the
+//! image to pin (several digests are `image-tag-drift`'s finding).
 //!
 //! ## Why it matters
 //!
@@ -40,7 +43,7 @@ pub static RULE: Rule = Rule {
     check: Check::Pod(check),
 };
 
-fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {
         let Some(field) = container.image() else {
             continue;
@@ -52,12 +55,21 @@ fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) 
         if reference.has_valid_digest() {
             continue;
         }
-        let message = if reference.digest.is_some() {
-            format!("{} image `{image}` has a malformed digest", container.describe())
+        if reference.digest.is_some() {
+            let message = format!("{} image `{image}` has a malformed digest", container.describe());
+            out.report(field.node.pos, field.path, Some(container), message);
+            continue;
+        }
+        let message = format!("{} image `{image}` is not pinned by digest", container.describe());
+        if context.config.cluster {
+            // The digest the cluster's pods run is the one to pin.
+            let condition = Condition::NameRunningDigest {
+                image: image.to_string(),
+            };
+            out.report_if(condition, field.node.pos, field.path, Some(container), message);
         } else {
-            format!("{} image `{image}` is not pinned by digest", container.describe())
-        };
-        out.report(field.node.pos, field.path, Some(container), message);
+            out.report(field.node.pos, field.path, Some(container), message);
+        }
     }
 }
 
@@ -76,6 +88,28 @@ mod tests {
             &[(7, "spec.containers[0].image"), (9, "spec.containers[1].image")],
         );
         assert!(findings[1].message.contains("malformed"));
+    }
+
+    #[test]
+    fn in_a_cluster_the_fix_names_the_digest_the_pods_run() {
+        let objects = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: 'nginx:1.27'}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop}\nspec:\n  containers: [{name: web, image: 'nginx:1.27'}]\nstatus:\n  containerStatuses: [{name: web, imageID: 'docker.io/library/nginx@sha256:0123456789abcdef'}]\n";
+        let findings = run_with(&super::RULE, objects, &in_cluster(&[]));
+        assert_findings(
+            &findings,
+            &[
+                (7, "spec.template.spec.containers[0].image"),
+                (13, "spec.containers[0].image"),
+            ],
+        );
+        for finding in &findings {
+            assert_eq!(
+                finding.fix,
+                "Pin it to the image the cluster runs (1 pod): `nginx:1.27@sha256:0123456789abcdef`."
+            );
+        }
+        // A repository's scan knows no running digest.
+        let findings = run(&super::RULE, objects);
+        assert_eq!(findings[0].fix, super::RULE.meta.fix);
     }
 
     #[test]
