@@ -112,7 +112,7 @@ impl Wanted {
 /// The kinds the rules need: workloads and their pods, RBAC,
 /// NetworkPolicies, Namespaces, Services, Ingresses, ServiceAccounts,
 /// ConfigMaps, Secrets (metadata only), webhook configurations, Nodes,
-/// ResourceQuotas and LimitRanges; `custom` adds the configured custom
+/// ResourceQuotas, LimitRanges, PersistentVolumes and StorageClasses; `custom` adds the configured custom
 /// workload kinds (group, kind).
 pub fn wanted_kinds(custom: &[(String, String)]) -> Vec<Wanted> {
     let mut wanted: Vec<Wanted> = [
@@ -125,6 +125,9 @@ pub fn wanted_kinds(custom: &[(String, String)]) -> Vec<Wanted> {
         ("", "v1", "Node"),
         ("", "v1", "ResourceQuota"),
         ("", "v1", "LimitRange"),
+        // They name Secrets (CSI and provisioner credentials) pods do not.
+        ("", "v1", "PersistentVolume"),
+        ("storage.k8s.io", "v1", "StorageClass"),
         ("apps", "v1", "Deployment"),
         ("apps", "v1", "ReplicaSet"),
         ("apps", "v1", "StatefulSet"),

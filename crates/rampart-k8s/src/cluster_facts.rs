@@ -12,6 +12,9 @@ use crate::selector::LabelSelector;
 use crate::workload::WorkloadKinds;
 use crate::yaml::{Node, Pos};
 
+/// The namespace of a reference whose namespace is decided per volume.
+pub const ANY_NAMESPACE: &str = "*";
+
 #[derive(Debug, Default, Clone)]
 pub struct ClusterFacts {
     pub nodes: Vec<NodeFact>,
@@ -19,8 +22,9 @@ pub struct ClusterFacts {
     /// for when the API server's own `/version` was not read.
     pub apiserver_images: Vec<String>,
     pub secrets: Vec<SecretFact>,
-    /// (namespace, name) of each Secret a pod, ServiceAccount or Ingress
-    /// names.
+    /// (namespace, name) of each Secret a pod, ServiceAccount, Ingress,
+    /// PersistentVolume or StorageClass names; namespace [`ANY_NAMESPACE`]
+    /// for a StorageClass's per-claim templates.
     pub secret_references: HashSet<(String, String)>,
     /// Image as the pod spec writes it (unpinned ones only) -> digest the
     /// nodes pulled -> the pods running it. Counted, not listed: a cluster
@@ -160,6 +164,38 @@ impl ClusterFacts {
                     }
                 }
             }
+            ("PersistentVolume", true) => {
+                // `spec.csi.nodePublishSecretRef`, `spec.cephfs.secretRef`...:
+                // a reference with its own namespace.
+                for source in object.root.get("spec").map(Node::entries).unwrap_or(&[]) {
+                    for entry in source.value.entries() {
+                        if entry.key.ends_with("ecretRef") {
+                            self.refer_in(entry.value.get("namespace"), namespace, entry.value.get("name"));
+                        }
+                    }
+                }
+            }
+            ("StorageClass", false) if object.group() == "storage.k8s.io" => {
+                // `csi.storage.k8s.io/provisioner-secret-name` with its
+                // `-namespace`, in-tree `adminSecretName` with
+                // `adminSecretNamespace`, `secretName` with `secretNamespace`.
+                let parameters = object.root.get("parameters").map(Node::entries).unwrap_or(&[]);
+                for entry in parameters {
+                    let key = &*entry.key;
+                    let stem = key
+                        .strip_suffix("secret-name")
+                        .map(|stem| format!("{stem}secret-namespace"))
+                        .or_else(|| {
+                            key.strip_suffix("SecretName")
+                                .map(|stem| format!("{stem}SecretNamespace"))
+                        })
+                        .or_else(|| (key == "secretName").then(|| "secretNamespace".to_string()));
+                    if let Some(namespace_key) = stem {
+                        let named_namespace = parameters.iter().find(|other| *other.key == *namespace_key);
+                        self.refer_in(named_namespace.map(|other| &other.value), "default", Some(&entry.value));
+                    }
+                }
+            }
             ("ValidatingWebhookConfiguration", false) if object.group() == "admissionregistration.k8s.io" => {
                 self.note_webhooks(object, &site);
             }
@@ -185,6 +221,17 @@ impl ClusterFacts {
             }
         }
         self.webhooks.extend(other.webhooks);
+    }
+
+    /// A reference that may name its namespace (`None`: the fallback; a
+    /// template such as `${pvc.namespace}`: any namespace, `*`).
+    fn refer_in(&mut self, named: Option<&Node>, fallback: &str, name: Option<&Node>) {
+        let namespace = match named.and_then(Node::as_str).filter(|namespace| !namespace.is_empty()) {
+            Some(template) if template.contains('$') => ANY_NAMESPACE,
+            Some(namespace) => namespace,
+            None => fallback,
+        };
+        self.refer(namespace, name);
     }
 
     fn refer(&mut self, namespace: &str, name: Option<&Node>) {

@@ -4,8 +4,13 @@
 //! something: a pod or workload (volumes, projected volumes, CSI and other
 //! volume sources' secret references, `env[].valueFrom.secretKeyRef`,
 //! `envFrom[].secretRef`, `imagePullSecrets`), a ServiceAccount (`secrets`,
-//! `imagePullSecrets`), or an Ingress (`spec.tls[].secretName`, and
-//! annotations ending in `-secret` such as ingress-nginx's `auth-secret`).
+//! `imagePullSecrets`), an Ingress (`spec.tls[].secretName`, and
+//! annotations ending in `-secret` such as ingress-nginx's `auth-secret`),
+//! a PersistentVolume (`spec.csi.nodePublishSecretRef`, `spec.rbd.secretRef`
+//! and the other volume sources' secret references) or a StorageClass (its
+//! `*secret-name` / `*SecretName` / `secretName` parameters with their
+//! namespaces). Where the namespace holds custom resources, the finding
+//! says one of them may name the Secret.
 //! Secrets that controllers consume by design are not judged: those with an
 //! owner reference, service-account tokens (their own rule), Helm release
 //! records, bootstrap tokens, cert-manager's certificates; nor are the
@@ -37,6 +42,8 @@
 //! A custom resource (an operator's, a Gateway's certificate reference) may
 //! name a Secret this rule cannot see; deleting it breaks that consumer.
 
+use crate::cluster_facts::ANY_NAMESPACE;
+
 use super::super::prelude::*;
 
 pub static RULE: Rule = Rule {
@@ -59,20 +66,29 @@ fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryRe
     }
     let facts = &inventory.cluster;
     for secret in &facts.secrets {
+        let referred = |namespace: &str| {
+            facts
+                .secret_references
+                .contains(&(namespace.to_string(), secret.name.clone()))
+        };
         if secret.managed
             || secret.namespace.starts_with("kube-")
-            || facts
-                .secret_references
-                .contains(&(secret.namespace.clone(), secret.name.clone()))
+            || referred(&secret.namespace)
+            || referred(ANY_NAMESPACE)
         {
             continue;
         }
+        let operators = if inventory.custom_resource_namespaces.contains(&secret.namespace) {
+            " (a custom resource of the namespace may: check its operator before deleting)"
+        } else {
+            ""
+        };
         out.report(
             &secret.site,
             secret.site.pos,
             "metadata.name".to_string(),
             format!(
-                "Secret {}/{}: no pod, ServiceAccount or Ingress refers to it",
+                "Secret {}/{}: no pod, ServiceAccount, Ingress, PersistentVolume or StorageClass refers to it{operators}",
                 secret.namespace, secret.name
             ),
         );
@@ -91,7 +107,22 @@ mod tests {
         assert_findings(&findings, &[(7, "metadata.name")]);
         assert_eq!(
             findings[0].message,
-            "Secret shop/db-2023: no pod, ServiceAccount or Ingress refers to it"
+            "Secret shop/db-2023: no pod, ServiceAccount, Ingress, PersistentVolume or StorageClass refers to it"
+        );
+    }
+
+    #[test]
+    fn storage_classes_and_volumes_refer_to_their_credentials() {
+        let storage = "---\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: ceph}\nprovisioner: rbd.csi.ceph.com\nparameters:\n  csi.storage.k8s.io/provisioner-secret-name: csi-provisioner\n  csi.storage.k8s.io/provisioner-secret-namespace: ceph\n  csi.storage.k8s.io/node-stage-secret-name: csi-node\n  csi.storage.k8s.io/node-stage-secret-namespace: ${pvc.namespace}\n  adminSecretName: legacy-admin\n  adminSecretNamespace: kube-public\n---\napiVersion: v1\nkind: PersistentVolume\nmetadata: {name: data}\nspec:\n  csi: {driver: x, volumeHandle: h, nodePublishSecretRef: {name: csi-publish, namespace: ceph}}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: csi-provisioner, namespace: ceph}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: csi-publish, namespace: ceph}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: csi-node, namespace: ceph}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: old-key, namespace: ceph}\n---\napiVersion: example.com/v1\nkind: Cluster\nmetadata: {name: c, namespace: ceph}\n";
+        let findings = run_with(&super::RULE, &format!("{OBJECTS}{storage}"), &in_cluster(&[]));
+        let unused: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        // `${pvc.namespace}` is each claim's: csi-node counts wherever it is.
+        assert_eq!(
+            unused,
+            [
+                "Secret shop/db-2023: no pod, ServiceAccount, Ingress, PersistentVolume or StorageClass refers to it",
+                "Secret ceph/old-key: no pod, ServiceAccount, Ingress, PersistentVolume or StorageClass refers to it (a custom resource of the namespace may: check its operator before deleting)",
+            ]
         );
     }
 
