@@ -2,8 +2,10 @@
 //!
 //! In a cluster audit of every namespace, that each Role and ClusterRole is
 //! used: a RoleBinding or ClusterRoleBinding refers to it, or (for a
-//! ClusterRole) an aggregating ClusterRole's selector takes its rules in.
-//! The API server's own roles (labelled `kubernetes.io/bootstrapping:
+//! ClusterRole) an aggregating ClusterRole's selector takes its rules in,
+//! which the built-in `admin`, `edit` and `view` roles do for every role
+//! labelled `rbac.authorization.k8s.io/aggregate-to-<role>: "true"`, read
+//! or not. The API server's own roles (labelled `kubernetes.io/bootstrapping:
 //! rbac-defaults`) are Kubernetes' and not judged. An audit limited to some
 //! namespaces (`-n`) does not judge it (a RoleBinding elsewhere may use a
 //! ClusterRole), nor does a repository's scan.
@@ -51,6 +53,14 @@ pub static RULE: Rule = Rule {
     check: Check::Inventory(Subjects::InCluster(ROLES), check),
 };
 
+/// The labels the built-in `admin`, `edit` and `view` ClusterRoles
+/// aggregate by.
+const BUILT_IN_AGGREGATION: &[&str] = &[
+    "rbac.authorization.k8s.io/aggregate-to-admin",
+    "rbac.authorization.k8s.io/aggregate-to-edit",
+    "rbac.authorization.k8s.io/aggregate-to-view",
+];
+
 fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryReporter<'_>) {
     if !context.config.cluster || !context.config.cluster_namespaces.is_empty() {
         return;
@@ -73,14 +83,20 @@ fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryRe
         if role.review.built_in || bound.contains(&(namespace, role.name.as_str())) {
             continue;
         }
+        // The built-in admin, edit and view roles aggregate these in every
+        // cluster, read or not.
+        let into_built_in = BUILT_IN_AGGREGATION
+            .iter()
+            .any(|label| role.labels.get(*label).is_some_and(|value| value == "true"));
         let aggregated = role.kind == RoleKind::ClusterRole
-            && rbac.roles.iter().any(|aggregator| {
-                !std::ptr::eq(aggregator, role)
-                    && aggregator
-                        .aggregation
-                        .iter()
-                        .any(|selector| selector.matches(&role.labels))
-            });
+            && (into_built_in
+                || rbac.roles.iter().any(|aggregator| {
+                    !std::ptr::eq(aggregator, role)
+                        && aggregator
+                            .aggregation
+                            .iter()
+                            .any(|selector| selector.matches(&role.labels))
+                }));
         if aggregated {
             continue;
         }
@@ -105,7 +121,7 @@ fn check(inventory: &Inventory, context: &RuleContext<'_>, out: &mut InventoryRe
 mod tests {
     use crate::rule_testing::*;
 
-    const OBJECTS: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: shop}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: old-importer, namespace: shop}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: monitoring, labels: {rbac.example.com/aggregate-to-view: \"true\"}}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view-plus}\naggregationRule:\n  clusterRoleSelectors:\n  - matchLabels: {rbac.example.com/aggregate-to-view: \"true\"}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: system:node, labels: {kubernetes.io/bootstrapping: rbac-defaults}}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: readers, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\nsubjects: [{kind: Group, name: shop-team}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: viewers, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view-plus}\nsubjects: [{kind: Group, name: shop-team}]\n";
+    const OBJECTS: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: reader, namespace: shop}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: old-importer, namespace: shop}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: monitoring, labels: {rbac.example.com/aggregate-to-view: \"true\"}}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: view-plus}\naggregationRule:\n  clusterRoleSelectors:\n  - matchLabels: {rbac.example.com/aggregate-to-view: \"true\"}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: system:node, labels: {kubernetes.io/bootstrapping: rbac-defaults}}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: metrics-reader, labels: {rbac.authorization.k8s.io/aggregate-to-view: 'true'}}\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: readers, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}\nsubjects: [{kind: Group, name: shop-team}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: viewers, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view-plus}\nsubjects: [{kind: Group, name: shop-team}]\n";
 
     #[test]
     fn fires_on_a_role_nothing_binds_or_aggregates() {
