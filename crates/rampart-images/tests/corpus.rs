@@ -1,0 +1,146 @@
+//! The scanners' own report goldens (`../shared/corpus/vuln-reports/`), with
+//! the counts their SOURCE.md gives, read into the one model.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use rampart_images::{FixState, Scanner, VulnSeverity, read_report};
+
+fn corpus() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/vuln-reports");
+    if path.is_dir() {
+        Some(path)
+    } else {
+        println!("skipped: ../shared/corpus is absent");
+        None
+    }
+}
+
+fn severities(report: &rampart_images::ImageReport) -> Vec<VulnSeverity> {
+    let mut found: Vec<VulnSeverity> = report.vulnerabilities.iter().map(|v| v.severity).collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn trivy_goldens_read_with_their_documented_counts() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let read = |name: &str| read_report(&std::fs::read(corpus.join("trivy").join(name)).unwrap()).unwrap();
+    use VulnSeverity::{Critical, Low, Medium, Unknown};
+
+    let alpine = read("alpine-39.json.golden");
+    assert!(matches!(alpine.scanner, Scanner::Trivy { .. }));
+    assert_eq!(
+        severities(&alpine),
+        [Medium, Medium, Medium, Medium, Critical, Critical]
+    );
+    assert!(
+        alpine
+            .vulnerabilities
+            .iter()
+            .all(|v| v.fix == FixState::Fixed && !v.fixed.is_empty())
+    );
+    // A tarball scan: no registry, so no manifest digest (ImageID is the
+    // config's and is not taken for one).
+    assert!(alpine.digests.is_empty());
+    assert_eq!(alpine.scanned_at.as_deref(), Some("2021-08-25T12:20:30.000000005Z"));
+
+    assert_eq!(
+        severities(&read("alpine-39-high-critical.json.golden")),
+        [Critical, Critical]
+    );
+    assert_eq!(
+        severities(&read("alpine-39-ignore-cveids.json.golden")),
+        [Medium, Medium]
+    );
+    for unfixed_ignored in [
+        "centos-7-ignore-unfixed.json.golden",
+        "debian-buster-ignore-unfixed.json.golden",
+    ] {
+        let report = read(unfixed_ignored);
+        assert!(!report.vulnerabilities.is_empty(), "{unfixed_ignored}");
+        assert!(
+            report.vulnerabilities.iter().all(|v| v.fix == FixState::Fixed),
+            "{unfixed_ignored}"
+        );
+    }
+    let ubuntu = read("ubuntu-1804.json.golden");
+    assert_eq!(severities(&ubuntu), [Low, Medium, Medium, Medium, Medium]);
+    assert!(ubuntu.vulnerabilities.iter().any(|v| v.fix == FixState::NotFixed));
+    assert_eq!(
+        severities(&read("gomod-vex.json.golden")),
+        [Unknown, Unknown, Unknown, Unknown]
+    );
+
+    let suppressed = read("convert-npm-with-suppressed.json.golden");
+    assert_eq!(suppressed.set_aside.len(), 1);
+    assert!(
+        suppressed.set_aside[0]
+            .reason
+            .starts_with("not_affected (vulnerable_code_not_in_execute_path)")
+    );
+}
+
+#[test]
+fn grype_goldens_read_with_the_manifest_digest_of_the_image() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let path = |name: &str| corpus.join("grype").join(name);
+    let bytes = std::fs::read(path("TestJsonImgsPresenter.golden")).unwrap();
+    let image = read_report(&bytes).unwrap();
+    let raw: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(
+        matches!(image.scanner, Scanner::Grype { version: None }),
+        "`[not provided]` is no version"
+    );
+    assert_eq!(
+        image.digests,
+        BTreeSet::from([raw["source"]["target"]["manifestDigest"].as_str().unwrap().to_string()])
+    );
+    let expected: Vec<(String, VulnSeverity)> = raw["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["vulnerability"]["id"].as_str().unwrap().to_string(),
+                VulnSeverity::parse(m["vulnerability"]["severity"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let found: Vec<(String, VulnSeverity)> = image
+        .vulnerabilities
+        .iter()
+        .map(|v| (v.id.clone(), v.severity))
+        .collect();
+    assert_eq!(found, expected);
+    assert!(!found.is_empty());
+
+    let directory = read_report(&std::fs::read(path("TestJsonDirsPresenter.golden")).unwrap()).unwrap();
+    assert_eq!(directory.artifact, "/some/path");
+    assert!(directory.digests.is_empty());
+    let empty = read_report(&std::fs::read(path("TestEmptyJsonPresenter.golden")).unwrap()).unwrap();
+    assert!(empty.vulnerabilities.is_empty());
+}
+
+#[test]
+fn sarif_and_cyclonedx_outputs_are_refused_by_name() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    for lossy in [
+        "trivy/alpine-310.sarif.golden",
+        "trivy/npm-cyclonedx.json.golden",
+        "grype/TestSarifPresenter_image.golden",
+    ] {
+        let error = read_report(&std::fs::read(corpus.join(lossy)).unwrap()).unwrap_err();
+        assert!(
+            error.message.starts_with("a SARIF report") || error.message.starts_with("a CycloneDX document"),
+            "{lossy}: {}",
+            error.message
+        );
+    }
+}
