@@ -2,8 +2,9 @@
 //! reports scanners write about them ([`report`]), read from Trivy's and
 //! Grype's native JSON into one model, each tied to the manifest digests
 //! of the image it describes, so a gate can judge exactly the image that
-//! runs.
+//! runs; and the OpenVEX statements that set findings aside ([`vex`]).
 
 pub mod report;
+pub mod vex;
 
 pub use report::{FixState, ImageReport, ReportError, Scanner, VulnSeverity, Vulnerability, read_report};

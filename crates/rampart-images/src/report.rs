@@ -97,6 +97,9 @@ pub struct Vulnerability {
     pub aliases: Vec<String>,
     pub severity: VulnSeverity,
     pub package: String,
+    /// The package's purl (`pkg:apk/alpine/libssl3@3.0.8-r3?arch=x86_64`),
+    /// when the scanner gives it: what VEX statements name.
+    pub purl: String,
     pub installed: String,
     /// The versions that fix it, as the scanner wrote them; empty if none.
     pub fixed: String,
@@ -216,11 +219,19 @@ struct TrivyVulnerability {
     #[serde(rename = "VendorIDs")]
     vendor_ids: Vec<String>,
     pkg_name: String,
+    pkg_identifier: TrivyPackageIdentifier,
     installed_version: String,
     fixed_version: String,
     status: String,
     severity: String,
     title: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TrivyPackageIdentifier {
+    #[serde(rename = "PURL")]
+    purl: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -242,6 +253,7 @@ impl TrivyVulnerability {
             aliases: self.vendor_ids,
             severity: VulnSeverity::parse(&self.severity),
             package: self.pkg_name,
+            purl: self.pkg_identifier.purl,
             installed: self.installed_version,
             fixed: self.fixed_version,
             target: target.to_string(),
@@ -348,6 +360,7 @@ struct GrypeRelated {
 struct GrypeArtifact {
     name: String,
     version: String,
+    purl: String,
     locations: Vec<GrypeLocation>,
 }
 
@@ -386,6 +399,7 @@ impl GrypeMatch {
             aliases,
             severity: VulnSeverity::parse(&self.vulnerability.severity),
             package: self.artifact.name,
+            purl: self.artifact.purl,
             installed: self.artifact.version,
             target: self
                 .artifact

@@ -144,3 +144,39 @@ fn sarif_and_cyclonedx_outputs_are_refused_by_name() {
         );
     }
 }
+
+#[test]
+fn openvex_documents_of_both_projects_read_and_apply_by_image_and_package() {
+    use rampart_images::vex::{VexStatus, deciding_statement, read_openvex};
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let read = |name: &str| read_openvex(&std::fs::read(corpus.join(name)).unwrap()).unwrap();
+    for name in [
+        "trivy/vex-openvex.json",
+        "trivy/result-openvex.json",
+        "trivy/repo-vex-trivy.openvex.json",
+        "grype/openvex-demo2.json",
+    ] {
+        assert!(!read(name).statements.is_empty(), "{name}");
+    }
+    // Grype's demo: CVE-2023-1255 is fixed in libssl3 and libcrypto3 of
+    // one alpine image, named by digest.
+    let demo = vec![read("grype/openvex-demo1.json")];
+    let image = BTreeSet::from(["sha256:124c7d2707904eea7431fffe91522a01e5a861a624ee31d03372cc1d138a3126".to_string()]);
+    let libssl = rampart_images::Vulnerability {
+        id: "CVE-2023-1255".to_string(),
+        aliases: Vec::new(),
+        severity: VulnSeverity::Medium,
+        package: "libssl3".to_string(),
+        purl: "pkg:apk/alpine/libssl3@3.0.8-r3?arch=x86_64&distro=alpine-3.17.3".to_string(),
+        installed: "3.0.8-r3".to_string(),
+        fixed: String::new(),
+        fix: FixState::NotFixed,
+        target: String::new(),
+        title: String::new(),
+    };
+    let status = deciding_statement(&demo, &libssl, &image).map(|(_, statement)| statement.status);
+    assert_eq!(status, Some(VexStatus::Fixed));
+    assert!(deciding_statement(&demo, &libssl, &BTreeSet::new()).is_none());
+}
