@@ -2,9 +2,11 @@
 //! reports scanners write about them ([`report`]), read from Trivy's and
 //! Grype's native JSON into one model, each tied to the manifest digests
 //! of the image it describes, so a gate can judge exactly the image that
-//! runs; and the OpenVEX statements that set findings aside ([`vex`]).
+//! runs; the OpenVEX statements that set findings aside ([`vex`]); and
+//! `.trivyignore` files, read to be reported ([`trivyignore`]).
 
 pub mod report;
+pub mod trivyignore;
 pub mod vex;
 
 pub use report::{FixState, ImageReport, ReportError, Scanner, VulnSeverity, Vulnerability, read_report};

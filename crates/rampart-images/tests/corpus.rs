@@ -180,3 +180,31 @@ fn openvex_documents_of_both_projects_read_and_apply_by_image_and_package() {
     assert_eq!(status, Some(VexStatus::Fixed));
     assert!(deciding_statement(&demo, &libssl, &BTreeSet::new()).is_none());
 }
+
+#[test]
+fn trivys_own_ignore_file_reads_with_its_expiries() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let text = std::fs::read_to_string(corpus.join("trivy/result-.trivyignore")).unwrap();
+    let file = rampart_images::trivyignore::read_trivyignore(&text);
+    let expiring: Vec<(&str, &str)> = file
+        .lines
+        .iter()
+        .filter_map(|line| Some((line.id.as_str(), line.expires.as_deref()?)))
+        .collect();
+    assert_eq!(
+        expiring,
+        [
+            ("CVE-2019-0004", "2020-01-01"),
+            ("CVE-2019-0005", "9999-01-01"),
+            ("CVE-2019-0006", "9999-01-01")
+        ]
+    );
+    assert!(
+        file.lines
+            .iter()
+            .any(|line| line.id == "CVE-2019-0001" && line.expires.is_none())
+    );
+    assert!(file.refused.is_empty());
+}
