@@ -94,16 +94,18 @@ enum Command {
     /// What runs the webhook: `rampart admission manifests`.
     #[command(subcommand)]
     Admission(serve_command::AdmissionCommand),
-    /// Who can VERB RESOURCE, according to the RBAC objects of the scanned
-    /// manifests: every subject, with the binding -> role -> rule chain.
+    /// Who can VERB RESOURCE, according to the RBAC objects of manifests, a
+    /// snapshot or a live cluster: every subject, with the binding -> role
+    /// -> rule chain; `--verify` asks the live API server about each.
     WhoCan(who_can::WhoCanArgs),
     /// What runs in a cluster, judged like `rampart scan` judges manifests:
     /// read live (the kubeconfig's context; Secrets as metadata only) or
     /// from a snapshot (`kubectl get ... -A -o json`).
     Audit(audit_command::AuditArgs),
-    /// The trust-boundary map: namespaces, workloads, service accounts and
-    /// what they may do, exposure, and allowed network paths, each classed
-    /// public, privileged or internal.
+    /// The trust-boundary map of manifests, a snapshot or a live cluster:
+    /// namespaces, workloads, service accounts and what they may do,
+    /// exposure, and allowed network paths, each classed public,
+    /// privileged or internal.
     Map(map_command::MapArgs),
 }
 
