@@ -5,6 +5,7 @@
 //! runs; the OpenVEX statements that set findings aside ([`vex`]); and
 //! `.trivyignore` files, read to be reported ([`trivyignore`]).
 
+pub mod gate;
 pub mod report;
 pub mod trivyignore;
 pub mod vex;

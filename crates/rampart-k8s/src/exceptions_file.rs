@@ -32,7 +32,15 @@ const FIELDS: &[&str] = &[
     "ticket",
     "expires",
 ];
-const MATCH_FIELDS: &[&str] = &["kind", "namespace", "name", "container", "paths"];
+const MATCH_FIELDS: &[&str] = &[
+    "kind",
+    "namespace",
+    "name",
+    "container",
+    "paths",
+    "vulnerability",
+    "image",
+];
 
 /// Parses the file's text; every problem is returned, each with its line.
 pub fn parse_exceptions(path: &str, text: &str) -> Result<Vec<Exception>, Vec<ScanError>> {
@@ -159,6 +167,8 @@ fn read_exception(path: &str, node: &Node) -> Result<Exception, Vec<ScanError>> 
                 name: text_field(m, "name"),
                 container: text_field(m, "container"),
                 paths: list_field(m, "paths"),
+                vulnerability: text_field(m, "vulnerability"),
+                image: text_field(m, "image"),
             }
         }
         Some(m) => {

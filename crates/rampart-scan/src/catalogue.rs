@@ -12,6 +12,7 @@ pub const SECRETS_ENGINE: &str = "secrets";
 pub const DOCKERFILE_ENGINE: &str = "dockerfiles";
 pub const TERRAFORM_ENGINE: &str = "terraform";
 pub const EXCEPTIONS_ENGINE: &str = "exceptions file";
+pub const IMAGES_ENGINE: &str = "images";
 
 /// A rule id of any built-in engine.
 pub fn known_rule(id: &str) -> bool {
@@ -20,6 +21,7 @@ pub fn known_rule(id: &str) -> bool {
         || rampart_terraform::rules::find(id).is_some()
         || exceptions::RULES.iter().any(|meta| meta.id == id)
         || id == rampart_secrets::environments::RULE.id
+        || rampart_images::gate::RULES.iter().any(|(meta, _)| meta.id == id)
         || rampart_secrets::Catalogue::builtin()
             .rules
             .iter()
@@ -152,10 +154,17 @@ impl Selected {
             .collect();
         documented_rules()
             .into_iter()
-            .filter(|(engine, meta, _)| *engine != SECRETS_ENGINE && !chosen.contains(&meta.id))
+            .filter(|(engine, meta, _)| {
+                *engine != SECRETS_ENGINE && *engine != IMAGES_ENGINE && !chosen.contains(&meta.id)
+            })
             .map(|(engine, meta, _)| listed_meta(engine, meta))
             .collect()
     }
+}
+
+/// A rule of `engine` as the matrix lists it.
+pub fn listed_rule(engine: &str, meta: &RuleMeta) -> (String, RuleInfo) {
+    listed_meta(engine, meta)
 }
 
 fn listed_meta(engine: &str, meta: &RuleMeta) -> (String, RuleInfo) {
@@ -227,7 +236,15 @@ pub fn documented_rules() -> Vec<(&'static str, &'static RuleMeta, &'static str)
         &rampart_secrets::environments::RULE,
         rampart_secrets::environments::DOC,
     ));
-    manifests.chain(dockerfiles).chain(terraform).chain(secrets).collect()
+    let images = rampart_images::gate::RULES
+        .iter()
+        .map(|(meta, doc)| (IMAGES_ENGINE, *meta, *doc));
+    manifests
+        .chain(dockerfiles)
+        .chain(terraform)
+        .chain(secrets)
+        .chain(images)
+        .collect()
 }
 
 /// The page `rampart explain ID` prints and `docs/rules/ID.md` stores.

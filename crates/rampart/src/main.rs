@@ -9,6 +9,7 @@ mod config_command;
 mod controls_command;
 mod evidence_command;
 mod exceptions_command;
+mod images_command;
 mod inventory_input;
 mod map_command;
 mod metrics_command;
@@ -102,6 +103,10 @@ enum Command {
     /// read live (the kubeconfig's context; Secrets as metadata only) or
     /// from a snapshot (`kubectl get ... -A -o json`).
     Audit(audit_command::AuditArgs),
+    /// What images answer: `gate` judges the scanners' vulnerability
+    /// reports (Trivy, Grype JSON) with VEX and exceptions.
+    #[command(subcommand)]
+    Images(images_command::ImagesCommand),
     /// The trust-boundary map of manifests, a snapshot or a live cluster:
     /// namespaces, workloads, service accounts and what they may do,
     /// exposure, and allowed network paths, each classed public,
@@ -310,6 +315,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve_command::run(&args),
         Command::Admission(command) => serve_command::admission(&command),
         Command::Map(args) => map_command::run(&args),
+        Command::Images(command) => images_command::run(&command),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),
         Command::Policy(command) => policy_command::run(&command),

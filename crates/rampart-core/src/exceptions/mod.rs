@@ -60,6 +60,13 @@ pub struct ExceptionMatch {
     pub container: Option<String>,
     /// Globs over the finding's file path (`deploy/legacy/**`).
     pub paths: Vec<String>,
+    /// A vulnerability id (`CVE-2024-0001`): the vulnerability gate's
+    /// findings of it.
+    pub vulnerability: Option<String>,
+    /// A glob over an image's name (`ghcr.io/acme/*`: `*` stays within a
+    /// path segment, `**` crosses them, as Sigstore's policy-controller
+    /// reads them).
+    pub image: Option<String>,
 }
 
 /// One accepted risk.
@@ -134,6 +141,7 @@ pub struct Exceptions {
     list: Vec<Exception>,
     selectors: Vec<Vec<RuleSelector>>,
     paths: Vec<Option<GlobSet>>,
+    images: Vec<Option<globset::GlobMatcher>>,
 }
 
 /// What applying the exceptions did, per exception (same order).
@@ -165,11 +173,33 @@ impl Exceptions {
             }
             paths.push(Some(builder.build().map_err(|error| error.to_string())?));
         }
+        let mut images = Vec::with_capacity(list.len());
+        for exception in &list {
+            let Some(pattern) = &exception.matcher.image else {
+                images.push(None);
+                continue;
+            };
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|error| {
+                    format!(
+                        "{}:{}: exception `{}`: image glob `{pattern}`: {error}",
+                        exception.file, exception.line, exception.id
+                    )
+                })?;
+            images.push(Some(glob.compile_matcher()));
+        }
         let selectors = list
             .iter()
             .map(|exception| exception.rules.iter().map(|rule| RuleSelector::parse(rule)).collect())
             .collect();
-        Ok(Exceptions { list, selectors, paths })
+        Ok(Exceptions {
+            list,
+            selectors,
+            paths,
+            images,
+        })
     }
 
     pub fn list(&self) -> &[Exception] {
@@ -198,6 +228,16 @@ impl Exceptions {
             && self.paths[index]
                 .as_ref()
                 .is_none_or(|globs| globs.is_match(finding.location.path.as_ref()))
+            // The gate's findings name `CVE-...:package` in their field.
+            && wanted.vulnerability.as_deref().is_none_or(|id| {
+                finding
+                    .field
+                    .split_once(':')
+                    .is_some_and(|(vulnerability, _)| vulnerability == id)
+            })
+            && self.images[index].as_ref().is_none_or(|glob| {
+                resource.is_some_and(|resource| resource.kind == "Image" && glob.is_match(&resource.name))
+            })
     }
 
     /// Suppresses the findings active exceptions match, except those of
@@ -386,6 +426,31 @@ mod tests {
         assert_eq!(
             raised.iter().map(|f| &*f.rule).collect::<Vec<_>>(),
             ["exception-expiring"]
+        );
+    }
+
+    #[test]
+    fn vulnerabilities_match_by_id_and_image_glob_within_path_segments() {
+        let today: Date = "2026-01-01".parse().unwrap();
+        let mut accepted = exception("openssl", &["image-vulnerability"], "2026-12-31");
+        accepted.matcher.vulnerability = Some("CVE-2024-1".into());
+        accepted.matcher.image = Some("ghcr.io/acme/*".into());
+        let exceptions = Exceptions::new(vec![accepted]).unwrap();
+        let vulnerable = |field: &str, image: &str| {
+            let mut finding = finding("image-vulnerability", "Image", image, None);
+            finding.field = field.to_string();
+            finding
+        };
+        let mut findings = vec![
+            vulnerable("CVE-2024-1:openssl", "ghcr.io/acme/shop@sha256:aa"),
+            vulnerable("CVE-2024-1:openssl", "ghcr.io/acme/team/shop@sha256:aa"),
+            vulnerable("CVE-2024-10:openssl", "ghcr.io/acme/shop@sha256:aa"),
+            vulnerable("CVE-2024-1:openssl", "docker.io/acme/shop"),
+        ];
+        exceptions.apply(&mut findings, today, &[]);
+        assert_eq!(
+            findings.iter().map(|f| f.suppressed).collect::<Vec<_>>(),
+            [true, false, false, false]
         );
     }
 

@@ -1,0 +1,171 @@
+//! `rampart images gate` on the scanners' own reports
+//! (`../shared/corpus/vuln-reports/`, skipped when absent) and on reports
+//! written here: findings per vulnerability, VEX, exceptions, exit codes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{json, rampart_in, write_file};
+
+fn corpus() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/vuln-reports");
+    if path.is_dir() {
+        Some(path.canonicalize().unwrap())
+    } else {
+        println!("skipped: ../shared/corpus is absent");
+        None
+    }
+}
+
+fn rules_of(report: &serde_json::Value, rule: &str) -> Vec<serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule"] == rule)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn trivys_alpine_report_fails_on_its_two_criticals_and_exceptions_accept_them() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let alpine = corpus.join("trivy/alpine-39.json.golden");
+    let alpine = alpine.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let output = rampart_in(
+        dir.path(),
+        &["images", "gate", alpine, "--fail-on", "critical", "-f", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let vulnerabilities = rules_of(&report, "image-vulnerability");
+    let mut severities: Vec<&str> = vulnerabilities
+        .iter()
+        .map(|f| f["severity"].as_str().unwrap())
+        .collect();
+    severities.sort();
+    // SOURCE.md: 2 CRITICAL + 4 MEDIUM.
+    assert_eq!(
+        severities,
+        ["critical", "critical", "medium", "medium", "medium", "medium"]
+    );
+    // Each points at the report line that lists it.
+    let text = std::fs::read_to_string(corpus.join("trivy/alpine-39.json.golden")).unwrap();
+    for finding in &vulnerabilities {
+        let line = finding["location"]["line"].as_u64().unwrap() as usize;
+        let id = finding["field"].as_str().unwrap().split(':').next().unwrap();
+        assert!(text.lines().nth(line - 1).unwrap().contains(id), "{finding:#}");
+    }
+    // Scanned in 2021: stale.
+    assert_eq!(rules_of(&report, "image-report-stale").len(), 1);
+
+    // The musl criticals accepted, dated and owned: the gate passes.
+    write_file(
+        dir.path(),
+        ".rampart/exceptions.yaml",
+        "- id: musl-2019\n  rules: [image-vulnerability]\n  match: {vulnerability: CVE-2019-14697, image: \"testdata/fixtures/images/*\"}\n  justification: no dynamic loading in this image\n  compensating_controls: [read-only root filesystem]\n  owner: team-base\n  approved_by: security\n  expires: 2099-01-01\n",
+    );
+    let output = rampart_in(
+        dir.path(),
+        &["images", "gate", alpine, "--fail-on", "critical", "-f", "json"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let excepted: Vec<serde_json::Value> = rules_of(&json(&output), "image-vulnerability")
+        .into_iter()
+        .filter(|finding| finding["suppressed"] == true)
+        .collect();
+    assert_eq!(excepted.len(), 2);
+}
+
+#[test]
+fn grype_report_with_vex_and_a_trivyignore() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "grype.json",
+        r#"{"matches": [
+  {"vulnerability": {"id": "CVE-2023-1255", "severity": "High", "fix": {"versions": [], "state": "not-fixed"}},
+   "artifact": {"name": "libssl3", "version": "3.0.8-r3", "purl": "pkg:apk/alpine/libssl3@3.0.8-r3?arch=x86_64"}},
+  {"vulnerability": {"id": "CVE-2023-9999", "severity": "Critical", "fix": {"versions": ["2.0"], "state": "fixed"}},
+   "artifact": {"name": "busybox", "version": "1.0", "purl": "pkg:apk/alpine/busybox@1.0"}}],
+ "source": {"type": "image", "target": {"userInput": "alpine:3.17", "manifestDigest": "sha256:124c"}},
+ "descriptor": {"name": "grype", "version": "0.92.0", "timestamp": "2099-01-01T00:00:00Z"}}"#,
+    );
+    write_file(
+        dir.path(),
+        "vex.json",
+        r#"{"@context": "https://openvex.dev/ns/v0.2.0", "author": "Alpine", "statements": [
+  {"vulnerability": {"name": "CVE-2023-1255"}, "products": [{"@id": "pkg:oci/alpine@sha256%3A124c",
+   "subcomponents": [{"@id": "pkg:apk/alpine/libssl3@3.0.8-r3"}]}], "status": "not_affected",
+   "justification": "vulnerable_code_not_in_execute_path"}]}"#,
+    );
+    write_file(dir.path(), ".trivyignore", "CVE-2023-9999\n");
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "images",
+            "gate",
+            "grype.json",
+            "--vex",
+            "vex.json",
+            "--trivyignore",
+            ".trivyignore",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let vulnerabilities = rules_of(&report, "image-vulnerability");
+    let by_id = |id: &str| {
+        vulnerabilities
+            .iter()
+            .find(|finding| finding["field"].as_str().unwrap().starts_with(id))
+            .unwrap()
+            .clone()
+    };
+    let libssl = by_id("CVE-2023-1255");
+    assert_eq!(libssl["suppressed"], true);
+    assert_eq!(
+        libssl["suppression_reason"],
+        "VEX not_affected (vulnerable_code_not_in_execute_path) by Alpine"
+    );
+    assert_eq!(libssl["resource"]["name"], "alpine@sha256:124c");
+    // The ignore file sets nothing aside: the critical stands, and the
+    // line is a finding of its own.
+    assert_eq!(by_id("CVE-2023-9999")["suppressed"], false);
+    let ignored = rules_of(&report, "trivyignore-undated");
+    assert_eq!(ignored.len(), 1);
+    assert_eq!(ignored[0]["location"]["line"], 1);
+    assert!(rules_of(&report, "image-report-stale").is_empty());
+}
+
+#[test]
+fn a_sarif_report_is_one_error_naming_the_file() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let sarif = corpus.join("trivy/alpine-310.sarif.golden");
+    let dir = tempfile::tempdir().unwrap();
+    let output = rampart_in(dir.path(), &["images", "gate", sarif.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let report = json(&output);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]["path"].as_str().unwrap().ends_with("alpine-310.sarif.golden"));
+    assert!(errors[0]["message"].as_str().unwrap().starts_with("a SARIF report"));
+}
