@@ -1,5 +1,19 @@
 //! Container image references, as manifests and Dockerfiles write them.
 
+/// One container of a workload that runs an image, and where the image is
+/// written: what ties a scanner's report to the workloads it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageUse {
+    pub resource: std::sync::Arc<crate::ResourceRef>,
+    pub path: std::sync::Arc<str>,
+    pub container: String,
+    pub image: String,
+    pub line: usize,
+    pub column: usize,
+    /// `spec.template.spec.containers[0].image`.
+    pub field: String,
+}
+
 /// An image reference taken apart: `[registry/]repository[:tag][@digest]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef<'a> {
@@ -48,6 +62,12 @@ impl<'a> ImageRef<'a> {
             tag: tag.filter(|t| !t.is_empty()),
             digest: digest.filter(|d| !d.is_empty()),
         }
+    }
+
+    /// `registry/repository:tag` as the reference names it, with the
+    /// defaults filled in (`docker.io/library/nginx:latest` for `nginx`).
+    pub fn canonical_name(&self) -> String {
+        format!("{}/{}:{}", self.registry, self.repository, self.tag.unwrap_or("latest"))
     }
 
     /// `sha256:` followed by 64 hex digits (or another algorithm's digest).

@@ -33,7 +33,7 @@ pub use date::{Date, rfc3339, unix_now};
 pub use entropy::shannon_entropy;
 pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
 pub use fingerprint::{FingerprintKey, finding_fingerprint, keyed_hash};
-pub use image::ImageRef;
+pub use image::{ImageRef, ImageUse};
 pub use profile::{Compliance, Profile};
 pub use report::{Outcome, REPORT_VERSION, Report, SeverityCounts, Summary, Tool};
 pub use rule::{PssLevel, Reference, RuleMeta, module_doc, rule_page};

@@ -53,6 +53,7 @@ pub const RULES: &[(&RuleMeta, &str)] = &[
     (&VULNERABILITY, VULNERABILITY_DOC),
     (&REPORT_STALE, REPORT_STALE_DOC),
     (&TRIVYIGNORE, TRIVYIGNORE_DOC),
+    (&NOT_SCANNED, NOT_SCANNED_DOC),
 ];
 
 const VULNERABILITY_DOC: &str = "## What it checks
@@ -244,6 +245,10 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
         secret: None,
     };
     let keys = ["VulnerabilityID", "id"];
+    // `CVE-2024-1:openssl in ghcr.io/acme/shop@sha256:...`: what exceptions
+    // match (`vulnerability`, `image`), wherever the finding is moved.
+    let field_of =
+        |vulnerability: &Vulnerability| format!("{}:{} in {}", vulnerability.id, vulnerability.package, resource.name);
     let mut findings = Vec::new();
     let mut cursor = 0;
     for vulnerability in &report.vulnerabilities {
@@ -258,7 +263,7 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
             &VULNERABILITY,
             severity_of(vulnerability.severity),
             line,
-            format!("{}:{}", vulnerability.id, vulnerability.package),
+            field_of(vulnerability),
             message_of(vulnerability),
         );
         if let Some((document, statement)) = deciding_statement(options.vex, vulnerability, &report.digests)
@@ -299,7 +304,7 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
             &VULNERABILITY,
             severity_of(vulnerability.severity),
             line,
-            format!("{}:{}", vulnerability.id, vulnerability.package),
+            field_of(vulnerability),
             message_of(vulnerability),
         );
         found.suppressed = true;
@@ -375,6 +380,136 @@ pub fn judge_trivyignore(path: &str, file: &IgnoreFile) -> Vec<Finding> {
         .collect()
 }
 
+pub static NOT_SCANNED: RuleMeta = RuleMeta {
+    id: "image-not-scanned",
+    title: "Every image a workload runs has a vulnerability report",
+    severity: Severity::Medium,
+    controls: &[Control::Images],
+    pss: None,
+    references: &[],
+    fix: "Scan the image in the pipeline that builds or deploys it and give its report to the gate.",
+};
+
+pub const NOT_SCANNED_DOC: &str = "## What it checks
+
+With `rampart images gate REPORT... --manifests PATH...`: that every image a workload of the manifests runs has one of the reports. An image pinned by digest matches a report of that digest; an image named by tag matches a report of the same repository and tag (the finding then says the tag may have moved since the scan). The vulnerabilities of a matched report are reported on each workload container that runs the image, at its `image` field.
+
+## Why it matters
+
+\"Image scanning should happen twice: once during CI ... and again as an admission or release gate so nothing unscanned reaches the cluster.\" A gate that only reads the reports it is given passes an image nobody scanned.
+
+## How to fix
+
+Scan the image (by the digest the manifest pins) in the same pipeline and pass the report to the gate.
+
+## Example
+
+```sh
+trivy image --format json -o shop.json ghcr.io/acme/shop@sha256:...
+rampart images gate shop.json --manifests deploy/
+```
+
+## Fix safety
+
+None: scanning changes nothing in the image.
+";
+
+/// Which report an image use runs: by digest, else by repository and tag.
+fn report_for<'r>(
+    image: &str,
+    reports: &'r [(ImageReport, Vec<Finding>)],
+) -> Option<(&'r (ImageReport, Vec<Finding>), bool)> {
+    let reference = rampart_core::ImageRef::parse(image);
+    if let Some(digest) = reference.digest {
+        return reports
+            .iter()
+            .find(|(report, _)| report.digests.contains(digest))
+            .map(|found| (found, true));
+    }
+    let wanted = reference.canonical_name();
+    let names = |report: &'r ImageReport| {
+        std::iter::once(report.artifact.as_str())
+            .chain(report.tags.iter().map(String::as_str))
+            .map(|name| rampart_core::ImageRef::parse(name).canonical_name())
+            .collect::<Vec<_>>()
+    };
+    reports
+        .iter()
+        .find(|(report, _)| names(report).contains(&wanted))
+        .map(|found| (found, false))
+}
+
+/// The reports' findings moved onto the workloads that run their images:
+/// each vulnerability finding is repeated at every container image field
+/// whose image the report is about; findings of reports no workload runs
+/// stay on the report; an image with no report is `image-not-scanned`.
+/// Report-level findings of other rules (a stale report) stay as they are.
+pub fn onto_workloads(reports: Vec<(ImageReport, Vec<Finding>)>, uses: &[rampart_core::ImageUse]) -> Vec<Finding> {
+    let mut used = vec![false; reports.len()];
+    let mut findings = Vec::new();
+    for image_use in uses {
+        let Some(((report, report_findings), by_digest)) = report_for(&image_use.image, &reports) else {
+            findings.push(Finding {
+                rule: Cow::Borrowed(NOT_SCANNED.id),
+                severity: NOT_SCANNED.severity,
+                message: format!(
+                    "container `{}` runs `{}`, which no report given covers",
+                    image_use.container, image_use.image
+                ),
+                location: Location {
+                    path: image_use.path.clone(),
+                    line: image_use.line,
+                    column: image_use.column,
+                },
+                resource: Some(image_use.resource.clone()),
+                field: image_use.field.clone(),
+                container: Some(image_use.container.clone()),
+                controls: Cow::Borrowed(NOT_SCANNED.controls),
+                fix: Cow::Borrowed(NOT_SCANNED.fix),
+                suppressed: false,
+                suppression_reason: None,
+                secret: None,
+            });
+            continue;
+        };
+        if let Some(index) = reports.iter().position(|candidate| std::ptr::eq(&candidate.0, report)) {
+            used[index] = true;
+        }
+        let how = if by_digest {
+            String::new()
+        } else {
+            " (matched by tag: it may name another image than the one scanned)".to_string()
+        };
+        for finding in report_findings
+            .iter()
+            .filter(|finding| finding.rule == VULNERABILITY.id)
+        {
+            let mut moved = finding.clone();
+            moved.message = format!(
+                "{} (container `{}`, image `{}`){how}",
+                finding.message, image_use.container, image_use.image
+            );
+            moved.location = Location {
+                path: image_use.path.clone(),
+                line: image_use.line,
+                column: image_use.column,
+            };
+            moved.resource = Some(image_use.resource.clone());
+            moved.container = Some(image_use.container.clone());
+            // Keep the vulnerability and package where exceptions look.
+            findings.push(moved);
+        }
+    }
+    for ((_, report_findings), was_used) in reports.into_iter().zip(used) {
+        findings.extend(
+            report_findings
+                .into_iter()
+                .filter(|finding| !was_used || finding.rule != VULNERABILITY.id),
+        );
+    }
+    findings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,9 +549,24 @@ mod tests {
         assert_eq!(
             seen,
             [
-                ("CVE-2024-1:openssl", 7, Severity::Critical, false),
-                ("CVE-2024-2:zlib", 9, Severity::High, false),
-                ("CVE-2024-1:libssl", 10, Severity::Critical, false),
+                (
+                    "CVE-2024-1:openssl in ghcr.io/acme/shop@sha256:aaaa",
+                    7,
+                    Severity::Critical,
+                    false
+                ),
+                (
+                    "CVE-2024-2:zlib in ghcr.io/acme/shop@sha256:aaaa",
+                    9,
+                    Severity::High,
+                    false
+                ),
+                (
+                    "CVE-2024-1:libssl in ghcr.io/acme/shop@sha256:aaaa",
+                    10,
+                    Severity::Critical,
+                    false
+                ),
             ]
         );
         assert_eq!(

@@ -126,6 +126,9 @@ pub struct ImageReport {
     /// Manifest digests (`sha256:...`) of the image the report is about;
     /// empty when the report does not say (a tarball, a directory).
     pub digests: BTreeSet<String>,
+    /// The `repository:tag` names the image had when scanned (Trivy
+    /// `Metadata.RepoTags`, Grype `source.target.tags`).
+    pub tags: BTreeSet<String>,
     /// When the scan ran (RFC 3339), when the report says.
     pub scanned_at: Option<String>,
     pub vulnerabilities: Vec<Vulnerability>,
@@ -201,6 +204,7 @@ struct TrivyTool {
 #[serde(default, rename_all = "PascalCase")]
 struct TrivyMetadata {
     repo_digests: Vec<String>,
+    repo_tags: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -302,6 +306,7 @@ fn trivy(document: Value) -> Result<ImageReport, ReportError> {
             .iter()
             .filter_map(|reference| digest_after_at(reference))
             .collect(),
+        tags: report.metadata.repo_tags.into_iter().collect(),
         scanned_at: report.created_at,
         vulnerabilities,
         set_aside,
@@ -435,12 +440,21 @@ fn grype(document: Value) -> Result<ImageReport, ReportError> {
         Some(path) => path.to_string(),
         None => text("userInput"),
     };
+    let tags = target
+        .get("tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect();
     Ok(ImageReport {
         scanner: Scanner::Grype {
             version: report.descriptor.version.filter(|version| !version.starts_with('[')),
         },
         artifact,
         digests,
+        tags,
         scanned_at: report.descriptor.timestamp.filter(|timestamp| !timestamp.is_empty()),
         vulnerabilities: report.matches.into_iter().map(GrypeMatch::into_vulnerability).collect(),
         set_aside: report

@@ -407,6 +407,35 @@ impl<'a> Container<'a> {
     }
 }
 
+/// Every container image the workloads of `objects` run, with where it is
+/// written.
+pub fn image_uses(objects: &[Object], kinds: &WorkloadKinds) -> Vec<rampart_core::ImageUse> {
+    let mut uses = Vec::new();
+    for object in objects {
+        let Some(pod) = kinds.pod_of(object) else {
+            continue;
+        };
+        for container in pod.containers() {
+            let Some(field) = container.image() else {
+                continue;
+            };
+            let Some(image) = field.node.as_str().filter(|image| !image.trim().is_empty()) else {
+                continue;
+            };
+            uses.push(rampart_core::ImageUse {
+                resource: object.resource.clone(),
+                path: object.path.clone(),
+                container: container.name.clone(),
+                image: image.to_string(),
+                line: field.node.pos.line as usize,
+                column: field.node.pos.column as usize,
+                field: field.path,
+            });
+        }
+    }
+    uses
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,12 @@ pub struct GateArgs {
     #[arg(long, value_name = "FILE")]
     vex: Vec<PathBuf>,
 
+    /// Manifests (files or folders) whose workloads run the images: each
+    /// report's vulnerabilities are reported on the containers running its
+    /// image, and an image no report covers is `image-not-scanned`.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    manifests: Vec<PathBuf>,
+
     /// A `.trivyignore` to report: its lines are waivers with no owner, so
     /// each is a finding; they set nothing aside.
     #[arg(long, value_name = "FILE")]
@@ -106,7 +112,7 @@ fn gate(args: &GateArgs) -> Outcome {
         today: rampart_core::Date::today(),
         max_age_days: args.max_age,
     };
-    let mut findings = Vec::new();
+    let mut judged: Vec<(rampart_images::ImageReport, Vec<rampart_core::Finding>)> = Vec::new();
     let mut files = 0;
     for path in &args.reports {
         let bytes = match read(path) {
@@ -121,11 +127,27 @@ fn gate(args: &GateArgs) -> Outcome {
             Ok(report) => {
                 files += 1;
                 let text = String::from_utf8_lossy(&bytes);
-                findings.extend(judge_report(&display, &text, &report, &options));
+                let found = judge_report(&display, &text, &report, &options);
+                judged.push((report, found));
             }
             Err(error) => errors.push(ScanError::new(display, error.line, error.message)),
         }
     }
+    let (mut workloads, mut containers) = (0, 0);
+    let mut findings = if args.manifests.is_empty() {
+        judged.into_iter().flat_map(|(_, found)| found).collect()
+    } else {
+        let (objects, mut failed) = crate::inventory_input::load_objects(&args.manifests);
+        errors.append(&mut failed);
+        let uses = rampart_k8s::workload::image_uses(&objects, &rampart_k8s::ScanConfig::default().workload_kinds);
+        containers = uses.len();
+        workloads = uses
+            .iter()
+            .map(|image_use| (image_use.path.clone(), image_use.resource.display_name()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        rampart_images::gate::onto_workloads(judged, &uses)
+    };
     if let Some(path) = &args.trivyignore {
         match read(path) {
             Ok(bytes) => {
@@ -158,21 +180,26 @@ fn gate(args: &GateArgs) -> Outcome {
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
     let summary = Summary {
         files,
+        workloads,
         ..Summary::default()
     };
     let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
     for (meta, _) in RULES {
         // Each rule read every report (the ignore rule, the ignore file).
-        let judged = if meta.id == rampart_images::gate::TRIVYIGNORE.id {
-            usize::from(args.trivyignore.is_some())
-        } else {
-            files
+        let judged = match meta.id {
+            id if id == rampart_images::gate::TRIVYIGNORE.id => usize::from(args.trivyignore.is_some()),
+            id if id == rampart_images::gate::NOT_SCANNED.id => containers,
+            _ => files,
         };
         report.coverage.add_rule(meta.id, judged);
     }
     let mut ran: Vec<_> = RULES
         .iter()
-        .filter(|(meta, _)| meta.id != rampart_images::gate::TRIVYIGNORE.id || args.trivyignore.is_some())
+        .filter(|(meta, _)| match meta.id {
+            id if id == rampart_images::gate::TRIVYIGNORE.id => args.trivyignore.is_some(),
+            id if id == rampart_images::gate::NOT_SCANNED.id => !args.manifests.is_empty(),
+            _ => true,
+        })
         .map(|(meta, _)| listed_rule(IMAGES_ENGINE, meta))
         .collect();
     if let Some(set) = &exception_set {

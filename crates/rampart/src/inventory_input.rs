@@ -112,6 +112,14 @@ fn loaded(read: ClusterInventory, session: Option<Session>) -> Loaded {
 
 /// Reads every input and records its objects' facts.
 pub fn load(paths: &[PathBuf], config: &ScanConfig) -> (Inventory, Vec<ScanError>) {
+    let (objects, mut errors) = load_objects(paths);
+    let inventory = Inventory::of_objects(&objects, config);
+    errors.sort();
+    (inventory, errors)
+}
+
+/// Reads every input's objects.
+pub fn load_objects(paths: &[PathBuf]) -> (Vec<Object>, Vec<ScanError>) {
     let options = LoadOptions::default();
     let discovery = discover(paths);
     let mut errors = discovery.errors;
@@ -126,7 +134,5 @@ pub fn load(paths: &[PathBuf], config: &ScanConfig) -> (Inventory, Vec<ScanError
             Err(error) => errors.push(error),
         }
     }
-    let inventory = Inventory::of_objects(&objects, config);
-    errors.sort();
-    (inventory, errors)
+    (objects, errors)
 }

@@ -169,3 +169,76 @@ fn a_sarif_report_is_one_error_naming_the_file() {
     assert!(errors[0]["path"].as_str().unwrap().ends_with("alpine-310.sarif.golden"));
     assert!(errors[0]["message"].as_str().unwrap().starts_with("a SARIF report"));
 }
+
+#[test]
+fn with_manifests_the_vulnerabilities_land_on_the_workloads_running_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    write_file(
+        dir.path(),
+        "shop.json",
+        &format!(
+            r#"{{"SchemaVersion": 2, "CreatedAt": "2099-01-01T00:00:00Z", "ArtifactName": "ghcr.io/acme/shop:1.4.2",
+ "Metadata": {{"RepoTags": ["ghcr.io/acme/shop:1.4.2"], "RepoDigests": ["ghcr.io/acme/shop@{digest}"]}},
+ "Results": [{{"Target": "shop", "Vulnerabilities": [
+   {{"VulnerabilityID": "CVE-2024-1", "PkgName": "openssl", "InstalledVersion": "3.0.1", "FixedVersion": "3.0.2",
+    "Status": "fixed", "Severity": "CRITICAL"}}]}}]}}"#
+        ),
+    );
+    write_file(
+        dir.path(),
+        "deploy/apps.yaml",
+        &format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: shop, namespace: prod}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: shop\n        image: ghcr.io/acme/shop@{digest}\n      - name: proxy\n        image: envoyproxy/envoy:v1.30.0\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: report, namespace: prod}}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: report\n            image: ghcr.io/acme/shop:1.4.2\n"
+        ),
+    );
+    let output = rampart_in(
+        dir.path(),
+        &["images", "gate", "shop.json", "--manifests", "deploy", "-f", "json"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let placed: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["rule"].as_str().unwrap().to_string(),
+                finding["location"]["line"].as_u64().unwrap(),
+                finding["container"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        [
+            ("image-vulnerability".to_string(), 9, "shop".to_string()),
+            ("image-not-scanned".to_string(), 11, "proxy".to_string()),
+            ("image-vulnerability".to_string(), 23, "report".to_string()),
+        ]
+    );
+    let by_tag = &report["findings"][2];
+    assert!(
+        by_tag["message"].as_str().unwrap().contains("matched by tag"),
+        "{by_tag:#}"
+    );
+    assert_eq!(report["findings"][0]["resource"]["kind"], "Deployment");
+    assert_eq!(report["summary"]["workloads"], 2);
+
+    // An exception by image glob still applies where the finding moved.
+    write_file(
+        dir.path(),
+        ".rampart/exceptions.yaml",
+        "- id: shop-openssl\n  rules: [image-vulnerability]\n  match: {vulnerability: CVE-2024-1, image: \"ghcr.io/acme/*\"}\n  justification: TLS ends at the mesh\n  compensating_controls: [mesh mTLS]\n  owner: team-shop\n  approved_by: security\n  expires: 2099-01-01\n",
+    );
+    let report = json(&rampart_in(
+        dir.path(),
+        &["images", "gate", "shop.json", "--manifests", "deploy", "-f", "json"],
+    ));
+    let vulnerable: Vec<bool> = rules_of(&report, "image-vulnerability")
+        .iter()
+        .map(|finding| finding["suppressed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(vulnerable, [true, true]);
+}

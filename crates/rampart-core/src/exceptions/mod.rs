@@ -235,8 +235,13 @@ impl Exceptions {
                     .split_once(':')
                     .is_some_and(|(vulnerability, _)| vulnerability == id)
             })
+            // ... and the scanned image after ` in `, on the image or on a
+            // workload running it.
             && self.images[index].as_ref().is_none_or(|glob| {
-                resource.is_some_and(|resource| resource.kind == "Image" && glob.is_match(&resource.name))
+                finding
+                    .field
+                    .split_once(" in ")
+                    .is_some_and(|(_, image)| glob.is_match(image))
             })
     }
 
@@ -438,7 +443,7 @@ mod tests {
         let exceptions = Exceptions::new(vec![accepted]).unwrap();
         let vulnerable = |field: &str, image: &str| {
             let mut finding = finding("image-vulnerability", "Image", image, None);
-            finding.field = field.to_string();
+            finding.field = format!("{field} in {image}");
             finding
         };
         let mut findings = vec![
