@@ -510,6 +510,135 @@ pub fn onto_workloads(reports: Vec<(ImageReport, Vec<Finding>)>, uses: &[rampart
     findings
 }
 
+/// What a gate run reads.
+pub struct GateInputs<'a> {
+    pub reports: &'a [std::path::PathBuf],
+    pub vex: &'a [std::path::PathBuf],
+    pub trivyignore: Option<&'a std::path::Path>,
+    pub ignore_unfixed: bool,
+    pub max_age_days: i64,
+    pub today: Date,
+}
+
+/// What a gate run found, and what it judged.
+#[derive(Debug, Default)]
+pub struct GateRun {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<rampart_core::ScanError>,
+    /// Reports read.
+    pub reports: usize,
+    /// Workload containers whose images were looked for (with manifests).
+    pub containers: Option<usize>,
+    /// Workloads among them.
+    pub workloads: usize,
+    trivyignore: bool,
+}
+
+impl GateRun {
+    /// The rules that ran.
+    pub fn ran(&self) -> Vec<&'static RuleMeta> {
+        RULES
+            .iter()
+            .map(|(meta, _)| *meta)
+            .filter(|meta| match meta.id {
+                id if id == TRIVYIGNORE.id => self.trivyignore,
+                id if id == NOT_SCANNED.id => self.containers.is_some(),
+                _ => true,
+            })
+            .collect()
+    }
+
+    /// What each rule that ran judged: every report, the ignore file,
+    /// every container.
+    pub fn cover(&self, coverage: &mut rampart_core::Coverage) {
+        for meta in self.ran() {
+            let judged = match meta.id {
+                id if id == TRIVYIGNORE.id => 1,
+                id if id == NOT_SCANNED.id => self.containers.unwrap_or(0),
+                _ => self.reports,
+            };
+            coverage.add_rule(meta.id, judged);
+        }
+    }
+}
+
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>, rampart_core::ScanError> {
+    std::fs::read(path)
+        .map_err(|error| rampart_core::ScanError::new(path.display().to_string(), None, error.to_string()))
+}
+
+/// Reads the reports, VEX documents and ignore file, and judges them;
+/// with `uses` (the workloads' images), onto the workloads.
+pub fn run_gate(inputs: &GateInputs<'_>, uses: Option<&[rampart_core::ImageUse]>) -> GateRun {
+    use rampart_core::ScanError;
+    let mut run = GateRun {
+        trivyignore: inputs.trivyignore.is_some(),
+        ..GateRun::default()
+    };
+    let mut documents = Vec::new();
+    for path in inputs.vex {
+        match read_file(path).and_then(|bytes| {
+            crate::vex::read_openvex(&bytes)
+                .map_err(|error| ScanError::new(path.display().to_string(), error.line, error.message))
+        }) {
+            Ok(document) => documents.push(document),
+            Err(error) => run.errors.push(error),
+        }
+    }
+    let options = GateOptions {
+        ignore_unfixed: inputs.ignore_unfixed,
+        vex: &documents,
+        today: inputs.today,
+        max_age_days: inputs.max_age_days,
+    };
+    let mut judged = Vec::new();
+    for path in inputs.reports {
+        let bytes = match read_file(path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                run.errors.push(error);
+                continue;
+            }
+        };
+        let display = path.display().to_string();
+        match crate::read_report(&bytes) {
+            Ok(report) => {
+                run.reports += 1;
+                let found = judge_report(&display, &String::from_utf8_lossy(&bytes), &report, &options);
+                judged.push((report, found));
+            }
+            Err(error) => run.errors.push(ScanError::new(display, error.line, error.message)),
+        }
+    }
+    run.findings = match uses {
+        None => judged.into_iter().flat_map(|(_, found)| found).collect(),
+        Some(uses) => {
+            run.containers = Some(uses.len());
+            run.workloads = uses
+                .iter()
+                .map(|image_use| (image_use.path.clone(), image_use.resource.display_name()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            onto_workloads(judged, uses)
+        }
+    };
+    if let Some(path) = inputs.trivyignore {
+        match read_file(path) {
+            Ok(bytes) => {
+                let file = crate::trivyignore::read_trivyignore(&String::from_utf8_lossy(&bytes));
+                let display = path.display().to_string();
+                for (line, why) in &file.refused {
+                    run.errors
+                        .push(ScanError::new(display.clone(), Some(*line), why.clone()));
+                }
+                run.findings.extend(judge_trivyignore(&display, &file));
+            }
+            Err(error) => run.errors.push(error),
+        }
+    }
+    run
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

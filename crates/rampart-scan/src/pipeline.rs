@@ -370,6 +370,33 @@ impl Pipeline {
     }
 
     /// The manifest engine's settings in force.
+    /// Adds a vulnerability gate's findings to a run (`rampart ci
+    /// --image-report`): rampart.toml and the exceptions apply to them as
+    /// to the rest, their rules join the ones that ran, and the controls
+    /// are judged again.
+    pub fn add_image_gate(&self, scanned: &mut Scanned, mut gate: rampart_images::gate::GateRun) {
+        let mut findings = std::mem::take(&mut gate.findings);
+        apply_team_config(&mut findings, &self.team, &self.selection, Profile::All);
+        let mut errors = std::mem::take(&mut gate.errors);
+        if let Some(set) = &self.exceptions {
+            errors.extend(set.apply(&mut findings, &self.team));
+        }
+        let report = &mut scanned.report;
+        report.findings.append(&mut findings);
+        report.errors.append(&mut errors);
+        report.summary.files += gate.reports;
+        gate.cover(&mut report.coverage);
+        report.recount();
+        let mut ran = scanned.ran.to_vec();
+        ran.extend(
+            gate.ran()
+                .into_iter()
+                .map(|meta| crate::catalogue::listed_rule(crate::catalogue::IMAGES_ENGINE, meta)),
+        );
+        scanned.ran = ran.into();
+        set_compliance(&mut scanned.report, self.profile, &scanned.ran, &scanned.left_out);
+    }
+
     /// Sets the compliance summary again from the report's coverage (after
     /// reports of several runs were merged).
     pub fn set_compliance(&self, scanned: &mut Scanned) {

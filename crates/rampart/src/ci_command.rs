@@ -68,6 +68,17 @@ pub struct CiArgs {
     #[arg(long)]
     allow_empty: bool,
 
+    /// A vulnerability report (Trivy or Grype JSON) to gate in the same
+    /// run (repeatable): its vulnerabilities land on the workloads of the
+    /// checked manifests that run the image, and an image no report covers
+    /// is `image-not-scanned`.
+    #[arg(long = "image-report", value_name = "FILE")]
+    image_reports: Vec<PathBuf>,
+
+    /// An OpenVEX document for the image reports (repeatable).
+    #[arg(long, value_name = "FILE", requires = "image_reports")]
+    vex: Vec<PathBuf>,
+
     #[command(flatten)]
     proof: proof::ProofArgs,
 }
@@ -100,7 +111,22 @@ pub fn run(args: &CiArgs) -> Outcome {
         Err(outcome) => return outcome,
     };
     let roots = [root.clone()];
-    let scanned = pipeline.scan(&roots, &progress::Bars::new());
+    let mut scanned = pipeline.scan(&roots, &progress::Bars::new());
+    if !args.image_reports.is_empty() {
+        // The scan has reported what these files could not give.
+        let (objects, _) = crate::inventory_input::load_objects(&roots);
+        let uses = rampart_k8s::workload::image_uses(&objects, &pipeline.kubernetes().workload_kinds);
+        let inputs = rampart_images::gate::GateInputs {
+            reports: &args.image_reports,
+            vex: &args.vex,
+            trivyignore: None,
+            ignore_unfixed: false,
+            max_age_days: 7,
+            today: rampart_core::Date::today(),
+        };
+        let gate = rampart_images::gate::run_gate(&inputs, Some(&uses));
+        pipeline.add_image_gate(&mut scanned, gate);
+    }
     let run = Run {
         command: "ci",
         report: &scanned.report,

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_core::{Outcome, Report, ScanError, Selection, Severity, Summary};
-use rampart_images::gate::{GateOptions, RULES, judge_report, judge_trivyignore};
+use rampart_core::{Outcome, Report, Selection, Severity, Summary};
+use rampart_images::gate::{GateInputs, run_gate};
 use rampart_scan::catalogue::{EXCEPTIONS_ENGINE, IMAGES_ENGINE, listed_rule};
 use rampart_scan::proof::Run;
 use rampart_scan::{TOOL, apply_team_config};
@@ -85,82 +85,28 @@ pub fn run(command: &ImagesCommand) -> Outcome {
     }
 }
 
-/// Reads a file, or says why not.
-fn read(path: &Path) -> Result<Vec<u8>, ScanError> {
-    std::fs::read(path).map_err(|error| ScanError::new(path.display().to_string(), None, error.to_string()))
-}
-
 fn gate(args: &GateArgs) -> Outcome {
     let start = Path::new(".");
     let Ok(team) = config_command::load(args.config.as_deref(), start) else {
         return Outcome::Error;
     };
     let mut errors = Vec::new();
-    let mut documents = Vec::new();
-    for path in &args.vex {
-        match read(path).and_then(|bytes| {
-            rampart_images::vex::read_openvex(&bytes)
-                .map_err(|error| ScanError::new(path.display().to_string(), error.line, error.message))
-        }) {
-            Ok(document) => documents.push(document),
-            Err(error) => errors.push(error),
-        }
-    }
-    let options = GateOptions {
-        ignore_unfixed: args.ignore_unfixed,
-        vex: &documents,
-        today: rampart_core::Date::today(),
-        max_age_days: args.max_age,
-    };
-    let mut judged: Vec<(rampart_images::ImageReport, Vec<rampart_core::Finding>)> = Vec::new();
-    let mut files = 0;
-    for path in &args.reports {
-        let bytes = match read(path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                errors.push(error);
-                continue;
-            }
-        };
-        let display = path.display().to_string();
-        match rampart_images::read_report(&bytes) {
-            Ok(report) => {
-                files += 1;
-                let text = String::from_utf8_lossy(&bytes);
-                let found = judge_report(&display, &text, &report, &options);
-                judged.push((report, found));
-            }
-            Err(error) => errors.push(ScanError::new(display, error.line, error.message)),
-        }
-    }
-    let (mut workloads, mut containers) = (0, 0);
-    let mut findings = if args.manifests.is_empty() {
-        judged.into_iter().flat_map(|(_, found)| found).collect()
-    } else {
+    let uses = (!args.manifests.is_empty()).then(|| {
         let (objects, mut failed) = crate::inventory_input::load_objects(&args.manifests);
         errors.append(&mut failed);
-        let uses = rampart_k8s::workload::image_uses(&objects, &rampart_k8s::ScanConfig::default().workload_kinds);
-        containers = uses.len();
-        workloads = uses
-            .iter()
-            .map(|image_use| (image_use.path.clone(), image_use.resource.display_name()))
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
-        rampart_images::gate::onto_workloads(judged, &uses)
+        rampart_k8s::workload::image_uses(&objects, &rampart_k8s::ScanConfig::default().workload_kinds)
+    });
+    let inputs = GateInputs {
+        reports: &args.reports,
+        vex: &args.vex,
+        trivyignore: args.trivyignore.as_deref(),
+        ignore_unfixed: args.ignore_unfixed,
+        max_age_days: args.max_age,
+        today: rampart_core::Date::today(),
     };
-    if let Some(path) = &args.trivyignore {
-        match read(path) {
-            Ok(bytes) => {
-                let file = rampart_images::trivyignore::read_trivyignore(&String::from_utf8_lossy(&bytes));
-                let display = path.display().to_string();
-                for (line, why) in &file.refused {
-                    errors.push(ScanError::new(display.clone(), Some(*line), why.clone()));
-                }
-                findings.extend(judge_trivyignore(&display, &file));
-            }
-            Err(error) => errors.push(error),
-        }
-    }
+    let mut gated = run_gate(&inputs, uses.as_deref());
+    errors.append(&mut gated.errors);
+    let mut findings = std::mem::take(&mut gated.findings);
     apply_team_config(
         &mut findings,
         &team,
@@ -179,28 +125,16 @@ fn gate(args: &GateArgs) -> Outcome {
     }
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
     let summary = Summary {
-        files,
-        workloads,
+        files: gated.reports,
+        workloads: gated.workloads,
         ..Summary::default()
     };
     let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
-    for (meta, _) in RULES {
-        // Each rule read every report (the ignore rule, the ignore file).
-        let judged = match meta.id {
-            id if id == rampart_images::gate::TRIVYIGNORE.id => usize::from(args.trivyignore.is_some()),
-            id if id == rampart_images::gate::NOT_SCANNED.id => containers,
-            _ => files,
-        };
-        report.coverage.add_rule(meta.id, judged);
-    }
-    let mut ran: Vec<_> = RULES
-        .iter()
-        .filter(|(meta, _)| match meta.id {
-            id if id == rampart_images::gate::TRIVYIGNORE.id => args.trivyignore.is_some(),
-            id if id == rampart_images::gate::NOT_SCANNED.id => !args.manifests.is_empty(),
-            _ => true,
-        })
-        .map(|(meta, _)| listed_rule(IMAGES_ENGINE, meta))
+    gated.cover(&mut report.coverage);
+    let mut ran: Vec<_> = gated
+        .ran()
+        .into_iter()
+        .map(|meta| listed_rule(IMAGES_ENGINE, meta))
         .collect();
     if let Some(set) = &exception_set {
         report

@@ -242,3 +242,51 @@ fn with_manifests_the_vulnerabilities_land_on_the_workloads_running_the_image() 
         .collect();
     assert_eq!(vulnerable, [true, true]);
 }
+
+#[test]
+fn the_ci_gate_takes_image_reports_onto_its_manifests() {
+    let dir = tempfile::tempdir().unwrap();
+    let digest = format!("sha256:{}", "cd".repeat(32));
+    write_file(
+        dir.path(),
+        "reports/shop.json",
+        &format!(
+            r#"{{"SchemaVersion": 2, "CreatedAt": "2099-01-01T00:00:00Z", "ArtifactName": "ghcr.io/acme/shop@{digest}",
+ "Metadata": {{"RepoDigests": ["ghcr.io/acme/shop@{digest}"]}},
+ "Results": [{{"Target": "shop", "Vulnerabilities": [
+   {{"VulnerabilityID": "CVE-2024-7", "PkgName": "glibc", "InstalledVersion": "2.36", "FixedVersion": "2.36-9",
+    "Status": "fixed", "Severity": "HIGH"}}]}}]}}"#
+        ),
+    );
+    write_file(
+        dir.path(),
+        "repo/deploy/shop.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: shop, namespace: prod}}\nspec:\n  containers:\n  - name: shop\n    image: ghcr.io/acme/shop@{digest}\n"
+        ),
+    );
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "ci",
+            "repo",
+            "--no-history",
+            "--image-report",
+            "reports/shop.json",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let vulnerable = rules_of(&report, "image-vulnerability");
+    assert_eq!(vulnerable.len(), 1);
+    assert_eq!(vulnerable[0]["resource"]["kind"], "Pod");
+    assert_eq!(vulnerable[0]["location"]["line"], 7);
+    assert!(rules_of(&report, "image-not-scanned").is_empty());
+}
