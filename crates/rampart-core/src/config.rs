@@ -68,6 +68,8 @@ pub struct Config {
     pub output: OutputConfig,
     #[serde(default)]
     pub admission: AdmissionConfig,
+    #[serde(default)]
+    pub images: ImagesConfig,
     /// Where it was read from, to resolve relative paths and name lines.
     #[serde(skip)]
     pub origin: Option<Origin>,
@@ -132,6 +134,24 @@ pub struct SecretsConfig {
     /// reports it (default 90).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// Days a vulnerability report stays recent before
+    /// `image-report-stale` reports it (default 7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_max_age_days: Option<u32>,
+}
+
+impl ImagesConfig {
+    pub const DEFAULT_REPORT_MAX_AGE_DAYS: u32 = 7;
+
+    /// The configured age, or the default.
+    pub fn report_max_age_days(&self) -> u32 {
+        self.report_max_age_days.unwrap_or(Self::DEFAULT_REPORT_MAX_AGE_DAYS)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -530,6 +550,10 @@ non-waivable = ["no-privileged", "rbac-anonymous-binding"]
 # keywords = ["acme_"]
 # regex = '''\b(acme_[a-z0-9]{32})\b'''
 # entropy = 3.0
+
+[images]
+# Days a vulnerability report stays recent (`rampart images gate`, `rampart ci --image-report`).
+# report-max-age-days = 7
 
 [policy]
 # paths = ["policy"]

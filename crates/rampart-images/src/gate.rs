@@ -82,7 +82,7 @@ A package upgrade can change behaviour; run the image's tests on the rebuilt ima
 
 const REPORT_STALE_DOC: &str = "## What it checks
 
-That each report given to `rampart images gate` was made within `--max-age` days (default 7), by its own time stamp (Trivy `CreatedAt`, Grype `descriptor.timestamp`). A report that does not say when it was made cannot be shown to be recent and is reported too.
+That each report given to `rampart images gate` (or `rampart ci --image-report`) was made within `--max-age` days (else rampart.toml's `[images] report-max-age-days`, else 7), by its own time stamp (Trivy `CreatedAt`, Grype `descriptor.timestamp`). A report that does not say when it was made cannot be shown to be recent and is reported too.
 
 ## Why it matters
 

@@ -121,7 +121,7 @@ pub fn run(args: &CiArgs) -> Outcome {
             vex: &args.vex,
             trivyignore: None,
             ignore_unfixed: false,
-            max_age_days: 7,
+            max_age_days: i64::from(pipeline.team().images.report_max_age_days()),
             today: rampart_core::Date::today(),
         };
         let gate = rampart_images::gate::run_gate(&inputs, Some(&uses));

@@ -48,9 +48,10 @@ pub struct GateArgs {
     #[arg(long)]
     ignore_unfixed: bool,
 
-    /// Days a report stays recent [default: 7].
-    #[arg(long, value_name = "DAYS", default_value_t = 7)]
-    max_age: i64,
+    /// Days a report stays recent [default: rampart.toml's
+    /// images.report-max-age-days, else 7].
+    #[arg(long, value_name = "DAYS")]
+    max_age: Option<u32>,
 
     /// Exit 1 only for findings at or above this severity [default: high,
     /// or rampart.toml's fail-on].
@@ -101,7 +102,7 @@ fn gate(args: &GateArgs) -> Outcome {
         vex: &args.vex,
         trivyignore: args.trivyignore.as_deref(),
         ignore_unfixed: args.ignore_unfixed,
-        max_age_days: args.max_age,
+        max_age_days: i64::from(args.max_age.unwrap_or_else(|| team.images.report_max_age_days())),
         today: rampart_core::Date::today(),
     };
     let mut gated = run_gate(&inputs, uses.as_deref());

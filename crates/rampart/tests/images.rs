@@ -290,3 +290,22 @@ fn the_ci_gate_takes_image_reports_onto_its_manifests() {
     assert_eq!(vulnerable[0]["location"]["line"], 7);
     assert!(rules_of(&report, "image-not-scanned").is_empty());
 }
+
+#[test]
+fn the_report_age_comes_from_the_flag_else_rampart_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "old.json",
+        r#"{"SchemaVersion": 2, "CreatedAt": "2020-01-01T00:00:00Z", "ArtifactName": "app:1", "Results": []}"#,
+    );
+    let stale = |args: &[&str]| {
+        let mut all = vec!["images", "gate", "old.json", "-f", "json"];
+        all.extend_from_slice(args);
+        rules_of(&json(&rampart_in(dir.path(), &all)), "image-report-stale").len()
+    };
+    assert_eq!(stale(&[]), 1);
+    write_file(dir.path(), "rampart.toml", "[images]\nreport-max-age-days = 100000\n");
+    assert_eq!(stale(&[]), 0);
+    assert_eq!(stale(&["--max-age", "30"]), 1);
+}
