@@ -454,6 +454,15 @@ fn clients_the_descriptor_limit_allows(wanted: usize) -> usize {
     }
 }
 
+/// Replaces a file's content at once (a new file renamed over it): the
+/// watcher must never see it truncated and half written, which would be a
+/// failed reload of its own and make the counts below race.
+fn replace(path: &std::path::Path, text: &str) {
+    let next = path.with_extension("next");
+    std::fs::write(&next, text).unwrap();
+    std::fs::rename(&next, path).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn configuration_changes_on_disk_are_reloaded_and_a_broken_one_is_kept_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -486,7 +495,7 @@ async fn configuration_changes_on_disk_are_reloaded_and_a_broken_one_is_kept_out
     assert_eq!(answer(&hook, &body).await["allowed"], true);
     // Later modification time and another size: seen on the next round.
     tokio::time::sleep(Duration::from_millis(20)).await;
-    std::fs::write(&mode_file, "enforce").unwrap();
+    replace(&mode_file, "enforce");
     let mut denied = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -497,7 +506,7 @@ async fn configuration_changes_on_disk_are_reloaded_and_a_broken_one_is_kept_out
     }
     assert!(denied, "the new mode was never applied");
     tokio::time::sleep(Duration::from_millis(20)).await;
-    std::fs::write(&mode_file, "block!").unwrap();
+    replace(&mode_file, "block!");
     let mut refused = false;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -515,7 +524,7 @@ async fn configuration_changes_on_disk_are_reloaded_and_a_broken_one_is_kept_out
     // The broken one is kept out: enforce is still in force.
     assert_eq!(answer(&hook, &body).await["allowed"], false);
     // Asked to (SIGHUP in `rampart serve`), it rebuilds even unchanged files.
-    std::fs::write(&mode_file, "audit").unwrap();
+    replace(&mode_file, "audit");
     hook.running.reload_trigger().notify_one();
     let mut audited = false;
     for _ in 0..100 {
