@@ -97,24 +97,7 @@ fn looks_random(value: &[u8]) -> bool {
         && has(u8::is_ascii_alphabetic)
         && !has(u8::is_ascii_whitespace)
         && ((has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase)) || hexadecimal)
-        && bits_per_byte(value) >= 3.5
-}
-
-/// Shannon entropy of the bytes, in bits per byte.
-fn bits_per_byte(value: &[u8]) -> f64 {
-    let mut counts = [0usize; 256];
-    for byte in value {
-        counts[usize::from(*byte)] += 1;
-    }
-    let length = value.len() as f64;
-    counts
-        .iter()
-        .filter(|count| **count > 0)
-        .map(|count| {
-            let share = *count as f64 / length;
-            -share * share.log2()
-        })
-        .sum()
+        && rampart_core::shannon_entropy(value) >= 3.5
 }
 
 /// The keyed hashes of the compared values of every Secret of the cluster

@@ -249,9 +249,13 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
     // match (`vulnerability`, `image`), wherever the finding is moved.
     let field_of =
         |vulnerability: &Vulnerability| format!("{}:{} in {}", vulnerability.id, vulnerability.package, resource.name);
-    let mut findings = Vec::new();
+    // Each vulnerability at the line that lists it, searched on from the
+    // previous one (listed ones first, then the set-aside ones).
     let mut cursor = 0;
-    for vulnerability in &report.vulnerabilities {
+    let mut located = |vulnerability: &Vulnerability, from_start: bool| {
+        if from_start {
+            cursor = 0;
+        }
         let line = match line_of(text, cursor, &keys, &vulnerability.id) {
             Some((line, next)) => {
                 cursor = next;
@@ -259,13 +263,17 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
             }
             None => 1,
         };
-        let mut found = finding(
+        finding(
             &VULNERABILITY,
             severity_of(vulnerability.severity),
             line,
             field_of(vulnerability),
             message_of(vulnerability),
-        );
+        )
+    };
+    let mut findings = Vec::new();
+    for vulnerability in &report.vulnerabilities {
+        let mut found = located(vulnerability, false);
         if let Some((document, statement)) = deciding_statement(options.vex, vulnerability, &report.digests)
             && statement.status.sets_aside()
         {
@@ -290,23 +298,8 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
         }
         findings.push(found);
     }
-    let mut cursor = 0;
-    for set_aside in &report.set_aside {
-        let vulnerability = &set_aside.vulnerability;
-        let line = match line_of(text, cursor, &keys, &vulnerability.id) {
-            Some((line, next)) => {
-                cursor = next;
-                line
-            }
-            None => 1,
-        };
-        let mut found = finding(
-            &VULNERABILITY,
-            severity_of(vulnerability.severity),
-            line,
-            field_of(vulnerability),
-            message_of(vulnerability),
-        );
+    for (index, set_aside) in report.set_aside.iter().enumerate() {
+        let mut found = located(&set_aside.vulnerability, index == 0);
         found.suppressed = true;
         found.suppression_reason = Some(format!("set aside by the scanner: {}", set_aside.reason));
         findings.push(found);

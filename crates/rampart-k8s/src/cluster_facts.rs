@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::inventory::Site;
 use crate::object::Object;
 use crate::selector::LabelSelector;
-use crate::workload::WorkloadKinds;
+use crate::workload::WorkloadKind;
 use crate::yaml::{Node, Pos};
 
 /// The namespace of a reference whose namespace is decided per volume.
@@ -102,14 +102,16 @@ pub struct WebhookFact {
 }
 
 impl ClusterFacts {
+    /// Notes `object`, whose workload kind (if it is a workload) the
+    /// caller found already.
     pub fn record(
         &mut self,
         object: &Object,
         namespace: &str,
-        workload_kinds: &WorkloadKinds,
+        workload_kind: Option<&WorkloadKind>,
         site: impl Fn(Pos) -> Site,
     ) {
-        if let Some(kind) = workload_kinds.find(object) {
+        if let Some(kind) = workload_kind {
             if let Some(spec) = object.root.get_path(&kind.pod_spec_path) {
                 self.note_pod_references(namespace, spec);
             }

@@ -90,9 +90,9 @@ impl Condition {
                 inventory.service_account(namespace, name) != Some(Some(false))
             }
             Condition::NameRunningDigest { image } => {
-                let digests = inventory.cluster.running_images.get(image);
-                if let Some(digests) = digests
-                    && let [(digest, running)] = digests.iter().collect::<Vec<_>>()[..]
+                if let Some(digests) = inventory.cluster.running_images.get(image)
+                    && digests.len() == 1
+                    && let Some((digest, running)) = digests.iter().next()
                 {
                     let plural = if running.pods == 1 { "" } else { "s" };
                     finding.fix = std::borrow::Cow::Owned(format!(
@@ -242,9 +242,6 @@ pub struct Finished {
 /// The second step, once every input is in: settles conditional findings
 /// and runs the rules that judge the inventory as a whole. The findings
 /// come with what each rule judged.
-/// Workloads from which an inventory is freed in the background.
-const BIG_INVENTORY: usize = 10_000;
-
 pub fn finish(
     mut checked: Checked,
     mut inventory: Inventory,
@@ -252,8 +249,7 @@ pub fn finish(
     rules: &[&'static Rule],
 ) -> Finished {
     inventory.build_indexes();
-    let facts = inventory;
-    let inventory = &facts;
+    let inventory = &inventory;
     let coverage = std::mem::take(&mut checked.coverage);
     let mut findings = checked.settle(inventory);
     let context = RuleContext { config };
@@ -269,11 +265,6 @@ pub fn finish(
     crate::waivers::apply(&mut findings, &inventory.waivers, &config.non_waivable);
     let mut waivers: Vec<crate::waivers::Waiver> = inventory.waivers.values().flatten().cloned().collect();
     waivers.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    // A cluster's facts are millions of small allocations: freed on a
-    // thread of their own while the report is written.
-    if facts.workloads.len() >= BIG_INVENTORY {
-        std::thread::spawn(move || drop(facts));
-    }
     Finished {
         findings,
         coverage,

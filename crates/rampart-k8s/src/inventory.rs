@@ -214,18 +214,19 @@ impl Inventory {
         if waived {
             self.waivers.entry(object.resource.clone()).or_default().extend(waivers);
         }
+        let workload_kind = config.workload_kinds.find(object);
         if config.cluster {
             let namespace = namespace();
             self.cluster
-                .record(object, &namespace, &config.workload_kinds, |pos| Site::of(object, pos));
+                .record(object, &namespace, workload_kind, |pos| Site::of(object, pos));
         }
         let core = object.group().is_empty();
-        let workload = config.workload_kinds.find(object).is_some();
+        let workload = workload_kind.is_some();
         if !workload && !BUILTIN_GROUPS.contains(&object.group()) && object.namespace.is_some() {
             self.custom_resource_namespaces.insert(namespace());
         }
         if let Some(violations) = pss_violations
-            && let Some(kind) = config.workload_kinds.find(object)
+            && let Some(kind) = workload_kind
         {
             let metadata = object.root.get_path(&kind.pod_metadata_path);
             let labels = metadata.and_then(|m| m.get("labels"));
