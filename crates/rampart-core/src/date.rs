@@ -66,6 +66,50 @@ pub fn rfc3339(seconds: i64) -> String {
     )
 }
 
+/// Reads an RFC 3339 time (`2026-11-22T09:05:00Z`, `…:00.999Z`, `…:00+02:00`) as Unix seconds.
+/// A fraction is dropped, or rounds up when `ceiling` (so a validity start is never
+/// taken earlier than written). `None` for anything else.
+pub fn unix_from_rfc3339(text: &str, ceiling: bool) -> Option<i64> {
+    let (date, rest) = text.split_at_checked(10)?;
+    let date: Date = date.parse().ok()?;
+    let rest = rest.strip_prefix(['T', 't', ' '])?;
+    let number = |field: &str| -> Option<i64> {
+        (field.len() == 2 && field.bytes().all(|b| b.is_ascii_digit())).then(|| field.parse().ok())?
+    };
+    let hour = number(rest.get(0..2)?)?;
+    let minute = number(rest.get(3..5)?)?;
+    let second = number(rest.get(6..8)?)?;
+    if rest.get(2..3)? != ":" || rest.get(5..6)? != ":" || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &rest[8..];
+    let mut fraction = false;
+    if let Some(after) = rest.strip_prefix('.') {
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        fraction = after[..digits].bytes().any(|b| b != b'0');
+        rest = &after[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.get(0..1)? {
+                "+" => 1,
+                "-" => -1,
+                _ => return None,
+            };
+            if rest.len() != 6 || rest.get(3..4)? != ":" {
+                return None;
+            }
+            sign * (number(&rest[1..3])? * 3600 + number(&rest[4..6])? * 60)
+        }
+    };
+    let seconds = date.days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    Some(seconds + i64::from(fraction && ceiling))
+}
+
 impl FromStr for Date {
     type Err = String;
 
@@ -163,5 +207,24 @@ mod tests {
         assert_eq!(rfc3339(1_795_338_300), "2026-11-22T09:05:00Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
         assert_eq!(Date::from_unix(1_795_338_300).to_string(), "2026-11-22");
+    }
+
+    #[test]
+    fn reads_rfc3339_times() {
+        assert_eq!(unix_from_rfc3339("2026-11-22T09:05:00Z", false), Some(1_795_338_300));
+        assert_eq!(
+            unix_from_rfc3339("2026-11-22T11:05:00+02:00", false),
+            Some(1_795_338_300)
+        );
+        assert_eq!(
+            unix_from_rfc3339("2022-12-31T23:59:59.999Z", false),
+            Some(1_672_531_199)
+        );
+        assert_eq!(unix_from_rfc3339("2022-12-31T23:59:59.999Z", true), Some(1_672_531_200));
+        assert_eq!(unix_from_rfc3339("2022-12-31T23:59:59.000Z", true), Some(1_672_531_199));
+        assert_eq!(unix_from_rfc3339("2022-12-31", false), None);
+        assert_eq!(unix_from_rfc3339("2022-12-31T25:00:00Z", false), None);
+        assert_eq!(unix_from_rfc3339("2022-12-31T23:00:00", false), None);
+        assert_eq!(unix_from_rfc3339("2022-12-31T23:00:00.Z", false), None);
     }
 }

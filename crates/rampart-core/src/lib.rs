@@ -29,7 +29,7 @@ pub use config::{
 };
 pub use control::Control;
 pub use coverage::{ControlResult, Coverage, RuleRef, Verdict, judge_control};
-pub use date::{Date, rfc3339, unix_now};
+pub use date::{Date, rfc3339, unix_from_rfc3339, unix_now};
 pub use entropy::shannon_entropy;
 pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
 pub use fingerprint::{FingerprintKey, finding_fingerprint, keyed_hash};
