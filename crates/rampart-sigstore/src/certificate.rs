@@ -7,7 +7,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 
 use crate::keys::PublicKey;
-use crate::trust_root::{Authority, TrustRoot};
+use crate::trust_root::{Authority, TrustRoot, Validity};
 
 /// Fulcio's OIDC issuer extensions: v2 (a DER UTF8String) and v1 (raw text).
 const ISSUER_V2: &str = "1.3.6.1.4.1.57264.1.8";
@@ -108,7 +108,7 @@ fn split_tlv(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     Some(bytes.split_at(header + content.len()))
 }
 
-fn der_header(tag: u8, length: usize) -> Vec<u8> {
+pub(crate) fn der_header(tag: u8, length: usize) -> Vec<u8> {
     let mut header = vec![tag];
     if length < 0x80 {
         header.push(length as u8);
@@ -171,29 +171,49 @@ fn chain_through(leaf: &X509Certificate<'_>, authority: &Authority, times: &[i64
         .map(|der| parse(der))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| format!("{}: {error}", authority.uri))?;
-    let issuer = &chain[0];
-    if leaf.issuer() != issuer.subject() || leaf.verify_signature(Some(issuer.public_key())).is_err() {
-        return Err(format!("not issued by {}", authority.uri));
+    verify_path(leaf, &chain, &authority.valid, &authority.uri, times)
+}
+
+/// Checks that `leaf` was issued through `path` (issuing certificate first, root last; empty
+/// when the trust root lists `leaf` itself), every certificate valid at each of `times`, and
+/// the authority trusted then.
+pub fn verify_path(
+    leaf: &X509Certificate<'_>,
+    path: &[X509Certificate<'_>],
+    valid: &Validity,
+    uri: &str,
+    times: &[i64],
+) -> Result<(), String> {
+    if let Some(issuer) = path.first()
+        && (leaf.issuer() != issuer.subject() || leaf.verify_signature(Some(issuer.public_key())).is_err())
+    {
+        return Err(format!("not issued by {uri}"));
     }
-    if let Some(time) = times.iter().find(|time| !authority.valid.contains(**time)) {
+    if let Some(time) = times.iter().find(|time| !valid.contains(**time)) {
         return Err(format!(
-            "the certificate authority {} was not trusted at the signing time {}",
-            authority.uri,
+            "the certificate authority {uri} was not trusted at the signing time {}",
             rampart_core::rfc3339(*time)
         ));
     }
-    for (index, certificate) in chain.iter().enumerate() {
+    if let Some(time) = times.iter().find(|time| !valid_at(leaf, **time)) {
+        return Err(format!(
+            "the certificate was not valid at {} (valid {} to {})",
+            rampart_core::rfc3339(*time),
+            rampart_core::rfc3339(leaf.validity().not_before.timestamp()),
+            rampart_core::rfc3339(leaf.validity().not_after.timestamp()),
+        ));
+    }
+    for (index, certificate) in path.iter().enumerate() {
         if !certificate.is_ca() {
-            return Err(format!("{}: a certificate of its chain is not a CA", authority.uri));
+            return Err(format!("{uri}: a certificate of its chain is not a CA"));
         }
-        let signer = chain.get(index + 1).unwrap_or(certificate);
+        let signer = path.get(index + 1).unwrap_or(certificate);
         if certificate.verify_signature(Some(signer.public_key())).is_err() {
-            return Err(format!("{}: its chain does not verify", authority.uri));
+            return Err(format!("{uri}: its chain does not verify"));
         }
         if let Some(time) = times.iter().find(|time| !valid_at(certificate, **time)) {
             return Err(format!(
-                "{}: a certificate of its chain was not valid at {}",
-                authority.uri,
+                "{uri}: a certificate of its chain was not valid at {}",
                 rampart_core::rfc3339(*time)
             ));
         }

@@ -17,6 +17,14 @@ pub enum KeyKind {
     Rsa,
 }
 
+/// The hash an ECDSA or RSA signature was made over, when the signer names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureHash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
 /// A public key that verifies signatures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicKey {
@@ -103,6 +111,26 @@ impl PublicKey {
                 .verify(message, signature)
                 .is_ok()
         })
+    }
+}
+
+impl PublicKey {
+    /// Checks `signature` over `message` with the hash the signer named (CMS, X.509).
+    pub fn verify_with(&self, message: &[u8], signature: &[u8], hash: SignatureHash) -> bool {
+        let algorithm: &'static dyn VerificationAlgorithm = match (self.kind, hash) {
+            (KeyKind::EcdsaP256, SignatureHash::Sha256) => &signature::ECDSA_P256_SHA256_ASN1,
+            (KeyKind::EcdsaP256, SignatureHash::Sha384) => &signature::ECDSA_P256_SHA384_ASN1,
+            (KeyKind::EcdsaP384, SignatureHash::Sha256) => &signature::ECDSA_P384_SHA256_ASN1,
+            (KeyKind::EcdsaP384, SignatureHash::Sha384) => &signature::ECDSA_P384_SHA384_ASN1,
+            (KeyKind::Rsa, SignatureHash::Sha256) => &signature::RSA_PKCS1_2048_8192_SHA256,
+            (KeyKind::Rsa, SignatureHash::Sha384) => &signature::RSA_PKCS1_2048_8192_SHA384,
+            (KeyKind::Rsa, SignatureHash::Sha512) => &signature::RSA_PKCS1_2048_8192_SHA512,
+            (KeyKind::Ed25519, _) => &signature::ED25519,
+            _ => return false,
+        };
+        UnparsedPublicKey::new(algorithm, &self.bits)
+            .verify(message, signature)
+            .is_ok()
     }
 }
 

@@ -11,12 +11,13 @@
 mod bundle;
 mod certificate;
 mod keys;
+mod timestamp;
 mod transparency;
 mod trust_root;
 mod verify;
 
 pub use bundle::{BUNDLE_MEDIA_TYPE_V03, Content, Envelope, Evidence, LogEntry, Material, read_bundle};
-pub use keys::{KeyKind, PublicKey, pem_block, pem_blocks};
+pub use keys::{KeyKind, PublicKey, SignatureHash, pem_block, pem_blocks};
 pub use transparency::hex;
 pub use trust_root::{TrustRoot, Validity};
 pub use verify::{Artifact, Authority, Failure, SubjectMatch, Verified, VerifyError, verify};

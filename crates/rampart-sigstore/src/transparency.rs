@@ -6,7 +6,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::bundle::{Content, InclusionProof, LogEntry};
-use crate::keys::{KeyKind, pem_block};
+use crate::keys::pem_block;
 use crate::trust_root::LogKey;
 
 /// Checks the signed entry timestamp: the log's signature over the entry's canonical JSON.
@@ -124,7 +124,9 @@ fn verify_checkpoint(note: &str, proof: &InclusionProof, log: &LogKey) -> Result
         let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(signature) else {
             continue;
         };
-        if signature.len() < 5 || signature[..4] != note_key_hint(log, name)[..] {
+        // The key hint is the log id's first bytes, for Rekor v1 (hash of the key) and v2
+        // (hash of the note key: name, type, key) alike.
+        if signature.len() < 5 || log.log_id.len() < 4 || signature[..4] != log.log_id[..4] || name.is_empty() {
             continue;
         }
         if log.key.verify(text.as_bytes(), &signature[4..]) {
@@ -134,23 +136,6 @@ fn verify_checkpoint(note: &str, proof: &InclusionProof, log: &LogKey) -> Result
     Err(format!(
         "no signature on the checkpoint of {origin} verifies with the log's key"
     ))
-}
-
-/// A signed note's key hint: Ed25519 note keys hash name, type and key (C2SP); Rekor's ECDSA
-/// checkpoints use the log id's first bytes.
-fn note_key_hint(log: &LogKey, name: &str) -> [u8; 4] {
-    let hash: [u8; 32] = match log.key.kind() {
-        KeyKind::Ed25519 => {
-            let spki = log.key.spki();
-            let mut hasher = Sha256::new();
-            hasher.update(name.as_bytes());
-            hasher.update(b"\n\x01");
-            hasher.update(&spki[spki.len().saturating_sub(32)..]);
-            hasher.finalize().into()
-        }
-        _ => log.key.key_id(),
-    };
-    [hash[0], hash[1], hash[2], hash[3]]
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -245,8 +230,80 @@ pub fn verify_body(
                 Ok(())
             }
         }
+        // Rekor v2: the signer is named by its DER; a DSSE envelope may be logged as a
+        // hashedrekord over its pre-authentication encoding.
+        ("hashedrekord", "0.0.2", content) => {
+            let spec = |path: &str| {
+                body.pointer(&format!("/spec/hashedRekordV002{path}"))
+                    .and_then(serde_json::Value::as_str)
+            };
+            let (hashed, signature) = match content {
+                Content::Message { signature, .. } => {
+                    let Some(artifact) = artifact_sha256 else {
+                        return Err(
+                            "a message signature's log entry is checked against the artifact's hash".to_string()
+                        );
+                    };
+                    (artifact.to_vec(), signature)
+                }
+                Content::Envelope(envelope) => {
+                    let [signature] = envelope.signatures.as_slice() else {
+                        return mismatch("envelope signatures");
+                    };
+                    (Sha256::digest(envelope.pae()).to_vec(), signature)
+                }
+            };
+            if spec("/data/algorithm") != Some("SHA2_256") || decoded(spec("/data/digest")) != Some(hashed) {
+                return mismatch("artifact hash");
+            }
+            if decoded(spec("/signature/content")).as_ref() != Some(signature) {
+                return mismatch("signature");
+            }
+            if !verifier_is(body.pointer("/spec/hashedRekordV002/signature/verifier"), signer) {
+                return mismatch("signing certificate or key");
+            }
+            Ok(())
+        }
+        ("dsse", "0.0.2", Content::Envelope(envelope)) => {
+            let spec = body.pointer("/spec/dsseV002");
+            let hash = spec
+                .and_then(|spec| spec.pointer("/payloadHash/digest"))
+                .and_then(serde_json::Value::as_str);
+            if decoded(hash) != Some(Sha256::digest(&envelope.payload).to_vec()) {
+                return mismatch("payload");
+            }
+            let recorded = spec
+                .and_then(|spec| spec.get("signatures"))
+                .and_then(serde_json::Value::as_array);
+            let matches = recorded.is_some_and(|recorded| {
+                recorded.len() == envelope.signatures.len()
+                    && envelope.signatures.iter().all(|signature| {
+                        recorded.iter().any(|item| {
+                            decoded(item.get("content").and_then(serde_json::Value::as_str)).as_ref() == Some(signature)
+                                && verifier_is(item.get("verifier"), signer)
+                        })
+                    })
+            });
+            if !matches {
+                mismatch("envelope signatures")
+            } else {
+                Ok(())
+            }
+        }
         (kind, version, _) => Err(format!("a {kind} {version} log entry for this kind of signature")),
     }
+}
+
+/// Whether a Rekor v2 verifier (`{x509Certificate|publicKey: {rawBytes}}`) names `signer`.
+fn verifier_is(verifier: Option<&serde_json::Value>, signer: &[u8]) -> bool {
+    let raw = verifier.and_then(|verifier| {
+        verifier
+            .pointer("/x509Certificate/rawBytes")
+            .or_else(|| verifier.pointer("/publicKey/rawBytes"))
+            .and_then(serde_json::Value::as_str)
+    });
+    raw.and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
+        .is_some_and(|der| der == signer)
 }
 
 #[cfg(test)]

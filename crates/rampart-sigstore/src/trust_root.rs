@@ -111,9 +111,16 @@ struct RangeDocument {
     end: Option<String>,
 }
 
+/// Decodes standard base64; line breaks are skipped, as Go's decoder (which writes most
+/// Sigstore documents) skips them.
 pub(crate) fn base64_bytes(text: &str, what: &str) -> Result<Vec<u8>, String> {
+    let text: std::borrow::Cow<'_, str> = if text.contains(['\r', '\n']) {
+        text.replace(['\r', '\n'], "").into()
+    } else {
+        text.into()
+    };
     base64::engine::general_purpose::STANDARD
-        .decode(text)
+        .decode(text.as_bytes())
         .map_err(|error| format!("{what} is not base64: {error}"))
 }
 

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::bundle::{Content, Evidence, Material};
 use crate::certificate;
 use crate::keys::PublicKey;
+use crate::timestamp::verify_timestamp;
 use crate::transparency::{self, hex};
 use crate::trust_root::TrustRoot;
 
@@ -73,6 +74,8 @@ pub enum Failure {
     Identity,
     /// The transparency-log entry is missing, from an untrusted log, or does not verify.
     TransparencyLog,
+    /// A signed timestamp does not verify or is from an untrusted authority.
+    Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,15 +218,16 @@ pub fn verify(
                         hex(&entry.log_id)
                     ),
                 })?;
-                if entry.version != "0.0.1" && entry.kind != "intoto" {
-                    return fail(
-                        Failure::Unsupported,
-                        format!(
-                            "{} {} entries (Rekor v2) are not verified yet",
-                            entry.kind, entry.version
-                        ),
-                    );
-                }
+                let rekor_v2 = match (entry.kind.as_str(), entry.version.as_str()) {
+                    ("hashedrekord" | "dsse", "0.0.1") | ("intoto", "0.0.2") => false,
+                    ("hashedrekord" | "dsse", "0.0.2") => true,
+                    (kind, version) => {
+                        return fail(
+                            Failure::Unsupported,
+                            format!("{kind} {version} log entries are not verified"),
+                        );
+                    }
+                };
                 transparency::verify_body(entry, &evidence.content, &signer_der, Some(&artifact_sha256)).map_err(
                     |detail| VerifyError {
                         failure: Failure::TransparencyLog,
@@ -231,6 +235,8 @@ pub fn verify(
                     },
                 )?;
                 match &entry.signed_entry_timestamp {
+                    // Rekor v2 signs no entry timestamp; its time comes from a timestamp authority.
+                    _ if rekor_v2 => {}
                     Some(signature) if transparency::verify_promise(entry, log, signature) => {
                         if !log.valid.contains(entry.integrated_time) {
                             return fail(
@@ -256,12 +262,23 @@ pub fn verify(
                             detail,
                         })?
                     }
-                    None if evidence.version >= 2 => {
+                    None if evidence.version >= 2 || rekor_v2 => {
                         return fail(Failure::TransparencyLog, "the entry has no inclusion proof");
                     }
                     None => {}
                 }
                 log_index = Some(entry.log_index);
+            }
+            let signature = match &evidence.content {
+                Content::Message { signature, .. } => signature,
+                Content::Envelope(envelope) => &envelope.signatures[0],
+            };
+            for stamp in &evidence.timestamps {
+                let time = verify_timestamp(stamp, signature, root).map_err(|detail| VerifyError {
+                    failure: Failure::Timestamp,
+                    detail,
+                })?;
+                times.push(time);
             }
         }
     }
@@ -269,15 +286,10 @@ pub fn verify(
     let (signer, issuer) = match (&leaf, authority) {
         (Some(leaf), Authority::Identity { issuer, subject }) => {
             let root = trust_root.expect("checked above");
-            // A timestamp authority's time bounds the certificate's validity as the log's does;
-            // one this verifier cannot check must not be skipped.
-            if !evidence.timestamps.is_empty() {
-                return fail(Failure::Unsupported, "RFC 3161 signed timestamps are not verified yet");
-            }
             if times.is_empty() {
                 return fail(
-                    Failure::TransparencyLog,
-                    "no signing time a transparency log vouched for",
+                    Failure::Timestamp,
+                    "no signing time a transparency log or timestamp authority vouched for",
                 );
             }
             let issuing = certificate::verify_chain(leaf, root, &times).map_err(|detail| VerifyError {

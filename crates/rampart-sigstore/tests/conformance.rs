@@ -1,6 +1,6 @@
 //! The Sigstore conformance suite's bundle cases (`../shared/corpus/sigstore-conformance/`):
-//! every case this verifier supports must end as the suite says (folders ending `_fail` must
-//! fail); the rest must be refused as unsupported, never passed. The tally is printed per reason.
+//! every case must end as the suite says (folders ending `_fail` must fail, for the reason their
+//! README gives); a case refused as unsupported fails the test too. The tally is printed per reason.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,6 +9,69 @@ use rampart_sigstore::{Artifact, Authority, Failure, PublicKey, SubjectMatch, Tr
 
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// Why each `_fail` case must fail, read from its README: a case failing for another reason
+/// would hide a check that never ran.
+const FAILS_BECAUSE: &[(&str, Failure)] = &[
+    ("bundle-empty-certificate-chain_fail", Failure::Malformed),
+    ("bundle-from-wrong-instance_fail", Failure::TransparencyLog),
+    ("bundle-invalid-base64-signature_fail", Failure::Malformed),
+    ("bundle-malformed-json_fail", Failure::Malformed),
+    ("bundle-negative-log-index_fail", Failure::Malformed),
+    ("bundle-unknown-version_fail", Failure::Malformed),
+    ("bundle-with-root-cert_fail", Failure::Certificate),
+    ("checkpoint-bad-keyhint_fail", Failure::TransparencyLog),
+    ("checkpoint-wrong-roothash_fail", Failure::TransparencyLog),
+    ("dsse-invalid-sig_fail", Failure::Signature),
+    ("dsse-mismatch-envelope_fail", Failure::TransparencyLog),
+    ("dsse-mismatch-sig_fail", Failure::TransparencyLog),
+    ("inclusion-proof-corrupted-hash_fail", Failure::TransparencyLog),
+    ("incorrect-public-key_fail", Failure::TransparencyLog),
+    ("integrated-time-in-future_fail", Failure::Certificate),
+    ("intoto-expired-certificate_fail", Failure::Certificate),
+    ("intoto-log-entry-mismatch_fail", Failure::TransparencyLog),
+    ("intoto-missing-inclusion-proof_fail", Failure::TransparencyLog),
+    ("intoto-set-outside-signing-cert-validity_fail", Failure::Certificate),
+    ("intoto-tsa-timestamp-outside-cert-validity_fail", Failure::Certificate),
+    ("invalid-checkpoint-signature_fail", Failure::TransparencyLog),
+    ("invalid-ct-key_fail", Failure::Certificate),
+    ("invalid-inclusion-proof_fail", Failure::TransparencyLog),
+    ("managed-key-no-key_fail", Failure::Material),
+    ("managed-key-wrong-key_fail", Failure::Malformed),
+    ("message-digest-mismatch_fail", Failure::Artifact),
+    ("rekor2-checkpoint-missing-log-signature_fail", Failure::TransparencyLog),
+    ("rekor2-checkpoint-missing-origin_fail", Failure::TransparencyLog),
+    ("rekor2-checkpoint-missing-root-hash_fail", Failure::TransparencyLog),
+    ("rekor2-checkpoint-missing-size_fail", Failure::TransparencyLog),
+    ("rekor2-checkpoint-no-matching-signature_fail", Failure::TransparencyLog),
+    ("rekor2-dsse-invalid-sig_fail", Failure::Signature),
+    ("rekor2-dsse-mismatch-envelope_fail", Failure::TransparencyLog),
+    ("rekor2-dsse-mismatch-sig_fail", Failure::TransparencyLog),
+    ("rekor2-no-inclusion-proof_fail", Failure::TransparencyLog),
+    ("rekor2-no-timestamp_fail", Failure::Timestamp),
+    (
+        "rekor2-timestamp-outside-trust-root-tsa-validity_fail",
+        Failure::Timestamp,
+    ),
+    ("rekor2-timestamp-outside-tsa-cert-validity_fail", Failure::Timestamp),
+    ("rekor2-timestamp-payload-mismatch_fail", Failure::Timestamp),
+    (
+        "rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail",
+        Failure::Timestamp,
+    ),
+    (
+        "rekor2-timestamp-untrusted-tsa-without-embedded-cert_fail",
+        Failure::Timestamp,
+    ),
+    ("rekor2-timestamp-with-incorrect-time_fail", Failure::Certificate),
+    ("set-invalid-signature_fail", Failure::TransparencyLog),
+    ("signature-mismatch_fail", Failure::Signature),
+    ("trust-root-tlog-missing-validity-start_fail", Failure::Malformed),
+    ("wrong-hashedrekord-artifact_fail", Failure::TransparencyLog),
+    ("wrong-hashedrekord-cert-and-sig_fail", Failure::TransparencyLog),
+    ("wrong-hashedrekord-entry_fail", Failure::TransparencyLog),
+    ("wrong-material_fail", Failure::Artifact),
+];
 
 fn corpus() -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/sigstore-conformance");
@@ -79,7 +142,18 @@ fn conformance_bundles_end_as_the_suite_says_or_are_refused_as_unsupported() {
                 unsupported.push(format!("{name}: {detail}"));
                 "unsupported (refused)".to_string()
             }
-            (Err((failure, _)), true) => format!("failed as it must: {failure:?}"),
+            (Err((failure, detail)), true) => {
+                let expected = FAILS_BECAUSE
+                    .iter()
+                    .find(|(case, _)| *case == name)
+                    .map(|(_, failure)| *failure);
+                if expected != Some(*failure) {
+                    wrong.push(format!(
+                        "{name}: failed as {failure:?} ({detail}), expected {expected:?}"
+                    ));
+                }
+                format!("failed as it must: {failure:?}")
+            }
             (Err((failure, detail)), false) => {
                 wrong.push(format!("{name}: {failure:?}: {detail}"));
                 format!("failed, but must verify: {failure:?}")
