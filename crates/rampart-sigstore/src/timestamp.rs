@@ -259,7 +259,8 @@ fn generalized_time(data: &[u8]) -> Option<i64> {
         return None;
     }
     let fraction = &rest[..rest.len() - 1];
-    if !fraction.is_empty() && !(fraction.starts_with('.') && fraction[1..].bytes().all(|byte| byte.is_ascii_digit())) {
+    let digits_only = |text: &str| text.bytes().all(|byte| byte.is_ascii_digit());
+    if !fraction.is_empty() && !fraction.strip_prefix('.').is_some_and(digits_only) {
         return None;
     }
     let stamp = format!(
