@@ -162,33 +162,21 @@ pub fn pem_blocks(text: &[u8], label: &str) -> Vec<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ring::rand::SystemRandom;
-    use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
-
-    /// SubjectPublicKeyInfo prefix of a P-256 key: SEQUENCE { SEQUENCE { ecPublicKey, prime256v1 }, BIT STRING }.
-    pub(crate) const P256_SPKI_PREFIX: [u8; 26] = [
-        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
-        0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-    ];
+    use crate::signing::SigningKey;
 
     #[test]
     fn a_p256_key_verifies_its_signature_and_nothing_else() {
-        let random = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &random).unwrap();
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &random).unwrap();
-        let spki = [&P256_SPKI_PREFIX[..], pair.public_key().as_ref()].concat();
+        let pair = SigningKey::generate();
+        let spki = pair.spki();
         let key = PublicKey::from_spki(&spki).unwrap();
         assert_eq!(key.kind(), KeyKind::EcdsaP256);
-        let signature = pair.sign(&random, b"payload").unwrap();
-        assert!(key.verify(b"payload", signature.as_ref()));
-        assert!(!key.verify(b"payloaD", signature.as_ref()));
+        let signature = pair.sign(b"payload");
+        assert!(key.verify(b"payload", &signature));
+        assert!(!key.verify(b"payloaD", &signature));
+        assert!(key.verify_with(b"payload", &signature, SignatureHash::Sha256));
+        assert!(!key.verify_with(b"payload", &signature, SignatureHash::Sha384));
         assert!(PublicKey::from_spki(&spki[..40]).is_err());
-        use base64::Engine as _;
-        let pem = format!(
-            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-            base64::engine::general_purpose::STANDARD.encode(&spki)
-        );
-        assert_eq!(PublicKey::from_pem(pem.as_bytes()).unwrap(), key);
+        assert_eq!(PublicKey::from_pem(pair.public_pem().as_bytes()).unwrap(), key);
         assert!(PublicKey::from_pem(b"not a key").is_err());
     }
 }
