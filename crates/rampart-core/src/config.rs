@@ -143,10 +143,75 @@ pub struct ImagesConfig {
     /// `image-report-stale` reports it (default 7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_max_age_days: Option<u32>,
+    /// What an image no signature policy names gets: `allow`, `warn`
+    /// (default) or `deny`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unmatched: Option<Spanned<String>>,
+    /// The Sigstore trust root (`trusted_root.json`) keyless authorities
+    /// verify against, unless an authority names its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<PathBuf>,
+    /// Seconds a verification result is reused (default 3600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_ttl_seconds: Option<u64>,
+    /// Registries (host or host:port) reached over plain HTTP; loopback
+    /// registries always are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insecure_registries: Vec<String>,
+    /// Signature policies: every policy whose images match an image must
+    /// be satisfied by one of its authorities.
+    #[serde(default, rename = "policy", skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<ImagePolicyConfig>,
+}
+
+/// One `[[images.policy]]`: which images, who must have signed them, and
+/// what a failure does.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ImagePolicyConfig {
+    pub name: Spanned<String>,
+    /// Globs over `registry/repository` (`*` stays within a path segment,
+    /// `**` crosses them): `ghcr.io/acme/**`.
+    pub images: Vec<String>,
+    /// `enforce` (default), `warn` or `audit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Spanned<String>>,
+    /// Any one of them suffices.
+    #[serde(default, rename = "authority")]
+    pub authorities: Vec<ImageAuthorityConfig>,
+}
+
+/// A signer a policy trusts: a public key (PEM file), or a keyless
+/// identity (OIDC issuer and subject, or a subject pattern).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ImageAuthorityConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// A regular expression the whole subject must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_regex: Option<String>,
+    /// This authority's own trust root (else `images.trust-root`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<PathBuf>,
 }
 
 impl ImagesConfig {
     pub const DEFAULT_REPORT_MAX_AGE_DAYS: u32 = 7;
+    pub const DEFAULT_CACHE_TTL_SECONDS: u64 = 3600;
+
+    /// `allow`, `warn` or `deny`.
+    pub fn unmatched(&self) -> &str {
+        self.unmatched.as_ref().map_or("warn", |mode| mode.get_ref().as_str())
+    }
+
+    pub fn cache_ttl_seconds(&self) -> u64 {
+        self.cache_ttl_seconds.unwrap_or(Self::DEFAULT_CACHE_TTL_SECONDS)
+    }
 
     /// The configured age, or the default.
     pub fn report_max_age_days(&self) -> u32 {
@@ -364,6 +429,58 @@ impl Config {
                 ));
             }
         }
+        if let Some(unmatched) = &config.images.unmatched
+            && !["allow", "warn", "deny"].contains(&unmatched.get_ref().as_str())
+        {
+            return Err(config.error_at(
+                Some(unmatched.span().start),
+                format!(
+                    "images.unmatched `{}`: expected allow, warn or deny",
+                    unmatched.get_ref()
+                ),
+            ));
+        }
+        for policy in &config.images.policies {
+            let name = policy.name.get_ref();
+            let at = Some(policy.name.span().start);
+            if let Some(mode) = &policy.mode
+                && !ADMISSION_MODES.contains(&mode.get_ref().as_str())
+            {
+                return Err(config.error_at(
+                    Some(mode.span().start),
+                    format!(
+                        "images.policy `{name}`: mode `{}`: expected enforce, warn or audit",
+                        mode.get_ref()
+                    ),
+                ));
+            }
+            if policy.images.is_empty() || policy.images.iter().any(|glob| glob.trim().is_empty()) {
+                return Err(config.error_at(at, format!("images.policy `{name}`: `images` names no image glob")));
+            }
+            // An empty set of authorities would verify nothing and must never pass.
+            if policy.authorities.is_empty() {
+                return Err(config.error_at(
+                    at,
+                    format!("images.policy `{name}` has no [[images.policy.authority]]: nothing could satisfy it"),
+                ));
+            }
+            for authority in &policy.authorities {
+                let keyless =
+                    authority.issuer.is_some() || authority.subject.is_some() || authority.subject_regex.is_some();
+                let problem = match (&authority.key, keyless) {
+                    (Some(_), true) => Some("an authority is either a key or a keyless identity, not both"),
+                    (None, false) => Some("an authority names no key and no keyless identity"),
+                    (None, true) if authority.issuer.is_none() => Some("a keyless authority needs its OIDC `issuer`"),
+                    (None, true) if authority.subject.is_some() == authority.subject_regex.is_some() => {
+                        Some("a keyless authority needs one of `subject` or `subject-regex`")
+                    }
+                    _ => None,
+                };
+                if let Some(problem) = problem {
+                    return Err(config.error_at(at, format!("images.policy `{name}`: {problem}")));
+                }
+            }
+        }
         if let Some(format) = &config.output.format
             && !["text", "json", "sarif", "junit", "markdown"].contains(&format.as_str())
         {
@@ -554,6 +671,22 @@ non-waivable = ["no-privileged", "rbac-anonymous-binding"]
 [images]
 # Days a vulnerability report stays recent (`rampart images gate`, `rampart ci --image-report`).
 # report-max-age-days = 7
+# Images no signature policy names: allow, warn or deny.
+# unmatched = "warn"
+# trust-root = "trusted_root.json"
+# cache-ttl-seconds = 3600
+# insecure-registries = ["registry.lan:5000"]
+
+# Who must have signed which images (`rampart images verify`, `ci --verify-images`, `serve`).
+# [[images.policy]]
+# name = "acme-releases"
+# images = ["ghcr.io/acme/**"]
+# mode = "enforce"
+# [[images.policy.authority]]
+# key = "cosign.pub"
+# [[images.policy.authority]]
+# issuer = "https://token.actions.githubusercontent.com"
+# subject-regex = "^https://github.com/acme/[^/]+/[.]github/workflows/release[.]yml@refs/tags/.*$"
 
 [policy]
 # paths = ["policy"]
@@ -627,6 +760,56 @@ mod tests {
         assert!(error.message.contains("`block`"), "{error}");
         let config = parse("[admission]\nmode = \"audit\"\nexempt-namespaces = [\"ops\"]\n[admission.namespaces]\nshop = \"enforce\"\n").unwrap();
         assert_eq!(config.admission.namespaces["shop"].get_ref(), "enforce");
+    }
+
+    #[test]
+    fn image_policies_need_globs_and_a_well_formed_authority() {
+        let config = parse(
+            "[images]\nunmatched = \"deny\"\n[[images.policy]]\nname = \"acme\"\nimages = [\"ghcr.io/acme/**\"]\nmode = \"warn\"\n[[images.policy.authority]]\nkey = \"cosign.pub\"\n[[images.policy.authority]]\nissuer = \"https://token.actions.githubusercontent.com\"\nsubject-regex = \"^https://github.com/acme/.*$\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.images.unmatched(), "deny");
+        assert_eq!(config.images.policies.len(), 1);
+        assert_eq!(config.images.policies[0].authorities.len(), 2);
+        assert_eq!(ImagesConfig::default().unmatched(), "warn");
+        let broken = [
+            ("[images]\nunmatched = \"maybe\"\n", 2, "allow, warn or deny"),
+            (
+                "[[images.policy]]\nname = \"none\"\nimages = [\"*\"]\n",
+                2,
+                "nothing could satisfy it",
+            ),
+            (
+                "[[images.policy]]\nname = \"x\"\nimages = []\n[[images.policy.authority]]\nkey = \"k.pub\"\n",
+                2,
+                "no image glob",
+            ),
+            (
+                "[[images.policy]]\nname = \"x\"\nimages = [\"*\"]\nmode = \"block\"\n[[images.policy.authority]]\nkey = \"k\"\n",
+                4,
+                "enforce, warn or audit",
+            ),
+            (
+                "[[images.policy]]\nname = \"x\"\nimages = [\"*\"]\n[[images.policy.authority]]\nkey = \"k\"\nissuer = \"i\"\n",
+                2,
+                "not both",
+            ),
+            (
+                "[[images.policy]]\nname = \"x\"\nimages = [\"*\"]\n[[images.policy.authority]]\nsubject = \"s\"\n",
+                2,
+                "issuer",
+            ),
+            (
+                "[[images.policy]]\nname = \"x\"\nimages = [\"*\"]\n[[images.policy.authority]]\nissuer = \"i\"\n",
+                2,
+                "one of `subject`",
+            ),
+        ];
+        for (text, line, says) in broken {
+            let error = parse(text).unwrap_err();
+            assert_eq!(error.line, Some(line), "{text}: {error}");
+            assert!(error.to_string().contains(says), "{text}: {error}");
+        }
     }
 
     #[test]
