@@ -24,8 +24,8 @@ pub mod waiver;
 
 pub use baseline::{Baseline, BaselineError};
 pub use config::{
-    CONFIG_FILE, Config, ConfigError, ExceptionsConfig, KubernetesConfig, OutputConfig, PolicyConfig, RuleSelector,
-    STARTER, SecretsConfig, Selection,
+    CONFIG_FILE, Config, ConfigError, ExceptionsConfig, ImageAuthorityConfig, ImagePolicyConfig, ImagesConfig,
+    KubernetesConfig, OutputConfig, PolicyConfig, RuleSelector, STARTER, SecretsConfig, Selection,
 };
 pub use control::Control;
 pub use coverage::{ControlResult, Coverage, RuleRef, Verdict, judge_control};
