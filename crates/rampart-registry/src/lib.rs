@@ -14,7 +14,7 @@ mod errors;
 pub mod local;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use oci_client::client::{ClientConfig, ClientProtocol};
@@ -59,14 +59,60 @@ impl Default for RegistryOptions {
 }
 
 /// Parses an image reference as docker does (`nginx` is `docker.io/library/nginx:latest`).
+/// (Rampart's own parser: oci-spec's regex costs tens of milliseconds to compile per process.)
 pub fn parse_reference(text: &str) -> Result<Reference, String> {
-    text.parse::<Reference>()
-        .map_err(|error| format!("{text:?} is not an image reference: {error}"))
+    let invalid = |why: &str| format!("{text:?} is not an image reference: {why}");
+    let parsed = rampart_core::ImageRef::parse(text);
+    let segment_ok = |segment: &str| {
+        !segment.is_empty()
+            && segment
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || b"._-".contains(&byte))
+            && segment.as_bytes()[0].is_ascii_alphanumeric()
+    };
+    if text.trim() != text || text.is_empty() {
+        return Err(invalid("empty, or with spaces around it"));
+    }
+    if !parsed.repository.split('/').all(segment_ok) {
+        return Err(invalid(
+            "a repository is lowercase letters, digits and . _ - between slashes",
+        ));
+    }
+    if !parsed
+        .registry
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || b".-:[]".contains(&byte))
+    {
+        return Err(invalid("the registry is not a host[:port]"));
+    }
+    if let Some(tag) = parsed.tag
+        && (tag.len() > 128
+            || !tag
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"_.-".contains(&byte))
+            || tag.starts_with(['.', '-']))
+    {
+        return Err(invalid("a tag is up to 128 letters, digits, _ . -"));
+    }
+    if let Some(digest) = parsed.digest
+        && !(parsed.has_valid_digest() && digest.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b':'))
+    {
+        return Err(invalid("a digest is algorithm:hex"));
+    }
+    let (registry, repository) = (parsed.registry.to_string(), parsed.repository.clone());
+    Ok(match (parsed.tag, parsed.digest) {
+        (Some(tag), Some(digest)) => {
+            Reference::with_tag_and_digest(registry, repository, tag.to_string(), digest.to_string())
+        }
+        (None, Some(digest)) => Reference::with_digest(registry, repository, digest.to_string()),
+        (tag, None) => Reference::with_tag(registry, repository, tag.unwrap_or("latest").to_string()),
+    })
 }
 
 pub struct Registry {
-    secure: Client,
-    plain: Client,
+    // Built on first use: each loads the system's CA certificates (tens of milliseconds).
+    secure: OnceLock<Result<Client, String>>,
+    plain: OnceLock<Result<Client, String>>,
     options: RegistryOptions,
     auth: Mutex<HashMap<String, RegistryAuth>>,
 }
@@ -75,23 +121,24 @@ impl Registry {
     pub fn new(options: RegistryOptions) -> Result<Registry, String> {
         // Rampart's TLS is rustls on ring; the registry client uses the process's provider.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = |protocol| {
-            Client::try_from(ClientConfig {
-                protocol,
-                read_timeout: Some(options.timeout),
-                connect_timeout: Some(options.timeout),
-                user_agent: concat!("rampart/", env!("CARGO_PKG_VERSION")),
-                platform_resolver: None,
-                ..ClientConfig::default()
-            })
-            .map_err(|error| format!("the registry client could not start: {error}"))
-        };
         Ok(Registry {
-            secure: client(ClientProtocol::Https)?,
-            plain: client(ClientProtocol::Http)?,
+            secure: OnceLock::new(),
+            plain: OnceLock::new(),
             options,
             auth: Mutex::new(HashMap::new()),
         })
+    }
+
+    fn build(&self, protocol: ClientProtocol) -> Result<Client, String> {
+        Client::try_from(ClientConfig {
+            protocol,
+            read_timeout: Some(self.options.timeout),
+            connect_timeout: Some(self.options.timeout),
+            user_agent: concat!("rampart/", env!("CARGO_PKG_VERSION")),
+            platform_resolver: None,
+            ..ClientConfig::default()
+        })
+        .map_err(|error| format!("the registry client could not start: {error}"))
     }
 
     /// Whether `registry` (`host[:port]`) is reached over plain HTTP.
@@ -113,12 +160,15 @@ impl Registry {
                 .any(|insecure| insecure == registry || insecure == host)
     }
 
-    fn client(&self, reference: &Reference) -> &Client {
-        if self.is_plain_http(reference.resolve_registry()) {
-            &self.plain
+    fn client(&self, reference: &Reference) -> Result<&Client, RegistryError> {
+        let client = if self.is_plain_http(reference.resolve_registry()) {
+            self.plain.get_or_init(|| self.build(ClientProtocol::Http))
         } else {
-            &self.secure
-        }
+            self.secure.get_or_init(|| self.build(ClientProtocol::Https))
+        };
+        client
+            .as_ref()
+            .map_err(|detail| RegistryError::new(ErrorKind::Network, detail.clone()))
     }
 
     fn auth(&self, reference: &Reference) -> Result<RegistryAuth, RegistryError> {
@@ -139,7 +189,7 @@ impl Registry {
             return Ok(digest.to_string());
         }
         let auth = self.auth(reference)?;
-        self.client(reference)
+        self.client(reference)?
             .fetch_manifest_digest(reference, &auth)
             .await
             .map_err(|error| errors::classify(error, reference))
@@ -157,7 +207,7 @@ impl Registry {
     async fn manifest(&self, reference: &Reference) -> Result<Option<OciImageManifest>, RegistryError> {
         let auth = self.auth(reference)?;
         let pulled = self
-            .client(reference)
+            .client(reference)?
             .pull_manifest_raw(
                 reference,
                 &auth,
@@ -196,7 +246,7 @@ impl Registry {
             ));
         }
         let mut data = Vec::new();
-        self.client(reference)
+        self.client(reference)?
             .pull_blob(reference, layer, &mut data)
             .await
             .map_err(|error| errors::classify(error, reference))?;
@@ -237,7 +287,7 @@ impl Registry {
     ) -> Result<Vec<ImageSignature>, RegistryError> {
         let subject = Reference::with_digest(registry.to_string(), repository.to_string(), digest.to_string());
         let auth = self.auth(&subject)?;
-        let client = self.client(&subject);
+        let client = self.client(&subject)?;
         client.store_auth_if_needed(subject.resolve_registry(), &auth).await;
         let mut entries = client
             .pull_referrers(&subject, None)
@@ -289,7 +339,7 @@ impl Registry {
     pub async fn push_blob(&self, reference: &Reference, data: Vec<u8>) -> Result<String, RegistryError> {
         let digest = sha256_digest(&data);
         let auth = self.auth(reference)?;
-        let client = self.client(reference);
+        let client = self.client(reference)?;
         client.store_auth_if_needed(reference.resolve_registry(), &auth).await;
         client
             .push_blob(reference, data, &digest)
@@ -307,7 +357,7 @@ impl Registry {
     ) -> Result<String, RegistryError> {
         let digest = sha256_digest(&body);
         let auth = self.auth(reference)?;
-        let client = self.client(reference);
+        let client = self.client(reference)?;
         client.store_auth_if_needed(reference.resolve_registry(), &auth).await;
         let content_type = media_type
             .parse()
@@ -375,5 +425,8 @@ mod tests {
         assert!(pinned.digest().is_some());
         assert!(parse_reference("acme/shop:has space").is_err());
         assert!(parse_reference("acme/shop@sha256:zz").is_err());
+        assert!(parse_reference("Acme/shop").is_err());
+        assert!(parse_reference("acme/shop:-x").is_err());
+        assert!(parse_reference("").is_err());
     }
 }

@@ -22,6 +22,7 @@ pub fn known_rule(id: &str) -> bool {
         || exceptions::RULES.iter().any(|meta| meta.id == id)
         || id == rampart_secrets::environments::RULE.id
         || rampart_images::gate::RULES.iter().any(|(meta, _)| meta.id == id)
+        || rampart_images::signature::RULES.iter().any(|(meta, _)| meta.id == id)
         || rampart_secrets::Catalogue::builtin()
             .rules
             .iter()
@@ -238,6 +239,7 @@ pub fn documented_rules() -> Vec<(&'static str, &'static RuleMeta, &'static str)
     ));
     let images = rampart_images::gate::RULES
         .iter()
+        .chain(rampart_images::signature::RULES)
         .map(|(meta, doc)| (IMAGES_ENGINE, *meta, *doc));
     manifests
         .chain(dockerfiles)

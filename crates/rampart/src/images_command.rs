@@ -1,6 +1,8 @@
-//! `rampart images`: what images answer. For now `gate`: the scanners'
+//! `rampart images`: what images answer. `gate`: the scanners'
 //! vulnerability reports judged against the team's threshold, VEX and
-//! exceptions.
+//! exceptions; `verify`: their signatures in the registry against the
+//! team's `[[images.policy]]` (or a `--key`); `resolve`: the digest each
+//! tag names now.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +20,97 @@ pub enum ImagesCommand {
     /// its severity, VEX statements and exceptions applied; exit 1 for a
     /// finding at or above --fail-on.
     Gate(GateArgs),
+    /// Verify the cosign signatures of images (references, or the images
+    /// the manifests under PATHs run) in their registry, against
+    /// rampart.toml's [[images.policy]] or --key; exit 1 for an image not
+    /// signed as its policy requires, 2 when a registry could not be asked.
+    Verify(VerifyArgs),
+    /// Ask the registry which digest each image's tag names now (an image
+    /// reference, or the images the manifests under PATHs run).
+    Resolve(ResolveArgs),
+}
+
+/// How Rampart reaches registries.
+#[derive(clap::Args)]
+pub struct RegistryArgs {
+    /// Credentials for a registry, as HOST=USER:PASSWORD or HOST=token:TOKEN
+    /// (repeatable); others come from the Docker config
+    /// (~/.docker/config.json, its credHelpers and credsStore).
+    #[arg(long, value_name = "HOST=USER:PASSWORD")]
+    registry_auth: Vec<String>,
+
+    /// Reach this registry (host or host:port) over plain HTTP (repeatable);
+    /// loopback registries always are.
+    #[arg(long, value_name = "HOST")]
+    insecure_registry: Vec<String>,
+
+    /// Seconds to wait for a registry to answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    registry_timeout: u64,
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// Image references (`ghcr.io/acme/shop:1.4.2`) or manifest files and
+    /// folders whose workloads' images are verified.
+    #[arg(required = true, value_name = "IMAGE|PATH")]
+    targets: Vec<String>,
+
+    /// A cosign public key every image must be signed with, instead of
+    /// rampart.toml's policies.
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+
+    /// Verify every time: neither read nor write .rampart/image-signatures.json.
+    #[arg(long)]
+    no_cache: bool,
+
+    #[command(flatten)]
+    registry: RegistryArgs,
+
+    /// Exit 1 only for findings at or above this severity [default: high,
+    /// or rampart.toml's fail-on].
+    #[arg(long, value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+
+    /// Output format, repeatable: text, json, sarif, junit, markdown or
+    /// html [default: text, or rampart.toml's output.format].
+    #[arg(long, short = 'f', value_enum)]
+    format: Vec<output::ReportFormat>,
+
+    /// Where the --format in the same position is written (repeatable).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Vec<PathBuf>,
+
+    /// The configuration file [default: the nearest rampart.toml].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// The exceptions file [default: rampart.toml's, or
+    /// .rampart/exceptions.yaml].
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
+
+    #[command(flatten)]
+    proof: proof::ProofArgs,
+}
+
+#[derive(clap::Args)]
+pub struct ResolveArgs {
+    /// Image references or manifest files and folders.
+    #[arg(required = true, value_name = "IMAGE|PATH")]
+    targets: Vec<String>,
+
+    #[command(flatten)]
+    registry: RegistryArgs,
+
+    /// Print JSON: [{"image", "digest"} or {"image", "error"}].
+    #[arg(long)]
+    json: bool,
+
+    /// The configuration file [default: the nearest rampart.toml].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -83,7 +176,260 @@ pub struct GateArgs {
 pub fn run(command: &ImagesCommand) -> Outcome {
     match command {
         ImagesCommand::Gate(args) => gate(args),
+        ImagesCommand::Verify(args) => verify(args),
+        ImagesCommand::Resolve(args) => resolve(args),
     }
+}
+
+/// The registry client the flags and rampart.toml describe.
+fn registry_client(args: &RegistryArgs, team: &rampart_core::Config) -> Result<rampart_registry::Registry, String> {
+    let mut credentials = std::collections::HashMap::new();
+    for entry in &args.registry_auth {
+        let (host, credential) =
+            rampart_registry::parse_registry_auth(entry).map_err(|error| format!("--registry-auth: {error}"))?;
+        credentials.insert(host, credential);
+    }
+    let mut insecure_hosts = team.images.insecure_registries.clone();
+    insecure_hosts.extend(args.insecure_registry.iter().cloned());
+    rampart_registry::Registry::new(rampart_registry::RegistryOptions {
+        insecure_hosts,
+        credentials,
+        docker_config: true,
+        timeout: std::time::Duration::from_secs(args.registry_timeout.max(1)),
+    })
+}
+
+/// Splits targets into image references and manifest paths (what exists on disk), and
+/// reads the images the manifests' workloads run.
+fn images_of(
+    targets: &[String],
+    errors: &mut Vec<rampart_core::ScanError>,
+) -> (Vec<String>, Vec<rampart_core::ImageUse>, Vec<PathBuf>) {
+    let (paths, references): (Vec<&String>, Vec<&String>) =
+        targets.iter().partition(|target| Path::new(target.as_str()).exists());
+    let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    let uses = if paths.is_empty() {
+        Vec::new()
+    } else {
+        let (objects, mut failed) = crate::inventory_input::load_objects(&paths);
+        errors.append(&mut failed);
+        rampart_k8s::workload::image_uses(&objects, &rampart_k8s::ScanConfig::default().workload_kinds)
+    };
+    let references = references.into_iter().cloned().collect();
+    (references, uses, paths)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|error| format!("the async runtime could not start: {error}"))
+}
+
+fn verify(args: &VerifyArgs) -> Outcome {
+    let start = Path::new(".");
+    let Ok(team) = config_command::load(args.config.as_deref(), start) else {
+        return Outcome::Error;
+    };
+    let mut errors = Vec::new();
+    let (references, uses, paths) = images_of(&args.targets, &mut errors);
+    let policies = match &args.key {
+        Some(key) => rampart_images::signature::SignaturePolicies::for_key(key),
+        None => {
+            let config_path = team
+                .origin
+                .as_ref()
+                .map_or("rampart.toml".to_string(), |origin| origin.path.display().to_string());
+            rampart_images::signature::SignaturePolicies::from_config(&team.images, &config_path, &|path| {
+                team.resolve(path)
+            })
+        }
+    };
+    let policies = match policies {
+        Ok(policies) => policies,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    if policies.policies.is_empty() {
+        eprintln!(
+            "error: no signature policy: give --key FILE, or add [[images.policy]] to rampart.toml (see `rampart config init`)"
+        );
+        return Outcome::Error;
+    }
+    let registry = match registry_client(&args.registry, &team) {
+        Ok(registry) => registry,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    let now = rampart_core::unix_now();
+    let ttl = team.images.cache_ttl_seconds();
+    let cache = if args.no_cache {
+        rampart_images::signature::VerdictCache::in_memory(0)
+    } else {
+        rampart_images::signature::VerdictCache::in_file(
+            team.resolve(Path::new(".rampart/image-signatures.json")),
+            ttl,
+            now,
+        )
+    };
+    let unmatched = policies.unmatched;
+    let checker = std::sync::Arc::new(rampart_images::signature::SignatureChecker::new(
+        registry, policies, cache,
+    ));
+    let mut images: Vec<String> = references.clone();
+    images.extend(uses.iter().map(|image_use| image_use.image.clone()));
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    let verdicts = runtime.block_on(checker.check_all(&images, now));
+    if let Err(error) = checker.cache().save() {
+        eprintln!("warning: the verification cache could not be written: {error}");
+    }
+    let mut found = rampart_images::signature::on_references(
+        &verdicts
+            .iter()
+            .filter(|verdict| references.contains(&verdict.image))
+            .cloned()
+            .collect::<Vec<_>>(),
+        unmatched,
+    );
+    let on_workloads = rampart_images::signature::on_workloads(&verdicts, &uses, unmatched);
+    found.findings.extend(on_workloads.findings);
+    found.errors.extend(on_workloads.errors);
+    found.judged += on_workloads.judged;
+    found.verified += on_workloads.verified;
+    errors.append(&mut found.errors);
+    let mut findings = std::mem::take(&mut found.findings);
+    apply_team_config(
+        &mut findings,
+        &team,
+        &Selection::new(&team, &[]),
+        rampart_core::Profile::All,
+    );
+    let exception_set = match rampart_scan::exceptions::load(&team, args.exceptions.as_deref()) {
+        Ok(set) => set,
+        Err(mut failed) => {
+            errors.append(&mut failed);
+            None
+        }
+    };
+    if let Some(set) = &exception_set {
+        errors.extend(set.apply(&mut findings, &team));
+    }
+    let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
+    let summary = Summary {
+        files: paths.len(),
+        workloads: uses
+            .iter()
+            .map(|image_use| &image_use.resource)
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        ..Summary::default()
+    };
+    let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
+    let mut ran: Vec<_> = rampart_images::signature::RULES
+        .iter()
+        .map(|(meta, _)| *meta)
+        .filter(|meta| {
+            meta.id != rampart_images::signature::rules::SIGNATURE_UNMATCHED.id
+                || unmatched != rampart_images::signature::Unmatched::Allow
+        })
+        .map(|meta| {
+            report.coverage.add_rule(meta.id, found.judged);
+            listed_rule(IMAGES_ENGINE, meta)
+        })
+        .collect();
+    if let Some(set) = &exception_set {
+        report
+            .coverage
+            .add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
+        ran.extend(
+            rampart_core::exceptions::RULES
+                .iter()
+                .map(|meta| listed_rule(EXCEPTIONS_ENGINE, meta)),
+        );
+    }
+    let scanned: Vec<PathBuf> = paths.clone();
+    let run = Run {
+        command: "images verify",
+        report: &report,
+        ran: &ran,
+        left_out: &[],
+        team: &team,
+        exceptions: exception_set.as_ref(),
+        scanned: &scanned,
+        start,
+    };
+    proof::conclude(&run, &args.format, &args.output, &args.proof)
+}
+
+fn resolve(args: &ResolveArgs) -> Outcome {
+    let Ok(team) = config_command::load(args.config.as_deref(), Path::new(".")) else {
+        return Outcome::Error;
+    };
+    let mut errors = Vec::new();
+    let (mut images, uses, _) = images_of(&args.targets, &mut errors);
+    for image_use in &uses {
+        if !images.contains(&image_use.image) {
+            images.push(image_use.image.clone());
+        }
+    }
+    for error in &errors {
+        eprintln!("error: {error}");
+    }
+    let registry = match registry_client(&args.registry, &team) {
+        Ok(registry) => registry,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    let resolved: Vec<(String, Result<String, String>)> = runtime.block_on(async {
+        let mut results = Vec::with_capacity(images.len());
+        for image in &images {
+            let digest = match rampart_registry::parse_reference(image) {
+                Ok(reference) => registry.resolve(&reference).await.map_err(|error| error.to_string()),
+                Err(error) => Err(error),
+            };
+            results.push((image.clone(), digest));
+        }
+        results
+    });
+    let failed = !errors.is_empty() || resolved.iter().any(|(_, digest)| digest.is_err());
+    if args.json {
+        let entries: Vec<serde_json::Value> = resolved
+            .iter()
+            .map(|(image, digest)| match digest {
+                Ok(digest) => serde_json::json!({"image": image, "digest": digest}),
+                Err(error) => serde_json::json!({"image": image, "error": error}),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_default());
+    } else {
+        for (image, digest) in &resolved {
+            match digest {
+                Ok(digest) => println!("{image}\t{digest}"),
+                Err(error) => eprintln!("error: {image}: {error}"),
+            }
+        }
+    }
+    if failed { Outcome::Error } else { Outcome::Pass }
 }
 
 fn gate(args: &GateArgs) -> Outcome {
