@@ -1,0 +1,234 @@
+//! `rampart images verify` and `rampart images resolve` against a real registry (Debian's
+//! docker-registry on 127.0.0.1, started here), as a user runs them: findings at the line of
+//! the container's image, exit codes 0 / 1 / 2, and a registry failure never read as unsigned.
+
+mod common;
+
+use common::{json, rampart_in, write_file};
+use rampart_registry::local::{LocalRegistry, push_bundle_referrer, push_image, push_simple_signatures};
+use rampart_registry::{Registry, RegistryOptions};
+use rampart_sigstore::SigningKey;
+
+fn start() -> Option<LocalRegistry> {
+    match LocalRegistry::start(None) {
+        Ok(registry) => Some(registry),
+        Err(error) if std::env::var_os("CI").is_none() => {
+            println!("skipped: {error}");
+            None
+        }
+        Err(error) => panic!("{error}"),
+    }
+}
+
+fn deployment(name: &str, image: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n        - name: app\n          image: {image}\n"
+    )
+}
+
+struct Signed {
+    local: LocalRegistry,
+    key: SigningKey,
+    signed: String,
+    bundled: String,
+    unsigned: String,
+    unsigned_digest: String,
+}
+
+fn populate() -> Option<Signed> {
+    let local = start()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let key = SigningKey::generate();
+    let registry = Registry::new(RegistryOptions {
+        docker_config: false,
+        ..RegistryOptions::default()
+    })
+    .unwrap();
+    let address = local.address.clone();
+    let unsigned_digest = runtime.block_on(async {
+        let signed = local.reference("acme/shop", "1.4.2");
+        let pushed = push_image(&registry, &signed, b"shop").await.unwrap();
+        push_simple_signatures(
+            &registry,
+            &signed,
+            &pushed.digest,
+            &[key.simple_signing("shop", &pushed.digest)],
+        )
+        .await
+        .unwrap();
+        let bundled = local.reference("acme/cart", "2.0");
+        let pushed = push_image(&registry, &bundled, b"cart").await.unwrap();
+        push_bundle_referrer(
+            &registry,
+            &bundled,
+            &pushed.digest,
+            pushed.size,
+            &key.image_bundle("cart", &pushed.digest),
+        )
+        .await
+        .unwrap();
+        push_image(&registry, &local.reference("acme/debug", "1"), b"debug")
+            .await
+            .unwrap()
+            .digest
+    });
+    Some(Signed {
+        signed: format!("{address}/acme/shop:1.4.2"),
+        bundled: format!("{address}/acme/cart:2.0"),
+        unsigned: format!("{address}/acme/debug:1"),
+        local,
+        key,
+        unsigned_digest,
+    })
+}
+
+#[test]
+fn verify_reports_the_unsigned_container_at_its_image_line_and_passes_the_signed() {
+    let Some(mut setup) = populate() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "cosign.pub", &setup.key.public_pem());
+    write_file(
+        dir.path(),
+        "rampart.toml",
+        &format!(
+            "[images]\nunmatched = \"deny\"\n[[images.policy]]\nname = \"acme\"\nimages = [\"{}/acme/**\"]\n[[images.policy.authority]]\nkey = \"cosign.pub\"\n",
+            setup.local.address
+        ),
+    );
+    let manifests = [
+        deployment("shop", &setup.signed),
+        deployment("cart", &setup.bundled),
+        deployment("debug", &setup.unsigned),
+        deployment("proxy", "nginx:1.27"),
+    ]
+    .join("---\n");
+    write_file(dir.path(), "deploy/app.yaml", &manifests);
+
+    let output = rampart_in(dir.path(), &["images", "verify", "deploy", "-f", "json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let findings = report["findings"].as_array().unwrap();
+    let summary: Vec<(String, u64, String)> = findings
+        .iter()
+        .map(|finding| {
+            (
+                finding["rule"].as_str().unwrap().to_string(),
+                finding["location"]["line"].as_u64().unwrap(),
+                finding["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // Each Deployment is 15 lines and a `---`: the third's image is on line 47, the fourth's on 63.
+    assert_eq!(
+        summary,
+        [
+            (
+                "image-signature-missing".to_string(),
+                47,
+                format!("signature:acme in {}", setup.unsigned)
+            ),
+            (
+                "image-signature-policy-unmatched".to_string(),
+                63,
+                "signature: in nginx:1.27".to_string()
+            ),
+        ]
+    );
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&setup.unsigned_digest)
+    );
+    assert_eq!(findings[0]["resource"]["name"], "debug");
+
+    // A cache file is written; a second run answers the signed images from it.
+    assert!(dir.path().join(".rampart/image-signatures.json").is_file());
+
+    // Only the signed images: exit 0.
+    let output = rampart_in(dir.path(), &["images", "verify", &setup.signed, &setup.bundled]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+
+    // With --key instead of the policies, and a wrong key: not signed by it.
+    write_file(dir.path(), "other.pub", &SigningKey::generate().public_pem());
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "images",
+            "verify",
+            &setup.signed,
+            "--key",
+            "other.pub",
+            "--no-cache",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(json(&output)["findings"][0]["rule"], "image-signed-by-untrusted");
+
+    // resolve: the digest each tag names.
+    let output = rampart_in(dir.path(), &["images", "resolve", &setup.unsigned, "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let resolved: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(resolved[0]["digest"], setup.unsigned_digest.as_str());
+
+    // The registry gone: the unsigned image cannot be checked (exit 2), not "unsigned".
+    setup.local.stop();
+    let output = rampart_in(dir.path(), &["images", "verify", &setup.unsigned, "-f", "json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report = json(&output);
+    assert!(report["findings"].as_array().unwrap().is_empty());
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be checked"),
+        "{report}"
+    );
+    // ... while the signed ones are still verified from the cache.
+    let output = rampart_in(dir.path(), &["images", "verify", &setup.signed, &setup.bundled]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let output = rampart_in(dir.path(), &["images", "resolve", &setup.unsigned]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn verify_without_a_policy_or_with_a_broken_one_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rampart_in(dir.path(), &["images", "verify", "ghcr.io/acme/shop:1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no signature policy"));
+    write_file(
+        dir.path(),
+        "rampart.toml",
+        "[[images.policy]]\nname = \"acme\"\nimages = [\"ghcr.io/**\"]\n[[images.policy.authority]]\nkey = \"missing.pub\"\n",
+    );
+    let output = rampart_in(dir.path(), &["images", "verify", "ghcr.io/acme/shop:1"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("missing.pub"), "{stderr}");
+}
