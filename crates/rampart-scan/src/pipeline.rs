@@ -375,22 +375,46 @@ impl Pipeline {
     /// to the rest, their rules join the ones that ran, and the controls
     /// are judged again.
     pub fn add_image_gate(&self, scanned: &mut Scanned, mut gate: rampart_images::gate::GateRun) {
-        let mut findings = std::mem::take(&mut gate.findings);
+        let findings = std::mem::take(&mut gate.findings);
+        let errors = std::mem::take(&mut gate.errors);
+        self.absorb_images(scanned, findings, errors, gate.reports, &gate.ran(), &|coverage| {
+            gate.cover(coverage)
+        });
+    }
+
+    /// Adds a signature verification's findings to a run (`rampart ci --verify-images`), as
+    /// [`Pipeline::add_image_gate`] does for vulnerability reports.
+    pub fn add_signature_check(&self, scanned: &mut Scanned, mut run: rampart_images::signature::SignatureRun) {
+        let findings = std::mem::take(&mut run.found.findings);
+        let errors = std::mem::take(&mut run.found.errors);
+        self.absorb_images(scanned, findings, errors, 0, &run.ran(), &|coverage| {
+            run.cover(coverage)
+        });
+    }
+
+    fn absorb_images(
+        &self,
+        scanned: &mut Scanned,
+        mut findings: Vec<Finding>,
+        mut errors: Vec<ScanError>,
+        files: usize,
+        ran_rules: &[&'static rampart_core::RuleMeta],
+        cover: &dyn Fn(&mut rampart_core::Coverage),
+    ) {
         apply_team_config(&mut findings, &self.team, &self.selection, Profile::All);
-        let mut errors = std::mem::take(&mut gate.errors);
         if let Some(set) = &self.exceptions {
             errors.extend(set.apply(&mut findings, &self.team));
         }
         let report = &mut scanned.report;
         report.findings.append(&mut findings);
         report.errors.append(&mut errors);
-        report.summary.files += gate.reports;
-        gate.cover(&mut report.coverage);
+        report.summary.files += files;
+        cover(&mut report.coverage);
         report.recount();
         let mut ran = scanned.ran.to_vec();
         ran.extend(
-            gate.ran()
-                .into_iter()
+            ran_rules
+                .iter()
                 .map(|meta| crate::catalogue::listed_rule(crate::catalogue::IMAGES_ENGINE, meta)),
         );
         scanned.ran = ran.into();

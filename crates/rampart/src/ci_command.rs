@@ -79,6 +79,14 @@ pub struct CiArgs {
     #[arg(long, value_name = "FILE", requires = "image_reports")]
     vex: Vec<PathBuf>,
 
+    /// Verify the signatures of the images the checked manifests run, in
+    /// their registry, against rampart.toml's [[images.policy]].
+    #[arg(long)]
+    verify_images: bool,
+
+    #[command(flatten)]
+    registry: crate::images_command::RegistryArgs,
+
     #[command(flatten)]
     proof: proof::ProofArgs,
 }
@@ -112,10 +120,25 @@ pub fn run(args: &CiArgs) -> Outcome {
     };
     let roots = [root.clone()];
     let mut scanned = pipeline.scan(&roots, &progress::Bars::new());
-    if !args.image_reports.is_empty() {
-        // The scan has reported what these files could not give.
+    // The scan has reported what these files could not give.
+    let uses = (!args.image_reports.is_empty() || args.verify_images).then(|| {
         let (objects, _) = crate::inventory_input::load_objects(&roots);
-        let uses = rampart_k8s::workload::image_uses(&objects, &pipeline.kubernetes().workload_kinds);
+        rampart_k8s::workload::image_uses(&objects, &pipeline.kubernetes().workload_kinds)
+    });
+    if let Some(uses) = uses.as_ref().filter(|_| args.verify_images) {
+        let now = rampart_core::unix_now();
+        match crate::images_command::signature_checker(pipeline.team(), None, &args.registry, false, now) {
+            Ok(checker) => {
+                let run = rampart_images::signature::verify_images(checker, &[], uses, now);
+                pipeline.add_signature_check(&mut scanned, run);
+            }
+            Err(error) => {
+                eprintln!("error: --verify-images: {error}");
+                return Outcome::Error;
+            }
+        }
+    }
+    if let Some(uses) = uses.as_ref().filter(|_| !args.image_reports.is_empty()) {
         let inputs = rampart_images::gate::GateInputs {
             reports: &args.image_reports,
             vex: &args.vex,
@@ -124,7 +147,7 @@ pub fn run(args: &CiArgs) -> Outcome {
             max_age_days: i64::from(pipeline.team().images.report_max_age_days()),
             today: rampart_core::Date::today(),
         };
-        let gate = rampart_images::gate::run_gate(&inputs, Some(&uses));
+        let gate = rampart_images::gate::run_gate(&inputs, Some(uses));
         pipeline.add_image_gate(&mut scanned, gate);
     }
     let run = Run {

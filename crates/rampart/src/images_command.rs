@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rampart_core::{Outcome, Report, Selection, Severity, Summary};
 use rampart_images::gate::{GateInputs, run_gate};
+use rampart_images::signature::{SignatureChecker, SignaturePolicies, VerdictCache};
 use rampart_scan::catalogue::{EXCEPTIONS_ENGINE, IMAGES_ENGINE, listed_rule};
 use rampart_scan::proof::Run;
 use rampart_scan::{TOOL, apply_team_config};
@@ -32,7 +33,7 @@ pub enum ImagesCommand {
 
 /// How Rampart reaches registries.
 #[derive(clap::Args)]
-pub struct RegistryArgs {
+pub(crate) struct RegistryArgs {
     /// Credentials for a registry, as HOST=USER:PASSWORD or HOST=token:TOKEN
     /// (repeatable); others come from the Docker config
     /// (~/.docker/config.json, its credHelpers and credsStore).
@@ -227,6 +228,45 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|error| format!("the async runtime could not start: {error}"))
 }
 
+/// The signature checker for a run: `--key`, else rampart.toml's policies (an error when
+/// there are none: a verification with nothing to verify against proves nothing).
+pub(crate) fn signature_checker(
+    team: &rampart_core::Config,
+    key: Option<&Path>,
+    registry: &RegistryArgs,
+    no_cache: bool,
+    now: i64,
+) -> Result<std::sync::Arc<SignatureChecker>, String> {
+    let policies = match key {
+        Some(key) => SignaturePolicies::for_key(key),
+        None => {
+            let config_path = team
+                .origin
+                .as_ref()
+                .map_or("rampart.toml".to_string(), |origin| origin.path.display().to_string());
+            SignaturePolicies::from_config(&team.images, &config_path, &|path| team.resolve(path))
+        }
+    }
+    .map_err(|error| error.to_string())?;
+    if policies.policies.is_empty() {
+        return Err(
+            "no signature policy: give --key FILE, or add [[images.policy]] to rampart.toml (see `rampart config init`)"
+                .to_string(),
+        );
+    }
+    let registry = registry_client(registry, team)?;
+    let cache = if no_cache {
+        VerdictCache::in_memory(0)
+    } else {
+        VerdictCache::in_file(
+            team.resolve(Path::new(".rampart/image-signatures.json")),
+            team.images.cache_ttl_seconds(),
+            now,
+        )
+    };
+    Ok(std::sync::Arc::new(SignatureChecker::new(registry, policies, cache)))
+}
+
 fn verify(args: &VerifyArgs) -> Outcome {
     let start = Path::new(".");
     let Ok(team) = config_command::load(args.config.as_deref(), start) else {
@@ -234,81 +274,17 @@ fn verify(args: &VerifyArgs) -> Outcome {
     };
     let mut errors = Vec::new();
     let (references, uses, paths) = images_of(&args.targets, &mut errors);
-    let policies = match &args.key {
-        Some(key) => rampart_images::signature::SignaturePolicies::for_key(key),
-        None => {
-            let config_path = team
-                .origin
-                .as_ref()
-                .map_or("rampart.toml".to_string(), |origin| origin.path.display().to_string());
-            rampart_images::signature::SignaturePolicies::from_config(&team.images, &config_path, &|path| {
-                team.resolve(path)
-            })
-        }
-    };
-    let policies = match policies {
-        Ok(policies) => policies,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Outcome::Error;
-        }
-    };
-    if policies.policies.is_empty() {
-        eprintln!(
-            "error: no signature policy: give --key FILE, or add [[images.policy]] to rampart.toml (see `rampart config init`)"
-        );
-        return Outcome::Error;
-    }
-    let registry = match registry_client(&args.registry, &team) {
-        Ok(registry) => registry,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Outcome::Error;
-        }
-    };
     let now = rampart_core::unix_now();
-    let ttl = team.images.cache_ttl_seconds();
-    let cache = if args.no_cache {
-        rampart_images::signature::VerdictCache::in_memory(0)
-    } else {
-        rampart_images::signature::VerdictCache::in_file(
-            team.resolve(Path::new(".rampart/image-signatures.json")),
-            ttl,
-            now,
-        )
-    };
-    let unmatched = policies.unmatched;
-    let checker = std::sync::Arc::new(rampart_images::signature::SignatureChecker::new(
-        registry, policies, cache,
-    ));
-    let mut images: Vec<String> = references.clone();
-    images.extend(uses.iter().map(|image_use| image_use.image.clone()));
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
+    let checker = match signature_checker(&team, args.key.as_deref(), &args.registry, args.no_cache, now) {
+        Ok(checker) => checker,
         Err(error) => {
             eprintln!("error: {error}");
             return Outcome::Error;
         }
     };
-    let verdicts = runtime.block_on(checker.check_all(&images, now));
-    if let Err(error) = checker.cache().save() {
-        eprintln!("warning: the verification cache could not be written: {error}");
-    }
-    let mut found = rampart_images::signature::on_references(
-        &verdicts
-            .iter()
-            .filter(|verdict| references.contains(&verdict.image))
-            .cloned()
-            .collect::<Vec<_>>(),
-        unmatched,
-    );
-    let on_workloads = rampart_images::signature::on_workloads(&verdicts, &uses, unmatched);
-    found.findings.extend(on_workloads.findings);
-    found.errors.extend(on_workloads.errors);
-    found.judged += on_workloads.judged;
-    found.verified += on_workloads.verified;
-    errors.append(&mut found.errors);
-    let mut findings = std::mem::take(&mut found.findings);
+    let mut run = rampart_images::signature::verify_images(checker, &references, &uses, now);
+    errors.append(&mut run.found.errors);
+    let mut findings = std::mem::take(&mut run.found.findings);
     apply_team_config(
         &mut findings,
         &team,
@@ -326,27 +302,19 @@ fn verify(args: &VerifyArgs) -> Outcome {
         errors.extend(set.apply(&mut findings, &team));
     }
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
+    let files: std::collections::HashSet<&str> = uses.iter().map(|image_use| image_use.path.as_ref()).collect();
+    let workloads: std::collections::HashSet<_> = uses.iter().map(|image_use| &image_use.resource).collect();
     let summary = Summary {
-        files: paths.len(),
-        workloads: uses
-            .iter()
-            .map(|image_use| &image_use.resource)
-            .collect::<std::collections::HashSet<_>>()
-            .len(),
+        files: files.len(),
+        workloads: workloads.len(),
         ..Summary::default()
     };
     let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
-    let mut ran: Vec<_> = rampart_images::signature::RULES
-        .iter()
-        .map(|(meta, _)| *meta)
-        .filter(|meta| {
-            meta.id != rampart_images::signature::rules::SIGNATURE_UNMATCHED.id
-                || unmatched != rampart_images::signature::Unmatched::Allow
-        })
-        .map(|meta| {
-            report.coverage.add_rule(meta.id, found.judged);
-            listed_rule(IMAGES_ENGINE, meta)
-        })
+    run.cover(&mut report.coverage);
+    let mut ran: Vec<_> = run
+        .ran()
+        .into_iter()
+        .map(|meta| listed_rule(IMAGES_ENGINE, meta))
         .collect();
     if let Some(set) = &exception_set {
         report
@@ -358,7 +326,6 @@ fn verify(args: &VerifyArgs) -> Outcome {
                 .map(|meta| listed_rule(EXCEPTIONS_ENGINE, meta)),
         );
     }
-    let scanned: Vec<PathBuf> = paths.clone();
     let run = Run {
         command: "images verify",
         report: &report,
@@ -366,7 +333,7 @@ fn verify(args: &VerifyArgs) -> Outcome {
         left_out: &[],
         team: &team,
         exceptions: exception_set.as_ref(),
-        scanned: &scanned,
+        scanned: &paths,
         start,
     };
     proof::conclude(&run, &args.format, &args.output, &args.proof)

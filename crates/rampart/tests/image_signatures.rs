@@ -186,6 +186,44 @@ fn verify_reports_the_unsigned_container_at_its_image_line_and_passes_the_signed
     let resolved: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(resolved[0]["digest"], setup.unsigned_digest.as_str());
 
+    // Inside the CI gate: the same finding, among the scan's, with its rules in the evidence.
+    let output = rampart_in(dir.path(), &["ci", "--no-history", "--verify-images", "-f", "json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let signature_findings: Vec<(String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule"].as_str().unwrap().starts_with("image-sign"))
+        .map(|finding| {
+            (
+                finding["rule"].as_str().unwrap().to_string(),
+                finding["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        signature_findings,
+        [
+            ("image-signature-missing".to_string(), 47),
+            ("image-signature-policy-unmatched".to_string(), 63)
+        ]
+    );
+    let images = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|control| control["control"] == "images")
+        .unwrap();
+    // The four signature rules ran, next to the manifest engine's image rules.
+    assert_eq!(images["automation"]["images"], 4, "{images}");
+    assert_eq!(images["result"], "fail");
+
     // The registry gone: the unsigned image cannot be checked (exit 2), not "unsigned".
     setup.local.stop();
     let output = rampart_in(dir.path(), &["images", "verify", &setup.unsigned, "-f", "json"]);
