@@ -68,6 +68,18 @@ pub struct Settings {
     pub exempt_namespaces: Vec<String>,
     /// In `enforce`, findings at or above this severity deny.
     pub fail_on: Severity,
+    /// Image signature verification (rampart.toml's `[[images.policy]]`), when configured.
+    pub images: Option<ImageChecks>,
+}
+
+/// The signature checker the webhook asks about each admitted workload's images.
+#[derive(Clone)]
+pub struct ImageChecks(pub std::sync::Arc<rampart_images::signature::SignatureChecker>);
+
+impl std::fmt::Debug for ImageChecks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ImageChecks({} policies)", self.0.policies().policies.len())
+    }
 }
 
 impl Default for Settings {
@@ -78,6 +90,7 @@ impl Default for Settings {
             namespace_modes: BTreeMap::new(),
             exempt_namespaces: vec!["kube-system".to_string(), "kube-node-lease".to_string()],
             fail_on: Severity::High,
+            images: None,
         }
     }
 }
@@ -135,18 +148,35 @@ pub struct Decision {
 /// How many warnings one answer carries; the rest are counted.
 const MAX_WARNINGS: usize = 12;
 
+/// A finding judged outside the pipeline (an image's signature check), with the mildest of
+/// its own policy's mode and the webhook's that applies, and whether the old object (UPDATE)
+/// already had it.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub finding: Finding,
+    pub cap: Mode,
+    pub existing: bool,
+}
+
+/// One finding as the answer weighs it.
+struct Entry<'a> {
+    finding: &'a Finding,
+    cap: Mode,
+    existing: bool,
+}
+
 /// Judges `request` with `pipeline` under `settings`.
 pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionRequest) -> Decision {
-    let allow = |skipped| Decision {
-        allowed: true,
-        skipped: Some(skipped),
-        ..Decision::default()
-    };
+    decide_with(pipeline, settings, request, &[])
+}
+
+/// Whether a request is judged at all, and the namespace it is judged in: `Err` says why not.
+pub fn judged_namespace(settings: &Settings, request: &AdmissionRequest) -> Result<Option<String>, &'static str> {
     if matches!(request.operation.as_str(), "DELETE" | "CONNECT") {
-        return allow("DELETE and CONNECT are not judged");
+        return Err("DELETE and CONNECT are not judged");
     }
     let Some(object) = &request.object else {
-        return allow("no object in the request");
+        return Err("no object in the request");
     };
     let namespace = request.namespace.clone().or_else(|| {
         object
@@ -158,8 +188,26 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
         .as_ref()
         .is_some_and(|ns| settings.exempt_namespaces.contains(ns))
     {
-        return allow("exempt namespace");
+        return Err("exempt namespace");
     }
+    Ok(namespace)
+}
+
+/// Judges `request` with `pipeline` under `settings`, with `extra` findings judged elsewhere.
+pub fn decide_with(pipeline: &Pipeline, settings: &Settings, request: &AdmissionRequest, extra: &[Judged]) -> Decision {
+    let namespace = match judged_namespace(settings, request) {
+        Ok(namespace) => namespace,
+        Err(skipped) => {
+            return Decision {
+                allowed: true,
+                skipped: Some(skipped),
+                ..Decision::default()
+            };
+        }
+    };
+    let Some(object) = &request.object else {
+        return Decision::default();
+    };
     let findings = judge(pipeline, request, object, namespace.as_deref());
     let existing: BTreeSet<(String, String)> = match (&request.operation[..], &request.old_object) {
         ("UPDATE", Some(old)) => judge(pipeline, request, old, namespace.as_deref())
@@ -168,15 +216,33 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
             .collect(),
         _ => BTreeSet::new(),
     };
-    let is_existing = |finding: &Finding| existing.contains(&(finding.rule.to_string(), finding.field.clone()));
+    let entries: Vec<Entry<'_>> = findings
+        .iter()
+        .map(|finding| Entry {
+            finding,
+            cap: Mode::Enforce,
+            existing: existing.contains(&(finding.rule.to_string(), finding.field.clone())),
+        })
+        .chain(
+            extra
+                .iter()
+                .filter(|judged| !judged.finding.suppressed && judged.finding.severity > Severity::Info)
+                .map(|judged| Entry {
+                    finding: &judged.finding,
+                    cap: judged.cap,
+                    existing: judged.existing,
+                }),
+        )
+        .collect();
+    let mode_of = |entry: &Entry<'_>| settings.mode_for(entry.finding, namespace.as_deref()).min(entry.cap);
     let owner = owner_of(object);
     let mut decision = Decision {
         allowed: true,
-        rules: findings.iter().map(|finding| finding.rule.to_string()).collect(),
-        existing: findings
+        rules: entries.iter().map(|entry| entry.finding.rule.to_string()).collect(),
+        existing: entries
             .iter()
-            .filter(|finding| is_existing(finding))
-            .map(|finding| finding.rule.to_string())
+            .filter(|entry| entry.existing)
+            .map(|entry| entry.finding.rule.to_string())
             .collect(),
         owner: owner.clone(),
         ..Decision::default()
@@ -187,10 +253,10 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
         .rules
         .iter()
         .map(|rule| {
-            let mode = findings
+            let mode = entries
                 .iter()
-                .filter(|finding| finding.rule == *rule)
-                .map(|finding| settings.mode_for(finding, namespace.as_deref()))
+                .filter(|entry| entry.finding.rule == *rule)
+                .map(mode_of)
                 .max()
                 .unwrap_or(settings.mode);
             (rule.clone(), mode)
@@ -198,25 +264,24 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
         .collect();
     decision.existing.sort();
     decision.existing.dedup();
-    let mode_of = |finding: &Finding| settings.mode_for(finding, namespace.as_deref());
-    let blocking: Vec<&Finding> = findings
+    let blocking: Vec<&Entry<'_>> = entries
         .iter()
-        .filter(|finding| {
-            mode_of(finding) == Mode::Enforce && finding.severity >= settings.fail_on && !is_existing(finding)
+        .filter(|entry| {
+            mode_of(entry) == Mode::Enforce && entry.finding.severity >= settings.fail_on && !entry.existing
         })
         .collect();
     // The most severe first: the list is cut at MAX_WARNINGS. Findings in
     // audit mode are only logged.
-    let mut warned: Vec<&Finding> = findings
+    let mut warned: Vec<&Entry<'_>> = entries
         .iter()
-        .filter(|finding| mode_of(finding) != Mode::Audit)
-        .filter(|finding| !blocking.iter().any(|b| std::ptr::eq(*b, *finding)))
+        .filter(|entry| mode_of(entry) != Mode::Audit)
+        .filter(|entry| !blocking.iter().any(|b| std::ptr::eq(*b, *entry)))
         .collect();
-    warned.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
-    for finding in warned {
-        let existing = if is_existing(finding) { " (already there)" } else { "" };
+    warned.sort_by_key(|entry| std::cmp::Reverse(entry.finding.severity));
+    for entry in warned {
+        let existing = if entry.existing { " (already there)" } else { "" };
         decision.warnings.push(shorten(
-            &format!("{}: {}{existing}", finding.rule, finding.field),
+            &format!("{}: {}{existing}", entry.finding.rule, entry.finding.field),
             MAX_WARNING,
         ));
     }
@@ -227,7 +292,7 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
             "rampart: {more} more finding(s); `rampart scan` lists them all"
         ));
     }
-    decision.blocked = blocking.iter().map(|finding| finding.rule.to_string()).collect();
+    decision.blocked = blocking.iter().map(|entry| entry.finding.rule.to_string()).collect();
     decision.blocked.sort();
     decision.blocked.dedup();
     if !blocking.is_empty() {
@@ -239,7 +304,8 @@ pub fn decide(pipeline: &Pipeline, settings: &Settings, request: &AdmissionReque
             blocking.len(),
             settings.fail_on
         );
-        for finding in &blocking {
+        for entry in &blocking {
+            let finding = entry.finding;
             message.push_str(&format!(
                 "\n- {} ({}): {} Fix: {}",
                 finding.rule, finding.field, finding.message, finding.fix

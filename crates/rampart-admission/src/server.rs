@@ -30,9 +30,10 @@ use rampart_scan::Pipeline;
 use serde_json::json;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::decide::{Decision, Settings, decide};
+use crate::decide::{Decision, Mode, Settings, decide_with};
 use crate::metrics::{FindingLabels, Metrics, ReloadLabels, RequestLabels};
 use crate::review::{AdmissionRequest, decode, response};
+use rampart_core::Severity;
 use rampart_report::store::AdmissionRecord;
 
 /// The API server sends at most this much.
@@ -565,6 +566,25 @@ async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
+    // Image signatures first: they may wait on registries (cached results answer at once),
+    // within the deadline; what is left of it goes to the judgement.
+    let mut not_verified = None;
+    let extra = match (
+        &loaded.settings.images,
+        crate::decide::judged_namespace(&loaded.settings, &request),
+    ) {
+        (Some(images), Ok(_)) if !app.deadline.is_zero() => {
+            let budget = app.deadline.saturating_sub(started.elapsed());
+            match image_findings(images, &loaded.pipeline, &request, budget).await {
+                Ok(extra) => extra,
+                Err(why) => {
+                    not_verified = Some(why);
+                    Vec::new()
+                }
+            }
+        }
+        _ => Vec::new(),
+    };
     let judged = if app.deadline.is_zero() {
         // A zero deadline judges nothing: a rehearsal of the failure
         // policy, for checking what the cluster does when the webhook fails.
@@ -574,7 +594,7 @@ async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
         // judged here rather than handed to another thread and back (the
         // hand-offs cost more than the judgement, and widen the tail).
         let started = Instant::now();
-        let judge = std::panic::AssertUnwindSafe(|| decide(&loaded.pipeline, &loaded.settings, &request));
+        let judge = std::panic::AssertUnwindSafe(|| decide_with(&loaded.pipeline, &loaded.settings, &request, &extra));
         Ok(std::panic::catch_unwind(judge)
             .map(|decision| (decision, started.elapsed()))
             .map_err(drop))
@@ -582,10 +602,11 @@ async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
         let (loaded, request) = (loaded.clone(), request.clone());
         let work = tokio::task::spawn_blocking(move || {
             let started = Instant::now();
-            let decision = decide(&loaded.pipeline, &loaded.settings, &request);
+            let decision = decide_with(&loaded.pipeline, &loaded.settings, &request, &extra);
             (decision, started.elapsed())
         });
-        tokio::time::timeout(app.deadline, work)
+        let remaining = app.deadline.saturating_sub(started.elapsed());
+        tokio::time::timeout(remaining, work)
             .await
             .map(|joined| joined.map_err(drop))
             .map_err(drop)
@@ -606,6 +627,29 @@ async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
         }
         Ok(Err(_)) => failed(&app, "the judgement failed (a panic, reported on stderr)"),
         Err(()) => failed(&app, "the judgement took longer than the deadline"),
+    };
+    // Images whose signatures could not be checked: the failure policy, for them alone.
+    let (decision, result) = match not_verified {
+        Some(why) if decision.allowed && decision.skipped.is_none() => {
+            let why = format!("image signatures not verified: {why}");
+            if app.fail_closed {
+                let mut denied = decision;
+                denied.allowed = false;
+                denied.message = Some(crate::review::shorten(
+                    &format!("rampart could not judge this request: {why}"),
+                    crate::review::MAX_MESSAGE,
+                ));
+                (denied, "failed-closed")
+            } else {
+                let mut warned = decision;
+                warned.warnings.insert(
+                    0,
+                    crate::review::shorten(&format!("rampart: {why}"), crate::review::MAX_WARNING),
+                );
+                (warned, "failed-open")
+            }
+        }
+        _ => (decision, result),
     };
     app.metrics.in_flight.dec();
     count(&app, &request.operation, &request.kind.kind, result);
@@ -632,6 +676,66 @@ async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
     );
     app.metrics.request.observe(started.elapsed().as_secs_f64());
     (StatusCode::OK, axum::Json(answer)).into_response()
+}
+
+/// The signature findings of the workload in `request`: its images checked against the
+/// policies within `budget` (cached verifications answer at once; a check still running when
+/// the budget ends goes on, so the next request finds its result). `Err` when an image could
+/// not be checked, or not in time.
+async fn image_findings(
+    images: &crate::decide::ImageChecks,
+    pipeline: &rampart_scan::Pipeline,
+    request: &AdmissionRequest,
+    budget: Duration,
+) -> Result<Vec<crate::decide::Judged>, String> {
+    let Some(object) = &request.object else {
+        return Ok(Vec::new());
+    };
+    let uses_of = |object: &serde_json::Value| {
+        serde_json::to_vec(object)
+            .map(|bytes| pipeline.image_uses_of("admission", &bytes))
+            .unwrap_or_default()
+    };
+    let uses = uses_of(object);
+    if uses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let old_images: BTreeSet<String> = match (&request.operation[..], &request.old_object) {
+        ("UPDATE", Some(old)) => uses_of(old).into_iter().map(|image_use| image_use.image).collect(),
+        _ => BTreeSet::new(),
+    };
+    let checker = images.0.clone();
+    let wanted: Vec<String> = uses.iter().map(|image_use| image_use.image.clone()).collect();
+    let now = rampart_core::unix_now();
+    let check = tokio::spawn(async move { checker.check_all(&wanted, now).await });
+    let verdicts = match tokio::time::timeout(budget, check).await {
+        Ok(Ok(verdicts)) => verdicts,
+        Ok(Err(_)) => return Err("the check failed".to_string()),
+        Err(_) => return Err("not within the deadline".to_string()),
+    };
+    let found = rampart_images::signature::on_workloads(&verdicts, &uses, images.0.policies().unmatched);
+    if let Some(error) = found.errors.first() {
+        return Err(error.message.clone());
+    }
+    Ok(found
+        .findings
+        .into_iter()
+        .map(|finding| {
+            // A policy in warn mode reports at low severity, one in audit mode suppressed.
+            let cap = if finding.suppressed {
+                Mode::Audit
+            } else if finding.severity <= Severity::Low {
+                Mode::Warn
+            } else {
+                Mode::Enforce
+            };
+            let existing = finding
+                .field
+                .split_once(" in ")
+                .is_some_and(|(_, image)| old_images.contains(image));
+            crate::decide::Judged { finding, cap, existing }
+        })
+        .collect())
 }
 
 /// The failure policy's answer.

@@ -112,7 +112,7 @@ async fn each_image_gets_its_rule_and_modes_and_the_cache_apply() {
     let checker = Arc::new(SignatureChecker::new(
         registry(),
         policies(folder.path(), &config),
-        VerdictCache::in_memory(3600),
+        Arc::new(VerdictCache::in_memory(3600)),
     ));
     let pinned_legacy = format!("{address}/acme/legacy@{}", legacy.digest);
     let images: Vec<String> = vec![
@@ -242,7 +242,7 @@ async fn a_warn_policy_reports_at_low_severity_and_the_file_cache_survives_a_res
     let checker = Arc::new(SignatureChecker::new(
         registry(),
         policies(folder.path(), &config),
-        VerdictCache::in_file(cache_file.clone(), 3600, now),
+        Arc::new(VerdictCache::in_file(cache_file.clone(), 3600, now)),
     ));
     let verdicts = checker.check_all(&images, now).await;
     let found = on_references(&verdicts, checker.policies().unmatched);
@@ -255,7 +255,7 @@ async fn a_warn_policy_reports_at_low_severity_and_the_file_cache_survives_a_res
     assert_eq!(found.judged, 3);
     checker.cache().save().unwrap();
 
-    let reloaded = VerdictCache::in_file(cache_file, 3600, now + 5);
+    let reloaded = Arc::new(VerdictCache::in_file(cache_file, 3600, now + 5));
     let checker = Arc::new(SignatureChecker::new(
         registry(),
         policies(folder.path(), &config),

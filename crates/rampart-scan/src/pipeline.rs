@@ -525,6 +525,17 @@ impl Pipeline {
     /// policies, waiver annotations, rampart.toml's selection and
     /// severities, the exceptions. For the admission webhook, which sees
     /// one object per request.
+    /// The images the workload containers of one object (JSON or YAML) run, where they are
+    /// written: what the webhook verifies signatures of.
+    pub fn image_uses_of(&self, name: &str, bytes: &[u8]) -> Vec<rampart_core::ImageUse> {
+        let options = LoadOptions {
+            max_file_size: self.flags.max_file_size,
+            ..LoadOptions::default()
+        };
+        let loaded = rampart_k8s::loader::load_bytes(name, bytes, &options);
+        rampart_k8s::workload::image_uses(&loaded.objects, &self.kubernetes.workload_kinds)
+    }
+
     pub fn scan_object(&self, name: &str, bytes: &[u8]) -> Scanned {
         let engines = Engines {
             secrets: None,

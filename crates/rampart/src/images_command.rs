@@ -264,7 +264,11 @@ pub(crate) fn signature_checker(
             now,
         )
     };
-    Ok(std::sync::Arc::new(SignatureChecker::new(registry, policies, cache)))
+    Ok(std::sync::Arc::new(SignatureChecker::new(
+        registry,
+        policies,
+        std::sync::Arc::new(cache),
+    )))
 }
 
 fn verify(args: &VerifyArgs) -> Outcome {

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rampart_admission::{Mode, ServeOptions, Settings};
+use rampart_admission::{ImageChecks, Mode, ServeOptions, Settings};
 use rampart_core::{Outcome, RuleSelector, Severity};
+use rampart_images::signature::{SignatureChecker, SignaturePolicies, VerdictCache};
 use rampart_scan::{ExceptionsFile, Flags, Pipeline, SecretsMode};
 
 use crate::parse_severity;
@@ -134,15 +135,17 @@ fn admission_settings(
         namespace_modes,
         exempt_namespaces: exempt,
         fail_on,
+        images: None,
     }
 }
 
 /// The pipeline and settings `args` and the configuration files give;
 /// an error (or a broken exceptions file or policy) says why they cannot
 /// serve. Run at start and on every reload.
-fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
+fn build(args: &ServeArgs, cache: &Arc<VerdictCache>) -> Result<(Arc<Pipeline>, Settings), String> {
     let team = rampart_scan::config::load(args.config.as_deref(), std::path::Path::new("."))?;
-    let settings = admission_settings(&team, args.mode, args.fail_on, &args.exempt_namespaces);
+    let mut settings = admission_settings(&team, args.mode, args.fail_on, &args.exempt_namespaces);
+    settings.images = image_checks(&team, cache)?;
     let fail_on = settings.fail_on;
     let flags = Flags {
         object_rules_only: true,
@@ -174,6 +177,29 @@ fn build(args: &ServeArgs) -> Result<(Arc<Pipeline>, Settings), String> {
     Ok((Arc::new(pipeline), settings))
 }
 
+/// The signature checker for rampart.toml's `[[images.policy]]`, when there are any. The
+/// registry credentials are the Docker config's of the user the webhook runs as.
+fn image_checks(team: &rampart_core::Config, cache: &Arc<VerdictCache>) -> Result<Option<ImageChecks>, String> {
+    if team.images.policies.is_empty() {
+        return Ok(None);
+    }
+    let config_path = team
+        .origin
+        .as_ref()
+        .map_or("rampart.toml".to_string(), |origin| origin.path.display().to_string());
+    let policies = SignaturePolicies::from_config(&team.images, &config_path, &|path| team.resolve(path))
+        .map_err(|error| error.to_string())?;
+    let registry = rampart_registry::Registry::new(rampart_registry::RegistryOptions {
+        insecure_hosts: team.images.insecure_registries.clone(),
+        ..rampart_registry::RegistryOptions::default()
+    })?;
+    Ok(Some(ImageChecks(Arc::new(SignatureChecker::new(
+        registry,
+        policies,
+        cache.clone(),
+    )))))
+}
+
 /// Appends each period's tally to the run store, as a `serve` record.
 fn recorder(args: &ServeArgs, team: &rampart_core::Config) -> Result<rampart_admission::server::Recorder, String> {
     let path = rampart_scan::proof::store_path(args.store.as_deref(), team);
@@ -193,7 +219,13 @@ fn recorder(args: &ServeArgs, team: &rampart_core::Config) -> Result<rampart_adm
 }
 
 pub fn run(args: &ServeArgs) -> Outcome {
-    let (pipeline, settings) = match build(args) {
+    // One cache for the server's life: a reload keeps what was verified (entries are keyed by
+    // each policy's fingerprint, so a changed policy verifies again).
+    let ttl = rampart_scan::config::load(args.config.as_deref(), std::path::Path::new("."))
+        .map(|team| team.images.cache_ttl_seconds())
+        .unwrap_or(rampart_core::ImagesConfig::DEFAULT_CACHE_TTL_SECONDS);
+    let cache = Arc::new(VerdictCache::in_memory(ttl));
+    let (pipeline, settings) = match build(args, &cache) {
         Ok(built) => built,
         Err(error) => {
             eprintln!("rampart serve: {error}");
@@ -209,7 +241,7 @@ pub fn run(args: &ServeArgs) -> Outcome {
     let reload = {
         let args = args.clone();
         rampart_admission::server::Reload {
-            build: Arc::new(move || build(&args)),
+            build: Arc::new(move || build(&args, &cache)),
             watched,
         }
     };

@@ -69,11 +69,13 @@ impl ImageVerdict {
 pub struct SignatureChecker {
     registry: Registry,
     policies: SignaturePolicies,
-    cache: VerdictCache,
+    // Shared: the webhook keeps it across configuration reloads (entries are keyed by the
+    // policy's fingerprint, so a changed policy finds none of the old ones).
+    cache: Arc<VerdictCache>,
 }
 
 impl SignatureChecker {
-    pub fn new(registry: Registry, policies: SignaturePolicies, cache: VerdictCache) -> SignatureChecker {
+    pub fn new(registry: Registry, policies: SignaturePolicies, cache: Arc<VerdictCache>) -> SignatureChecker {
         SignatureChecker {
             registry,
             policies,

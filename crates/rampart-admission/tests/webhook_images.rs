@@ -1,0 +1,181 @@
+//! The webhook verifying the admitted workload's image signatures against a real registry
+//! (Debian's docker-registry on 127.0.0.1, started here): enforce denies an unsigned image,
+//! a verified one is answered from the cache (even with the registry gone), an image that
+//! cannot be checked gets the failure policy, and an UPDATE keeps an image it already ran.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rampart_admission::{ImageChecks, Mode, ServeOptions, Settings, start};
+use rampart_core::Config;
+use rampart_images::signature::{SignatureChecker, SignaturePolicies, VerdictCache};
+use rampart_registry::local::{LocalRegistry, push_image, push_simple_signatures};
+use rampart_registry::{Registry, RegistryOptions};
+use rampart_scan::{Flags, Pipeline, SecretsMode};
+use rampart_sigstore::SigningKey;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn start_registry() -> Option<LocalRegistry> {
+    match LocalRegistry::start(None) {
+        Ok(registry) => Some(registry),
+        Err(error) if std::env::var_os("CI").is_none() => {
+            println!("skipped: {error}");
+            None
+        }
+        Err(error) => panic!("{error}"),
+    }
+}
+
+fn pod(image: &str) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web"},
+        "spec": {
+            "automountServiceAccountToken": false,
+            "serviceAccountName": "web",
+            "securityContext": {"runAsNonRoot": true, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{"name": "web", "image": image, "securityContext": {
+                "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": {"drop": ["ALL"]}
+            }}]
+        }
+    })
+}
+
+fn review(operation: &str, object: Value, old: Option<Value>) -> Vec<u8> {
+    let mut request = json!({
+        "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+        "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "resource": {"group": "", "version": "v1", "resource": "pods"},
+        "namespace": "shop", "name": "web", "operation": operation,
+        "userInfo": {"username": "dana"},
+        "object": object,
+    });
+    if let Some(old) = old {
+        request["oldObject"] = old;
+    }
+    serde_json::to_vec(&json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}))
+        .unwrap()
+}
+
+async fn answer(addr: std::net::SocketAddr, body: &[u8]) -> Value {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).await.unwrap();
+    let (_, body) = text.split_once("\r\n\r\n").unwrap();
+    let answer: Value = serde_json::from_str(body).unwrap();
+    answer["response"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enforce_denies_unsigned_images_and_answers_verified_ones_from_the_cache() {
+    let Some(mut local) = start_registry() else { return };
+    let key = SigningKey::generate();
+    let pusher = Registry::new(RegistryOptions {
+        docker_config: false,
+        ..RegistryOptions::default()
+    })
+    .unwrap();
+    let signed = push_image(&pusher, &local.reference("acme/shop", "1"), b"shop")
+        .await
+        .unwrap();
+    push_simple_signatures(
+        &pusher,
+        &local.reference("acme/shop", "1"),
+        &signed.digest,
+        &[key.simple_signing("shop", &signed.digest)],
+    )
+    .await
+    .unwrap();
+    push_image(&pusher, &local.reference("acme/debug", "1"), b"debug")
+        .await
+        .unwrap();
+    push_image(&pusher, &local.reference("acme/late", "1"), b"late")
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cosign.pub"), key.public_pem()).unwrap();
+    let toml = format!(
+        "[[images.policy]]\nname = \"acme\"\nimages = [\"{}/acme/**\"]\n[[images.policy.authority]]\nkey = \"cosign.pub\"\n",
+        local.address
+    );
+    std::fs::write(dir.path().join("rampart.toml"), &toml).unwrap();
+    let team = Config::load(&dir.path().join("rampart.toml")).unwrap();
+    let policies = SignaturePolicies::from_config(&team.images, "rampart.toml", &|path| team.resolve(path)).unwrap();
+    let checker = SignatureChecker::new(
+        Registry::new(RegistryOptions {
+            docker_config: false,
+            ..RegistryOptions::default()
+        })
+        .unwrap(),
+        policies,
+        Arc::new(VerdictCache::in_memory(3600)),
+    );
+    let flags = Flags {
+        object_rules_only: true,
+        allow_empty: true,
+        secrets: SecretsMode::TurnedOff,
+        ..Flags::default()
+    };
+    let pipeline = Arc::new(Pipeline::prepare(Config::default(), flags).unwrap().0);
+    let options = ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        settings: Settings {
+            mode: Mode::Enforce,
+            images: Some(ImageChecks(Arc::new(checker))),
+            ..Settings::default()
+        },
+        deadline: Duration::from_secs(5),
+        log_decisions: false,
+        ..ServeOptions::default()
+    };
+    let running = start(options, pipeline).await.unwrap();
+    let addr = running.addr;
+    let shop = format!("{}/acme/shop:1", local.address);
+    let debug = format!("{}/acme/debug:1", local.address);
+
+    let allowed = answer(addr, &review("CREATE", pod(&shop), None)).await;
+    assert_eq!(allowed["allowed"], true, "{allowed:#}");
+
+    let denied = answer(addr, &review("CREATE", pod(&debug), None)).await;
+    assert_eq!(denied["allowed"], false, "{denied:#}");
+    let message = denied["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("image-signature-missing (signature:acme in {debug})")),
+        "{message}"
+    );
+
+    // An UPDATE that keeps the unsigned image it already ran is allowed, with a warning.
+    let kept = answer(addr, &review("UPDATE", pod(&debug), Some(pod(&debug)))).await;
+    assert_eq!(kept["allowed"], true, "{kept:#}");
+    assert!(
+        kept["warnings"].to_string().contains("image-signature-missing"),
+        "{kept:#}"
+    );
+
+    // The registry gone: the verified image is answered from the cache; an image never
+    // checked gets the failure policy (fail-open here: allowed, with a warning).
+    local.stop();
+    let cached = answer(addr, &review("CREATE", pod(&shop), None)).await;
+    assert_eq!(cached["allowed"], true, "{cached:#}");
+    assert!(!cached["warnings"].to_string().contains("not verified"), "{cached:#}");
+    let late = format!("{}/acme/late:1", local.address);
+    let unchecked = answer(addr, &review("CREATE", pod(&late), None)).await;
+    assert_eq!(unchecked["allowed"], true, "{unchecked:#}");
+    assert!(
+        unchecked["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("rampart: image signatures not verified"),
+        "{unchecked:#}"
+    );
+    running.stop().await.unwrap();
+}
