@@ -60,6 +60,34 @@ pub struct Summary {
     pub compliance: Option<Compliance>,
     /// Whether a finding at or above `fail_on` was found.
     pub failed: bool,
+    /// What the image checks (signatures, vulnerability reports) found of
+    /// the workloads, when they ran over manifests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<ImageSummary>,
+}
+
+/// Workloads by what their images answer: the articles' "percentage of
+/// workloads with signed images", and scanned ones. A count is `None` when
+/// the check behind it did not run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ImageSummary {
+    /// Workloads (with at least one image) the checks looked at.
+    pub workloads: usize,
+    /// Every image carries a signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<usize>,
+    /// Every image is signed by an authority of each policy governing it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<usize>,
+    /// An image's registry could not be asked: neither signed nor unsigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unchecked: Option<usize>,
+    /// Every image has a vulnerability report within the allowed age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanned: Option<usize>,
+    /// Scanned, and no open vulnerability at or above the threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clean: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]

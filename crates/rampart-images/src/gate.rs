@@ -524,6 +524,8 @@ pub struct GateRun {
     pub containers: Option<usize>,
     /// Workloads among them.
     pub workloads: usize,
+    /// With manifests: the workloads running an image whose report is older than allowed.
+    pub stale_workloads: Option<std::collections::BTreeSet<String>>,
     trivyignore: bool,
 }
 
@@ -612,6 +614,15 @@ pub fn run_gate(inputs: &GateInputs<'_>, uses: Option<&[rampart_core::ImageUse]>
                 .map(|image_use| (image_use.path.clone(), image_use.resource.display_name()))
                 .collect::<std::collections::BTreeSet<_>>()
                 .len();
+            run.stale_workloads = Some(
+                uses.iter()
+                    .filter(|image_use| {
+                        report_for(&image_use.image, &judged)
+                            .is_some_and(|((_, found), _)| found.iter().any(|finding| finding.rule == REPORT_STALE.id))
+                    })
+                    .map(|image_use| image_use.resource.display_name())
+                    .collect(),
+            );
             onto_workloads(judged, uses)
         }
     };

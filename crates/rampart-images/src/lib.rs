@@ -10,6 +10,7 @@
 pub mod gate;
 pub mod report;
 pub mod signature;
+pub mod summary;
 pub mod trivyignore;
 pub mod vex;
 

@@ -58,6 +58,32 @@ impl ControlRow {
     }
 }
 
+/// What the image checks of a run establish, for the images control's evidence.
+fn image_evidence(report: &Report) -> Vec<String> {
+    let Some(images) = &report.summary.images else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    if let (Some(verified), Some(signed)) = (images.verified, images.signed) {
+        let unchecked = images
+            .unchecked
+            .filter(|count| *count > 0)
+            .map(|count| format!(", {count} not checkable (registry errors)"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "image signatures: {verified} of {} workloads verified against their policies ({signed} signed{unchecked})",
+            images.workloads
+        ));
+    }
+    if let (Some(scanned), Some(clean)) = (images.scanned, images.clean) {
+        lines.push(format!(
+            "vulnerability reports: {scanned} of {} workloads scanned within the allowed age, {clean} free of findings at the threshold",
+            images.workloads
+        ));
+    }
+    lines
+}
+
 /// The matrix for a report. `ran` are the rules that ran (with the engine
 /// each belongs to), `left_out` the rules the user's profile or ignore list
 /// kept from running; `frequencies` maps control ids to how often they run.
@@ -74,10 +100,14 @@ pub fn controls_matrix(
         .map(|control| {
             let verdict = judge_control(control, &ran, &left_out, &report.coverage, &report.findings);
             let judged = verdict.result != ControlResult::NotEvaluated;
+            let mut evidence = if judged { evidence.to_vec() } else { Vec::new() };
+            if judged && control == Control::Images {
+                evidence.extend(image_evidence(report));
+            }
             ControlRow {
                 control,
                 summary: control.summary(),
-                evidence: if judged { evidence.to_vec() } else { Vec::new() },
+                evidence,
                 automation: verdict.automation,
                 result: verdict.result,
                 reason: verdict.reason,

@@ -29,8 +29,16 @@ pub struct Metrics {
     pub excepted_findings: usize,
     /// The last run's workloads that pin every image by digest.
     pub digest_pinned: Option<Share>,
-    /// Signature checking is not built yet; always null until it is.
+    /// Workloads whose every image carries a signature, from the latest run
+    /// that verified signatures (`images verify`, `ci --verify-images`).
     pub signed: Option<Share>,
+    /// ... whose every image is signed by an authority of its policies.
+    pub verified: Option<Share>,
+    /// Workloads whose every image has a report within the allowed age, from
+    /// the latest run that gated reports over manifests.
+    pub scanned: Option<Share>,
+    /// ... scanned, with no open vulnerability at or above the threshold.
+    pub vulnerability_free: Option<Share>,
     /// The last run's exceptions that are expiring or expired.
     pub exceptions_near_expiry: Vec<ExceptionRecord>,
     /// Open findings that disappeared, and the mean hours they lived.
@@ -106,7 +114,10 @@ pub fn compute(records: &[RunRecord]) -> Metrics {
         exceptions_granted: granted.len(),
         excepted_findings: last.map_or(0, |run| run.excepted),
         digest_pinned: last.and_then(digest_share),
-        signed: None,
+        signed: image_share(runs, |images| images.signed),
+        verified: image_share(runs, |images| images.verified),
+        scanned: image_share(runs, |images| images.scanned),
+        vulnerability_free: image_share(runs, |images| images.clean),
         exceptions_near_expiry: last
             .map(|run| {
                 run.exceptions
@@ -165,6 +176,19 @@ fn admission_days<'a>(records: impl Iterator<Item = &'a AdmissionRecord>) -> Vec
         }
     }
     days.into_values().collect()
+}
+
+/// A share of the image summary of the latest run that measured it.
+fn image_share(runs: &[RunRecord], count: impl Fn(&rampart_core::ImageSummary) -> Option<usize>) -> Option<Share> {
+    runs.iter().rev().find_map(|run| {
+        let images = run.images.as_ref()?;
+        let counted = count(images)?;
+        (images.workloads > 0).then(|| Share {
+            count: counted,
+            of: images.workloads,
+            percent: (counted as f64 * 1000.0 / images.workloads as f64).round() / 10.0,
+        })
+    })
 }
 
 fn digest_share(run: &RunRecord) -> Option<Share> {
@@ -252,7 +276,37 @@ fn runs_text(metrics: &Metrics) -> String {
             out.push_str("Workloads with digest-pinned images: not measured (no workload, or the rule did not run)\n")
         }
     }
-    out.push_str("Workloads with signed images: not measured (signature checks are not built yet)\n");
+    let shares = [
+        (
+            "Workloads with signed images",
+            &metrics.signed,
+            "no run verified signatures (`rampart images verify`, `ci --verify-images`)",
+        ),
+        (
+            "Workloads with verified images",
+            &metrics.verified,
+            "no run verified signatures",
+        ),
+        (
+            "Workloads with recently scanned images",
+            &metrics.scanned,
+            "no run gated reports over manifests (`images gate --manifests`, `ci --image-report`)",
+        ),
+        (
+            "Workloads free of vulnerabilities at the threshold",
+            &metrics.vulnerability_free,
+            "no run gated reports over manifests",
+        ),
+    ];
+    for (what, share, missing) in shares {
+        match share {
+            Some(share) => out.push_str(&format!(
+                "{what}: {} of {} ({}%)\n",
+                share.count, share.of, share.percent
+            )),
+            None => out.push_str(&format!("{what}: not measured ({missing})\n")),
+        }
+    }
     match metrics.mean_hours_to_fix {
         Some(hours) => out.push_str(&format!(
             "Mean time to fix: {hours:.1} h over {} fixed finding(s); {} open\n",
@@ -391,6 +445,43 @@ mod tests {
         assert_eq!(metrics.fixed_findings, 1);
         assert_eq!(metrics.mean_hours_to_fix, Some(100.0 / 3600.0));
         assert_eq!(metrics.open_findings, 1);
+    }
+
+    #[test]
+    fn image_shares_come_from_the_latest_run_that_measured_them() {
+        let mut verified = run(0, "fail", &[]);
+        verified.images = Some(rampart_core::ImageSummary {
+            workloads: 8,
+            signed: Some(6),
+            verified: Some(5),
+            unchecked: Some(1),
+            ..Default::default()
+        });
+        let mut gated = run(10, "pass", &[]);
+        gated.images = Some(rampart_core::ImageSummary {
+            workloads: 4,
+            scanned: Some(3),
+            clean: Some(1),
+            ..Default::default()
+        });
+        let plain = run(20, "pass", &[]);
+        let metrics = compute(&[verified, gated, plain]);
+        let share = |share: &Option<Share>| share.as_ref().map(|share| (share.count, share.of, share.percent));
+        assert_eq!(share(&metrics.signed), Some((6, 8, 75.0)));
+        assert_eq!(share(&metrics.verified), Some((5, 8, 62.5)));
+        assert_eq!(share(&metrics.scanned), Some((3, 4, 75.0)));
+        assert_eq!(share(&metrics.vulnerability_free), Some((1, 4, 25.0)));
+        let text = to_text(&metrics);
+        assert!(text.contains("Workloads with signed images: 6 of 8 (75%)"), "{text}");
+        assert!(
+            text.contains("Workloads free of vulnerabilities at the threshold: 1 of 4 (25%)"),
+            "{text}"
+        );
+        let none = to_text(&compute(&[run(0, "pass", &[])]));
+        assert!(
+            none.contains("Workloads with signed images: not measured (no run verified signatures"),
+            "{none}"
+        );
     }
 
     #[test]

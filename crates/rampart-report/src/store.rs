@@ -57,6 +57,10 @@ pub struct RunRecord {
     /// Fingerprints of the open findings (keyed hashes, no content).
     #[serde(default)]
     pub open: Vec<String>,
+    /// Workloads by what their images answered (signatures, reports), when
+    /// the run checked them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<rampart_core::ImageSummary>,
     /// For `serve` records: what the admission webhook decided since the
     /// previous one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -268,6 +268,7 @@ fn run_record(
             })
             .collect(),
         open: open_fingerprints(&run.report.findings),
+        images: run.report.summary.images.clone(),
         admission: None,
     }
 }

@@ -125,11 +125,13 @@ pub fn run(args: &CiArgs) -> Outcome {
         let (objects, _) = crate::inventory_input::load_objects(&roots);
         rampart_k8s::workload::image_uses(&objects, &pipeline.kubernetes().workload_kinds)
     });
+    let mut checks = rampart_images::summary::ChecksRan::default();
     if let Some(uses) = uses.as_ref().filter(|_| args.verify_images) {
         let now = rampart_core::unix_now();
         match crate::images_command::signature_checker(pipeline.team(), None, &args.registry, false, now) {
             Ok(checker) => {
-                let run = rampart_images::signature::verify_images(checker, &[], uses, now);
+                let mut run = rampart_images::signature::verify_images(checker, &[], uses, now);
+                checks.signatures = Some(rampart_images::summary::SignatureSets::take(&mut run.found));
                 pipeline.add_signature_check(&mut scanned, run);
             }
             Err(error) => {
@@ -147,8 +149,21 @@ pub fn run(args: &CiArgs) -> Outcome {
             max_age_days: i64::from(pipeline.team().images.report_max_age_days()),
             today: rampart_core::Date::today(),
         };
-        let gate = rampart_images::gate::run_gate(&inputs, Some(uses));
+        let mut gate = rampart_images::gate::run_gate(&inputs, Some(uses));
+        checks.stale = gate.stale_workloads.take();
         pipeline.add_image_gate(&mut scanned, gate);
+    }
+    if let Some(uses) = uses
+        .as_ref()
+        .filter(|uses| !uses.is_empty() && (checks.signatures.is_some() || checks.stale.is_some()))
+    {
+        let fail_on = scanned.report.summary.fail_on.unwrap_or(Severity::High);
+        scanned.report.summary.images = Some(rampart_images::summary::image_summary(
+            uses,
+            &scanned.report.findings,
+            &checks,
+            fail_on,
+        ));
     }
     let run = Run {
         command: "ci",

@@ -313,7 +313,20 @@ fn verify(args: &VerifyArgs) -> Outcome {
         workloads: workloads.len(),
         ..Summary::default()
     };
+    let signature_sets = rampart_images::summary::SignatureSets::take(&mut run.found);
     let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
+    if !uses.is_empty() {
+        let ran = rampart_images::summary::ChecksRan {
+            signatures: Some(signature_sets),
+            stale: None,
+        };
+        report.summary.images = Some(rampart_images::summary::image_summary(
+            &uses,
+            &report.findings,
+            &ran,
+            fail_on,
+        ));
+    }
     run.cover(&mut report.coverage);
     let mut ran: Vec<_> = run
         .ran()
@@ -448,6 +461,18 @@ fn gate(args: &GateArgs) -> Outcome {
         ..Summary::default()
     };
     let mut report = Report::new(TOOL, findings, errors, summary, Some(fail_on));
+    if let Some(uses) = uses.as_deref().filter(|uses| !uses.is_empty()) {
+        let ran = rampart_images::summary::ChecksRan {
+            signatures: None,
+            stale: gated.stale_workloads.take(),
+        };
+        report.summary.images = Some(rampart_images::summary::image_summary(
+            uses,
+            &report.findings,
+            &ran,
+            fail_on,
+        ));
+    }
     gated.cover(&mut report.coverage);
     let mut ran: Vec<_> = gated
         .ran()

@@ -187,7 +187,10 @@ fn verify_reports_the_unsigned_container_at_its_image_line_and_passes_the_signed
     assert_eq!(resolved[0]["digest"], setup.unsigned_digest.as_str());
 
     // Inside the CI gate: the same finding, among the scan's, with its rules in the evidence.
-    let output = rampart_in(dir.path(), &["ci", "--no-history", "--verify-images", "-f", "json"]);
+    let output = rampart_in(
+        dir.path(),
+        &["ci", "--no-history", "--verify-images", "-f", "json", "--record"],
+    );
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -223,6 +226,11 @@ fn verify_reports_the_unsigned_container_at_its_image_line_and_passes_the_signed
     // The four signature rules ran, next to the manifest engine's image rules.
     assert_eq!(images["automation"]["images"], 4, "{images}");
     assert_eq!(images["result"], "fail");
+    // The run store keeps the shares; `rampart metrics` reports them.
+    let output = rampart_in(dir.path(), &["metrics"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Workloads with signed images: 2 of 4 (50%)"), "{text}");
+    assert!(text.contains("Workloads with verified images: 2 of 4 (50%)"), "{text}");
 
     // The registry gone: the unsigned image cannot be checked (exit 2), not "unsigned".
     setup.local.stop();

@@ -29,6 +29,10 @@ pub struct SignatureFindings {
     pub verified: usize,
     /// Places judged (checked or unmatched), for the rules' coverage.
     pub judged: usize,
+    /// Workloads an image of which could not be checked.
+    pub unchecked: std::collections::BTreeSet<String>,
+    /// Workloads an image of which no policy governs (its signatures were not looked at).
+    pub ungoverned: std::collections::BTreeSet<String>,
 }
 
 fn finding(
@@ -74,13 +78,21 @@ fn judge_place(verdict: &ImageVerdict, place: &Place, unmatched: Unmatched, out:
         .map(|digest| format!(" ({digest})"))
         .unwrap_or_default();
     match &verdict.outcome {
-        ImageOutcome::Failed(error) => out.errors.push(ScanError::new(
-            place.path.to_string(),
-            Some(place.line),
-            format!("{at}: its signatures could not be checked: {error}"),
-        )),
+        ImageOutcome::Failed(error) => {
+            if let Some(resource) = &place.resource {
+                out.unchecked.insert(resource.display_name());
+            }
+            out.errors.push(ScanError::new(
+                place.path.to_string(),
+                Some(place.line),
+                format!("{at}: its signatures could not be checked: {error}"),
+            ));
+        }
         ImageOutcome::Unmatched => {
             out.judged += 1;
+            if let Some(resource) = &place.resource {
+                out.ungoverned.insert(resource.display_name());
+            }
             let severity = match unmatched {
                 Unmatched::Allow => return,
                 Unmatched::Warn => Severity::Low,

@@ -85,6 +85,8 @@ pub fn verify_images(
     found.errors.extend(on_uses.errors);
     found.judged += on_uses.judged;
     found.verified += on_uses.verified;
+    found.unchecked.extend(on_uses.unchecked);
+    found.ungoverned.extend(on_uses.ungoverned);
     if let Err(error) = checker.cache().save() {
         found.errors.push(rampart_core::ScanError::new(
             ".rampart/image-signatures.json".to_string(),
