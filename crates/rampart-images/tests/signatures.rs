@@ -11,7 +11,7 @@ use rampart_images::signature::{
 };
 use rampart_registry::local::{LocalRegistry, push_bundle_referrer, push_image, push_simple_signatures};
 use rampart_registry::{Registry, RegistryOptions};
-use rampart_sigstore::SigningKey;
+use rampart_sigstore::{KeylessIssuer, SigningKey};
 
 fn start() -> Option<LocalRegistry> {
     match LocalRegistry::start(None) {
@@ -264,4 +264,68 @@ async fn a_warn_policy_reports_at_low_severity_and_the_file_cache_survives_a_res
     drop(local);
     let verdicts = checker.check_all(&images[..1], now + 5).await;
     assert!(verdicts[0].verified(), "{verdicts:?}");
+}
+
+#[tokio::test]
+async fn keyless_signatures_verify_for_the_identity_the_policy_names() {
+    let Some(local) = start() else { return };
+    let folder = tempfile::tempdir().unwrap();
+    let issuer = KeylessIssuer::new();
+    std::fs::write(folder.path().join("trusted_root.json"), issuer.trusted_root_json()).unwrap();
+    let actions = "https://token.actions.githubusercontent.com";
+    let release = "https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/v1.4.2";
+    let fork = "https://github.com/mallory/shop/.github/workflows/release.yml@refs/tags/v1.4.2";
+    let pusher = registry();
+    let now = rampart_core::unix_now();
+    let mut images = Vec::new();
+    for (repository, subject) in [("acme/shop", release), ("acme/forked", fork)] {
+        let reference = local.reference(repository, "1");
+        let pushed = push_image(&pusher, &reference, repository.as_bytes()).await.unwrap();
+        let name = format!("{}/{repository}", local.address);
+        push_simple_signatures(
+            &pusher,
+            &reference,
+            &pushed.digest,
+            &[issuer.simple_signing(subject, actions, &name, &pushed.digest, now)],
+        )
+        .await
+        .unwrap();
+        images.push(format!("{name}:1"));
+    }
+    let config = format!(
+        "[images]\ntrust-root = \"trusted_root.json\"\n[[images.policy]]\nname = \"acme-ci\"\nimages = [\"{}/acme/*\"]\n[[images.policy.authority]]\nissuer = \"{actions}\"\nsubject-regex = \"^https://github[.]com/acme/[^/]+/[.]github/workflows/release[.]yml@refs/tags/.*$\"\n",
+        local.address
+    );
+    let checker = Arc::new(SignatureChecker::new(
+        registry(),
+        policies(folder.path(), &config),
+        Arc::new(VerdictCache::in_memory(3600)),
+    ));
+    let verdicts = checker.check_all(&images, now).await;
+    assert!(verdicts[0].verified(), "{verdicts:#?}");
+    let ImageOutcome::Checked(results) = &verdicts[0].outcome else {
+        panic!("{verdicts:?}")
+    };
+    let PolicyResult::Verified { verification, .. } = &results[0].result else {
+        panic!("{results:?}")
+    };
+    assert_eq!(
+        (verification.signer.as_str(), verification.issuer.as_deref()),
+        (release, Some(actions))
+    );
+
+    let found = on_references(&verdicts, checker.policies().unmatched);
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    assert_eq!(found.findings.len(), 1, "{:?}", found.findings);
+    let untrusted = &found.findings[0];
+    assert_eq!(
+        (
+            untrusted.rule.as_ref(),
+            untrusted.location.path.as_ref(),
+            untrusted.severity
+        ),
+        ("image-signed-by-untrusted", images[1].as_str(), Severity::High)
+    );
+    assert_eq!(untrusted.field, format!("signature:acme-ci in {}", images[1]));
+    assert!(untrusted.message.contains(fork), "{}", untrusted.message);
 }

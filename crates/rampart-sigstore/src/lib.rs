@@ -11,6 +11,8 @@
 mod bundle;
 mod certificate;
 mod cosign;
+#[cfg(any(test, feature = "keyless-issuer"))]
+mod keyless;
 mod keys;
 mod signing;
 mod timestamp;
@@ -23,6 +25,8 @@ pub use cosign::{
     BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION, ImageSignature, SIGN_PREDICATE, SIGNATURE_ANNOTATION,
     SIMPLE_SIGNING_MEDIA_TYPE, read_simple_signing, sha256_of_digest, verify_image_signature,
 };
+#[cfg(feature = "keyless-issuer")]
+pub use keyless::KeylessIssuer;
 pub use keys::{KeyKind, PublicKey, SignatureHash, pem_block, pem_blocks};
 pub use signing::SigningKey;
 pub use transparency::hex;

@@ -38,6 +38,14 @@ impl SigningKey {
         SigningKey { pair, random }
     }
 
+    /// A P-256 key from its PKCS#8 document.
+    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<SigningKey, String> {
+        let random = SystemRandom::new();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &random)
+            .map_err(|error| format!("not a P-256 PKCS#8 key: {error}"))?;
+        Ok(SigningKey { pair, random })
+    }
+
     pub fn spki(&self) -> Vec<u8> {
         [&P256_SPKI_PREFIX[..], self.pair.public_key().as_ref()].concat()
     }
