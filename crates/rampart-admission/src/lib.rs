@@ -7,6 +7,7 @@
 pub mod decide;
 pub mod manifests;
 pub mod metrics;
+pub mod pin;
 pub mod review;
 pub mod server;
 pub mod vap;

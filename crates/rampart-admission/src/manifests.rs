@@ -10,7 +10,9 @@
 //! ranges control planes call from; narrow it to yours); the
 //! ValidatingWebhookConfiguration (`failurePolicy: Ignore`, a 3 s timeout,
 //! the exempt namespaces excluded, node and leader-election noise skipped);
-//! and the certificate, from cert-manager or a CA bundle given.
+//! with `--pin-image-digests`, the MutatingWebhookConfiguration for the
+//! workloads whose verified images the server pins to their digests; and the
+//! certificate, from cert-manager or a CA bundle given.
 
 use std::fmt::Write as _;
 
@@ -23,7 +25,16 @@ pub struct Manifests {
     pub mode: String,
     /// A CA bundle (PEM) to embed instead of asking cert-manager.
     pub ca_bundle: Option<String>,
+    /// Run `--pin-image-digests` and add the MutatingWebhookConfiguration that calls it.
+    pub pin_image_digests: bool,
 }
+
+/// The workloads whose images `/mutate` pins.
+const PINNED: &[(&str, &[&str])] = &[
+    ("", &["pods"]),
+    ("apps", &["deployments", "statefulsets", "daemonsets", "replicasets"]),
+    ("batch", &["jobs", "cronjobs"]),
+];
 
 /// The image reference the manifests carry until a team sets its own
 /// (`kustomize edit set image`): pinned by digest, like every image must be.
@@ -131,7 +142,7 @@ spec:
       containers:
         - name: webhook
           image: {image}
-          args: ["serve", "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key", "--config", "/etc/rampart/rampart.toml"]
+          args: ["serve", "--tls-cert", "/tls/tls.crt", "--tls-key", "/tls/tls.key", "--config", "/etc/rampart/rampart.toml"{pin}]
           env:
             - name: POD_NAMESPACE
               valueFrom:
@@ -222,61 +233,18 @@ spec:
       ports:
         - port: 8443
           protocol: TCP
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata:
-  name: rampart
 "#,
             image = self.image,
             mode = self.mode,
+            pin = if self.pin_image_digests {
+                r#", "--pin-image-digests""#
+            } else {
+                ""
+            },
         );
-        if self.ca_bundle.is_none() {
-            let _ = writeln!(
-                out,
-                "  annotations:\n    cert-manager.io/inject-ca-from: {ns}/rampart-webhook"
-            );
-        }
-        let _ = write!(
-            out,
-            r#"webhooks:
-  - name: validate.rampart.dev
-    admissionReviewVersions: ["v1"]
-    sideEffects: None
-    timeoutSeconds: 3
-    matchPolicy: Equivalent
-    # A webhook that cannot answer must not stop the cluster (README).
-    failurePolicy: Ignore
-    namespaceSelector:
-      matchExpressions:
-        - key: kubernetes.io/metadata.name
-          operator: NotIn
-          values: [kube-system, kube-node-lease, {ns}]
-    matchConditions:
-      - name: skip-nodes
-        expression: "!request.userInfo.username.startsWith('system:node:')"
-      - name: skip-leader-election
-        expression: "!(request.resource.resource == 'configmaps' && request.name.endsWith('-lock'))"
-    clientConfig:
-      service:
-        namespace: {ns}
-        name: rampart-webhook
-        path: /validate
-        port: 443
-"#
-        );
-        if let Some(bundle) = &self.ca_bundle {
-            use base64::Engine as _;
-            let encoded = base64::engine::general_purpose::STANDARD.encode(bundle.as_bytes());
-            let _ = writeln!(out, "      caBundle: {encoded}");
-        }
-        out.push_str("    rules:\n");
-        for (group, resources) in WATCHED {
-            let _ = write!(
-                out,
-                "      - apiGroups: [\"{group}\"]\n        apiVersions: [\"*\"]\n        operations: [CREATE, UPDATE]\n        resources: [{}]\n        scope: \"*\"\n",
-                resources.join(", ")
-            );
+        self.webhook_configuration(&mut out, "ValidatingWebhookConfiguration", "validate", WATCHED);
+        if self.pin_image_digests {
+            self.webhook_configuration(&mut out, "MutatingWebhookConfiguration", "mutate", PINNED);
         }
         if self.ca_bundle.is_none() {
             let _ = write!(
@@ -309,5 +277,67 @@ spec:
             );
         }
         out
+    }
+
+    /// One webhook configuration: `kind` calls `/<path>` for `resources`.
+    fn webhook_configuration(&self, out: &mut String, kind: &str, path: &str, resources: &[(&str, &[&str])]) {
+        let ns = &self.namespace;
+        let _ = write!(
+            out,
+            "---\napiVersion: admissionregistration.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: rampart\n"
+        );
+        if self.ca_bundle.is_none() {
+            let _ = writeln!(
+                out,
+                "  annotations:\n    cert-manager.io/inject-ca-from: {ns}/rampart-webhook"
+            );
+        }
+        // A mutation another webhook undoes (a tag set back) is pinned again.
+        let reinvocation = if path == "mutate" {
+            "\n    reinvocationPolicy: IfNeeded"
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            r#"webhooks:
+  - name: {path}.rampart.dev
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    timeoutSeconds: 3
+    matchPolicy: Equivalent{reinvocation}
+    # A webhook that cannot answer must not stop the cluster (README).
+    failurePolicy: Ignore
+    namespaceSelector:
+      matchExpressions:
+        - key: kubernetes.io/metadata.name
+          operator: NotIn
+          values: [kube-system, kube-node-lease, {ns}]
+    matchConditions:
+      - name: skip-nodes
+        expression: "!request.userInfo.username.startsWith('system:node:')"
+      - name: skip-leader-election
+        expression: "!(request.resource.resource == 'configmaps' && request.name.endsWith('-lock'))"
+    clientConfig:
+      service:
+        namespace: {ns}
+        name: rampart-webhook
+        path: /{path}
+        port: 443
+"#
+        );
+        if let Some(bundle) = &self.ca_bundle {
+            use base64::Engine as _;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(bundle.as_bytes());
+            let _ = writeln!(out, "      caBundle: {encoded}");
+        }
+        out.push_str("    rules:\n");
+        for (group, resources) in resources {
+            let _ = write!(
+                out,
+                "      - apiGroups: [\"{group}\"]\n        apiVersions: [\"*\"]\n        operations: [CREATE, UPDATE]\n        resources: [{}]\n        scope: \"*\"\n",
+                resources.join(", ")
+            );
+        }
     }
 }

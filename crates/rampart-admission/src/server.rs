@@ -75,6 +75,8 @@ pub struct ServeOptions {
     /// stops, with the period's tally (never an empty one).
     pub record: Option<Recorder>,
     pub record_every: Duration,
+    /// Serve `/mutate`, pinning each verified image's tag to its digest (off by default).
+    pub pin_image_digests: bool,
 }
 
 /// Keeps one period's tally (the run store, in `rampart serve`).
@@ -116,6 +118,7 @@ impl Default for ServeOptions {
             reload: None,
             record: None,
             record_every: Duration::from_secs(300),
+            pin_image_digests: false,
         }
     }
 }
@@ -232,8 +235,11 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
         read_timeout: options.read_timeout,
         ready: AtomicBool::new(false),
     });
-    let router = Router::new()
-        .route("/validate", post(validate))
+    let mut router = Router::new().route("/validate", post(validate));
+    if options.pin_image_digests {
+        router = router.route("/mutate", post(mutate));
+    }
+    let router = router
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
@@ -527,15 +533,15 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
         .into_response()
 }
 
-async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
-    let started = Instant::now();
-    let body = match tokio::time::timeout(app.read_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
-        Ok(Ok(body)) => body,
+/// The request body, within the read timeout and the size limit; else the answer to send.
+async fn read_body(app: &App, body: Body) -> Result<axum::body::Bytes, Response> {
+    match tokio::time::timeout(app.read_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+        Ok(Ok(body)) => Ok(body),
         Ok(Err(error)) => {
-            count(&app, "-", "-", "error");
+            count(app, "-", "-", "error");
             let too_large =
                 std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-            return if too_large {
+            Err(if too_large {
                 (
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!("the body is larger than {MAX_BODY} bytes"),
@@ -543,12 +549,20 @@ async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
                     .into_response()
             } else {
                 (StatusCode::BAD_REQUEST, format!("cannot read the body: {error}")).into_response()
-            };
+            })
         }
         Err(_) => {
-            count(&app, "-", "-", "error");
-            return (StatusCode::REQUEST_TIMEOUT, "the body was not sent in time").into_response();
+            count(app, "-", "-", "error");
+            Err((StatusCode::REQUEST_TIMEOUT, "the body was not sent in time").into_response())
         }
+    }
+}
+
+async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
+    let started = Instant::now();
+    let body = match read_body(&app, body).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
     };
     let request = match decode(&body) {
         Ok(request) => request,
@@ -691,11 +705,7 @@ async fn image_findings(
     let Some(object) = &request.object else {
         return Ok(Vec::new());
     };
-    let uses_of = |object: &serde_json::Value| {
-        serde_json::to_vec(object)
-            .map(|bytes| pipeline.image_uses_of("admission", &bytes))
-            .unwrap_or_default()
-    };
+    let uses_of = |object: &serde_json::Value| image_uses(pipeline, object);
     let uses = uses_of(object);
     if uses.is_empty() {
         return Ok(Vec::new());
@@ -736,6 +746,79 @@ async fn image_findings(
             crate::decide::Judged { finding, cap, existing }
         })
         .collect())
+}
+
+/// The images the object's containers run, with their fields.
+fn image_uses(pipeline: &Pipeline, object: &serde_json::Value) -> Vec<rampart_core::ImageUse> {
+    serde_json::to_vec(object)
+        .map(|bytes| pipeline.image_uses_of("admission", &bytes))
+        .unwrap_or_default()
+}
+
+/// `/mutate`: always allows; patches each image named by tag whose signatures the policies
+/// verified to `name:tag@digest` (see [`crate::pin`]). What is not verified within the
+/// deadline stays as written, for `/validate` to judge.
+async fn mutate(State(app): State<Arc<App>>, body: Body) -> Response {
+    let started = Instant::now();
+    let body = match read_body(&app, body).await {
+        Ok(body) => body,
+        Err(answer) => return answer,
+    };
+    let request = match decode(&body) {
+        Ok(request) => request,
+        Err(message) => {
+            count(&app, "-", "-", "error");
+            return (StatusCode::BAD_REQUEST, message).into_response();
+        }
+    };
+    let loaded = app
+        .loaded
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let mut patch = Vec::new();
+    if let (Some(images), Ok(_), Some(object)) = (
+        &loaded.settings.images,
+        crate::decide::judged_namespace(&loaded.settings, &request),
+        &request.object,
+    ) {
+        let uses = image_uses(&loaded.pipeline, object);
+        let mut wanted: Vec<String> = uses
+            .iter()
+            .map(|image_use| image_use.image.clone())
+            .filter(|image| crate::pin::unpinned(image))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        if !wanted.is_empty() {
+            let checker = images.0.clone();
+            let now = rampart_core::unix_now();
+            let check = tokio::spawn(async move { checker.check_all(&wanted, now).await });
+            let budget = app.deadline.saturating_sub(started.elapsed());
+            if let Ok(Ok(verdicts)) = tokio::time::timeout(budget, check).await {
+                let digests: HashMap<&str, &str> = verdicts
+                    .iter()
+                    .filter(|verdict| verdict.verified())
+                    .filter_map(|verdict| Some((verdict.image.as_str(), verdict.digest.as_deref()?)))
+                    .collect();
+                patch = crate::pin::patch_for(object, &uses, &digests);
+            }
+        }
+    }
+    count(
+        &app,
+        &request.operation,
+        &request.kind.kind,
+        if patch.is_empty() { "unchanged" } else { "pinned" },
+    );
+    let mut answer = response(&request.uid, true, None, &[]);
+    if !patch.is_empty() {
+        use base64::Engine as _;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(serde_json::Value::from(patch).to_string());
+        answer["response"]["patchType"] = json!("JSONPatch");
+        answer["response"]["patch"] = json!(encoded);
+    }
+    (StatusCode::OK, axum::Json(answer)).into_response()
 }
 
 /// The failure policy's answer.

@@ -58,19 +58,72 @@ fn review(operation: &str, object: Value, old: Option<Value>) -> Vec<u8> {
         .unwrap()
 }
 
-async fn answer(addr: std::net::SocketAddr, body: &[u8]) -> Value {
+/// The status line and body of a POST.
+async fn post(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> (String, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(body).await.unwrap();
     let mut text = String::new();
     stream.read_to_string(&mut text).await.unwrap();
-    let (_, body) = text.split_once("\r\n\r\n").unwrap();
-    let answer: Value = serde_json::from_str(body).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_string(), body.to_string())
+}
+
+async fn answer_at(addr: std::net::SocketAddr, path: &str, body: &[u8]) -> Value {
+    let (status, body) = post(addr, path, body).await;
+    assert!(status.contains(" 200 "), "{status}: {body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
     answer["response"].clone()
+}
+
+async fn answer(addr: std::net::SocketAddr, body: &[u8]) -> Value {
+    answer_at(addr, "/validate", body).await
+}
+
+/// A webhook in enforce mode whose policy `acme` requires `key`'s signature on every image
+/// under `address/acme/`.
+async fn image_server(address: &str, dir: &std::path::Path, key: &SigningKey, pin: bool) -> rampart_admission::Running {
+    std::fs::write(dir.join("cosign.pub"), key.public_pem()).unwrap();
+    let toml = format!(
+        "[[images.policy]]\nname = \"acme\"\nimages = [\"{address}/acme/**\"]\n[[images.policy.authority]]\nkey = \"cosign.pub\"\n"
+    );
+    std::fs::write(dir.join("rampart.toml"), &toml).unwrap();
+    let team = Config::load(&dir.join("rampart.toml")).unwrap();
+    let policies = SignaturePolicies::from_config(&team.images, "rampart.toml", &|path| team.resolve(path)).unwrap();
+    let checker = SignatureChecker::new(
+        Registry::new(RegistryOptions {
+            docker_config: false,
+            ..RegistryOptions::default()
+        })
+        .unwrap(),
+        policies,
+        Arc::new(VerdictCache::in_memory(3600)),
+    );
+    let flags = Flags {
+        object_rules_only: true,
+        allow_empty: true,
+        secrets: SecretsMode::TurnedOff,
+        ..Flags::default()
+    };
+    let pipeline = Arc::new(Pipeline::prepare(Config::default(), flags).unwrap().0);
+    let options = ServeOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        tls: None,
+        settings: Settings {
+            mode: Mode::Enforce,
+            images: Some(ImageChecks(Arc::new(checker))),
+            ..Settings::default()
+        },
+        deadline: Duration::from_secs(5),
+        log_decisions: false,
+        pin_image_digests: pin,
+        ..ServeOptions::default()
+    };
+    start(options, pipeline).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,43 +154,7 @@ async fn enforce_denies_unsigned_images_and_answers_verified_ones_from_the_cache
         .unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("cosign.pub"), key.public_pem()).unwrap();
-    let toml = format!(
-        "[[images.policy]]\nname = \"acme\"\nimages = [\"{}/acme/**\"]\n[[images.policy.authority]]\nkey = \"cosign.pub\"\n",
-        local.address
-    );
-    std::fs::write(dir.path().join("rampart.toml"), &toml).unwrap();
-    let team = Config::load(&dir.path().join("rampart.toml")).unwrap();
-    let policies = SignaturePolicies::from_config(&team.images, "rampart.toml", &|path| team.resolve(path)).unwrap();
-    let checker = SignatureChecker::new(
-        Registry::new(RegistryOptions {
-            docker_config: false,
-            ..RegistryOptions::default()
-        })
-        .unwrap(),
-        policies,
-        Arc::new(VerdictCache::in_memory(3600)),
-    );
-    let flags = Flags {
-        object_rules_only: true,
-        allow_empty: true,
-        secrets: SecretsMode::TurnedOff,
-        ..Flags::default()
-    };
-    let pipeline = Arc::new(Pipeline::prepare(Config::default(), flags).unwrap().0);
-    let options = ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        tls: None,
-        settings: Settings {
-            mode: Mode::Enforce,
-            images: Some(ImageChecks(Arc::new(checker))),
-            ..Settings::default()
-        },
-        deadline: Duration::from_secs(5),
-        log_decisions: false,
-        ..ServeOptions::default()
-    };
-    let running = start(options, pipeline).await.unwrap();
+    let running = image_server(&local.address, dir.path(), &key, false).await;
     let addr = running.addr;
     let shop = format!("{}/acme/shop:1", local.address);
     let debug = format!("{}/acme/debug:1", local.address);
@@ -178,4 +195,71 @@ async fn enforce_denies_unsigned_images_and_answers_verified_ones_from_the_cache
         "{unchecked:#}"
     );
     running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mutating_endpoint_pins_verified_tags_to_their_digest_only_when_asked() {
+    let Some(local) = start_registry() else { return };
+    let key = SigningKey::generate();
+    let pusher = Registry::new(RegistryOptions {
+        docker_config: false,
+        ..RegistryOptions::default()
+    })
+    .unwrap();
+    let signed = push_image(&pusher, &local.reference("acme/shop", "1"), b"shop")
+        .await
+        .unwrap();
+    push_simple_signatures(
+        &pusher,
+        &local.reference("acme/shop", "1"),
+        &signed.digest,
+        &[key.simple_signing("shop", &signed.digest)],
+    )
+    .await
+    .unwrap();
+    push_image(&pusher, &local.reference("acme/debug", "1"), b"debug")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let running = image_server(&local.address, dir.path(), &key, true).await;
+    let addr = running.addr;
+    let shop = format!("{}/acme/shop:1", local.address);
+    let debug = format!("{}/acme/debug:1", local.address);
+
+    let mut two = pod(&shop);
+    two["spec"]["containers"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "debug", "image": debug}));
+    let pinned = answer_at(addr, "/mutate", &review("CREATE", two, None)).await;
+    assert_eq!(pinned["allowed"], true, "{pinned:#}");
+    assert_eq!(pinned["patchType"], "JSONPatch", "{pinned:#}");
+    use base64::Engine as _;
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(pinned["patch"].as_str().unwrap())
+        .unwrap();
+    let patch: Value = serde_json::from_slice(&patch).unwrap();
+    // Only the verified image; the unsigned one is left for /validate to deny.
+    assert_eq!(
+        patch,
+        json!([{"op": "replace", "path": "/spec/containers/0/image", "value": format!("{shop}@{}", signed.digest)}])
+    );
+    // What the patch wrote is verified as it stands (the API server calls /validate after).
+    let after = answer(addr, &review("CREATE", pod(&format!("{shop}@{}", signed.digest)), None)).await;
+    assert_eq!(after["allowed"], true, "{after:#}");
+
+    // An image already pinned, or not verified: allowed, unchanged.
+    for image in [format!("{shop}@{}", signed.digest), debug.clone()] {
+        let unchanged = answer_at(addr, "/mutate", &review("CREATE", pod(&image), None)).await;
+        assert_eq!(unchanged["allowed"], true, "{unchanged:#}");
+        assert!(unchanged.get("patch").is_none(), "{image}: {unchanged:#}");
+    }
+    running.stop().await.unwrap();
+
+    // Off by default: no /mutate at all.
+    let plain_dir = tempfile::tempdir().unwrap();
+    let plain = image_server(&local.address, plain_dir.path(), &key, false).await;
+    let (status, _) = post(plain.addr, "/mutate", &review("CREATE", pod(&shop), None)).await;
+    assert!(status.contains(" 404 "), "{status}");
+    plain.stop().await.unwrap();
 }

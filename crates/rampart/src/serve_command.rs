@@ -88,6 +88,12 @@ pub struct ServeArgs {
     /// midnight, and on stopping).
     #[arg(long, default_value_t = 300, value_name = "SECONDS", requires = "record")]
     record_every: u64,
+
+    /// Also serve /mutate for a MutatingWebhookConfiguration: each image
+    /// named by tag whose signatures [[images.policy]] verified is
+    /// rewritten to name:tag@digest, so the cluster runs what was verified.
+    #[arg(long)]
+    pin_image_digests: bool,
 }
 
 fn parse_mode(value: &str) -> Result<Mode, String> {
@@ -232,6 +238,11 @@ pub fn run(args: &ServeArgs) -> Outcome {
             return Outcome::Error;
         }
     };
+    if args.pin_image_digests && settings.images.is_none() {
+        eprintln!(
+            "rampart serve: --pin-image-digests: rampart.toml has no [[images.policy]], so /mutate pins nothing until one is added"
+        );
+    }
     let mode = settings.mode;
     let mut watched = pipeline.sources();
     // Without a rampart.toml yet, one created beside the server is picked up.
@@ -262,6 +273,7 @@ pub fn run(args: &ServeArgs) -> Outcome {
         reload: Some(reload),
         record,
         record_every: Duration::from_secs(args.record_every.max(1)),
+        pin_image_digests: args.pin_image_digests,
         ..ServeOptions::default()
     };
     // Judgements are short and CPU-bound: a few blocking threads keep
@@ -358,6 +370,10 @@ pub enum AdmissionCommand {
         /// Embed this CA bundle (PEM) instead of using cert-manager.
         #[arg(long, value_name = "FILE")]
         ca_bundle: Option<PathBuf>,
+        /// Run the server with --pin-image-digests and add the
+        /// MutatingWebhookConfiguration that calls its /mutate.
+        #[arg(long)]
+        pin_image_digests: bool,
     },
     /// Exit 0 when the webhook accepts connections at the address (the
     /// image's HEALTHCHECK), 1 when it does not.
@@ -461,13 +477,14 @@ fn vap(
 }
 
 pub fn admission(command: &AdmissionCommand) -> Outcome {
-    let (namespace, image, mode, ca_bundle) = match command {
+    let (namespace, image, mode, ca_bundle, pin_image_digests) = match command {
         AdmissionCommand::Manifests {
             namespace,
             image,
             mode,
             ca_bundle,
-        } => (namespace, image, mode, ca_bundle),
+            pin_image_digests,
+        } => (namespace, image, mode, ca_bundle, *pin_image_digests),
         AdmissionCommand::Vap {
             profile,
             action,
@@ -507,6 +524,7 @@ pub fn admission(command: &AdmissionCommand) -> Outcome {
             .unwrap_or_else(|| rampart_admission::manifests::PLACEHOLDER_IMAGE.to_string()),
         mode: mode.as_str().to_string(),
         ca_bundle,
+        pin_image_digests,
     };
     use std::io::Write;
     match std::io::stdout().lock().write_all(manifests.render().as_bytes()) {

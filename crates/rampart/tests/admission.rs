@@ -122,6 +122,34 @@ fn a_ca_bundle_replaces_cert_manager() {
 }
 
 #[test]
+fn pinning_digests_adds_the_mutating_webhook_and_still_scans_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rampart_in(dir.path(), &["admission", "manifests", "--pin-image-digests"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("\"--config\", \"/etc/rampart/rampart.toml\", \"--pin-image-digests\"]"),
+        "{text}"
+    );
+    let mutating = text
+        .split("---\n")
+        .find(|document| document.contains("kind: MutatingWebhookConfiguration"))
+        .expect("a MutatingWebhookConfiguration");
+    assert!(mutating.contains("        path: /mutate\n"), "{mutating}");
+    assert!(mutating.contains("    reinvocationPolicy: IfNeeded\n"), "{mutating}");
+    assert!(mutating.contains("    failurePolicy: Ignore\n"), "{mutating}");
+    assert!(mutating.contains("resources: [deployments, statefulsets, daemonsets, replicasets]"));
+    assert!(!mutating.contains("rolebindings"), "{mutating}");
+    // The validating configuration is unchanged.
+    assert_eq!(text.matches("path: /validate\n").count(), 1);
+    std::fs::write(dir.path().join("webhook.yaml"), &text).unwrap();
+    let scan = rampart_in(dir.path(), &["scan", "webhook.yaml", "-f", "json"]);
+    let report = json(&scan);
+    assert_eq!(report["findings"], serde_json::json!([]), "{report:#}");
+    assert_eq!(scan.status.code(), Some(0), "{report:#}");
+}
+
+#[test]
 fn serve_answers_logs_one_line_per_decision_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, listen, _stderr) = serve(dir.path(), &["--mode", "enforce"], Stdio::piped());
