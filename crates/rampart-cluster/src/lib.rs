@@ -19,5 +19,5 @@ pub mod secret_values;
 pub mod snapshot;
 pub mod stream;
 
-pub use owners::{Owners, OwnersBuilder, fold};
+pub use owners::{Owners, OwnersBuilder, fold, fold_image_uses};
 pub use snapshot::{ClusterObject, ObjectMaker, Piece, Read, Snapshot, read_snapshot, stream_snapshot};

@@ -204,6 +204,47 @@ pub fn fold(findings: &mut Vec<Finding>, owners: &Owners) {
     });
 }
 
+/// The images the cluster's workloads run, once each: a pod (or ReplicaSet) running the
+/// image its controller runs in the same container is its controller's use; what only the
+/// pod runs (an injected sidecar, an image its controller no longer names) stays its own.
+pub fn fold_image_uses(uses: Vec<rampart_core::ImageUse>, owners: &Owners) -> Vec<rampart_core::ImageUse> {
+    if owners.is_empty() {
+        return uses;
+    }
+    let namespace_of = |image_use: &rampart_core::ImageUse| image_use.resource.namespace.clone().unwrap_or_default();
+    let running: HashSet<(String, String, String, String, String)> = uses
+        .iter()
+        .map(|image_use| {
+            (
+                namespace_of(image_use),
+                image_use.resource.kind.clone(),
+                image_use.resource.name.clone(),
+                image_use.container.clone(),
+                image_use.image.clone(),
+            )
+        })
+        .collect();
+    uses.into_iter()
+        .filter(|image_use| {
+            let namespace = namespace_of(image_use);
+            let Some((kind, name)) =
+                owners
+                    .controller_of
+                    .get(&KeyRef(&namespace, &image_use.resource.kind, &image_use.resource.name))
+            else {
+                return true;
+            };
+            !running.contains(&(
+                namespace,
+                kind.clone(),
+                name.clone(),
+                image_use.container.clone(),
+                image_use.image.clone(),
+            ))
+        })
+        .collect()
+}
+
 /// A field as a path in the pod template, whatever the kind holding it,
 /// with the container named instead of counted (an injected init container
 /// shifts the others' places), hashed: the path is never built, as this
@@ -279,6 +320,58 @@ mod tests {
             suppression_reason: None,
             secret: None,
         }
+    }
+
+    #[test]
+    fn image_uses_fold_into_the_controller_that_runs_the_same_image() {
+        let owned = |kind: &str, name: &str| json!([{"kind": kind, "name": name, "controller": true}]);
+        let objects = [
+            json!({"kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"}}),
+            json!({"kind": "ReplicaSet", "metadata": {"name": "web-1", "namespace": "shop", "ownerReferences": owned("Deployment", "web")}}),
+            json!({"kind": "Pod", "metadata": {"name": "web-1-a", "namespace": "shop", "ownerReferences": owned("ReplicaSet", "web-1")}}),
+        ];
+        let objects: Vec<Node> = objects
+            .iter()
+            .map(|object| Node::from_json_slice(object.to_string().as_bytes()).unwrap())
+            .collect();
+        let owners = Owners::of(&objects);
+        let image_use = |kind: &str, name: &str, container: &str, image: &str| rampart_core::ImageUse {
+            resource: Arc::new(ResourceRef {
+                api_version: "v1".into(),
+                kind: kind.into(),
+                namespace: Some("shop".into()),
+                name: name.into(),
+            }),
+            path: Arc::from("cluster:test"),
+            container: container.into(),
+            image: image.into(),
+            line: 1,
+            column: 1,
+            field: "spec.containers[0].image".into(),
+        };
+        let uses = vec![
+            image_use("Deployment", "web", "web", "shop:2"),
+            image_use("ReplicaSet", "web-1", "web", "shop:2"),
+            image_use("Pod", "web-1-a", "web", "shop:2"),
+            image_use("Pod", "web-1-a", "istio-proxy", "proxyv2:1.24"),
+            // Its controller no longer names this image: the pod still runs it.
+            image_use("Pod", "web-1-a", "debugger", "busybox:1"),
+            image_use("Pod", "lone", "web", "shop:2"),
+        ];
+        let kept: Vec<(String, String, String)> = fold_image_uses(uses, &owners)
+            .into_iter()
+            .map(|image_use| (image_use.resource.name.clone(), image_use.container, image_use.image))
+            .collect();
+        let expected = [
+            ("web", "web", "shop:2"),
+            ("web-1-a", "istio-proxy", "proxyv2:1.24"),
+            ("web-1-a", "debugger", "busybox:1"),
+            ("lone", "web", "shop:2"),
+        ];
+        assert_eq!(
+            kept,
+            expected.map(|(name, container, image)| (name.to_string(), container.to_string(), image.to_string()))
+        );
     }
 
     #[test]

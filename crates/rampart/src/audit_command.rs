@@ -91,6 +91,26 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     exceptions: Option<PathBuf>,
 
+    /// Verify the signatures of the images the cluster's workloads run, in
+    /// their registry, against rampart.toml's [[images.policy]] (a pod
+    /// running its controller's image is checked once, as the controller).
+    #[arg(long)]
+    verify_images: bool,
+
+    /// A vulnerability report (Trivy or Grype JSON) for the images the
+    /// cluster runs (repeatable): its vulnerabilities land on the workloads
+    /// running the image, and a running image no report covers is
+    /// `image-not-scanned`.
+    #[arg(long = "image-report", value_name = "FILE")]
+    image_reports: Vec<PathBuf>,
+
+    /// An OpenVEX document for the image reports (repeatable).
+    #[arg(long, value_name = "FILE", requires = "image_reports")]
+    vex: Vec<PathBuf>,
+
+    #[command(flatten)]
+    registry: crate::images_command::RegistryArgs,
+
     #[command(flatten)]
     proof: proof::ProofArgs,
 }
@@ -137,8 +157,15 @@ pub fn run(args: &AuditArgs) -> Outcome {
     } else {
         (vec![None; clusters.len()], Vec::new())
     };
+    let images = crate::images_command::WorkloadImageChecks {
+        verify_signatures: args.verify_images,
+        registry: &args.registry,
+        reports: &args.image_reports,
+        vex: &args.vex,
+    };
     let mut audited: Option<(rampart_scan::Pipeline, rampart_scan::Scanned)> = None;
     let mut contexts: Vec<String> = Vec::new();
+    let mut image_uses = Vec::new();
     for (live, shared) in clusters.into_iter().zip(shared) {
         let flags = Flags {
             profile: args.profile,
@@ -162,8 +189,9 @@ pub fn run(args: &AuditArgs) -> Outcome {
             Ok(pipeline) => pipeline,
             Err(outcome) => return outcome,
         };
-        let (context, scanned) = audit_one(args, &pipeline, live);
+        let (context, scanned, mut uses) = audit_one(args, &pipeline, live, images.wanted());
         contexts.push(context);
+        image_uses.append(&mut uses);
         audited = Some(match audited {
             None => (pipeline, scanned),
             Some((first, mut together)) => {
@@ -186,6 +214,11 @@ pub fn run(args: &AuditArgs) -> Outcome {
     if !comparison_errors.is_empty() {
         scanned.report.errors.append(&mut comparison_errors);
         scanned.report.recount();
+    }
+    if images.wanted()
+        && let Err(outcome) = images.run(&pipeline, &mut scanned, &image_uses)
+    {
+        return outcome;
     }
     pipeline.set_compliance(&mut scanned);
     let run = Run {
@@ -247,13 +280,15 @@ fn compare_secret_values(
     (shared, errors)
 }
 
-/// Audits one cluster, live or from the snapshot files: its name and what
-/// the pipeline made of it.
+/// Audits one cluster, live or from the snapshot files: its name, what
+/// the pipeline made of it, and (when `image_uses`) the images its
+/// workloads run, each pod running its controller's image folded into it.
 fn audit_one(
     args: &AuditArgs,
     pipeline: &rampart_scan::Pipeline,
     live: Option<Live>,
-) -> (String, rampart_scan::Scanned) {
+    image_uses: bool,
+) -> (String, rampart_scan::Scanned, Vec<rampart_core::ImageUse>) {
     // The cluster's pieces come from one reader thread, in batches over a
     // bounded channel; the pipeline's workers parse, make safe and judge
     // them as they come: the cluster is never held whole. One hand-off per
@@ -286,6 +321,7 @@ fn audit_one(
     };
     drop(batcher);
     let maker = rampart_cluster::ObjectMaker::new(&context);
+    let uses = std::sync::Mutex::new(Vec::new());
     let load = |pieces: Vec<rampart_cluster::Piece>| {
         let mut loaded = rampart_k8s::LoadedFile::default();
         for piece in pieces {
@@ -293,6 +329,12 @@ fn audit_one(
             loaded.documents += objects.len() + errors.len();
             loaded.objects.extend(objects.into_iter().map(|made| made.object));
             loaded.errors.append(&mut errors);
+        }
+        if image_uses {
+            let mut found = rampart_k8s::workload::image_uses(&loaded.objects, &pipeline.kubernetes().workload_kinds);
+            uses.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .append(&mut found);
         }
         loaded
     };
@@ -317,7 +359,12 @@ fn audit_one(
             }
         },
     );
-    (context, scanned)
+    let uses = uses.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let uses = match owners.get() {
+        Some(owners) => rampart_cluster::fold_image_uses(uses, owners),
+        None => uses,
+    };
+    (context, scanned, uses)
 }
 
 /// The thread that reads the cluster: what it read (files or lists) and

@@ -121,49 +121,18 @@ pub fn run(args: &CiArgs) -> Outcome {
     let roots = [root.clone()];
     let mut scanned = pipeline.scan(&roots, &progress::Bars::new());
     // The scan has reported what these files could not give.
-    let uses = (!args.image_reports.is_empty() || args.verify_images).then(|| {
+    let images = crate::images_command::WorkloadImageChecks {
+        verify_signatures: args.verify_images,
+        registry: &args.registry,
+        reports: &args.image_reports,
+        vex: &args.vex,
+    };
+    if images.wanted() {
         let (objects, _) = crate::inventory_input::load_objects(&roots);
-        rampart_k8s::workload::image_uses(&objects, &pipeline.kubernetes().workload_kinds)
-    });
-    let mut checks = rampart_images::summary::ChecksRan::default();
-    if let Some(uses) = uses.as_ref().filter(|_| args.verify_images) {
-        let now = rampart_core::unix_now();
-        match crate::images_command::signature_checker(pipeline.team(), None, &args.registry, false, now) {
-            Ok(checker) => {
-                let mut run = rampart_images::signature::verify_images(checker, &[], uses, now);
-                checks.signatures = Some(rampart_images::summary::SignatureSets::take(&mut run.found));
-                pipeline.add_signature_check(&mut scanned, run);
-            }
-            Err(error) => {
-                eprintln!("error: --verify-images: {error}");
-                return Outcome::Error;
-            }
+        let uses = rampart_k8s::workload::image_uses(&objects, &pipeline.kubernetes().workload_kinds);
+        if let Err(outcome) = images.run(&pipeline, &mut scanned, &uses) {
+            return outcome;
         }
-    }
-    if let Some(uses) = uses.as_ref().filter(|_| !args.image_reports.is_empty()) {
-        let inputs = rampart_images::gate::GateInputs {
-            reports: &args.image_reports,
-            vex: &args.vex,
-            trivyignore: None,
-            ignore_unfixed: false,
-            max_age_days: i64::from(pipeline.team().images.report_max_age_days()),
-            today: rampart_core::Date::today(),
-        };
-        let mut gate = rampart_images::gate::run_gate(&inputs, Some(uses));
-        checks.stale = gate.stale_workloads.take();
-        pipeline.add_image_gate(&mut scanned, gate);
-    }
-    if let Some(uses) = uses
-        .as_ref()
-        .filter(|uses| !uses.is_empty() && (checks.signatures.is_some() || checks.stale.is_some()))
-    {
-        let fail_on = scanned.report.summary.fail_on.unwrap_or(Severity::High);
-        scanned.report.summary.images = Some(rampart_images::summary::image_summary(
-            uses,
-            &scanned.report.findings,
-            &checks,
-            fail_on,
-        ));
     }
     let run = Run {
         command: "ci",

@@ -228,6 +228,70 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|error| format!("the async runtime could not start: {error}"))
 }
 
+/// What a run asks of the images its workloads run (`rampart ci`, `rampart audit`): their
+/// signatures verified, their vulnerability reports gated.
+pub(crate) struct WorkloadImageChecks<'a> {
+    pub verify_signatures: bool,
+    pub registry: &'a RegistryArgs,
+    pub reports: &'a [PathBuf],
+    pub vex: &'a [PathBuf],
+}
+
+impl WorkloadImageChecks<'_> {
+    pub fn wanted(&self) -> bool {
+        self.verify_signatures || !self.reports.is_empty()
+    }
+
+    /// Adds the checks' findings on the workloads of `uses` to `scanned`, their rules to its
+    /// evidence, and the workloads' image summary; `Err` (exit 2) when the signatures cannot
+    /// be checked at all.
+    pub fn run(
+        &self,
+        pipeline: &rampart_scan::Pipeline,
+        scanned: &mut rampart_scan::Scanned,
+        uses: &[rampart_core::ImageUse],
+    ) -> Result<(), Outcome> {
+        let mut checks = rampart_images::summary::ChecksRan::default();
+        if self.verify_signatures {
+            let now = rampart_core::unix_now();
+            match signature_checker(pipeline.team(), None, self.registry, false, now) {
+                Ok(checker) => {
+                    let mut run = rampart_images::signature::verify_images(checker, &[], uses, now);
+                    checks.signatures = Some(rampart_images::summary::SignatureSets::take(&mut run.found));
+                    pipeline.add_signature_check(scanned, run);
+                }
+                Err(error) => {
+                    eprintln!("error: --verify-images: {error}");
+                    return Err(Outcome::Error);
+                }
+            }
+        }
+        if !self.reports.is_empty() {
+            let inputs = GateInputs {
+                reports: self.reports,
+                vex: self.vex,
+                trivyignore: None,
+                ignore_unfixed: false,
+                max_age_days: i64::from(pipeline.team().images.report_max_age_days()),
+                today: rampart_core::Date::today(),
+            };
+            let mut gate = run_gate(&inputs, Some(uses));
+            checks.stale = gate.stale_workloads.take();
+            pipeline.add_image_gate(scanned, gate);
+        }
+        if !uses.is_empty() && (checks.signatures.is_some() || checks.stale.is_some()) {
+            let fail_on = scanned.report.summary.fail_on.unwrap_or(Severity::High);
+            scanned.report.summary.images = Some(rampart_images::summary::image_summary(
+                uses,
+                &scanned.report.findings,
+                &checks,
+                fail_on,
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The signature checker for a run: `--key`, else rampart.toml's policies (an error when
 /// there are none: a verification with nothing to verify against proves nothing).
 pub(crate) fn signature_checker(

@@ -278,3 +278,87 @@ fn verify_without_a_policy_or_with_a_broken_one_says_so() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("missing.pub"), "{stderr}");
 }
+
+#[test]
+fn audit_verifies_the_images_the_cluster_runs_once_per_workload() {
+    let Some(setup) = populate() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "cosign.pub", &setup.key.public_pem());
+    write_file(
+        dir.path(),
+        "rampart.toml",
+        &format!(
+            "[[images.policy]]\nname = \"acme\"\nimages = [\"{}/acme/**\"]\n[[images.policy.authority]]\nkey = \"cosign.pub\"\n",
+            setup.local.address
+        ),
+    );
+    // As `kubectl get deploy,rs,pods -A -o json` lists them: the Deployment running the signed
+    // image, its ReplicaSet and pod running it too, and the pod with an injected unsigned
+    // debug container.
+    let template = |image: &str, extra: Option<&str>| {
+        let mut containers = vec![serde_json::json!({"name": "app", "image": image})];
+        if let Some(extra) = extra {
+            containers.push(serde_json::json!({"name": "debugger", "image": extra}));
+        }
+        serde_json::json!({"containers": containers})
+    };
+    let owned = |kind: &str, name: &str| serde_json::json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "controller": true, "uid": "u"}]);
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "shop", "namespace": "shop"},
+         "spec": {"selector": {"matchLabels": {"app": "shop"}}, "template": {"metadata": {"labels": {"app": "shop"}}, "spec": template(&setup.signed, None)}}},
+        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "shop-7d9", "namespace": "shop", "ownerReferences": owned("Deployment", "shop")},
+         "spec": {"selector": {"matchLabels": {"app": "shop"}}, "template": {"metadata": {"labels": {"app": "shop"}}, "spec": template(&setup.signed, None)}}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "shop-7d9-x2", "namespace": "shop", "ownerReferences": owned("ReplicaSet", "shop-7d9")},
+         "spec": template(&setup.signed, Some(&setup.unsigned))}
+    ]});
+    write_file(
+        dir.path(),
+        "cluster.json",
+        &serde_json::to_string_pretty(&list).unwrap(),
+    );
+
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "audit",
+            "--snapshot",
+            "cluster.json",
+            "--context",
+            "prod",
+            "--verify-images",
+            "-f",
+            "json",
+        ],
+    );
+    let report = json(&output);
+    let signature_findings: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule"].as_str().unwrap().starts_with("image-signature"))
+        .map(|finding| {
+            (
+                finding["rule"].as_str().unwrap().to_string(),
+                finding["resource"]["kind"].as_str().unwrap().to_string(),
+                finding["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // The signed image is verified once (as the Deployment's); only the pod runs the debugger.
+    assert_eq!(
+        signature_findings,
+        [(
+            "image-signature-missing".to_string(),
+            "Pod".to_string(),
+            format!("signature:acme in {}", setup.unsigned)
+        )],
+        "{report:#}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let images = &report["summary"]["images"];
+    assert_eq!(
+        (images["workloads"].as_u64(), images["verified"].as_u64()),
+        (Some(2), Some(1)),
+        "{images:#}"
+    );
+}
