@@ -17,10 +17,20 @@ release `rampart images verify`:
 - per image cold: `rampart images verify IMAGE --no-cache` for each of
   10 images, median (process start included).
 
+With --webhook SECONDS it then measures what verification adds to the
+admission webhook: the release `rampart serve` over TLS in enforce mode,
+once with a rampart.toml without image policies and once with the policy
+above, each driven by wrk (Debian's package) with an AdmissionReview for
+a Deployment naming a signed image by tag (its verification cached after
+the first review): one connection sending reviews back to back, then 16
+connections each pausing 1 ms (about 10,000 reviews/s). Reports wrk's
+percentiles for both servers, the difference at p50 and p99, and the
+server's own mean time per answer.
+
 Needs: docker-registry (apt-get install docker-registry), Python's
 requests and cryptography.
 
-Usage: python3 bench/signatures.py [--runs N] [--keep]
+Usage: python3 bench/signatures.py [--runs N] [--keep] [--webhook SECONDS]
 Run from the repository root. Builds the release binary first.
 """
 
@@ -29,6 +39,9 @@ import base64
 import hashlib
 import json
 import os
+import re
+import ssl
+import urllib.request
 import shutil
 import socket
 import statistics
@@ -202,10 +215,136 @@ def timed(arguments, folder):
     return elapsed, done
 
 
+def review_of(image):
+    container = {
+        "name": "app", "image": image,
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                            "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+    }
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "checkout", "namespace": "shop", "labels": {"app": "checkout"}},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "checkout"}},
+                 "template": {"metadata": {"labels": {"app": "checkout"}},
+                              "spec": {"automountServiceAccountToken": False,
+                                       "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                                       "containers": [container]}}},
+    }
+    return {
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {"uid": "0f6b9a52-6f4a-4c1e-9d7a-0b8f5c2e1a11",
+                    "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+                    "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
+                    "namespace": "shop", "name": "checkout", "operation": "CREATE",
+                    "userInfo": {"username": "system:serviceaccount:ci:deployer"}, "object": deployment},
+    }
+
+
+def post_review(port, review):
+    context = ssl._create_unverified_context()
+    request = urllib.request.Request(f"https://127.0.0.1:{port}/validate", data=json.dumps(review).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, context=context) as answer:
+        return json.loads(answer.read())["response"]
+
+
+def server_mean(port):
+    context = ssl._create_unverified_context()
+    with urllib.request.urlopen(f"https://127.0.0.1:{port}/metrics", context=context) as answer:
+        text = answer.read().decode()
+    total = float(re.search(r"rampart_admission_request_seconds_sum ([\d.e-]+)", text).group(1))
+    count = float(re.search(r"rampart_admission_request_seconds_count (\d+)", text).group(1))
+    return total / count
+
+
+def wrk(port, script, connections, seconds):
+    result = subprocess.run(
+        ["wrk", "-t1" if connections == 1 else "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+         "-s", str(script), f"https://127.0.0.1:{port}/validate"],
+        capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", result).group(1))
+    percentiles = dict(re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", result))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", result)
+    micros = {key: float(value[:-2]) * (1000 if value.endswith("ms") else 1) for key, value in percentiles.items()}
+    return rate, micros, int(errors.group(1)) if errors else 0
+
+
+def webhook(folder, names, key, seconds):
+    """The webhook's added latency for a cached, verified image."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", str(folder / "tls.key"), "-out", str(folder / "tls.crt"), "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    review = review_of(names[1])
+    lua = ('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = '
+           + json.dumps(json.dumps(review)) + "\n")
+    (folder / "review.lua").write_text(lua)
+    (folder / "paced.lua").write_text(lua + "delay = function() return 1 end\n")
+    results = {}
+    for label, with_policy in (("without image policies", False), ("with [[images.policy]]", True)):
+        project = folder / ("webhook-images" if with_policy else "webhook-plain")
+        project.mkdir()
+        if with_policy:
+            write_project(project, names, key)
+        else:
+            (project / "rampart.toml").write_text("")
+        port = free_port()
+        server = subprocess.Popen(
+            [str(BINARY), "serve", "--listen", f"127.0.0.1:{port}", "--tls-cert", str(folder / "tls.crt"),
+             "--tls-key", str(folder / "tls.key"), "--mode", "enforce", "--config", str(project / "rampart.toml")],
+            cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            for _ in range(200):
+                try:
+                    answer = post_review(port, review)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                raise SystemExit(f"rampart serve did not answer: {server.stderr.read().decode()}")
+            # The first review verifies (cold); every later one is answered from the cache.
+            answer = post_review(port, review)
+            # Allowed; the object's other rules may warn, the signature check must not.
+            assert answer["allowed"] and not any("signature" in warning for warning in answer.get("warnings", [])), answer
+            if with_policy:
+                # An image no policy covers is denied (unmatched = "deny"): the policy is on.
+                stray = post_review(port, review_of(f"{names[0].split('/')[0]}/elsewhere/app:1.0"))
+                assert not stray["allowed"], stray
+            runs = []
+            for connections, script in ((1, "review.lua"), (16, "paced.lua")):
+                runs.append(wrk(port, folder / script, connections, seconds))
+            results[label] = (runs, server_mean(port))
+        finally:
+            server.terminate()
+            server.wait()
+    print(f"webhook, TLS, enforce, a Deployment naming a signed image by tag, {seconds} s per run:")
+    for label, (runs, mean) in results.items():
+        (rate1, one, _), (rate16, paced, errors) = runs
+        print(f"  {label}: 1 connection {rate1:,.0f} reviews/s p50 {one['50']:.0f} us p99 {one['99']:.0f} us; "
+              f"16 paced {rate16:,.0f} reviews/s p50 {paced['50']:.0f} us p99 {paced['99']:.0f} us; "
+              f"non-2xx {errors}; server mean {mean * 1e6:.0f} us per answer")
+    (plain, plain_mean), (signed, signed_mean) = results.values()
+    for index, label in ((0, "1 connection"), (1, "16 paced")):
+        print(f"  added ({label}): p50 {signed[index][1]['50'] - plain[index][1]['50']:+.0f} us, "
+              f"p99 {signed[index][1]['99'] - plain[index][1]['99']:+.0f} us")
+    print(f"  added (server mean per answer): {(signed_mean - plain_mean) * 1e6:+.0f} us")
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the registry folder and project")
+    parser.add_argument("--webhook", type=int, metavar="SECONDS", help="also measure the webhook, SECONDS per run")
     options = parser.parse_args()
     if shutil.which("docker-registry") is None:
         raise SystemExit("docker-registry is missing: apt-get install docker-registry")
@@ -242,6 +381,8 @@ def main():
               f"(min {min(warm) * 1000:.0f}, max {max(warm) * 1000:.0f})")
         print(f"  one image cold: median {statistics.median(single) * 1000:.1f} ms over {len(single)} images "
               f"(min {min(single) * 1000:.1f}, max {max(single) * 1000:.1f})")
+        if options.webhook:
+            webhook(folder, names, key, options.webhook)
     finally:
         registry.stop()
         if options.keep:
