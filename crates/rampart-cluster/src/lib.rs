@@ -14,6 +14,7 @@ pub mod access_review;
 pub mod inventory_reader;
 pub mod live;
 pub mod owners;
+pub mod pull_secrets;
 pub mod safe;
 pub mod secret_values;
 pub mod snapshot;

@@ -456,7 +456,7 @@ fn is_json_metadata(headers: &http::HeaderMap) -> bool {
 
 /// Why a request failed.
 #[derive(Debug)]
-enum Failure {
+pub(crate) enum Failure {
     Status(u16, String),
     Transport(String),
 }
@@ -483,7 +483,7 @@ fn message_of(body: &[u8]) -> String {
 }
 
 /// GET `path` as JSON (discovery), with the list's retries.
-async fn get_json(connection: &Connection, path: &str, options: &ListOptions) -> Result<Value, Failure> {
+pub(crate) async fn get_json(connection: &Connection, path: &str, options: &ListOptions) -> Result<Value, Failure> {
     let mut listed = Listed::default();
     let response = send_with_retries(connection, path, "application/json", options, &mut listed).await?;
     let status = response.status().as_u16();

@@ -271,3 +271,68 @@ fn namespaces_asked_for_are_listed_each_and_cluster_scoped_kinds_whole() {
     assert!(paths.contains(&"/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?limit=50"));
     assert!(!paths.contains(&"/api/v1/pods?limit=50"));
 }
+
+#[test]
+fn pull_secrets_are_fetched_by_name_and_only_their_docker_config_kept() {
+    use base64::Engine as _;
+    let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let config = r#"{"auths":{"ghcr.io":{"auth":"Ym90OnM="}}}"#;
+    let mut script = cluster(1);
+    script.objects.insert(
+        "/api/v1/secrets".into(),
+        vec![
+            serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+                "metadata": {"name": "ghcr", "namespace": "shop"}, "data": {".dockerconfigjson": encode(config)}}),
+            serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": "db", "namespace": "shop"}, "data": {"password": encode("hunter2")}}),
+        ],
+    );
+    let server = start(script);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kubeconfig(&server, "kind-test")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let names = [
+        ("shop".to_string(), "ghcr".to_string()),
+        ("shop".to_string(), "db".to_string()),
+        ("shop".to_string(), "gone".to_string()),
+    ];
+    let read = runtime.block_on(async {
+        let connection = connect(Some(&path), None).await.unwrap();
+        rampart_cluster::pull_secrets::read_pull_secrets(&connection, &names).await
+    });
+    assert_eq!(read.secrets.len(), 1, "{read:?}");
+    assert_eq!(
+        (read.secrets[0].namespace.as_str(), read.secrets[0].name.as_str()),
+        ("shop", "ghcr")
+    );
+    assert_eq!(read.secrets[0].docker_config, config.as_bytes());
+    assert_eq!(
+        read.unread,
+        [
+            "shop/db: of type Opaque, not a pull secret",
+            "shop/gone: no such Secret"
+        ]
+    );
+    // Nothing quotes a value, and only the named Secrets were asked for, one by one.
+    assert!(!format!("{read:?}").contains("Ym90"), "{read:?}");
+    let asked: Vec<String> = server
+        .seen
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .map(|(path, _, _)| path.clone())
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "/api/v1/namespaces/shop/secrets/ghcr",
+            "/api/v1/namespaces/shop/secrets/db",
+            "/api/v1/namespaces/shop/secrets/gone"
+        ]
+    );
+}

@@ -436,6 +436,27 @@ pub fn image_uses(objects: &[Object], kinds: &WorkloadKinds) -> Vec<rampart_core
     uses
 }
 
+/// The pull secrets (namespace, name) the objects name: each workload's
+/// `imagePullSecrets`, and each ServiceAccount's (which the API server copies
+/// into the pods it admits). Sorted, each once.
+pub fn image_pull_secrets(objects: &[Object], kinds: &WorkloadKinds) -> Vec<(String, String)> {
+    let mut names = std::collections::BTreeSet::new();
+    for object in objects {
+        let list = if object.kind == "ServiceAccount" && object.api_version == "v1" {
+            object.root.get("imagePullSecrets")
+        } else {
+            kinds.pod_of(object).and_then(|pod| pod.spec.get("imagePullSecrets"))
+        };
+        let namespace = object.namespace.clone().unwrap_or_else(|| "default".to_string());
+        for entry in list.map(Node::as_seq).unwrap_or_default() {
+            if let Some(name) = entry.get("name").and_then(Node::as_str).filter(|name| !name.is_empty()) {
+                names.insert((namespace.clone(), name.to_string()));
+            }
+        }
+    }
+    names.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,5 +560,19 @@ mod tests {
         assert_eq!(uid(2), (1000, "spec.securityContext.runAsUser".to_string()));
         assert_eq!(pod.containers()[1].security_anchor().line, 9);
         assert_eq!(pod.containers()[0].security_anchor().line, 7);
+    }
+
+    #[test]
+    fn pull_secrets_come_from_pod_specs_and_service_accounts() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      imagePullSecrets: [{name: ghcr}, {name: ''}]\n      containers: [{name: app, image: ghcr.io/acme/web:1}]\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: builder}\nimagePullSecrets: [{name: ecr}, {name: ghcr}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\nimagePullSecrets: [{name: nope}]\n";
+        let loaded = load_bytes("pull.yaml", text.as_bytes(), &LoadOptions::default());
+        assert_eq!(
+            image_pull_secrets(&loaded.objects, &WorkloadKinds::default()),
+            [
+                ("default".to_string(), "ecr".to_string()),
+                ("default".to_string(), "ghcr".to_string()),
+                ("shop".to_string(), "ghcr".to_string())
+            ]
+        );
     }
 }

@@ -23,7 +23,7 @@ use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
 use rampart_sigstore::{BUNDLE_MEDIA_TYPE_V03, ImageSignature, SIMPLE_SIGNING_MEDIA_TYPE};
 
-pub use credentials::{Credential, parse_registry_auth};
+pub use credentials::{Credential, credentials_from_docker_config, parse_registry_auth};
 pub use errors::{ErrorKind, RegistryError};
 
 /// A signature layer or bundle larger than this is refused: real ones are a few KiB.

@@ -97,6 +97,12 @@ pub struct AuditArgs {
     #[arg(long)]
     verify_images: bool,
 
+    /// With --verify-images on a live cluster, do not read the pull secrets
+    /// the workloads name (by default each is fetched by name, only its
+    /// Docker config kept in memory for the registries, never printed).
+    #[arg(long, requires = "verify_images", conflicts_with = "snapshot")]
+    no_pull_secrets: bool,
+
     /// A vulnerability report (Trivy or Grype JSON) for the images the
     /// cluster runs (repeatable): its vulnerabilities land on the workloads
     /// running the image, and a running image no report covers is
@@ -157,9 +163,10 @@ pub fn run(args: &AuditArgs) -> Outcome {
     } else {
         (vec![None; clusters.len()], Vec::new())
     };
-    let images = crate::images_command::WorkloadImageChecks {
+    let mut images = crate::images_command::WorkloadImageChecks {
         verify_signatures: args.verify_images,
         registry: &args.registry,
+        pulled_with: Vec::new(),
         reports: &args.image_reports,
         vex: &args.vex,
     };
@@ -189,9 +196,21 @@ pub fn run(args: &AuditArgs) -> Outcome {
             Ok(pipeline) => pipeline,
             Err(outcome) => return outcome,
         };
-        let (context, scanned, mut uses) = audit_one(args, &pipeline, live, images.wanted());
+        let live_context = live.as_ref().map(|live| live.connection.context.clone());
+        let (context, scanned, mut uses, pull_secrets) = audit_one(args, &pipeline, live, images.wanted());
         contexts.push(context);
         image_uses.append(&mut uses);
+        if let Some(live_context) = live_context
+            && args.verify_images
+            && !args.no_pull_secrets
+            && !pull_secrets.is_empty()
+        {
+            images.pulled_with.extend(pull_credentials(
+                args.kubeconfig.as_deref(),
+                &live_context,
+                &pull_secrets,
+            ));
+        }
         audited = Some(match audited {
             None => (pipeline, scanned),
             Some((first, mut together)) => {
@@ -236,6 +255,46 @@ pub fn run(args: &AuditArgs) -> Outcome {
 
 /// What one cluster shares with the others, when compared.
 type Shared = Option<std::sync::Arc<Vec<rampart_k8s::cluster_facts::SharedValue>>>;
+
+/// The registry credentials in the pull secrets `names` (namespace, name); a secret that
+/// cannot be read is a warning (the images it serves may then be refused by their registry,
+/// which is the error that counts).
+fn pull_credentials(
+    kubeconfig: Option<&Path>,
+    context: &str,
+    names: &[(String, String)],
+) -> Vec<(String, rampart_registry::Credential)> {
+    // A connection of its own: the audit's client lived on the reader's runtime, gone now.
+    let context = (context != "in-cluster").then_some(context);
+    let read = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| error.to_string())
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let connection = rampart_cluster::live::connect(kubeconfig, context).await?;
+                Ok(rampart_cluster::pull_secrets::read_pull_secrets(&connection, names).await)
+            })
+        });
+    let read = match read {
+        Ok(read) => read,
+        Err(error) => {
+            eprintln!("warning: pull secrets not read: {error}");
+            return Vec::new();
+        }
+    };
+    for unread in &read.unread {
+        eprintln!("warning: pull secret {unread}");
+    }
+    let mut credentials = Vec::new();
+    for secret in &read.secrets {
+        match rampart_registry::credentials_from_docker_config(&secret.docker_config) {
+            Ok(mut found) => credentials.append(&mut found),
+            Err(error) => eprintln!("warning: pull secret {}/{}: {error}", secret.namespace, secret.name),
+        }
+    }
+    credentials
+}
 
 /// Hashes every cluster's Secret values with one key drawn for the run and
 /// finds those two clusters share. If one cluster's values cannot be read,
@@ -282,13 +341,19 @@ fn compare_secret_values(
 
 /// Audits one cluster, live or from the snapshot files: its name, what
 /// the pipeline made of it, and (when `image_uses`) the images its
-/// workloads run, each pod running its controller's image folded into it.
+/// workloads run, each pod running its controller's image folded into it,
+/// and the pull secrets (namespace, name) they name.
 fn audit_one(
     args: &AuditArgs,
     pipeline: &rampart_scan::Pipeline,
     live: Option<Live>,
     image_uses: bool,
-) -> (String, rampart_scan::Scanned, Vec<rampart_core::ImageUse>) {
+) -> (
+    String,
+    rampart_scan::Scanned,
+    Vec<rampart_core::ImageUse>,
+    Vec<(String, String)>,
+) {
     // The cluster's pieces come from one reader thread, in batches over a
     // bounded channel; the pipeline's workers parse, make safe and judge
     // them as they come: the cluster is never held whole. One hand-off per
@@ -321,7 +386,7 @@ fn audit_one(
     };
     drop(batcher);
     let maker = rampart_cluster::ObjectMaker::new(&context);
-    let uses = std::sync::Mutex::new(Vec::new());
+    let uses = std::sync::Mutex::new((Vec::new(), Vec::new()));
     let load = |pieces: Vec<rampart_cluster::Piece>| {
         let mut loaded = rampart_k8s::LoadedFile::default();
         for piece in pieces {
@@ -331,10 +396,12 @@ fn audit_one(
             loaded.errors.append(&mut errors);
         }
         if image_uses {
-            let mut found = rampart_k8s::workload::image_uses(&loaded.objects, &pipeline.kubernetes().workload_kinds);
-            uses.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .append(&mut found);
+            let kinds = &pipeline.kubernetes().workload_kinds;
+            let mut found = rampart_k8s::workload::image_uses(&loaded.objects, kinds);
+            let mut pull_secrets = rampart_k8s::workload::image_pull_secrets(&loaded.objects, kinds);
+            let mut collected = uses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            collected.0.append(&mut found);
+            collected.1.append(&mut pull_secrets);
         }
         loaded
     };
@@ -359,12 +426,14 @@ fn audit_one(
             }
         },
     );
-    let uses = uses.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (uses, mut pull_secrets) = uses.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     let uses = match owners.get() {
         Some(owners) => rampart_cluster::fold_image_uses(uses, owners),
         None => uses,
     };
-    (context, scanned, uses)
+    pull_secrets.sort();
+    pull_secrets.dedup();
+    (context, scanned, uses, pull_secrets)
 }
 
 /// The thread that reads the cluster: what it read (files or lists) and

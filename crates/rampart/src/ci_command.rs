@@ -124,6 +124,7 @@ pub fn run(args: &CiArgs) -> Outcome {
     let images = crate::images_command::WorkloadImageChecks {
         verify_signatures: args.verify_images,
         registry: &args.registry,
+        pulled_with: Vec::new(),
         reports: &args.image_reports,
         vex: &args.vex,
     };

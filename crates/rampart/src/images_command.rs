@@ -183,12 +183,21 @@ pub fn run(command: &ImagesCommand) -> Outcome {
 }
 
 /// The registry client the flags and rampart.toml describe.
-fn registry_client(args: &RegistryArgs, team: &rampart_core::Config) -> Result<rampart_registry::Registry, String> {
+/// The registry client: `--registry-auth` first, then `pulled_with` (a cluster's pull
+/// secrets, the first for a host winning), then the Docker config.
+fn registry_client(
+    args: &RegistryArgs,
+    team: &rampart_core::Config,
+    pulled_with: &[(String, rampart_registry::Credential)],
+) -> Result<rampart_registry::Registry, String> {
     let mut credentials = std::collections::HashMap::new();
     for entry in &args.registry_auth {
         let (host, credential) =
             rampart_registry::parse_registry_auth(entry).map_err(|error| format!("--registry-auth: {error}"))?;
         credentials.insert(host, credential);
+    }
+    for (host, credential) in pulled_with {
+        credentials.entry(host.clone()).or_insert_with(|| credential.clone());
     }
     let mut insecure_hosts = team.images.insecure_registries.clone();
     insecure_hosts.extend(args.insecure_registry.iter().cloned());
@@ -233,6 +242,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 pub(crate) struct WorkloadImageChecks<'a> {
     pub verify_signatures: bool,
     pub registry: &'a RegistryArgs,
+    /// Credentials from the cluster's pull secrets (`audit`), after `--registry-auth`.
+    pub pulled_with: Vec<(String, rampart_registry::Credential)>,
     pub reports: &'a [PathBuf],
     pub vex: &'a [PathBuf],
 }
@@ -254,7 +265,7 @@ impl WorkloadImageChecks<'_> {
         let mut checks = rampart_images::summary::ChecksRan::default();
         if self.verify_signatures {
             let now = rampart_core::unix_now();
-            match signature_checker(pipeline.team(), None, self.registry, false, now) {
+            match signature_checker(pipeline.team(), None, self.registry, &self.pulled_with, false, now) {
                 Ok(checker) => {
                     let mut run = rampart_images::signature::verify_images(checker, &[], uses, now);
                     checks.signatures = Some(rampart_images::summary::SignatureSets::take(&mut run.found));
@@ -298,6 +309,7 @@ pub(crate) fn signature_checker(
     team: &rampart_core::Config,
     key: Option<&Path>,
     registry: &RegistryArgs,
+    pulled_with: &[(String, rampart_registry::Credential)],
     no_cache: bool,
     now: i64,
 ) -> Result<std::sync::Arc<SignatureChecker>, String> {
@@ -318,7 +330,7 @@ pub(crate) fn signature_checker(
                 .to_string(),
         );
     }
-    let registry = registry_client(registry, team)?;
+    let registry = registry_client(registry, team, pulled_with)?;
     let cache = if no_cache {
         VerdictCache::in_memory(0)
     } else {
@@ -343,7 +355,7 @@ fn verify(args: &VerifyArgs) -> Outcome {
     let mut errors = Vec::new();
     let (references, uses, paths) = images_of(&args.targets, &mut errors);
     let now = rampart_core::unix_now();
-    let checker = match signature_checker(&team, args.key.as_deref(), &args.registry, args.no_cache, now) {
+    let checker = match signature_checker(&team, args.key.as_deref(), &args.registry, &[], args.no_cache, now) {
         Ok(checker) => checker,
         Err(error) => {
             eprintln!("error: {error}");
@@ -434,7 +446,7 @@ fn resolve(args: &ResolveArgs) -> Outcome {
     for error in &errors {
         eprintln!("error: {error}");
     }
-    let registry = match registry_client(&args.registry, &team) {
+    let registry = match registry_client(&args.registry, &team, &[]) {
         Ok(registry) => registry,
         Err(error) => {
             eprintln!("error: {error}");

@@ -362,3 +362,124 @@ fn audit_verifies_the_images_the_cluster_runs_once_per_workload() {
         "{images:#}"
     );
 }
+
+#[path = "../../rampart-cluster/tests/support/api_server.rs"]
+mod api_server;
+
+#[test]
+fn a_live_audit_pulls_with_the_workloads_pull_secrets() {
+    use base64::Engine as _;
+    let local = match LocalRegistry::start(Some(("puller", "s3cret-pull"))) {
+        Ok(registry) => registry,
+        Err(error) if std::env::var_os("CI").is_none() => {
+            println!("skipped: {error}");
+            return;
+        }
+        Err(error) => panic!("{error}"),
+    };
+    let key = SigningKey::generate();
+    let credential = rampart_registry::Credential::Basic {
+        username: "puller".to_string(),
+        password: "s3cret-pull".to_string(),
+    };
+    let pusher = Registry::new(RegistryOptions {
+        docker_config: false,
+        credentials: std::collections::HashMap::from([(local.address.clone(), credential)]),
+        ..RegistryOptions::default()
+    })
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let reference = local.reference("acme/private", "1");
+    runtime.block_on(async {
+        let pushed = push_image(&pusher, &reference, b"private").await.unwrap();
+        push_simple_signatures(
+            &pusher,
+            &reference,
+            &pushed.digest,
+            &[key.simple_signing("private", &pushed.digest)],
+        )
+        .await
+        .unwrap();
+    });
+    let image = format!("{}/acme/private:1", local.address);
+    let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let docker_config = format!(
+        r#"{{"auths":{{"{}":{{"auth":"{}"}}}}}}"#,
+        local.address,
+        encode("puller:s3cret-pull")
+    );
+    let script = api_server::Script {
+        objects: std::collections::BTreeMap::from([
+            (
+                "/apis/apps/v1/deployments".to_string(),
+                vec![serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "private", "namespace": "shop"},
+                    "spec": {"selector": {"matchLabels": {"app": "private"}}, "template": {"metadata": {"labels": {"app": "private"}},
+                        "spec": {"imagePullSecrets": [{"name": "registry-creds"}], "containers": [{"name": "app", "image": image}]}}}})],
+            ),
+            (
+                "/api/v1/secrets".to_string(),
+                vec![
+                    serde_json::json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
+                    "metadata": {"name": "registry-creds", "namespace": "shop"},
+                    "data": {".dockerconfigjson": encode(&docker_config)}}),
+                ],
+            ),
+        ]),
+        ..api_server::Script::default()
+    };
+    let server = api_server::start(script);
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "cosign.pub", &key.public_pem());
+    write_file(
+        dir.path(),
+        "rampart.toml",
+        &format!(
+            "[[images.policy]]\nname = \"acme\"\nimages = [\"{}/acme/**\"]\n[[images.policy.authority]]\nkey = \"cosign.pub\"\n",
+            local.address
+        ),
+    );
+    write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "prod"));
+    let audit = |extra: &[&str]| {
+        let mut arguments = vec!["audit", "--kubeconfig", "kubeconfig", "--verify-images", "-f", "json"];
+        arguments.extend_from_slice(extra);
+        rampart_in(dir.path(), &arguments)
+    };
+
+    let output = audit(&[]);
+    let report = json(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(report["errors"], serde_json::json!([]), "{report:#}\n{stderr}");
+    assert_eq!(report["summary"]["images"]["verified"], 1, "{report:#}");
+    assert!(!stderr.contains("s3cret-pull") && !output.stdout.windows(11).any(|w| w == b"s3cret-pull"));
+    let asked: Vec<String> = server
+        .seen
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .map(|(path, _, _)| path.clone())
+        .filter(|path| path.contains("/secrets/"))
+        .collect();
+    assert_eq!(asked, ["/api/v1/namespaces/shop/secrets/registry-creds"]);
+
+    // Without the pull secret (and the verification the first run cached) the registry
+    // refuses: an error naming the image, never "unsigned".
+    std::fs::remove_file(dir.path().join(".rampart/image-signatures.json")).unwrap();
+    let refused = audit(&["--no-pull-secrets"]);
+    let report = json(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{report:#}");
+    let message = report["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("could not be checked"), "{message}");
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|finding| finding["rule"] == "image-signature-missing"),
+        "{report:#}"
+    );
+}

@@ -267,6 +267,34 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         return axum::Json(json!({"kind": "APIResourceList", "groupVersion": group_version, "resources": list}))
             .into_response();
     }
+    // One object by name (`/api/v1/namespaces/shop/secrets/ghcr`), in full.
+    if let Some((root, rest)) = path.split_once("/namespaces/")
+        && let [namespace, plural, name] = rest.split('/').collect::<Vec<_>>()[..]
+    {
+        let list_path = format!("{root}/{plural}");
+        let script = shared.script.lock().unwrap();
+        if script.forbidden.contains(&list_path) {
+            return status(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                &format!("user \"tester\" cannot get resource \"{plural}\" in namespace \"{namespace}\""),
+            );
+        }
+        let found = script.objects.get(&list_path).and_then(|objects| {
+            objects.iter().find(|object| {
+                object["metadata"]["namespace"].as_str() == Some(namespace)
+                    && object["metadata"]["name"].as_str() == Some(name)
+            })
+        });
+        return match found {
+            Some(object) => axum::Json(object.clone()).into_response(),
+            None => status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                &format!("{plural} \"{name}\" not found"),
+            ),
+        };
+    }
     // A list: its path across namespaces (`/api/v1/pods`), and the
     // namespace asked for, if any.
     let (list_path, namespace) = match path.split_once("/namespaces/") {
