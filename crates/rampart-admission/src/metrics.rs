@@ -23,6 +23,14 @@ pub struct FindingLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ImageCheckLabels {
+    /// verified, cached (verified earlier), missing, invalid, untrusted (one per policy
+    /// judged), unmatched, error (the registry could not be asked) or late (not within the
+    /// deadline; one per request).
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReloadLabels {
     /// reloaded or failed (the old configuration kept).
     pub result: String,
@@ -42,6 +50,10 @@ pub struct Metrics {
     /// When the serving certificate expires, in Unix seconds.
     pub certificate_expiry: Gauge,
     pub config_reloads: Family<ReloadLabels, Counter>,
+    /// Image signature checks by outcome.
+    pub image_checks: Family<ImageCheckLabels, Counter>,
+    /// Seconds spent checking one request's images (registries included).
+    pub image_check: Histogram,
 }
 
 impl Metrics {
@@ -80,8 +92,22 @@ impl Metrics {
             "Configuration rebuilds, reloaded or failed (the old one kept)",
             config_reloads.clone(),
         );
+        let image_checks = Family::<ImageCheckLabels, Counter>::default();
+        registry.register(
+            "image_checks",
+            "Image signature checks: one per policy judged, by result",
+            image_checks.clone(),
+        );
+        let image_check = Histogram::new(exponential_buckets(0.000_025, 2.0, 18));
+        registry.register(
+            "image_check_seconds",
+            "Time to check one request's image signatures",
+            image_check.clone(),
+        );
         Metrics {
             registry,
+            image_checks,
+            image_check,
             certificate_expiry,
             config_reloads,
             requests,
@@ -94,6 +120,15 @@ impl Metrics {
     }
 
     /// The text exposition.
+    /// Counts one image check's `result`.
+    pub fn image_checked(&self, result: &str) {
+        self.image_checks
+            .get_or_create(&ImageCheckLabels {
+                result: result.to_string(),
+            })
+            .inc();
+    }
+
     pub fn encode(&self) -> String {
         let mut text = String::new();
         // Writing to a String cannot fail.

@@ -589,7 +589,7 @@ async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
     ) {
         (Some(images), Ok(_)) if !app.deadline.is_zero() => {
             let budget = app.deadline.saturating_sub(started.elapsed());
-            match image_findings(images, &loaded.pipeline, &request, budget).await {
+            match image_findings(images, &loaded.pipeline, &request, budget, &app.metrics).await {
                 Ok(extra) => extra,
                 Err(why) => {
                     not_verified = Some(why);
@@ -701,6 +701,7 @@ async fn image_findings(
     pipeline: &rampart_scan::Pipeline,
     request: &AdmissionRequest,
     budget: Duration,
+    metrics: &Metrics,
 ) -> Result<Vec<crate::decide::Judged>, String> {
     let Some(object) = &request.object else {
         return Ok(Vec::new());
@@ -717,12 +718,21 @@ async fn image_findings(
     let checker = images.0.clone();
     let wanted: Vec<String> = uses.iter().map(|image_use| image_use.image.clone()).collect();
     let now = rampart_core::unix_now();
+    let checking = Instant::now();
     let check = tokio::spawn(async move { checker.check_all(&wanted, now).await });
     let verdicts = match tokio::time::timeout(budget, check).await {
         Ok(Ok(verdicts)) => verdicts,
-        Ok(Err(_)) => return Err("the check failed".to_string()),
-        Err(_) => return Err("not within the deadline".to_string()),
+        Ok(Err(_)) => {
+            metrics.image_checked("error");
+            return Err("the check failed".to_string());
+        }
+        Err(_) => {
+            metrics.image_checked("late");
+            return Err("not within the deadline".to_string());
+        }
     };
+    metrics.image_check.observe(checking.elapsed().as_secs_f64());
+    count_image_checks(metrics, &verdicts);
     let found = rampart_images::signature::on_workloads(&verdicts, &uses, images.0.policies().unmatched);
     if let Some(error) = found.errors.first() {
         return Err(error.message.clone());
@@ -746,6 +756,28 @@ async fn image_findings(
             crate::decide::Judged { finding, cap, existing }
         })
         .collect())
+}
+
+/// Counts each verdict in the metrics: one per policy judged, or the image's outcome.
+fn count_image_checks(metrics: &Metrics, verdicts: &[rampart_images::signature::ImageVerdict]) {
+    use rampart_images::signature::{ImageOutcome, PolicyResult};
+    for verdict in verdicts {
+        match &verdict.outcome {
+            ImageOutcome::Unmatched => metrics.image_checked("unmatched"),
+            ImageOutcome::Failed(_) => metrics.image_checked("error"),
+            ImageOutcome::Checked(policies) => {
+                for policy in policies {
+                    metrics.image_checked(match &policy.result {
+                        PolicyResult::Verified { cached: true, .. } => "cached",
+                        PolicyResult::Verified { cached: false, .. } => "verified",
+                        PolicyResult::Missing => "missing",
+                        PolicyResult::Invalid { .. } => "invalid",
+                        PolicyResult::Untrusted { .. } => "untrusted",
+                    });
+                }
+            }
+        }
+    }
 }
 
 /// The images the object's containers run, with their fields.

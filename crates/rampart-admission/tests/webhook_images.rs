@@ -194,7 +194,27 @@ async fn enforce_denies_unsigned_images_and_answers_verified_ones_from_the_cache
             .starts_with("rampart: image signatures not verified"),
         "{unchecked:#}"
     );
+    // Each check counted by its result: the first verification, the two unsigned answers,
+    // the cached one, and the image the registry could not be asked about.
+    let metrics = get(addr, "/metrics").await;
+    for (result, times) in [("verified", 1), ("missing", 2), ("cached", 1), ("error", 1)] {
+        let line = format!("rampart_admission_image_checks_total{{result=\"{result}\"}} {times}\n");
+        assert!(metrics.contains(&line), "{line}: {metrics}");
+    }
+    assert!(
+        metrics.contains("rampart_admission_image_check_seconds_count 5\n"),
+        "{metrics}"
+    );
     running.stop().await.unwrap();
+}
+
+async fn get(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).await.unwrap();
+    text.split_once("\r\n\r\n").unwrap().1.to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
