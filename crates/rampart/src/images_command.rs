@@ -83,8 +83,9 @@ pub struct VerifyArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Vec<PathBuf>,
 
-    /// The configuration file [default: the nearest rampart.toml].
-    #[arg(long, value_name = "FILE")]
+    /// The configuration file whose [[images.policy]] apply [default: the
+    /// nearest rampart.toml].
+    #[arg(long, value_name = "FILE", visible_alias = "policy")]
     config: Option<PathBuf>,
 
     /// The exceptions file [default: rampart.toml's, or
@@ -354,6 +355,14 @@ fn verify(args: &VerifyArgs) -> Outcome {
     };
     let mut errors = Vec::new();
     let (references, uses, paths) = images_of(&args.targets, &mut errors);
+    if references.is_empty() && uses.is_empty() && errors.is_empty() {
+        // A verification of nothing proves nothing: say so rather than pass.
+        eprintln!(
+            "error: no image to verify: no workload in {} names one",
+            args.targets.join(", ")
+        );
+        return Outcome::Error;
+    }
     let now = rampart_core::unix_now();
     let checker = match signature_checker(&team, args.key.as_deref(), &args.registry, &[], args.no_cache, now) {
         Ok(checker) => checker,

@@ -277,6 +277,26 @@ fn verify_without_a_policy_or_with_a_broken_one_says_so() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("missing.pub"), "{stderr}");
+    // The spelling, --policy FILE, names the configuration too.
+    let output = rampart_in(
+        dir.path(),
+        &["images", "verify", "ghcr.io/acme/shop:1", "--policy", "rampart.toml"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.pub"));
+    // Manifests that run no image: nothing was verified, which is not a pass.
+    write_file(
+        dir.path(),
+        "config/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n",
+    );
+    let output = rampart_in(dir.path(), &["images", "verify", "config"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no image to verify: no workload in config names one"),
+        "{stderr}"
+    );
 }
 
 #[test]
