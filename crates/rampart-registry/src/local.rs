@@ -128,6 +128,37 @@ pub async fn push_image(
     Ok(PushedImage { digest, size })
 }
 
+/// Pushes a multi-platform image: an OCI index of `platforms` (one image each, `os/arch`,
+/// pushed untagged first), tagged `reference`'s tag. Returns the index and the images.
+pub async fn push_index(
+    registry: &Registry,
+    reference: &Reference,
+    platforms: &[(&str, &str)],
+) -> Result<(PushedImage, Vec<PushedImage>), RegistryError> {
+    let mut images = Vec::new();
+    let mut manifests = Vec::new();
+    for (os, architecture) in platforms {
+        let untagged = Reference::with_tag(
+            reference.registry().to_string(),
+            reference.repository().to_string(),
+            format!("{os}-{architecture}"),
+        );
+        let image = push_image(registry, &untagged, format!("{os}/{architecture}").as_bytes()).await?;
+        manifests.push(serde_json::json!({
+            "mediaType": OCI_MANIFEST, "digest": image.digest, "size": image.size,
+            "platform": {"os": os, "architecture": architecture}
+        }));
+        images.push(image);
+    }
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests
+    }))
+    .expect("JSON");
+    let size = index.len();
+    let digest = registry.push_manifest(reference, index, OCI_INDEX).await?;
+    Ok((PushedImage { digest, size }, images))
+}
+
 /// Pushes cosign's legacy signature manifest for `digest`: one simple-signing layer per
 /// `(payload, annotations)`, at tag `sha256-<hex>.sig`.
 pub async fn push_simple_signatures(

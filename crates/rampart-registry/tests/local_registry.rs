@@ -2,7 +2,7 @@
 //! to the pushed digest, both cosign layouts come back and verify, and every registry failure
 //! is an error of its kind, never an unsigned image.
 
-use rampart_registry::local::{LocalRegistry, push_bundle_referrer, push_image, push_simple_signatures};
+use rampart_registry::local::{LocalRegistry, push_bundle_referrer, push_image, push_index, push_simple_signatures};
 use rampart_registry::{Credential, ErrorKind, Registry, RegistryOptions};
 use rampart_sigstore::{Authority, Failure, ImageSignature, SigningKey, verify_image_signature};
 
@@ -114,6 +114,44 @@ async fn tags_resolve_and_both_layouts_verify_for_their_digest_only() {
         .await
         .unwrap_err();
     assert_eq!(missing.kind, ErrorKind::NotFound, "{missing}");
+}
+
+#[tokio::test]
+async fn a_multi_platform_tag_resolves_to_its_index_whose_signature_is_the_one_that_counts() {
+    let Some(local) = start(None) else { return };
+    let registry = client();
+    let tag = local.reference("acme/multi", "2.0");
+    let (index, platforms) = push_index(&registry, &tag, &[("linux", "amd64"), ("linux", "arm64")])
+        .await
+        .unwrap();
+    // The tag names the index (what cosign signs and the cluster pulls by), not a platform's image.
+    let resolved = registry.resolve(&tag).await.unwrap();
+    assert_eq!(resolved, index.digest);
+    assert!(platforms.iter().all(|platform| platform.digest != resolved));
+
+    let key = SigningKey::generate();
+    let authority = Authority::Key(key.public_key());
+    push_simple_signatures(
+        &registry,
+        &tag,
+        &index.digest,
+        &[key.simple_signing("acme/multi", &index.digest)],
+    )
+    .await
+    .unwrap();
+    let found = registry.signatures(&tag, &resolved).await.unwrap();
+    assert_eq!(found.len(), 1);
+    verify_image_signature(&found[0], &resolved, &authority, None, 0).unwrap();
+    // A platform's image is not signed by the index's signature.
+    assert!(
+        registry
+            .signatures(&tag, &platforms[0].digest)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let error = verify_image_signature(&found[0], &platforms[0].digest, &authority, None, 0).unwrap_err();
+    assert_eq!(error.failure, Failure::Artifact, "{error}");
 }
 
 #[tokio::test]
