@@ -244,7 +244,12 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
         suppression_reason: None,
         secret: None,
     };
-    let keys = ["VulnerabilityID", "id"];
+    // Native Trivy and Grype, and CycloneDX, name the vulnerability by these keys; SARIF
+    // results by `ruleId` (its rules' `id`s come first and would be found instead).
+    let keys: &[&str] = match &report.fallback {
+        Some(fallback) if fallback.format == "SARIF" => &["ruleId"],
+        _ => &["VulnerabilityID", "id"],
+    };
     // `CVE-2024-1:openssl in ghcr.io/acme/shop@sha256:...`: what exceptions
     // match (`vulnerability`, `image`), wherever the finding is moved.
     let field_of =
@@ -256,7 +261,7 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
         if from_start {
             cursor = 0;
         }
-        let line = match line_of(text, cursor, &keys, &vulnerability.id) {
+        let line = match line_of(text, cursor, keys, &vulnerability.id) {
             Some((line, next)) => {
                 cursor = next;
                 line
@@ -309,7 +314,7 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
         .as_deref()
         .and_then(|stamp| stamp.get(..10))
         .and_then(|day| day.parse::<Date>().ok());
-    let stamp_line = ["CreatedAt", "timestamp"]
+    let stamp_line = ["CreatedAt", "timestamp", "startTimeUtc"]
         .iter()
         .find_map(|key| {
             let at = text.find(&format!("\"{key}\""))?;
@@ -526,6 +531,8 @@ pub struct GateRun {
     pub workloads: usize,
     /// With manifests: the workloads running an image whose report is older than allowed.
     pub stale_workloads: Option<std::collections::BTreeSet<String>>,
+    /// What the user should know: reports read as a fallback, and what that lost.
+    pub notes: Vec<String>,
     trivyignore: bool,
 }
 
@@ -599,6 +606,12 @@ pub fn run_gate(inputs: &GateInputs<'_>, uses: Option<&[rampart_core::ImageUse]>
         match crate::read_report(&bytes) {
             Ok(report) => {
                 run.reports += 1;
+                if let Some(fallback) = &report.fallback {
+                    run.notes.push(format!(
+                        "{display}: read from {} as a fallback for the scanner's JSON, which it cannot replace: {}",
+                        fallback.format, fallback.lost
+                    ));
+                }
                 let found = judge_report(&display, &String::from_utf8_lossy(&bytes), &report, &options);
                 judged.push((report, found));
             }

@@ -7,6 +7,7 @@
 //! images' signatures, verified in the registry against the team's
 //! `[[images.policy]]` ([`signature`]).
 
+pub mod fallback;
 pub mod gate;
 pub mod report;
 pub mod signature;

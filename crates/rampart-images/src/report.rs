@@ -1,8 +1,7 @@
 //! Vulnerability reports in one model. Trivy's JSON (`SchemaVersion` 2) and
-//! Grype's JSON are read natively: their SARIF and CycloneDX outputs lose
-//! what a gate needs (both map HIGH and CRITICAL to one SARIF level;
-//! CycloneDX keeps one rating per source, not the scanner's choice), so
-//! those are refused with the command that writes the native format.
+//! Grype's JSON are read natively; their SARIF and CycloneDX outputs lose
+//! part of what a gate needs, so they are read only as a fallback
+//! ([`crate::fallback`]) and the report says what was lost.
 //!
 //! A report is tied to images by manifest digest: Trivy's
 //! `Metadata.RepoDigests` (after the `@`), Grype's
@@ -133,6 +132,8 @@ pub struct ImageReport {
     pub scanned_at: Option<String>,
     pub vulnerabilities: Vec<Vulnerability>,
     pub set_aside: Vec<SetAside>,
+    /// Read from SARIF or CycloneDX instead of the scanner's JSON: what that lost.
+    pub fallback: Option<crate::fallback::Fallback>,
 }
 
 /// Why a report could not be read: a message and, for broken JSON, the
@@ -144,7 +145,7 @@ pub struct ReportError {
 }
 
 impl ReportError {
-    fn new(message: impl Into<String>) -> ReportError {
+    pub(crate) fn new(message: impl Into<String>) -> ReportError {
         ReportError {
             line: None,
             message: message.into(),
@@ -152,7 +153,7 @@ impl ReportError {
     }
 }
 
-/// Reads a Trivy or Grype JSON report.
+/// Reads a Trivy or Grype JSON report (or, as a fallback, their SARIF or CycloneDX).
 pub fn read_report(bytes: &[u8]) -> Result<ImageReport, ReportError> {
     let document: Value = serde_json::from_slice(bytes).map_err(|error| ReportError {
         line: Some(error.line()),
@@ -164,13 +165,14 @@ pub fn read_report(bytes: &[u8]) -> Result<ImageReport, ReportError> {
     } else if field("matches") && (field("source") || field("descriptor")) {
         grype(document)
     } else if field("runs") && document.get("version").and_then(Value::as_str) == Some("2.1.0") {
-        Err(ReportError::new(
-            "a SARIF report: it maps HIGH and CRITICAL to one level, so severities cannot be gated; write the scanner's JSON (`trivy image --format json`, `grype -o json`)",
-        ))
+        crate::fallback::sarif(&document)
     } else if field("bomFormat") {
-        Err(ReportError::new(
-            "a CycloneDX document: it keeps one rating per source, not the scanner's severity; write the scanner's JSON (`trivy image --format json`, `grype -o json`)",
-        ))
+        if !field("vulnerabilities") {
+            return Err(ReportError::new(
+                "a CycloneDX document without vulnerabilities (an SBOM, not a scan): write the scanner's JSON (`trivy image --format json`, `grype -o json`)",
+            ));
+        }
+        crate::fallback::cyclonedx(&document)
     } else {
         Err(ReportError::new(
             "neither a Trivy report (`SchemaVersion`, `Results`) nor a Grype report (`matches`, `source`)",
@@ -179,7 +181,7 @@ pub fn read_report(bytes: &[u8]) -> Result<ImageReport, ReportError> {
 }
 
 /// The manifest digest of `repo@sha256:...`.
-fn digest_after_at(reference: &str) -> Option<String> {
+pub(crate) fn digest_after_at(reference: &str) -> Option<String> {
     let (_, digest) = reference.rsplit_once('@')?;
     digest.starts_with("sha256:").then(|| digest.to_string())
 }
@@ -310,6 +312,7 @@ fn trivy(document: Value) -> Result<ImageReport, ReportError> {
         scanned_at: report.created_at,
         vulnerabilities,
         set_aside,
+        fallback: None,
     })
 }
 
@@ -465,6 +468,7 @@ fn grype(document: Value) -> Result<ImageReport, ReportError> {
                 vulnerability: ignored.matched.into_vulnerability(),
             })
             .collect(),
+        fallback: None,
     })
 }
 
@@ -518,9 +522,14 @@ mod tests {
     #[test]
     fn lossy_and_unknown_documents_are_refused_with_the_way_out() {
         let sarif = read_report(br#"{"version": "2.1.0", "runs": []}"#).unwrap_err();
-        assert!(sarif.message.contains("--format json"), "{}", sarif.message);
+        assert_eq!(sarif.message, "a SARIF report with no run");
         let cyclonedx = read_report(br#"{"bomFormat": "CycloneDX", "specVersion": "1.6"}"#).unwrap_err();
-        assert!(cyclonedx.message.starts_with("a CycloneDX document"));
+        assert!(
+            cyclonedx
+                .message
+                .starts_with("a CycloneDX document without vulnerabilities")
+        );
+        assert!(cyclonedx.message.contains("--format json"), "{}", cyclonedx.message);
         let broken = read_report(b"{\n\"SchemaVersion\": 2,\n").unwrap_err();
         assert_eq!(broken.line, Some(3));
         assert!(read_report(b"[]").is_err());

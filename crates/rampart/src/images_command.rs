@@ -118,7 +118,8 @@ pub struct ResolveArgs {
 #[derive(clap::Args)]
 pub struct GateArgs {
     /// Reports as the scanners write them: `trivy image --format json`,
-    /// `grype -o json` (SARIF and CycloneDX lose the severities: refused).
+    /// `grype -o json` (their SARIF and CycloneDX are read as a fallback,
+    /// with a note saying what they lose).
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<PathBuf>,
 
@@ -288,6 +289,9 @@ impl WorkloadImageChecks<'_> {
                 today: rampart_core::Date::today(),
             };
             let mut gate = run_gate(&inputs, Some(uses));
+            for note in &gate.notes {
+                eprintln!("note: {note}");
+            }
             checks.stale = gate.stale_workloads.take();
             pipeline.add_image_gate(scanned, gate);
         }
@@ -521,6 +525,9 @@ fn gate(args: &GateArgs) -> Outcome {
         today: rampart_core::Date::today(),
     };
     let mut gated = run_gate(&inputs, uses.as_deref());
+    for note in &gated.notes {
+        eprintln!("note: {note}");
+    }
     errors.append(&mut gated.errors);
     let mut findings = std::mem::take(&mut gated.findings);
     apply_team_config(

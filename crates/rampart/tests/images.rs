@@ -155,19 +155,46 @@ fn grype_report_with_vex_and_a_trivyignore() {
 }
 
 #[test]
-fn a_sarif_report_is_one_error_naming_the_file() {
+fn a_sarif_report_is_gated_as_a_fallback_and_says_so() {
     let Some(corpus) = corpus() else {
         return;
     };
     let sarif = corpus.join("trivy/alpine-310.sarif.golden");
     let dir = tempfile::tempdir().unwrap();
-    let output = rampart_in(dir.path(), &["images", "gate", sarif.to_str().unwrap(), "-f", "json"]);
-    assert_eq!(output.status.code(), Some(2));
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "images",
+            "gate",
+            sarif.to_str().unwrap(),
+            "-f",
+            "json",
+            "--fail-on",
+            "critical",
+        ],
+    );
     let report = json(&output);
-    let errors = report["errors"].as_array().unwrap();
-    assert_eq!(errors.len(), 1);
-    assert!(errors[0]["path"].as_str().unwrap().ends_with("alpine-310.sarif.golden"));
-    assert!(errors[0]["message"].as_str().unwrap().starts_with("a SARIF report"));
+    assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("alpine-310.sarif.golden: read from SARIF as a fallback"),
+        "{stderr}"
+    );
+    let vulnerabilities = rules_of(&report, "image-vulnerability");
+    assert_eq!(vulnerabilities.len(), 4, "{report:#}");
+    // Each at its result's `ruleId` line, not at its rule's.
+    let text = std::fs::read_to_string(&sarif).unwrap();
+    let first = &vulnerabilities[0];
+    let line = first["location"]["line"].as_u64().unwrap() as usize;
+    assert!(
+        text.lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("\"ruleId\": \"CVE-2019-1549\""),
+        "{first:#}"
+    );
+    // No scan time in this SARIF: the report's age is unknown, which is itself a finding.
+    assert_eq!(rules_of(&report, "image-report-stale").len(), 1);
 }
 
 #[test]
