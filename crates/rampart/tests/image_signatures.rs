@@ -138,7 +138,7 @@ fn verify_reports_the_unsigned_container_at_its_image_line_and_passes_the_signed
             (
                 "image-signature-policy-unmatched".to_string(),
                 63,
-                "signature: in nginx:1.27".to_string()
+                "signature in nginx:1.27".to_string()
             ),
         ]
     );

@@ -53,8 +53,13 @@ fn finding(
             column: place.column,
         },
         resource: place.resource.clone(),
-        // Exceptions match the image after ` in ` (as for the vulnerability gate).
-        field: format!("signature:{policy} in {image}"),
+        // Exceptions match the image after ` in ` (as for the vulnerability gate); an image
+        // no policy names has no policy to name.
+        field: if policy.is_empty() {
+            format!("signature in {image}")
+        } else {
+            format!("signature:{policy} in {image}")
+        },
         container: place.container.clone(),
         controls: Cow::Borrowed(rule.controls),
         fix: Cow::Borrowed(rule.fix),
