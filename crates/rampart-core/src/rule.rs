@@ -41,6 +41,27 @@ pub struct RuleMeta {
     pub fix: &'static str,
 }
 
+/// How far a rule's automatic fix can be trusted, as ruff and zizmor split them: a safe fix
+/// cannot change what the workload does; one that needs input waits for a value nobody can
+/// guess (a user id, resource sizes, a probe path); an unsafe one can break the workload
+/// and is applied only when asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FixSafety {
+    Safe,
+    NeedsInput,
+    Unsafe,
+}
+
+impl FixSafety {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixSafety::Safe => "safe",
+            FixSafety::NeedsInput => "needs input",
+            FixSafety::Unsafe => "unsafe",
+        }
+    }
+}
+
 impl RuleMeta {
     /// A rule id is lowercase kebab-case: `[a-z0-9]+(-[a-z0-9]+)*`.
     pub fn id_is_well_formed(id: &str) -> bool {

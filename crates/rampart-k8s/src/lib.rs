@@ -11,6 +11,7 @@ pub mod cluster_facts;
 pub mod engine;
 pub mod exceptions_file;
 pub mod files;
+pub mod fixes;
 pub mod inventory;
 mod lenient;
 pub mod loader;

@@ -18,9 +18,9 @@ mod images;
 mod isolation;
 mod network;
 mod rbac;
-mod runtime;
+pub(crate) mod runtime;
 mod secrets;
-mod workload;
+pub(crate) mod workload;
 
 /// kubectl's last-applied annotation, which a cluster audit empties on
 /// Secrets before anything reads them.

@@ -26,8 +26,20 @@
 //!   capabilities:
 //!     drop: ["ALL"]
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Safe when the container is known to run as a user other than root (its
+//! or the pod's `runAsUser` above 0) and declares no port below 1024: such a
+//! process holds no capability to lose. Otherwise unsafe, applied only with
+//! `--unsafe`: an image running as root may need `CHOWN`, `SETUID`,
+//! `SETGID` or `NET_BIND_SERVICE` (add back what it needs). `rampart fix`
+//! writes `drop: [ALL]`; a drop list in flow style is replaced by `[ALL]`
+//! (which holds it); a block list is left to a person.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -58,6 +70,29 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "capabilities-drop-all",
+    safety: FixSafety::Safe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, container: &Container<'_>) -> Proposal {
+    let low_port = container.field("ports").is_some_and(|ports| {
+        ports
+            .node
+            .as_seq()
+            .iter()
+            .filter_map(|port| port.get("containerPort").and_then(Node::as_i64))
+            .any(|port| port < 1024)
+    });
+    let safety = if crate::fixes::runs_as_non_root_user(container) && !low_port {
+        FixSafety::Safe
+    } else {
+        FixSafety::Unsafe
+    };
+    Proposal::set(safety, "[ALL]")
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     // The restricted profile exempts Windows pods from this Linux control.

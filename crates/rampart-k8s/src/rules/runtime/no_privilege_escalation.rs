@@ -22,8 +22,16 @@
 //! securityContext:
 //!   allowPrivilegeEscalation: false
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Safe. `rampart fix` writes `allowPrivilegeEscalation: false` on the
+//! container. A privileged container, or one adding `SYS_ADMIN`, is left to a
+//! person: the API server refuses `false` beside either, so those go first.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -54,6 +62,22 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "no-privilege-escalation",
+    safety: FixSafety::Safe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, container: &Container<'_>) -> Proposal {
+    if crate::fixes::privileged_or_sys_admin(container) {
+        return Proposal::manual(
+            FixSafety::Safe,
+            "the container is privileged or adds SYS_ADMIN, beside which the API server refuses allowPrivilegeEscalation: false: remove those first",
+        );
+    }
+    Proposal::set(FixSafety::Safe, "false")
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if pod.is_windows() {

@@ -23,8 +23,17 @@
 //!   - name: tmp
 //!     mountPath: /tmp
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Unsafe, applied only with `rampart fix --unsafe`: programs that write to
+//! `/tmp`, caches or run directories fail on a read-only root until a
+//! writable `emptyDir` is mounted where they write. The fix writes
+//! `readOnlyRootFilesystem: true`; the mounts are the reviewer's to add.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -51,6 +60,16 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "read-only-root-fs",
+    safety: FixSafety::Unsafe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, _container: &Container<'_>) -> Proposal {
+    Proposal::set(FixSafety::Unsafe, "true")
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {

@@ -28,8 +28,18 @@
 //!     runAsNonRoot: true
 //!     runAsUser: 10001
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Safe when the container (or its pod) already sets `runAsUser` above 0:
+//! `runAsNonRoot: true` then only states it. Otherwise unsafe, applied only
+//! with `--unsafe`: an image whose user is root, or named rather than
+//! numbered, no longer starts ("container has runAsNonRoot and image will run
+//! as root"); set a numeric `runAsUser` the image supports.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -60,6 +70,21 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "run-as-non-root",
+    safety: FixSafety::Safe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, container: &Container<'_>) -> Proposal {
+    let safety = if crate::fixes::runs_as_non_root_user(container) {
+        FixSafety::Safe
+    } else {
+        FixSafety::Unsafe
+    };
+    Proposal::set(safety, "true")
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if pod.uses_user_namespace() {

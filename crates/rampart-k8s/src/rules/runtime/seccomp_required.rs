@@ -26,8 +26,18 @@
 //!     seccompProfile:
 //!       type: RuntimeDefault
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Safe. `rampart fix` writes `seccompProfile: {type: RuntimeDefault}` on
+//! the container: the profile container runtimes apply by default outside
+//! Kubernetes. A privileged container is left to a person (no profile applies
+//! to it). A program that needs a syscall the default profile blocks fails
+//! with "operation not permitted": give it a `Localhost` profile instead.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -58,6 +68,26 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "seccomp-required",
+    safety: FixSafety::Safe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, container: &Container<'_>) -> Proposal {
+    let privileged = container
+        .security_field("privileged")
+        .and_then(|field| field.node.as_bool())
+        == Some(true);
+    if privileged {
+        return Proposal::manual(
+            FixSafety::Safe,
+            "the container is privileged, so no seccomp profile applies to it: remove privileged first",
+        );
+    }
+    Proposal::set(FixSafety::Safe, "RuntimeDefault")
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     // The restricted profile exempts Windows pods from this Linux control.

@@ -23,9 +23,17 @@
 //!     cpu: 500m
 //!     memory: 256Mi
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Needs input: the right limits depend on what the container uses.
+//! `rampart fix` lists the container and writes nothing; measure it (or
+//! start from its requests), then set `resources.limits`.
 
 use super::super::prelude::*;
 use super::check_resources;
+use crate::fixes::{Fix, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -52,6 +60,19 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "resource-limits-set",
+    safety: FixSafety::NeedsInput,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, _container: &Container<'_>) -> Proposal {
+    Proposal::manual(
+        FixSafety::NeedsInput,
+        "the limits depend on what the container uses: measure it, then set resources.limits",
+    )
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     check_resources(pod, "limits", None, out);

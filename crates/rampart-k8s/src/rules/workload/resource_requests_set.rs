@@ -22,9 +22,17 @@
 //!     cpu: 100m
 //!     memory: 128Mi
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Needs input: the right requests depend on what the container uses.
+//! `rampart fix` lists the container and writes nothing; set
+//! `resources.requests` from its observed use.
 
 use super::super::prelude::*;
 use super::check_resources;
+use crate::fixes::{Fix, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -51,6 +59,19 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "resource-requests-set",
+    safety: FixSafety::NeedsInput,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, _container: &Container<'_>) -> Proposal {
+    Proposal::manual(
+        FixSafety::NeedsInput,
+        "the requests depend on what the container uses: set resources.requests from its observed use",
+    )
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     check_resources(pod, "requests", Some("limits"), out);
