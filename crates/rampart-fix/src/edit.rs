@@ -114,17 +114,46 @@ fn block_lines(keys: &[&str], value: &str, indent: usize, newline: &str) -> Stri
     out
 }
 
-/// The keys still missing, in flow style: `a: {b: value}`.
-fn flow_text(keys: &[&str], value: &str) -> String {
+/// `value` (a plain scalar or a flow sequence of plain scalars) as JSON writes it.
+fn json_value(value: &str) -> String {
+    let scalar = |text: &str| -> String {
+        let text = text.trim();
+        let literal = matches!(text, "true" | "false" | "null") || text.parse::<f64>().is_ok();
+        if literal || text.starts_with('"') {
+            text.to_string()
+        } else {
+            format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+        }
+    };
+    match value.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')) {
+        Some(inner) => format!(
+            "[{}]",
+            inner
+                .split(',')
+                .filter(|item| !item.trim().is_empty())
+                .map(scalar)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => scalar(value),
+    }
+}
+
+/// The keys still missing, in flow style: `a: {b: value}`, or `"a": {"b": value}` in JSON.
+fn flow_text(keys: &[&str], value: &str, json: bool) -> String {
     let mut out = String::new();
     for (depth, key) in keys.iter().enumerate() {
         if depth > 0 {
             out.push('{');
         }
-        out.push_str(key);
-        out.push_str(": ");
+        if json {
+            out.push_str(&format!("\"{key}\": "));
+        } else {
+            out.push_str(key);
+            out.push_str(": ");
+        }
     }
-    out.push_str(value);
+    out.push_str(&if json { json_value(value) } else { value.to_string() });
     out.push_str(&"}".repeat(keys.len().saturating_sub(1)));
     out
 }
@@ -179,11 +208,19 @@ pub fn set_value(text: &str, document: &SourceNode, path: &Path, value: &str) ->
                             line_of(text, node.start)
                         ));
                     }
-                    let separator = if entries.is_empty() { "" } else { ", " };
+                    // JSON (quoted keys) gets JSON; the new entry follows the last one's text,
+                    // so a closing brace on a line of its own stays there.
+                    let json = entries
+                        .first()
+                        .is_some_and(|entry| text.as_bytes().get(entry.key_start) == Some(&b'"'));
+                    let (at, separator) = match entries.last() {
+                        Some(last) => (content_end(text, &last.value), ", "),
+                        None => (close, ""),
+                    };
                     return Ok(Edit {
-                        start: close,
-                        end: close,
-                        text: format!("{separator}{}", flow_text(&keys, value)),
+                        start: at,
+                        end: at,
+                        text: format!("{separator}{}", flow_text(&keys, value, json)),
                     });
                 }
                 let Some(first) = entries.first() else {
@@ -257,7 +294,12 @@ pub fn set_value(text: &str, document: &SourceNode, path: &Path, value: &str) ->
         Shape::Scalar { .. } => Ok(Edit {
             start: node.start,
             end: node.end,
-            text: value.to_string(),
+            // A double-quoted value (JSON's, or YAML's) keeps its quotes.
+            text: if text.as_bytes().get(node.start) == Some(&b'"') {
+                json_value(value)
+            } else {
+                value.to_string()
+            },
         }),
         Shape::Map(_) | Shape::Seq(_) if node.flow => Ok(Edit {
             start: node.start,
@@ -369,6 +411,25 @@ mod tests {
             set(null, 0, "spec.automountServiceAccountToken", "false").unwrap(),
             "spec:\n  automountServiceAccountToken: false\n  containers: []\n"
         );
+    }
+
+    #[test]
+    fn json_stays_json() {
+        let text = "{\n  \"spec\": {\n    \"containers\": [\n      {\n        \"name\": \"a\",\n        \"securityContext\": {\"privileged\": \"yes\"}\n      }\n    ]\n  }\n}\n";
+        let fixed = set(text, 0, "spec.containers[0].securityContext.capabilities.drop", "[ALL]").unwrap();
+        assert!(
+            fixed.contains("\"securityContext\": {\"privileged\": \"yes\", \"capabilities\": {\"drop\": [\"ALL\"]}}"),
+            "{fixed}"
+        );
+        let fixed = set(text, 0, "spec.containers[0].seccompProfile", "RuntimeDefault").unwrap();
+        assert!(
+            fixed.contains("{\"privileged\": \"yes\"}, \"seccompProfile\": \"RuntimeDefault\"\n      }"),
+            "{fixed}"
+        );
+        let fixed = set(text, 0, "spec.containers[0].securityContext.privileged", "false").unwrap();
+        assert!(fixed.contains("{\"privileged\": false}"), "{fixed}");
+        let fixed = set(text, 0, "spec.containers[0].name", "b").unwrap();
+        assert!(fixed.contains("\"name\": \"b\""), "{fixed}");
     }
 
     #[test]

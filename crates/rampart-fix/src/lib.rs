@@ -6,7 +6,9 @@
 //! person to fix.
 
 pub mod edit;
+pub mod fixer;
 pub mod source;
 
 pub use edit::{Edit, Path, Step, apply, set_value};
+pub use fixer::{Change, FileFix, FixOptions, Left, fix, write};
 pub use source::{Entry, Shape, SourceNode, documents};

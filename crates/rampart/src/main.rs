@@ -9,6 +9,7 @@ mod config_command;
 mod controls_command;
 mod evidence_command;
 mod exceptions_command;
+mod fix_command;
 mod images_command;
 mod inventory_input;
 mod map_command;
@@ -112,6 +113,11 @@ enum Command {
     /// exposure, and allowed network paths, each classed public,
     /// privileged or internal.
     Map(map_command::MapArgs),
+    /// Write the fixes rules offer into the manifests: a diff by default,
+    /// `--write` to apply the safe ones, `--unsafe` for those that can
+    /// change behaviour; each re-checked before it is kept, comments and
+    /// layout untouched.
+    Fix(fix_command::FixArgs),
 }
 
 #[derive(clap::Args)]
@@ -315,6 +321,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve_command::run(&args),
         Command::Admission(command) => serve_command::admission(&command),
         Command::Map(args) => map_command::run(&args),
+        Command::Fix(args) => fix_command::run(&args),
         Command::Images(command) => images_command::run(&command),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),

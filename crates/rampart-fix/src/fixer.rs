@@ -1,0 +1,270 @@
+//! `rampart fix`: the findings of a scan that a rule can fix, written into their files one at
+//! a time. Each fix is proposed by its rule (`rampart_k8s::fixes`), turned into a byte edit
+//! of the current text ([`crate::set_value`]), and kept only if the file still parses and a
+//! re-scan of it shows that finding gone and nothing new; otherwise it is reverted and left
+//! with the reason. Unsafe fixes wait for `--unsafe`; fixes that need input are listed, never
+//! guessed.
+
+use std::collections::BTreeSet;
+use std::path::{Path as FilePath, PathBuf};
+
+use rampart_core::{Finding, FixSafety};
+use rampart_k8s::fixes::{Action, fix_for, propose};
+use rampart_k8s::loader::{LoadOptions, load_bytes};
+use rampart_scan::Pipeline;
+
+use crate::edit::{Path, apply, set_value};
+use crate::source::{Shape, SourceNode, documents};
+
+#[derive(Debug, Clone, Default)]
+pub struct FixOptions {
+    /// Apply unsafe fixes too.
+    pub unsafe_fixes: bool,
+    /// Only these rules' fixes (all when empty).
+    pub rules: Vec<String>,
+}
+
+/// One finding a fix was written for, or left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub rule: String,
+    /// `Deployment/shop/web`.
+    pub resource: String,
+    pub field: String,
+    /// Where the finding was, in the file as it was read.
+    pub line: usize,
+    pub safety: FixSafety,
+    /// What was (or would be) written; empty when nothing can be.
+    pub value: String,
+}
+
+/// A finding whose fix was not written, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Left {
+    pub change: Change,
+    pub why: String,
+}
+
+/// What fixing one file came to.
+#[derive(Debug, Clone)]
+pub struct FileFix {
+    pub path: PathBuf,
+    pub before: String,
+    pub after: String,
+    pub applied: Vec<Change>,
+    pub left: Vec<Left>,
+}
+
+impl FileFix {
+    pub fn changed(&self) -> bool {
+        self.before != self.after
+    }
+
+    /// The unified diff from the file as read to the file fixed.
+    pub fn diff(&self) -> String {
+        let name = self.path.display().to_string();
+        similar::TextDiff::from_lines(&self.before, &self.after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string()
+    }
+}
+
+type Key = (String, String, String);
+
+fn key_of(finding: &Finding) -> Key {
+    (
+        finding.rule.to_string(),
+        finding
+            .resource
+            .as_ref()
+            .map(|resource| resource.display_name())
+            .unwrap_or_default(),
+        finding.field.clone(),
+    )
+}
+
+/// The unsuppressed findings of a scan of `text` alone.
+fn findings_of(pipeline: &Pipeline, name: &str, text: &str) -> BTreeSet<Key> {
+    pipeline
+        .scan_object(name, text.as_bytes())
+        .report
+        .findings
+        .iter()
+        .filter(|finding| !finding.suppressed)
+        .map(key_of)
+        .collect()
+}
+
+/// The byte offset of 1-based `line` and `column` in `text`.
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let start = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum::<usize>();
+    let chars = text[start..]
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(0, |(byte, _)| byte);
+    start + chars
+}
+
+/// The node the object at `offset` is rooted at: its document, or the `items` entry of a
+/// `List` document that holds it.
+fn object_node(documents: &[Option<SourceNode>], offset: usize) -> Option<&SourceNode> {
+    let document = documents
+        .iter()
+        .flatten()
+        .find(|document| document.start <= offset && offset <= document.end)?;
+    if let Shape::Map(entries) = &document.shape
+        && let Some(items) = entries.iter().find(|entry| entry.key == "items")
+        && let Shape::Seq(items) = &items.value.shape
+        && let Some(item) = items.iter().find(|item| item.start <= offset && offset <= item.end)
+    {
+        return Some(item);
+    }
+    Some(document)
+}
+
+/// Fixes what `findings` (a scan's) allow, file by file; nothing is written here.
+pub fn fix(pipeline: &Pipeline, findings: &[Finding], options: &FixOptions) -> Vec<FileFix> {
+    let mut by_file: Vec<(String, Vec<&Finding>)> = Vec::new();
+    for finding in findings {
+        if finding.suppressed || fix_for(&finding.rule).is_none() {
+            continue;
+        }
+        if !options.rules.is_empty() && !options.rules.iter().any(|rule| *rule == *finding.rule) {
+            continue;
+        }
+        let path = finding.location.path.to_string();
+        match by_file.iter_mut().find(|(file, _)| *file == path) {
+            Some((_, list)) => list.push(finding),
+            None => by_file.push((path, vec![finding])),
+        }
+    }
+    by_file
+        .into_iter()
+        .map(|(path, findings)| fix_file(pipeline, FilePath::new(&path), &findings, options))
+        .collect()
+}
+
+fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options: &FixOptions) -> FileFix {
+    let name = path.display().to_string();
+    let before = std::fs::read_to_string(path).unwrap_or_default();
+    let mut fixed = FileFix {
+        path: path.to_path_buf(),
+        before: before.clone(),
+        after: before.clone(),
+        applied: Vec::new(),
+        left: Vec::new(),
+    };
+    let change_of = |finding: &Finding, safety: FixSafety, value: &str| Change {
+        rule: finding.rule.to_string(),
+        resource: finding
+            .resource
+            .as_ref()
+            .map(|resource| resource.display_name())
+            .unwrap_or_default(),
+        field: finding.field.clone(),
+        line: finding.location.line,
+        safety,
+        value: value.to_string(),
+    };
+    if before.is_empty() || name == "-" || name.starts_with('<') {
+        for finding in findings {
+            let fix = fix_for(&finding.rule).expect("filtered on having a fix");
+            fixed.left.push(Left {
+                change: change_of(finding, fix.safety, ""),
+                why: "not a file that can be rewritten in place (rendered or standard input)".to_string(),
+            });
+        }
+        return fixed;
+    }
+    let load_options = LoadOptions::default();
+    let kinds = &pipeline.kubernetes().workload_kinds;
+    let mut present = findings_of(pipeline, &name, &fixed.after);
+    for finding in findings {
+        let fix = fix_for(&finding.rule).expect("filtered on having a fix");
+        let mut leave = |change: Change, why: String| fixed.left.push(Left { change, why });
+        let loaded = load_bytes(&name, fixed.after.as_bytes(), &load_options);
+        let Some(object) = loaded
+            .objects
+            .iter()
+            .find(|object| Some(&object.resource) == finding.resource.as_ref())
+        else {
+            leave(
+                change_of(finding, fix.safety, ""),
+                "its object is not in the file as it now reads".to_string(),
+            );
+            continue;
+        };
+        let proposal = propose(fix, object, kinds, finding.container.as_deref());
+        let value = match &proposal.action {
+            Action::Manual(why) => {
+                leave(change_of(finding, proposal.safety, ""), why.clone());
+                continue;
+            }
+            Action::Set(value) => value.clone(),
+        };
+        let change = change_of(finding, proposal.safety, &value);
+        if proposal.safety == FixSafety::Unsafe && !options.unsafe_fixes {
+            leave(
+                change,
+                "it can change what the workload does (--unsafe applies it)".to_string(),
+            );
+            continue;
+        }
+        let edited = documents(&fixed.after).and_then(|parsed| {
+            let offset = offset_of(&fixed.after, object.root.pos.line, object.root.pos.column);
+            let node = object_node(&parsed, offset).ok_or("the object's document was not found")?;
+            let field = Path::parse(&finding.field).ok_or("the field is not a path")?;
+            let edit = set_value(&fixed.after, node, &field, &value)?;
+            apply(&fixed.after, &[edit])
+        });
+        let text = match edited {
+            Ok(text) => text,
+            Err(why) => {
+                leave(change, format!("not written: {why}"));
+                continue;
+            }
+        };
+        if let Err(why) = documents(&text) {
+            leave(change, format!("not written: the result would not parse ({why})"));
+            continue;
+        }
+        let after = findings_of(pipeline, &name, &text);
+        let key = key_of(finding);
+        if after.contains(&key) {
+            leave(change, "not written: the finding would remain".to_string());
+            continue;
+        }
+        if let Some(new) = after.difference(&present).next() {
+            leave(change, format!("not written: it would add {} at {}", new.0, new.2));
+            continue;
+        }
+        fixed.after = text;
+        present = after;
+        fixed.applied.push(change);
+    }
+    fixed
+}
+
+/// Writes the fixed text over the file (a sibling written first, then renamed over it, with
+/// the file's permissions).
+pub fn write(fixed: &FileFix) -> std::io::Result<()> {
+    let directory = fixed.path.parent().filter(|parent| !parent.as_os_str().is_empty());
+    let directory = directory.unwrap_or(FilePath::new("."));
+    let file_name = fixed
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let temporary = directory.join(format!(".{file_name}.rampart-fix"));
+    std::fs::write(&temporary, &fixed.after)?;
+    if let Ok(metadata) = std::fs::metadata(&fixed.path) {
+        std::fs::set_permissions(&temporary, metadata.permissions())?;
+    }
+    std::fs::rename(&temporary, &fixed.path)
+}

@@ -1,0 +1,137 @@
+//! `rampart fix`: the fixes rules offer, as a diff or written into the files.
+
+use std::path::PathBuf;
+
+use rampart_core::Outcome;
+use rampart_scan::{Flags, SecretsMode};
+
+use crate::{config_command, progress};
+
+#[derive(clap::Args)]
+pub struct FixArgs {
+    /// Manifest files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+
+    /// Write the fixes into the files (without it, print their diff).
+    #[arg(long)]
+    write: bool,
+
+    /// Also apply the fixes that can change what a workload does
+    /// (each named in the output).
+    #[arg(long = "unsafe")]
+    unsafe_fixes: bool,
+
+    /// Only this rule's fixes (repeatable).
+    #[arg(long = "rule", value_name = "RULE")]
+    rules: Vec<String>,
+
+    /// The configuration file [default: the nearest rampart.toml at or above
+    /// the first path].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+pub fn run(args: &FixArgs) -> Outcome {
+    let start = args.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let Ok(team) = config_command::load(args.config.as_deref(), &start) else {
+        return Outcome::Error;
+    };
+    for rule in &args.rules {
+        if rampart_k8s::fixes::fix_for(rule).is_none() {
+            let fixable: Vec<&str> = rampart_k8s::fixes::FIXES.iter().map(|fix| fix.rule).collect();
+            eprintln!(
+                "error: --rule {rule}: no fix; the rules with one are {}",
+                fixable.join(", ")
+            );
+            return Outcome::Error;
+        }
+    }
+    let flags = Flags {
+        secrets: SecretsMode::TurnedOff,
+        allow_empty: true,
+        ..Flags::default()
+    };
+    let pipeline = match config_command::prepare(team, flags) {
+        Ok(pipeline) => pipeline,
+        Err(outcome) => return outcome,
+    };
+    let scanned = pipeline.scan(&args.paths, &progress::Bars::new());
+    for error in &scanned.report.errors {
+        eprintln!("error: {error}");
+    }
+    let options = rampart_fix::FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+        rules: args.rules.clone(),
+    };
+    let files = rampart_fix::fix(&pipeline, &scanned.report.findings, &options);
+    let mut out = String::new();
+    let (mut applied, mut left) = (0, 0);
+    let mut failed = false;
+    for file in &files {
+        if file.changed() {
+            if args.write {
+                if let Err(error) = rampart_fix::write(file) {
+                    eprintln!("error: {}: {error}", file.path.display());
+                    failed = true;
+                    continue;
+                }
+            } else {
+                out.push_str(&file.diff());
+            }
+        }
+        for change in &file.applied {
+            applied += 1;
+            let verb = if args.write { "fixed" } else { "would fix" };
+            eprintln!(
+                "{verb} {}:{}: {} {} ({}: {} = {})",
+                file.path.display(),
+                change.line,
+                change.rule,
+                change.resource,
+                change.safety.as_str(),
+                change.field,
+                change.value
+            );
+        }
+        for not in &file.left {
+            left += 1;
+            eprintln!(
+                "left {}:{}: {} {} ({}): {}",
+                file.path.display(),
+                not.change.line,
+                not.change.rule,
+                not.change.resource,
+                not.change.safety.as_str(),
+                not.why
+            );
+        }
+    }
+    if !out.is_empty() {
+        use std::io::Write as _;
+        if let Err(error) = std::io::stdout().lock().write_all(out.as_bytes()) {
+            return crate::output_failed(error);
+        }
+    }
+    eprintln!(
+        "{applied} fix{} {}, {left} left for a person{}",
+        if applied == 1 { "" } else { "es" },
+        if args.write {
+            "written"
+        } else {
+            "to write (--write writes them)"
+        },
+        if args.unsafe_fixes {
+            ""
+        } else {
+            " (unsafe ones wait for --unsafe)"
+        }
+    );
+    if failed || !scanned.report.errors.is_empty() {
+        Outcome::Error
+    } else if !args.write && applied > 0 {
+        Outcome::Fail
+    } else {
+        Outcome::Pass
+    }
+}

@@ -1,0 +1,238 @@
+//! `rampart fix` as a user runs it: a diff by default, `--write` for the safe fixes,
+//! `--unsafe` for the rest; everything outside the edits kept byte for byte; what needs a
+//! person listed with the reason; and on real bundles, nothing broken and nothing new.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::{json, rampart_in, write_file};
+
+const APP: &str = "# The checkout service.\r\napiVersion: apps/v1\r\nkind: Deployment\r\nmetadata:\r\n  name: checkout   # owned by payments\r\n  namespace: shop\r\nspec:\r\n  selector:\r\n    matchLabels: {app: checkout}\r\n  template:\r\n    metadata:\r\n      labels: {app: checkout}\r\n    spec:\r\n      containers:\r\n        - name: app\r\n          image: 'registry.example.com/checkout:1.4'\r\n          securityContext:\r\n            runAsUser: 10001\r\n          ports:\r\n            - containerPort: 8080\r\n        - name: proxy\r\n          image: \"registry.example.com/proxy:2\"\r\n          securityContext: {privileged: true}\r\n---\r\n# A second document, untouched by the app's fixes.\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata: {name: settings, namespace: shop}\r\ndata: {mode: production}\r\n";
+
+fn findings(dir: &Path, path: &str) -> BTreeSet<(String, String)> {
+    let report = json(&rampart_in(dir, &["scan", path, "-f", "json"]));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["rule"].as_str().unwrap().to_string(),
+                finding["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn safe_fixes_are_a_diff_then_written_with_everything_else_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "app.yaml", APP);
+    let before = findings(dir.path(), "app.yaml");
+
+    // The diff: nothing written, exit 1 because there is something to write.
+    let shown = rampart_in(dir.path(), &["fix", "app.yaml"]);
+    assert_eq!(shown.status.code(), Some(1));
+    let diff = String::from_utf8(shown.stdout).unwrap();
+    assert!(diff.starts_with("--- a/app.yaml\n+++ b/app.yaml\n"), "{diff}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("app.yaml")).unwrap(), APP);
+    let stderr = String::from_utf8(shown.stderr).unwrap();
+    assert!(
+        stderr.contains("would fix app.yaml:17: capabilities-drop-all Deployment/shop/checkout (safe"),
+        "{stderr}"
+    );
+    // The privileged container: drop ALL is unsafe there, allowPrivilegeEscalation impossible.
+    assert!(
+        stderr
+            .contains("capabilities-drop-all Deployment/shop/checkout (unsafe): it can change what the workload does"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("no-privilege-escalation Deployment/shop/checkout (safe): the container is privileged"),
+        "{stderr}"
+    );
+    // Needs input: listed, never guessed.
+    assert!(
+        stderr.contains("resource-limits-set Deployment/shop/checkout (needs input)"),
+        "{stderr}"
+    );
+    assert!(!diff.contains("resources"), "{diff}");
+
+    let written = rampart_in(dir.path(), &["fix", "app.yaml", "--write"]);
+    assert_eq!(
+        written.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("app.yaml")).unwrap();
+    let expected = APP
+        .replace(
+            "            runAsUser: 10001\r\n",
+            "            runAsUser: 10001\r\n            capabilities:\r\n              drop: [ALL]\r\n            allowPrivilegeEscalation: false\r\n            runAsNonRoot: true\r\n            seccompProfile:\r\n              type: RuntimeDefault\r\n",
+        );
+    assert_eq!(fixed, expected);
+    let after = findings(dir.path(), "app.yaml");
+    assert!(
+        after.is_subset(&before),
+        "new: {:?}",
+        after.difference(&before).collect::<Vec<_>>()
+    );
+    for gone in [
+        "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+        "spec.template.spec.containers[0].securityContext.capabilities.drop",
+        "spec.template.spec.containers[0].securityContext.seccompProfile.type",
+        "spec.template.spec.containers[0].securityContext.runAsNonRoot",
+    ] {
+        assert!(after.iter().all(|(_, field)| field != gone), "{gone} still found");
+    }
+    // Nothing safe is left: a second run writes nothing and exits 0.
+    let again = rampart_in(dir.path(), &["fix", "app.yaml"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(again.stdout.is_empty());
+}
+
+#[test]
+fn unsafe_fixes_wait_for_unsafe_and_rules_can_be_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "app.yaml", APP);
+    let chosen = rampart_in(
+        dir.path(),
+        &["fix", "app.yaml", "--write", "--unsafe", "--rule", "read-only-root-fs"],
+    );
+    assert_eq!(chosen.status.code(), Some(0));
+    let fixed = std::fs::read_to_string(dir.path().join("app.yaml")).unwrap();
+    assert_eq!(
+        fixed,
+        APP.replace(
+            "            runAsUser: 10001\r\n",
+            "            runAsUser: 10001\r\n            readOnlyRootFilesystem: true\r\n"
+        )
+        .replace(
+            "securityContext: {privileged: true}",
+            "securityContext: {privileged: true, readOnlyRootFilesystem: true}"
+        )
+    );
+    let unknown = rampart_in(dir.path(), &["fix", "app.yaml", "--rule", "no-host-network"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no fix; the rules with one are"));
+}
+
+#[test]
+fn what_cannot_be_edited_in_place_is_left_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let anchored = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: a\n    image: x@sha256:0000000000000000000000000000000000000000000000000000000000000000\n    securityContext: &shared\n      runAsUser: 10001\n  - name: b\n    image: y@sha256:0000000000000000000000000000000000000000000000000000000000000000\n    securityContext: *shared\n";
+    write_file(dir.path(), "pod.yaml", anchored);
+    let output = rampart_in(dir.path(), &["fix", "pod.yaml", "--write"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("not written: line 8: the path goes through an anchor, alias or tag"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap(), anchored);
+}
+
+fn corpus() -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/real-manifests");
+    if path.is_dir() {
+        Some(path.canonicalize().unwrap())
+    } else {
+        println!("skipped: ../shared/corpus is absent");
+        None
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn real_bundles_fixed_in_place_still_parse_and_find_nothing_new() {
+    let Some(corpus) = corpus() else { return };
+    // A copy in a temporary folder: the corpus is read in place, never changed.
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&corpus, &dir.path().join("bundles"));
+    let scan = |dir: &Path| -> (BTreeSet<(String, String, String, String)>, usize) {
+        let report = json(&rampart_in(dir, &["scan", "bundles", "-f", "json"]));
+        let findings = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|finding| {
+                (
+                    finding["rule"].as_str().unwrap().to_string(),
+                    finding["location"]["path"].as_str().unwrap().to_string(),
+                    finding["resource"]["name"].as_str().unwrap_or_default().to_string(),
+                    finding["field"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        (findings, report["errors"].as_array().unwrap().len())
+    };
+    let (before, errors_before) = scan(dir.path());
+    let output = rampart_in(dir.path(), &["fix", "bundles", "--write", "--unsafe"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let written: usize = stderr.lines().filter(|line| line.starts_with("fixed ")).count();
+    assert!(written > 100, "{stderr}");
+    let (after, errors_after) = scan(dir.path());
+    assert_eq!(errors_after, errors_before, "a fixed file no longer reads");
+    let new: Vec<_> = after.difference(&before).collect();
+    assert!(new.is_empty(), "new findings: {new:#?}");
+    assert_eq!(before.len() - after.len(), written, "each fix removes its finding");
+    // Outside the edits, nothing changed: every original line is still there, in order (or
+    // extended, where a flow entry was appended to it), or (a value a fix replaced) its key
+    // is, at the same indentation.
+    for entry in walk(&corpus) {
+        let relative = entry.strip_prefix(&corpus).unwrap();
+        let original = std::fs::read_to_string(&entry).unwrap_or_default();
+        let fixed = std::fs::read_to_string(dir.path().join("bundles").join(relative)).unwrap_or_default();
+        // JSON stays JSON.
+        if serde_json::from_str::<serde_json::Value>(&original).is_ok() {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&fixed).is_ok(),
+                "{} is no longer JSON",
+                relative.display()
+            );
+        }
+        let fixed: Vec<&str> = fixed.lines().collect();
+        let mut at = 0;
+        for line in original.lines() {
+            if let Some(found) = fixed[at..].iter().position(|kept| kept.starts_with(line)) {
+                at += found + 1;
+                continue;
+            }
+            let (key, _) = line
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("{}: the line {line:?} was changed", relative.display()));
+            let found = fixed[at..]
+                .iter()
+                .position(|kept| kept.starts_with(&format!("{key}: ")))
+                .unwrap_or_else(|| panic!("{}: the line {line:?} was changed", relative.display()));
+            at += found + 1;
+        }
+    }
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
