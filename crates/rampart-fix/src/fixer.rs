@@ -22,6 +22,8 @@ pub struct FixOptions {
     pub unsafe_fixes: bool,
     /// Only these rules' fixes (all when empty).
     pub rules: Vec<String>,
+    /// Digests resolved at the registry (`--pin-digests`): image as written → digest.
+    pub pins: std::collections::HashMap<String, String>,
 }
 
 /// One finding a fix was written for, or left.
@@ -128,6 +130,26 @@ fn object_node(documents: &[Option<SourceNode>], offset: usize) -> Option<&Sourc
     Some(document)
 }
 
+/// For an unpinned image whose digest was resolved: `name:tag@digest`.
+fn pinned_image(
+    object: &rampart_k8s::object::Object,
+    kinds: &rampart_k8s::workload::WorkloadKinds,
+    finding: &Finding,
+    pins: &std::collections::HashMap<String, String>,
+) -> Option<String> {
+    if finding.rule != "image-digest-pinned" || pins.is_empty() {
+        return None;
+    }
+    let pod = kinds.pod_of(object)?;
+    let container = pod
+        .containers()
+        .iter()
+        .find(|container| Some(container.name.as_str()) == finding.container.as_deref())?;
+    let image = container.image()?.node.as_str()?.to_string();
+    let digest = pins.get(&image)?;
+    Some(format!("{image}@{digest}"))
+}
+
 /// Fixes what `findings` (a scan's) allow, file by file; nothing is written here.
 pub fn fix(pipeline: &Pipeline, findings: &[Finding], options: &FixOptions) -> Vec<FileFix> {
     let mut by_file: Vec<(String, Vec<&Finding>)> = Vec::new();
@@ -200,7 +222,10 @@ fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options
             );
             continue;
         };
-        let proposal = propose(fix, object, kinds, finding.container.as_deref());
+        let mut proposal = propose(fix, object, kinds, finding.container.as_deref());
+        if let Some(pinned) = pinned_image(object, kinds, finding, &options.pins) {
+            proposal = rampart_k8s::fixes::Proposal::set(FixSafety::Safe, &pinned);
+        }
         let value = match &proposal.action {
             Action::Manual(why) => {
                 leave(change_of(finding, proposal.safety, ""), why.clone());

@@ -57,6 +57,7 @@ pub static FIXES: &[&Fix] = &[
     &crate::rules::runtime::run_as_non_root::FIX,
     &crate::rules::workload::resource_limits_set::FIX,
     &crate::rules::workload::resource_requests_set::FIX,
+    &crate::rules::images::image_digest_pinned::FIX,
 ];
 
 pub fn fix_for(rule: &str) -> Option<&'static Fix> {

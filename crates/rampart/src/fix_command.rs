@@ -26,6 +26,14 @@ pub struct FixArgs {
     #[arg(long = "rule", value_name = "RULE")]
     rules: Vec<String>,
 
+    /// Ask each image's registry which digest its tag names now and write
+    /// `name:tag@sha256:...` (the only fix that reaches the network).
+    #[arg(long)]
+    pin_digests: bool,
+
+    #[command(flatten)]
+    registry: crate::images_command::RegistryArgs,
+
     /// The configuration file [default: the nearest rampart.toml at or above
     /// the first path].
     #[arg(long, value_name = "FILE")]
@@ -60,9 +68,42 @@ pub fn run(args: &FixArgs) -> Outcome {
     for error in &scanned.report.errors {
         eprintln!("error: {error}");
     }
+    let mut pins = std::collections::HashMap::new();
+    let mut unresolved = false;
+    if args.pin_digests {
+        let (objects, _) = crate::inventory_input::load_objects(&args.paths);
+        let mut images: Vec<String> =
+            rampart_k8s::workload::image_uses(&objects, &pipeline.kubernetes().workload_kinds)
+                .into_iter()
+                .map(|image_use| image_use.image)
+                .filter(|image| rampart_core::ImageRef::parse(image).digest.is_none())
+                .collect();
+        images.sort();
+        images.dedup();
+        match crate::images_command::resolve_digests(&args.registry, pipeline.team(), &images) {
+            Ok(resolved) => {
+                for (image, digest) in resolved {
+                    match digest {
+                        Ok(digest) => {
+                            pins.insert(image, digest);
+                        }
+                        Err(error) => {
+                            eprintln!("error: --pin-digests: {error}");
+                            unresolved = true;
+                        }
+                    }
+                }
+            }
+            Err(error) => {
+                eprintln!("error: --pin-digests: {error}");
+                return Outcome::Error;
+            }
+        }
+    }
     let options = rampart_fix::FixOptions {
         unsafe_fixes: args.unsafe_fixes,
         rules: args.rules.clone(),
+        pins,
     };
     let files = rampart_fix::fix(&pipeline, &scanned.report.findings, &options);
     let mut out = String::new();
@@ -127,7 +168,7 @@ pub fn run(args: &FixArgs) -> Outcome {
             " (unsafe ones wait for --unsafe)"
         }
     );
-    if failed || !scanned.report.errors.is_empty() {
+    if failed || unresolved || !scanned.report.errors.is_empty() {
         Outcome::Error
     } else if !args.write && applied > 0 {
         Outcome::Fail

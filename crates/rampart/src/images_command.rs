@@ -445,6 +445,28 @@ fn verify(args: &VerifyArgs) -> Outcome {
     proof::conclude(&run, &args.format, &args.output, &args.proof)
 }
 
+/// Each image's digest at its registry now (manifest HEAD: a multi-platform image's index
+/// digest), or why not.
+pub(crate) fn resolve_digests(
+    registry: &RegistryArgs,
+    team: &rampart_core::Config,
+    images: &[String],
+) -> Result<Vec<(String, Result<String, String>)>, String> {
+    let registry = registry_client(registry, team, &[])?;
+    let runtime = runtime().map_err(|error| error.to_string())?;
+    Ok(runtime.block_on(async {
+        let mut results = Vec::with_capacity(images.len());
+        for image in images {
+            let digest = match rampart_registry::parse_reference(image) {
+                Ok(reference) => registry.resolve(&reference).await.map_err(|error| error.to_string()),
+                Err(error) => Err(error),
+            };
+            results.push((image.clone(), digest));
+        }
+        results
+    }))
+}
+
 fn resolve(args: &ResolveArgs) -> Outcome {
     let Ok(team) = config_command::load(args.config.as_deref(), Path::new(".")) else {
         return Outcome::Error;
@@ -459,31 +481,13 @@ fn resolve(args: &ResolveArgs) -> Outcome {
     for error in &errors {
         eprintln!("error: {error}");
     }
-    let registry = match registry_client(&args.registry, &team, &[]) {
-        Ok(registry) => registry,
+    let resolved = match resolve_digests(&args.registry, &team, &images) {
+        Ok(resolved) => resolved,
         Err(error) => {
             eprintln!("error: {error}");
             return Outcome::Error;
         }
     };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Outcome::Error;
-        }
-    };
-    let resolved: Vec<(String, Result<String, String>)> = runtime.block_on(async {
-        let mut results = Vec::with_capacity(images.len());
-        for image in &images {
-            let digest = match rampart_registry::parse_reference(image) {
-                Ok(reference) => registry.resolve(&reference).await.map_err(|error| error.to_string()),
-                Err(error) => Err(error),
-            };
-            results.push((image.clone(), digest));
-        }
-        results
-    });
     let failed = !errors.is_empty() || resolved.iter().any(|(_, digest)| digest.is_err());
     if args.json {
         let entries: Vec<serde_json::Value> = resolved

@@ -236,3 +236,78 @@ fn walk(root: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+#[test]
+fn pin_digests_writes_the_digest_the_registry_names_and_nothing_reaches_it_otherwise() {
+    use rampart_registry::local::{LocalRegistry, push_image, push_index};
+    use rampart_registry::{Registry, RegistryOptions};
+    let local = match LocalRegistry::start(None) {
+        Ok(registry) => registry,
+        Err(error) if std::env::var_os("CI").is_none() => {
+            println!("skipped: {error}");
+            return;
+        }
+        Err(error) => panic!("{error}"),
+    };
+    let registry = Registry::new(RegistryOptions {
+        docker_config: false,
+        ..RegistryOptions::default()
+    })
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (single, multi) = runtime.block_on(async {
+        let single = push_image(&registry, &local.reference("acme/api", "2.3.1"), b"api")
+            .await
+            .unwrap();
+        let (index, _) = push_index(
+            &registry,
+            &local.reference("acme/web", "1"),
+            &[("linux", "amd64"), ("linux", "arm64")],
+        )
+        .await
+        .unwrap();
+        (single, index)
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: shop}}\nspec:\n  containers:\n  - name: api\n    image: {0}/acme/api:2.3.1   # the release\n  - name: web\n    image: \"{0}/acme/web:1\"\n  - name: gone\n    image: {0}/acme/gone:1\n",
+        local.address
+    );
+    write_file(dir.path(), "pod.yaml", &manifest);
+    // Without the flag: listed as needing the digest, nothing asked of the registry.
+    let listed = rampart_in(dir.path(), &["fix", "pod.yaml", "--rule", "image-digest-pinned"]);
+    assert_eq!(listed.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&listed.stderr)
+            .contains("needs the digest the tag names: --pin-digests asks the registry")
+    );
+
+    let pinned = rampart_in(
+        dir.path(),
+        &[
+            "fix",
+            "pod.yaml",
+            "--rule",
+            "image-digest-pinned",
+            "--pin-digests",
+            "--write",
+        ],
+    );
+    // The image the registry does not have is an error; the others are written.
+    assert_eq!(
+        pinned.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&pinned.stderr)
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("pod.yaml")).unwrap();
+    assert_eq!(
+        fixed,
+        manifest
+            .replace("acme/api:2.3.1   #", &format!("acme/api:2.3.1@{}   #", single.digest))
+            .replace("acme/web:1\"", &format!("acme/web:1@{}\"", multi.digest))
+    );
+}

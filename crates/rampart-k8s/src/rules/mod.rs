@@ -14,7 +14,7 @@ mod exposure;
 pub(crate) use admission::webhook_fail_closed_kube_system::covers_pod_creation as webhook_covers_pod_creation;
 pub(crate) use control_plane::component as control_plane_component;
 pub(crate) use exposure::service_is_public;
-mod images;
+pub(crate) mod images;
 mod isolation;
 mod network;
 mod rbac;

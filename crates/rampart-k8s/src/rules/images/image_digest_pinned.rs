@@ -23,9 +23,20 @@
 //! ```yaml
 //! image: ghcr.io/acme/api:2.3.1@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Needs input: the digest. `rampart fix --pin-digests` asks each image's
+//! registry which digest its tag names now (a multi-platform image's index
+//! digest, so every node pulls its own platform) and writes
+//! `name:tag@sha256:...`, keeping the tag for readability; the workload then
+//! runs exactly what it runs today. Without the flag the container is listed
+//! and nothing is written: Rampart reaches no registry unless asked.
 
 use super::super::prelude::*;
 use super::ImageRef;
+use crate::fixes::{Fix, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -42,6 +53,19 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "image-digest-pinned",
+    safety: FixSafety::NeedsInput,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, _container: &Container<'_>) -> Proposal {
+    Proposal::manual(
+        FixSafety::NeedsInput,
+        "needs the digest the tag names: --pin-digests asks the registry",
+    )
+}
 
 fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {
