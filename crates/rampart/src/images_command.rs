@@ -445,13 +445,16 @@ fn verify(args: &VerifyArgs) -> Outcome {
     proof::conclude(&run, &args.format, &args.output, &args.proof)
 }
 
+/// An image and its digest, or why it could not be resolved.
+pub(crate) type Resolved = (String, Result<String, String>);
+
 /// Each image's digest at its registry now (manifest HEAD: a multi-platform image's index
 /// digest), or why not.
 pub(crate) fn resolve_digests(
     registry: &RegistryArgs,
     team: &rampart_core::Config,
     images: &[String],
-) -> Result<Vec<(String, Result<String, String>)>, String> {
+) -> Result<Vec<Resolved>, String> {
     let registry = registry_client(registry, team, &[])?;
     let runtime = runtime().map_err(|error| error.to_string())?;
     Ok(runtime.block_on(async {
