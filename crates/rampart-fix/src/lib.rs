@@ -7,8 +7,10 @@
 
 pub mod edit;
 pub mod fixer;
+pub mod patches;
 pub mod source;
 
 pub use edit::{Edit, Path, Step, apply, set_value};
 pub use fixer::{Change, FileFix, FixOptions, Left, fix, write};
+pub use patches::{Patches, patches};
 pub use source::{Entry, Shape, SourceNode, documents};

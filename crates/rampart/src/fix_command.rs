@@ -7,11 +7,27 @@ use rampart_scan::{Flags, SecretsMode};
 
 use crate::{config_command, progress};
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FixFormat {
+    /// The files rewritten in place (a unified diff without --write).
+    Diff,
+    /// Strategic-merge patches, one per object, for a Kustomize overlay
+    /// (what rendered input, Helm output on `-`, gets).
+    Kustomize,
+}
+
 #[derive(clap::Args)]
 pub struct FixArgs {
-    /// Manifest files or folders.
+    /// Manifest files or folders; `-` reads rendered manifests from standard
+    /// input (patches are written for them).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+
+    /// diff: rewrite the files (shown as a diff unless --write); kustomize:
+    /// print strategic-merge patches for an overlay instead [default: diff,
+    /// kustomize for `-`].
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<FixFormat>,
 
     /// Write the fixes into the files (without it, print their diff).
     #[arg(long)]
@@ -64,6 +80,19 @@ pub fn run(args: &FixArgs) -> Outcome {
         Ok(pipeline) => pipeline,
         Err(outcome) => return outcome,
     };
+    let reads_stdin = args.paths.iter().any(|path| path.as_os_str() == "-");
+    let format = args.format.unwrap_or(if reads_stdin {
+        FixFormat::Kustomize
+    } else {
+        FixFormat::Diff
+    });
+    if format == FixFormat::Kustomize {
+        return patches(args, &pipeline);
+    }
+    if reads_stdin {
+        eprintln!("error: standard input cannot be rewritten in place: use --format kustomize");
+        return Outcome::Error;
+    }
     let scanned = pipeline.scan(&args.paths, &progress::Bars::new());
     for error in &scanned.report.errors {
         eprintln!("error: {error}");
@@ -175,4 +204,81 @@ pub fn run(args: &FixArgs) -> Outcome {
     } else {
         Outcome::Pass
     }
+}
+
+/// `--format kustomize`: patches for the rendered manifests on standard input or in files.
+fn patches(args: &FixArgs, pipeline: &rampart_scan::Pipeline) -> Outcome {
+    if args.write || args.pin_digests {
+        eprintln!("error: --format kustomize prints patches: --write and --pin-digests do not apply");
+        return Outcome::Error;
+    }
+    let options = rampart_fix::FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+        rules: args.rules.clone(),
+        ..rampart_fix::FixOptions::default()
+    };
+    let mut out = String::new();
+    let (mut applied, mut left) = (0, 0);
+    for path in &args.paths {
+        let (name, text) = if path.as_os_str() == "-" {
+            let mut text = String::new();
+            if let Err(error) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+                eprintln!("error: standard input: {error}");
+                return Outcome::Error;
+            }
+            ("<stdin>".to_string(), text)
+        } else {
+            match std::fs::read_to_string(path) {
+                Ok(text) => (path.display().to_string(), text),
+                Err(error) => {
+                    eprintln!(
+                        "error: {}: {error} (give rendered manifests: a file, or - for standard input)",
+                        path.display()
+                    );
+                    return Outcome::Error;
+                }
+            }
+        };
+        let scanned = pipeline.scan_object(&name, text.as_bytes());
+        for error in &scanned.report.errors {
+            eprintln!("error: {error}");
+        }
+        let made = rampart_fix::patches(pipeline, &name, &text, &scanned.report.findings, &options);
+        out.push_str(&made.yaml);
+        for change in &made.applied {
+            applied += 1;
+            eprintln!(
+                "patched {}: {} ({}: {} = {})",
+                change.resource,
+                change.rule,
+                change.safety.as_str(),
+                change.field,
+                change.value
+            );
+        }
+        for not in &made.left {
+            left += 1;
+            eprintln!(
+                "left {}: {} ({}): {}",
+                not.change.resource,
+                not.change.rule,
+                not.change.safety.as_str(),
+                not.why
+            );
+        }
+    }
+    use std::io::Write as _;
+    if let Err(error) = std::io::stdout().lock().write_all(out.as_bytes()) {
+        return crate::output_failed(error);
+    }
+    eprintln!(
+        "{applied} fix{} as patches, {left} left for a person{}",
+        if applied == 1 { "" } else { "es" },
+        if args.unsafe_fixes {
+            ""
+        } else {
+            " (unsafe ones wait for --unsafe)"
+        }
+    );
+    Outcome::Pass
 }

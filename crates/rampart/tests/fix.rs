@@ -311,3 +311,73 @@ fn pin_digests_writes_the_digest_the_registry_names_and_nothing_reaches_it_other
             .replace("acme/web:1\"", &format!("acme/web:1@{}\"", multi.digest))
     );
 }
+
+#[test]
+fn rendered_input_gets_patches_an_overlay_applies() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let rendered = APP.replace("\r\n", "\n");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["fix", "-"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(rendered.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let patches = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        patches,
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        securityContext:\n          allowPrivilegeEscalation: false\n          capabilities:\n            drop: [ALL]\n          runAsNonRoot: true\n          seccompProfile:\n            type: RuntimeDefault\n"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("left Deployment/shop/checkout: no-privilege-escalation (safe): the container is privileged"),
+        "{stderr}"
+    );
+
+    // The overlay Kustomize builds from them clears those findings and adds none.
+    if Command::new("kubectl").arg("version").arg("--client").output().is_err() {
+        println!("skipped: kubectl is absent, the overlay is not built");
+        return;
+    }
+    write_file(dir.path(), "base/rendered.yaml", &rendered);
+    write_file(dir.path(), "base/kustomization.yaml", "resources: [rendered.yaml]\n");
+    write_file(dir.path(), "overlay/patches.yaml", &patches);
+    write_file(
+        dir.path(),
+        "overlay/kustomization.yaml",
+        // bases and patchesStrategicMerge: what Debian's kubectl 1.20 (kustomize 2) reads; v5 still does.
+        "bases:\n- ../base\npatchesStrategicMerge:\n- patches.yaml\n",
+    );
+    let built = Command::new("kubectl")
+        .args(["kustomize", "overlay"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    write_file(dir.path(), "built.yaml", &String::from_utf8(built.stdout).unwrap());
+    let before = findings(dir.path(), "base/rendered.yaml");
+    let after = findings(dir.path(), "built.yaml");
+    assert!(
+        after.is_subset(&before),
+        "new: {:?}",
+        after.difference(&before).collect::<Vec<_>>()
+    );
+    for gone in [
+        "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+        "spec.template.spec.containers[0].securityContext.seccompProfile.type",
+    ] {
+        assert!(before.iter().any(|(_, field)| field == gone));
+        assert!(after.iter().all(|(_, field)| field != gone), "{gone} still found");
+    }
+}
