@@ -22,7 +22,7 @@ pub struct FixOptions {
     pub unsafe_fixes: bool,
     /// Only these rules' fixes (all when empty).
     pub rules: Vec<String>,
-    /// Digests resolved at the registry (`--pin-digests`): image as written → digest.
+    /// Images resolved at the registry (`--pin-digests`): as written → `name:tag@digest`.
     pub pins: std::collections::HashMap<String, String>,
 }
 
@@ -130,7 +130,7 @@ fn object_node(documents: &[Option<SourceNode>], offset: usize) -> Option<&Sourc
     Some(document)
 }
 
-/// For an unpinned image whose digest was resolved: `name:tag@digest`.
+/// For an unpinned image (or one with a placeholder digest) resolved: `name:tag@digest`.
 fn pinned_image(
     object: &rampart_k8s::object::Object,
     kinds: &rampart_k8s::workload::WorkloadKinds,
@@ -145,9 +145,8 @@ fn pinned_image(
         .containers()
         .iter()
         .find(|container| Some(container.name.as_str()) == finding.container.as_deref())?;
-    let image = container.image()?.node.as_str()?.to_string();
-    let digest = pins.get(&image)?;
-    Some(format!("{image}@{digest}"))
+    let image = container.image()?.node.as_str()?;
+    pins.get(image).cloned()
 }
 
 /// Fixes what `findings` (a scan's) allow, file by file; nothing is written here.

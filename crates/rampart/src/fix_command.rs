@@ -101,20 +101,27 @@ pub fn run(args: &FixArgs) -> Outcome {
     let mut unresolved = false;
     if args.pin_digests {
         let (objects, _) = crate::inventory_input::load_objects(&args.paths);
-        let mut images: Vec<String> =
+        // Images without a digest, or with a placeholder where it goes (`rampart init`'s):
+        // written as found, resolved without the placeholder.
+        let mut images: Vec<(String, String)> =
             rampart_k8s::workload::image_uses(&objects, &pipeline.kubernetes().workload_kinds)
                 .into_iter()
                 .map(|image_use| image_use.image)
-                .filter(|image| rampart_core::ImageRef::parse(image).digest.is_none())
+                .filter(|image| !rampart_core::ImageRef::parse(image).has_valid_digest())
+                .map(|image| {
+                    let tagged = image.split('@').next().unwrap_or(&image).to_string();
+                    (image, tagged)
+                })
                 .collect();
         images.sort();
         images.dedup();
-        match crate::images_command::resolve_digests(&args.registry, pipeline.team(), &images) {
+        let tagged: Vec<String> = images.iter().map(|(_, tagged)| tagged.clone()).collect();
+        match crate::images_command::resolve_digests(&args.registry, pipeline.team(), &tagged) {
             Ok(resolved) => {
-                for (image, digest) in resolved {
+                for ((image, tagged), (_, digest)) in images.into_iter().zip(resolved) {
                     match digest {
                         Ok(digest) => {
-                            pins.insert(image, digest);
+                            pins.insert(image, format!("{tagged}@{digest}"));
                         }
                         Err(error) => {
                             eprintln!("error: --pin-digests: {error}");

@@ -11,6 +11,7 @@ mod evidence_command;
 mod exceptions_command;
 mod fix_command;
 mod images_command;
+mod init_command;
 mod inventory_input;
 mod map_command;
 mod metrics_command;
@@ -118,6 +119,10 @@ enum Command {
     /// change behaviour; each re-checked before it is kept, comments and
     /// layout untouched.
     Fix(fix_command::FixArgs),
+    /// Write a hardened starting point: a web app, worker, cron job,
+    /// internal API or namespace, as a Kustomize base with dev and prod
+    /// overlays that passes Rampart's own scan.
+    Init(init_command::InitArgs),
 }
 
 #[derive(clap::Args)]
@@ -322,6 +327,7 @@ fn main() -> ExitCode {
         Command::Admission(command) => serve_command::admission(&command),
         Command::Map(args) => map_command::run(&args),
         Command::Fix(args) => fix_command::run(&args),
+        Command::Init(args) => init_command::run(&args),
         Command::Images(command) => images_command::run(&command),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),

@@ -273,7 +273,7 @@ fn pin_digests_writes_the_digest_the_registry_names_and_nothing_reaches_it_other
     });
     let dir = tempfile::tempdir().unwrap();
     let manifest = format!(
-        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: shop}}\nspec:\n  containers:\n  - name: api\n    image: {0}/acme/api:2.3.1   # the release\n  - name: web\n    image: \"{0}/acme/web:1\"\n  - name: gone\n    image: {0}/acme/gone:1\n",
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: shop}}\nspec:\n  containers:\n  - name: api\n    image: {0}/acme/api:2.3.1   # the release\n  - name: web\n    image: \"{0}/acme/web:1\"\n  - name: gone\n    image: {0}/acme/gone:1\n  - name: placeholder\n    image: {0}/acme/api:2.3.1@sha256:PIN-ME-rampart-fix-pin-digests\n",
         local.address
     );
     write_file(dir.path(), "pod.yaml", &manifest);
@@ -309,6 +309,8 @@ fn pin_digests_writes_the_digest_the_registry_names_and_nothing_reaches_it_other
         manifest
             .replace("acme/api:2.3.1   #", &format!("acme/api:2.3.1@{}   #", single.digest))
             .replace("acme/web:1\"", &format!("acme/web:1@{}\"", multi.digest))
+            // `rampart init`'s placeholder digest is replaced too.
+            .replace("@sha256:PIN-ME-rampart-fix-pin-digests", &format!("@{}", single.digest))
     );
 }
 
