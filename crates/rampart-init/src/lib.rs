@@ -24,6 +24,8 @@ pub enum Kind {
     InternalApi,
     /// A namespace for a team: labelled, with a quota, default-deny, DNS, and the team's role.
     Namespace,
+    /// The CI gate for a repository: `github` or `gitlab` (the module's name).
+    Ci,
 }
 
 impl Kind {
@@ -34,6 +36,7 @@ impl Kind {
             "cronjob" => Kind::CronJob,
             "internal-api" => Kind::InternalApi,
             "namespace" => Kind::Namespace,
+            "ci" => Kind::Ci,
             _ => return None,
         })
     }
@@ -94,6 +97,12 @@ pub fn check(module: &Module) -> Result<(), String> {
         && !dns_label(namespace)
     {
         return Err(format!("namespace {namespace:?} is not a DNS label"));
+    }
+    if module.kind == Kind::Ci {
+        return match module.name.as_str() {
+            "github" | "gitlab" => Ok(()),
+            other => Err(format!("no CI recipe for {other:?}: github or gitlab")),
+        };
     }
     if module.kind != Kind::Namespace && module.image.is_none() {
         return Err("--image is required: the image the workload runs".to_string());
@@ -479,6 +488,81 @@ spec:
                 port: {{name: http}}
 "#
         );
+    }
+}
+
+/// The CI gate's files for `provider` (github or gitlab): `rampart ci` as the README
+/// documents it, with SARIF or JUnit for the platform, an HTML report, and a signed
+/// evidence bundle kept as an artifact.
+pub fn render_ci(provider: &str) -> Vec<File> {
+    let install = "cargo install --locked --git https://example.invalid/rampart rampart   # replace with where your team gets rampart";
+    match provider {
+        "github" => vec![File {
+            path: ".github/workflows/rampart.yml".to_string(),
+            text: format!(
+                r#"# The Rampart gate: secrets, manifests, Terraform and Dockerfiles on every push and
+# pull request; code-scanning alerts, a summary on the run, signed evidence kept.
+# Pin the actions by commit SHA once you have reviewed them.
+name: rampart
+on:
+  pull_request:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+  security-events: write
+jobs:
+  gate:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0          # the history since the base, for secrets in commits
+      - run: {install}
+      - name: rampart ci
+        run: |
+          echo "$RAMPART_SIGNING_KEY" > "$RUNNER_TEMP/signing.pem"
+          rampart ci -f sarif -o rampart.sarif -f markdown -o "$GITHUB_STEP_SUMMARY"                      -f html -o rampart.html -f text                      --evidence evidence --sign-key "$RUNNER_TEMP/signing.pem"
+        env:
+          RAMPART_SIGNING_KEY: ${{{{ secrets.RAMPART_SIGNING_KEY }}}}
+      - uses: github/codeql-action/upload-sarif@v3
+        if: always()
+        with:
+          sarif_file: rampart.sarif
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: rampart-evidence
+          path: |
+            evidence
+            rampart.html
+"#
+            ),
+        }],
+        _ => vec![File {
+            path: ".gitlab/rampart.yml".to_string(),
+            text: format!(
+                r#"# The Rampart gate: include it from .gitlab-ci.yml (`include: {{local: .gitlab/rampart.yml}}`).
+# JUnit in the merge request's test tab, the HTML report and signed evidence as artifacts.
+rampart:
+  stage: test
+  variables:
+    GIT_DEPTH: 0               # the history since the base, for secrets in commits
+  before_script:
+    - {install}
+  script:
+    - echo "$RAMPART_SIGNING_KEY" > "$CI_PROJECT_DIR/.signing.pem"
+    - rampart ci -f junit -o rampart.xml -f html -o rampart.html -f text --evidence evidence --sign-key "$CI_PROJECT_DIR/.signing.pem"
+  after_script:
+    - rm -f "$CI_PROJECT_DIR/.signing.pem"
+  artifacts:
+    when: always
+    reports:
+      junit: rampart.xml
+    paths: [evidence/, rampart.html]
+"#
+            ),
+        }],
     }
 }
 

@@ -15,11 +15,13 @@ enum InitFormat {
 
 #[derive(clap::Args)]
 pub struct InitArgs {
-    /// web, worker, cronjob, internal-api or namespace.
-    #[arg(value_parser = ["web", "worker", "cronjob", "internal-api", "namespace"])]
+    /// web, worker, cronjob, internal-api, namespace, or ci (with github
+    /// or gitlab as the name).
+    #[arg(value_parser = ["web", "worker", "cronjob", "internal-api", "namespace", "ci"])]
     kind: String,
 
-    /// The app's (or the namespace's) name: a DNS label.
+    /// The app's (or the namespace's) name: a DNS label; for ci, github or
+    /// gitlab.
     name: String,
 
     /// The image the workload runs; without a digest, a placeholder digest
@@ -91,6 +93,11 @@ pub fn run(args: &InitArgs) -> Outcome {
         eprintln!("error: {error}");
         return Outcome::Error;
     }
+    if kind == Kind::Ci {
+        // The repository's own files, at its root (or --output).
+        let root = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
+        return write_files(&root, &rampart_init::render_ci(&args.name), args.force);
+    }
     if args.format == InitFormat::Yaml {
         use std::io::Write as _;
         return match std::io::stdout()
@@ -102,8 +109,22 @@ pub fn run(args: &InitArgs) -> Outcome {
         };
     }
     let root = args.output.clone().unwrap_or_else(|| PathBuf::from(&args.name));
-    let files = rampart_init::render_kustomize(&module);
-    if !args.force
+    let written = write_files(&root, &rampart_init::render_kustomize(&module), args.force);
+    if written != Outcome::Pass {
+        return written;
+    }
+    if module.image.as_deref().is_some_and(|image| !image.contains("@sha256:")) {
+        eprintln!(
+            "note: the image has a placeholder digest: `rampart fix {} --pin-digests --write` asks the registry for the real one",
+            root.display()
+        );
+    }
+    Outcome::Pass
+}
+
+/// Writes `files` under `root`, refusing to overwrite unless `force`.
+fn write_files(root: &std::path::Path, files: &[rampart_init::File], force: bool) -> Outcome {
+    if !force
         && let Some(existing) = files
             .iter()
             .map(|file| root.join(&file.path))
@@ -112,7 +133,7 @@ pub fn run(args: &InitArgs) -> Outcome {
         eprintln!("error: {} exists (--force overwrites)", existing.display());
         return Outcome::Error;
     }
-    for file in &files {
+    for file in files {
         let path = root.join(&file.path);
         let written = path
             .parent()
@@ -123,12 +144,6 @@ pub fn run(args: &InitArgs) -> Outcome {
             return Outcome::Error;
         }
         eprintln!("wrote {}", path.display());
-    }
-    if module.image.as_deref().is_some_and(|image| !image.contains("@sha256:")) {
-        eprintln!(
-            "note: the image has a placeholder digest: `rampart fix {} --pin-digests --write` asks the registry for the real one",
-            root.display()
-        );
     }
     Outcome::Pass
 }

@@ -178,3 +178,48 @@ fn an_image_without_a_digest_is_reported_and_nothing_is_overwritten() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a DNS label"));
 }
+
+#[test]
+fn the_ci_gate_is_written_for_both_platforms_and_scans_clean() {
+    for (provider, path, runs) in [
+        (
+            "github",
+            ".github/workflows/rampart.yml",
+            "rampart ci -f sarif -o rampart.sarif",
+        ),
+        ("gitlab", ".gitlab/rampart.yml", "rampart ci -f junit -o rampart.xml"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = rampart_in(dir.path(), &["init", "ci", provider]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(dir.path().join(path)).unwrap();
+        assert!(text.contains(runs), "{text}");
+        assert!(text.contains("--evidence evidence --sign-key"), "{text}");
+        let documents = rampart_fix::documents(&text).unwrap();
+        assert_eq!(documents.len(), 1, "{provider}: one YAML document");
+        // No object to judge in a workflow, and no credential in it either.
+        let report = json(&rampart_in(
+            dir.path(),
+            &["scan", ".", "--profile", "all", "--allow-empty", "-f", "json"],
+        ));
+        assert_eq!(report["findings"], serde_json::json!([]), "{provider}: {report:#}");
+        assert_eq!(report["errors"], serde_json::json!([]), "{provider}: {report:#}");
+        let secrets = rampart_in(dir.path(), &["secrets", ".", "-f", "json"]);
+        assert_eq!(
+            secrets.status.code(),
+            Some(0),
+            "{provider}: {}",
+            String::from_utf8_lossy(&secrets.stdout)
+        );
+        assert_eq!(json(&secrets)["findings"], serde_json::json!([]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let other = rampart_in(dir.path(), &["init", "ci", "jenkins"]);
+    assert_eq!(other.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&other.stderr).contains("github or gitlab"));
+}
