@@ -11,6 +11,10 @@
 
 use std::fmt::Write as _;
 
+mod terraform;
+
+pub use terraform::{PROVIDERS, render_terraform};
+
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

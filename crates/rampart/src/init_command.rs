@@ -15,14 +15,18 @@ enum InitFormat {
 
 #[derive(clap::Args)]
 pub struct InitArgs {
-    /// web, worker, cronjob, internal-api, namespace, or ci (with github
-    /// or gitlab as the name).
-    #[arg(value_parser = ["web", "worker", "cronjob", "internal-api", "namespace", "ci"])]
+    /// web, worker, cronjob, internal-api, namespace; ci (github or gitlab
+    /// as the name); terraform (eks, gke or aks as the name, then the
+    /// cluster's name).
+    #[arg(value_parser = ["web", "worker", "cronjob", "internal-api", "namespace", "ci", "terraform"])]
     kind: String,
 
     /// The app's (or the namespace's) name: a DNS label; for ci, github or
-    /// gitlab.
+    /// gitlab; for terraform, eks, gke or aks.
     name: String,
+
+    /// For terraform: the cluster's name [default: prod].
+    cluster: Option<String>,
 
     /// The image the workload runs; without a digest, a placeholder digest
     /// is written, which the scan reports until `rampart fix --pin-digests`.
@@ -72,6 +76,26 @@ pub struct InitArgs {
 }
 
 pub fn run(args: &InitArgs) -> Outcome {
+    if args.kind == "terraform" {
+        let cluster = args.cluster.clone().unwrap_or_else(|| "prod".to_string());
+        let Some(files) = rampart_init::render_terraform(&args.name, &cluster) else {
+            eprintln!(
+                "error: no Terraform module for {:?}: {}",
+                args.name,
+                rampart_init::PROVIDERS.join(", ")
+            );
+            return Outcome::Error;
+        };
+        let root = args
+            .output
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("{}-{cluster}", args.name)));
+        return write_files(&root, &files, args.force);
+    }
+    if args.cluster.is_some() {
+        eprintln!("error: only `rampart init terraform PROVIDER CLUSTER` takes a third name");
+        return Outcome::Error;
+    }
     let Some(kind) = Kind::parse(&args.kind) else {
         return Outcome::Error;
     };

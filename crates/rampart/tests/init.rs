@@ -223,3 +223,39 @@ fn the_ci_gate_is_written_for_both_platforms_and_scans_clean() {
     assert_eq!(other.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&other.stderr).contains("github or gitlab"));
 }
+
+#[test]
+fn managed_cluster_modules_pass_the_terraform_rules_of_their_provider() {
+    for (provider, resources) in [("eks", 5), ("gke", 5), ("aks", 2)] {
+        let dir = tempfile::tempdir().unwrap();
+        let output = rampart_in(dir.path(), &["init", "terraform", provider, "payments"]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let folder = format!("{provider}-payments");
+        let text = std::fs::read_to_string(dir.path().join(&folder).join("main.tf")).unwrap();
+        assert!(text.contains("default = \"payments\""), "{text}");
+        let report = scan(dir.path(), &folder);
+        assert_eq!(report["findings"], serde_json::json!([]), "{provider}: {report:#}");
+        assert_eq!(report["errors"], serde_json::json!([]), "{provider}: {report:#}");
+        assert_eq!(
+            report["summary"]["terraform_resources"], resources,
+            "{provider}: {report:#}"
+        );
+        // The provider's cluster rules ran over the module and found nothing.
+        let iac = report["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|control| control["control"] == "iac")
+            .unwrap();
+        assert_eq!(iac["result"], "pass", "{provider}: {iac:#}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let unknown = rampart_in(dir.path(), &["init", "terraform", "openshift"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("eks, gke, aks"));
+}
