@@ -158,6 +158,77 @@ fn flow_text(keys: &[&str], value: &str, json: bool) -> String {
     out
 }
 
+/// The items of the flow list `value` that `items` (a sequence of `text`) lacks, appended in
+/// the sequence's style: `- item` lines at its dash's column, or `, item` inside `[...]`.
+fn append_items(
+    text: &str,
+    node: &SourceNode,
+    items: &[SourceNode],
+    value: &str,
+    newline: &str,
+) -> Result<Edit, String> {
+    let present: Vec<&str> = items
+        .iter()
+        .map(|item| text[item.start..item.end].trim().trim_matches(['"', '\'']))
+        .collect();
+    let wanted: Vec<&str> = value
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty() && !present.contains(item))
+        .collect();
+    if wanted.is_empty() {
+        return Err(format!(
+            "line {}: the list already holds every item",
+            line_of(text, node.start)
+        ));
+    }
+    if node.flow {
+        let (at, separator) = match items.last() {
+            Some(last) => (content_end(text, last), ", "),
+            None => (node.end.saturating_sub(1), ""),
+        };
+        // Items written quoted (JSON) get quoted company.
+        let quoted = items
+            .first()
+            .is_some_and(|item| text.as_bytes().get(item.start) == Some(&b'"'));
+        let wanted: Vec<String> = wanted
+            .iter()
+            .map(|item| {
+                if quoted {
+                    format!("\"{item}\"")
+                } else {
+                    item.to_string()
+                }
+            })
+            .collect();
+        return Ok(Edit {
+            start: at,
+            end: at,
+            text: format!("{separator}{}", wanted.join(", ")),
+        });
+    }
+    let first = items
+        .first()
+        .ok_or_else(|| format!("line {}: an empty block list", line_of(text, node.start)))?;
+    let line_start = text[..first.start].rfind('\n').map_or(0, |newline| newline + 1);
+    let dash = text[line_start..first.start]
+        .rfind('-')
+        .ok_or_else(|| format!("line {}: a list item without its dash", line_of(text, first.start)))?;
+    let indent = text[line_start..line_start + dash].chars().count();
+    let at = line_end(text, content_end(text, node));
+    let lines: String = wanted
+        .iter()
+        .map(|item| format!("{newline}{}- {item}", " ".repeat(indent)))
+        .collect();
+    Ok(Edit {
+        start: at,
+        end: at,
+        text: lines,
+    })
+}
+
 /// The edit that makes `path` in `document` (a document of `text`) hold `value`, a YAML
 /// scalar or flow collection written as it should appear (`false`, `RuntimeDefault`,
 /// `[ALL]`). Refused, with the line, where the path crosses an anchor, alias, tag or merge
@@ -301,6 +372,9 @@ pub fn set_value(text: &str, document: &SourceNode, path: &Path, value: &str) ->
                 value.to_string()
             },
         }),
+        // A list set to a flow list: its missing items appended, the rest kept (dropping
+        // `ALL` keeps what was dropped by name, and the reader sees both).
+        Shape::Seq(ref items) if value.starts_with('[') => append_items(text, node, items, value, newline),
         Shape::Map(_) | Shape::Seq(_) if node.flow => Ok(Edit {
             start: node.start,
             end: node.end,
@@ -410,6 +484,32 @@ mod tests {
         assert_eq!(
             set(null, 0, "spec.automountServiceAccountToken", "false").unwrap(),
             "spec:\n  automountServiceAccountToken: false\n  containers: []\n"
+        );
+    }
+
+    #[test]
+    fn lists_get_the_missing_items_in_their_style() {
+        let block = "securityContext:\n  capabilities:\n    drop:\n      - NET_RAW   # ping\n      - CHOWN\n    add: [NET_BIND_SERVICE]\n";
+        assert_eq!(
+            set(block, 0, "securityContext.capabilities.drop", "[ALL]").unwrap(),
+            "securityContext:\n  capabilities:\n    drop:\n      - NET_RAW   # ping\n      - CHOWN\n      - ALL\n    add: [NET_BIND_SERVICE]\n"
+        );
+        let flow = "securityContext:\n  capabilities: {drop: [NET_RAW]}\n";
+        assert_eq!(
+            set(flow, 0, "securityContext.capabilities.drop", "[ALL]").unwrap(),
+            "securityContext:\n  capabilities: {drop: [NET_RAW, ALL]}\n"
+        );
+        let json = "{\"drop\": [\"NET_RAW\"]}";
+        assert_eq!(
+            set(json, 0, "drop", "[ALL]").unwrap(),
+            "{\"drop\": [\"NET_RAW\", \"ALL\"]}"
+        );
+        let empty = "drop: []\n";
+        assert_eq!(set(empty, 0, "drop", "[ALL]").unwrap(), "drop: [ALL]\n");
+        assert!(
+            set("drop: [ALL]\n", 0, "drop", "[ALL]")
+                .unwrap_err()
+                .contains("already")
         );
     }
 

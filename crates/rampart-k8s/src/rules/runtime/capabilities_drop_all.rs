@@ -34,8 +34,8 @@
 //! process holds no capability to lose. Otherwise unsafe, applied only with
 //! `--unsafe`: an image running as root may need `CHOWN`, `SETUID`,
 //! `SETGID` or `NET_BIND_SERVICE` (add back what it needs). `rampart fix`
-//! writes `drop: [ALL]`; a drop list in flow style is replaced by `[ALL]`
-//! (which holds it); a block list is left to a person.
+//! writes `drop: [ALL]`, or appends `ALL` to a drop list in its style; an
+//! `add` list is never touched.
 
 use super::super::prelude::*;
 use crate::fixes::{Fix, Proposal};
