@@ -24,6 +24,8 @@ pub struct FixOptions {
     pub rules: Vec<String>,
     /// Images resolved at the registry (`--pin-digests`): as written → `name:tag@digest`.
     pub pins: std::collections::HashMap<String, String>,
+    /// What the scan says beyond each pod (the service accounts bindings name).
+    pub context: rampart_k8s::fixes::FixContext,
 }
 
 /// One finding a fix was written for, or left.
@@ -221,7 +223,7 @@ fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options
             );
             continue;
         };
-        let mut proposal = propose(fix, object, kinds, finding.container.as_deref());
+        let mut proposal = propose(fix, object, kinds, finding.container.as_deref(), &options.context);
         if let Some(pinned) = pinned_image(object, kinds, finding, &options.pins) {
             proposal = rampart_k8s::fixes::Proposal::set(FixSafety::Safe, &pinned);
         }

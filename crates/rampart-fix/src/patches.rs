@@ -219,7 +219,7 @@ pub fn patches(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding]
         let mut changed = false;
         for finding in mine {
             let fix = fix_for(&finding.rule).expect("filtered on having a fix");
-            let proposal = propose(fix, object, kinds, finding.container.as_deref());
+            let proposal = propose(fix, object, kinds, finding.container.as_deref(), &options.context);
             let change = Change {
                 rule: finding.rule.to_string(),
                 resource: object.resource.display_name(),

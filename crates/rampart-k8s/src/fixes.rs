@@ -40,12 +40,54 @@ impl Proposal {
     }
 }
 
+/// What a fix may know beyond the pod: facts from the whole scan.
+#[derive(Debug, Clone, Default)]
+pub struct FixContext {
+    /// Service accounts (namespace, name) some RoleBinding or ClusterRoleBinding of the
+    /// scan names as a subject.
+    pub bound_accounts: std::collections::BTreeSet<(String, String)>,
+}
+
+impl FixContext {
+    /// The context of the scanned `objects`.
+    pub fn of(objects: &[Object]) -> FixContext {
+        let mut bound_accounts = std::collections::BTreeSet::new();
+        for object in objects {
+            if !matches!(object.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
+                continue;
+            }
+            for subject in object
+                .root
+                .get("subjects")
+                .map(crate::yaml::Node::as_seq)
+                .unwrap_or_default()
+            {
+                if subject.get("kind").and_then(crate::yaml::Node::as_str) != Some("ServiceAccount") {
+                    continue;
+                }
+                let name = subject
+                    .get("name")
+                    .and_then(crate::yaml::Node::as_str)
+                    .unwrap_or_default();
+                let namespace = subject
+                    .get("namespace")
+                    .and_then(crate::yaml::Node::as_str)
+                    .or(object.namespace.as_deref())
+                    .unwrap_or("default");
+                bound_accounts.insert((namespace.to_string(), name.to_string()));
+            }
+        }
+        FixContext { bound_accounts }
+    }
+}
+
 /// A rule's fix.
 pub struct Fix {
     pub rule: &'static str,
     /// The safety at best (what `rampart explain` shows); a proposal may be less safe.
     pub safety: FixSafety,
-    pub propose: fn(&PodSpec<'_>, &Container<'_>) -> Proposal,
+    /// For the finding's container, or the pod itself when the finding names none.
+    pub propose: fn(&PodSpec<'_>, Option<&Container<'_>>, &FixContext) -> Proposal,
 }
 
 /// Every rule fix, by rule.
@@ -58,21 +100,33 @@ pub static FIXES: &[&Fix] = &[
     &crate::rules::workload::resource_limits_set::FIX,
     &crate::rules::workload::resource_requests_set::FIX,
     &crate::rules::images::image_digest_pinned::FIX,
+    &crate::rules::isolation::no_automount_sa_token::FIX,
 ];
 
 pub fn fix_for(rule: &str) -> Option<&'static Fix> {
     FIXES.iter().copied().find(|fix| fix.rule == rule)
 }
 
-/// The proposal of `fix` for the finding on `container` (its name) of `object`.
-pub fn propose(fix: &Fix, object: &Object, kinds: &WorkloadKinds, container: Option<&str>) -> Proposal {
+/// The proposal of `fix` for the finding on `container` (its name; none for the pod) of
+/// `object`.
+pub fn propose(
+    fix: &Fix,
+    object: &Object,
+    kinds: &WorkloadKinds,
+    container: Option<&str>,
+    context: &FixContext,
+) -> Proposal {
     let Some(pod) = kinds.pod_of(object) else {
         return Proposal::manual(fix.safety, "not a workload Rampart knows the pod template of");
     };
-    let Some(found) = container.and_then(|name| pod.containers().iter().find(|c| c.name == name)) else {
-        return Proposal::manual(fix.safety, "the finding names no container");
+    let found = match container {
+        Some(name) => match pod.containers().iter().find(|c| c.name == name) {
+            Some(found) => Some(found),
+            None => return Proposal::manual(fix.safety, "its container is not in the pod any more"),
+        },
+        None => None,
     };
-    (fix.propose)(&pod, found)
+    (fix.propose)(&pod, found, context)
 }
 
 /// Whether the container is known to run as a user other than root (its `runAsUser`, or
@@ -118,7 +172,7 @@ mod tests {
             .map(|container| {
                 (
                     container.name.clone(),
-                    propose(fix, object, &kinds, Some(&container.name)),
+                    propose(fix, object, &kinds, Some(&container.name), &FixContext::default()),
                 )
             })
             .collect()
@@ -153,6 +207,24 @@ mod tests {
         assert_eq!(limits[0].1.safety, FixSafety::NeedsInput);
         assert!(matches!(limits[0].1.action, Action::Manual(_)));
         assert!(fix_for("no-host-network").is_none());
+    }
+
+    #[test]
+    fn a_token_is_turned_off_safely_only_for_an_account_nothing_binds() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: op, namespace: ops}\nspec:\n  template:\n    spec:\n      serviceAccountName: operator\n      containers: [{name: op}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: op, namespace: ops}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: op}\nsubjects: [{kind: ServiceAccount, name: operator}]\n";
+        let loaded = load_bytes("op.yaml", text.as_bytes(), &LoadOptions::default());
+        let kinds = WorkloadKinds::default();
+        let fix = fix_for("no-automount-sa-token").unwrap();
+        let context = FixContext::of(&loaded.objects);
+        assert!(
+            context
+                .bound_accounts
+                .contains(&("ops".to_string(), "operator".to_string()))
+        );
+        let bound = propose(fix, &loaded.objects[0], &kinds, None, &context);
+        assert_eq!(bound, Proposal::set(FixSafety::Unsafe, "false"));
+        let unbound = propose(fix, &loaded.objects[0], &kinds, None, &FixContext::default());
+        assert_eq!(unbound, Proposal::set(FixSafety::Safe, "false"));
     }
 
     #[test]

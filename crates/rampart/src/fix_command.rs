@@ -97,10 +97,11 @@ pub fn run(args: &FixArgs) -> Outcome {
     for error in &scanned.report.errors {
         eprintln!("error: {error}");
     }
+    // The scanned objects, for the digests to resolve and which accounts bindings name.
+    let (objects, _) = crate::inventory_input::load_objects(&args.paths);
     let mut pins = std::collections::HashMap::new();
     let mut unresolved = false;
     if args.pin_digests {
-        let (objects, _) = crate::inventory_input::load_objects(&args.paths);
         // Images without a digest, or with a placeholder where it goes (`rampart init`'s):
         // written as found, resolved without the placeholder.
         let mut images: Vec<(String, String)> =
@@ -140,6 +141,7 @@ pub fn run(args: &FixArgs) -> Outcome {
         unsafe_fixes: args.unsafe_fixes,
         rules: args.rules.clone(),
         pins,
+        context: rampart_k8s::fixes::FixContext::of(&objects),
     };
     let files = rampart_fix::fix(&pipeline, &scanned.report.findings, &options);
     let mut out = String::new();
@@ -247,6 +249,11 @@ fn patches(args: &FixArgs, pipeline: &rampart_scan::Pipeline) -> Outcome {
             }
         };
         let scanned = pipeline.scan_object(&name, text.as_bytes());
+        let loaded = rampart_k8s::loader::load_bytes(&name, text.as_bytes(), &Default::default());
+        let options = rampart_fix::FixOptions {
+            context: rampart_k8s::fixes::FixContext::of(&loaded.objects),
+            ..options.clone()
+        };
         for error in &scanned.report.errors {
             eprintln!("error: {error}");
         }

@@ -68,7 +68,12 @@ fn safe_fixes_are_a_diff_then_written_with_everything_else_kept() {
         String::from_utf8_lossy(&written.stderr)
     );
     let fixed = std::fs::read_to_string(dir.path().join("app.yaml")).unwrap();
+    // No binding names the pod's account: turning its token off is safe too.
     let expected = APP
+        .replace(
+            "          securityContext: {privileged: true}\r\n",
+            "          securityContext: {privileged: true}\r\n      automountServiceAccountToken: false\r\n",
+        )
         .replace(
             "            runAsUser: 10001\r\n",
             "            runAsUser: 10001\r\n            capabilities:\r\n              drop: [ALL]\r\n            allowPrivilegeEscalation: false\r\n            runAsNonRoot: true\r\n            seccompProfile:\r\n              type: RuntimeDefault\r\n",
@@ -125,7 +130,18 @@ fn what_cannot_be_edited_in_place_is_left_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let anchored = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  containers:\n  - name: a\n    image: x@sha256:0000000000000000000000000000000000000000000000000000000000000000\n    securityContext: &shared\n      runAsUser: 10001\n  - name: b\n    image: y@sha256:0000000000000000000000000000000000000000000000000000000000000000\n    securityContext: *shared\n";
     write_file(dir.path(), "pod.yaml", anchored);
-    let output = rampart_in(dir.path(), &["fix", "pod.yaml", "--write"]);
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "fix",
+            "pod.yaml",
+            "--write",
+            "--rule",
+            "seccomp-required",
+            "--rule",
+            "no-privilege-escalation",
+        ],
+    );
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.contains("not written: line 8: the path goes through an anchor, alias or tag"),
@@ -339,7 +355,7 @@ fn rendered_input_gets_patches_an_overlay_applies() {
     let patches = String::from_utf8(output.stdout).unwrap();
     assert_eq!(
         patches,
-        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        securityContext:\n          allowPrivilegeEscalation: false\n          capabilities:\n            drop: [ALL]\n          runAsNonRoot: true\n          seccompProfile:\n            type: RuntimeDefault\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: checkout\n  namespace: shop\nspec:\n  template:\n    spec:\n      automountServiceAccountToken: false\n      containers:\n      - name: app\n        securityContext:\n          allowPrivilegeEscalation: false\n          capabilities:\n            drop: [ALL]\n          runAsNonRoot: true\n          seccompProfile:\n            type: RuntimeDefault\n"
     );
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(

@@ -15,7 +15,7 @@ pub(crate) use admission::webhook_fail_closed_kube_system::covers_pod_creation a
 pub(crate) use control_plane::component as control_plane_component;
 pub(crate) use exposure::service_is_public;
 pub(crate) mod images;
-mod isolation;
+pub(crate) mod isolation;
 mod network;
 mod rbac;
 pub(crate) mod runtime;

@@ -35,7 +35,7 @@
 
 use super::super::prelude::*;
 use super::ImageRef;
-use crate::fixes::{Fix, Proposal};
+use crate::fixes::{Fix, FixContext, Proposal};
 use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
@@ -60,7 +60,7 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, _container: &Container<'_>) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
     Proposal::manual(
         FixSafety::NeedsInput,
         "needs the digest the tag names: --pin-digests asks the registry",

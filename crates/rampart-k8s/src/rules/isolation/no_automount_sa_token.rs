@@ -28,8 +28,19 @@
 //!   name: checkout
 //! automountServiceAccountToken: false
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Safe when no RoleBinding or ClusterRoleBinding of the scan names the
+//! pod's service account: a token that grants nothing is not used (beyond
+//! discovery). Otherwise unsafe, applied only with `--unsafe`: a pod that
+//! calls the API (an operator, a controller, leader election, a Vault or
+//! OIDC login with the account's token) stops working. `rampart fix`
+//! writes `automountServiceAccountToken: false` on the pod.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, FixContext, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -60,6 +71,27 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "no-automount-sa-token",
+    safety: FixSafety::Safe,
+    propose,
+};
+
+fn propose(pod: &PodSpec<'_>, _container: Option<&Container<'_>>, context: &FixContext) -> Proposal {
+    let account = pod
+        .spec
+        .get("serviceAccountName")
+        .or_else(|| pod.spec.get("serviceAccount"))
+        .and_then(Node::as_str)
+        .filter(|name| !name.is_empty())
+        .unwrap_or("default");
+    let namespace = pod.object.namespace.as_deref().unwrap_or("default");
+    let bound = context
+        .bound_accounts
+        .contains(&(namespace.to_string(), account.to_string()));
+    Proposal::set(if bound { FixSafety::Unsafe } else { FixSafety::Safe }, "false")
+}
 
 fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if let Some(field) = pod.field("automountServiceAccountToken") {

@@ -38,7 +38,7 @@
 //! `add` list is never touched.
 
 use super::super::prelude::*;
-use crate::fixes::{Fix, Proposal};
+use crate::fixes::{Fix, FixContext, Proposal};
 use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
@@ -77,7 +77,10 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, container: &Container<'_>) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
+    let Some(container) = container else {
+        return Proposal::manual(FIX.safety, "the finding names no container");
+    };
     let low_port = container.field("ports").is_some_and(|ports| {
         ports
             .node

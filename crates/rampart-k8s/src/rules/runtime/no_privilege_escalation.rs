@@ -30,7 +30,7 @@
 //! person: the API server refuses `false` beside either, so those go first.
 
 use super::super::prelude::*;
-use crate::fixes::{Fix, Proposal};
+use crate::fixes::{Fix, FixContext, Proposal};
 use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
@@ -69,7 +69,10 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, container: &Container<'_>) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
+    let Some(container) = container else {
+        return Proposal::manual(FIX.safety, "the finding names no container");
+    };
     if crate::fixes::privileged_or_sys_admin(container) {
         return Proposal::manual(
             FixSafety::Safe,

@@ -32,7 +32,7 @@
 //! `readOnlyRootFilesystem: true`; the mounts are the reviewer's to add.
 
 use super::super::prelude::*;
-use crate::fixes::{Fix, Proposal};
+use crate::fixes::{Fix, FixContext, Proposal};
 use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
@@ -67,7 +67,7 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, _container: &Container<'_>) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
     Proposal::set(FixSafety::Unsafe, "true")
 }
 

@@ -38,7 +38,7 @@
 //! as root"); set a numeric `runAsUser` the image supports.
 
 use super::super::prelude::*;
-use crate::fixes::{Fix, Proposal};
+use crate::fixes::{Fix, FixContext, Proposal};
 use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
@@ -77,7 +77,10 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, container: &Container<'_>) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
+    let Some(container) = container else {
+        return Proposal::manual(FIX.safety, "the finding names no container");
+    };
     let safety = if crate::fixes::runs_as_non_root_user(container) {
         FixSafety::Safe
     } else {

@@ -36,7 +36,7 @@
 //! with "operation not permitted": give it a `Localhost` profile instead.
 
 use super::super::prelude::*;
-use crate::fixes::{Fix, Proposal};
+use crate::fixes::{Fix, FixContext, Proposal};
 use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
@@ -75,7 +75,10 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, container: &Container<'_>) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
+    let Some(container) = container else {
+        return Proposal::manual(FIX.safety, "the finding names no container");
+    };
     let privileged = container
         .security_field("privileged")
         .and_then(|field| field.node.as_bool())

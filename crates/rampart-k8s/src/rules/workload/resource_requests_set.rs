@@ -31,7 +31,7 @@
 
 use super::super::prelude::*;
 use super::check_resources;
-use crate::fixes::{Fix, Proposal};
+use crate::fixes::{Fix, FixContext, Proposal};
 use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
@@ -66,7 +66,7 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, _container: &Container<'_>) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
     Proposal::manual(
         FixSafety::NeedsInput,
         "the requests depend on what the container uses: set resources.requests from its observed use",
