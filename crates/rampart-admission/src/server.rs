@@ -558,18 +558,24 @@ async fn read_body(app: &App, body: Body) -> Result<axum::body::Bytes, Response>
     }
 }
 
+/// The AdmissionReview in the body, and the body (its size decides where it is judged);
+/// else the answer to send.
+async fn read_review(app: &App, body: Body) -> Result<(axum::body::Bytes, AdmissionRequest), Response> {
+    let body = read_body(app, body).await?;
+    match decode(&body) {
+        Ok(request) => Ok((body, request)),
+        Err(message) => {
+            count(app, "-", "-", "error");
+            Err((StatusCode::BAD_REQUEST, message).into_response())
+        }
+    }
+}
+
 async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {
     let started = Instant::now();
-    let body = match read_body(&app, body).await {
-        Ok(body) => body,
+    let (body, request) = match read_review(&app, body).await {
+        Ok(read) => read,
         Err(answer) => return answer,
-    };
-    let request = match decode(&body) {
-        Ok(request) => request,
-        Err(message) => {
-            count(&app, "-", "-", "error");
-            return (StatusCode::BAD_REQUEST, message).into_response();
-        }
     };
     let Ok(_permit) = app.permits.acquire().await else {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
@@ -792,16 +798,9 @@ fn image_uses(pipeline: &Pipeline, object: &serde_json::Value) -> Vec<rampart_co
 /// deadline stays as written, for `/validate` to judge.
 async fn mutate(State(app): State<Arc<App>>, body: Body) -> Response {
     let started = Instant::now();
-    let body = match read_body(&app, body).await {
-        Ok(body) => body,
+    let (_, request) = match read_review(&app, body).await {
+        Ok(read) => read,
         Err(answer) => return answer,
-    };
-    let request = match decode(&body) {
-        Ok(request) => request,
-        Err(message) => {
-            count(&app, "-", "-", "error");
-            return (StatusCode::BAD_REQUEST, message).into_response();
-        }
     };
     let loaded = app
         .loaded

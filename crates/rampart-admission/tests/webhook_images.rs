@@ -9,23 +9,11 @@ use std::time::Duration;
 use rampart_admission::{ImageChecks, Mode, ServeOptions, Settings, start};
 use rampart_core::Config;
 use rampart_images::signature::{SignatureChecker, SignaturePolicies, VerdictCache};
-use rampart_registry::local::{LocalRegistry, push_image, push_simple_signatures};
-use rampart_registry::{Registry, RegistryOptions};
+use rampart_registry::local::{LocalRegistry, plain_client, push_image, push_signed_image};
 use rampart_scan::{Flags, Pipeline, SecretsMode};
 use rampart_sigstore::SigningKey;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn start_registry() -> Option<LocalRegistry> {
-    match LocalRegistry::start(None) {
-        Ok(registry) => Some(registry),
-        Err(error) if std::env::var_os("CI").is_none() => {
-            println!("skipped: {error}");
-            None
-        }
-        Err(error) => panic!("{error}"),
-    }
-}
 
 fn pod(image: &str) -> Value {
     json!({
@@ -94,15 +82,7 @@ async fn image_server(address: &str, dir: &std::path::Path, key: &SigningKey, pi
     std::fs::write(dir.join("rampart.toml"), &toml).unwrap();
     let team = Config::load(&dir.join("rampart.toml")).unwrap();
     let policies = SignaturePolicies::from_config(&team.images, "rampart.toml", &|path| team.resolve(path)).unwrap();
-    let checker = SignatureChecker::new(
-        Registry::new(RegistryOptions {
-            docker_config: false,
-            ..RegistryOptions::default()
-        })
-        .unwrap(),
-        policies,
-        Arc::new(VerdictCache::in_memory(3600)),
-    );
+    let checker = SignatureChecker::new(plain_client(), policies, Arc::new(VerdictCache::in_memory(3600)));
     let flags = Flags {
         object_rules_only: true,
         allow_empty: true,
@@ -128,24 +108,14 @@ async fn image_server(address: &str, dir: &std::path::Path, key: &SigningKey, pi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enforce_denies_unsigned_images_and_answers_verified_ones_from_the_cache() {
-    let Some(mut local) = start_registry() else { return };
+    let Some(mut local) = LocalRegistry::start_or_skip(None) else {
+        return;
+    };
     let key = SigningKey::generate();
-    let pusher = Registry::new(RegistryOptions {
-        docker_config: false,
-        ..RegistryOptions::default()
-    })
-    .unwrap();
-    let signed = push_image(&pusher, &local.reference("acme/shop", "1"), b"shop")
+    let pusher = plain_client();
+    push_signed_image(&pusher, &local.reference("acme/shop", "1"), b"shop", &key)
         .await
         .unwrap();
-    push_simple_signatures(
-        &pusher,
-        &local.reference("acme/shop", "1"),
-        &signed.digest,
-        &[key.simple_signing("shop", &signed.digest)],
-    )
-    .await
-    .unwrap();
     push_image(&pusher, &local.reference("acme/debug", "1"), b"debug")
         .await
         .unwrap();
@@ -219,24 +189,14 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mutating_endpoint_pins_verified_tags_to_their_digest_only_when_asked() {
-    let Some(local) = start_registry() else { return };
+    let Some(local) = LocalRegistry::start_or_skip(None) else {
+        return;
+    };
     let key = SigningKey::generate();
-    let pusher = Registry::new(RegistryOptions {
-        docker_config: false,
-        ..RegistryOptions::default()
-    })
-    .unwrap();
-    let signed = push_image(&pusher, &local.reference("acme/shop", "1"), b"shop")
+    let pusher = plain_client();
+    let signed = push_signed_image(&pusher, &local.reference("acme/shop", "1"), b"shop", &key)
         .await
         .unwrap();
-    push_simple_signatures(
-        &pusher,
-        &local.reference("acme/shop", "1"),
-        &signed.digest,
-        &[key.simple_signing("shop", &signed.digest)],
-    )
-    .await
-    .unwrap();
     push_image(&pusher, &local.reference("acme/debug", "1"), b"debug")
         .await
         .unwrap();

@@ -171,7 +171,8 @@ fn scalar_text(value: &Value) -> String {
     }
 }
 
-type Key = (String, String, String);
+/// A finding of one object: its rule and field.
+type Key = (String, String);
 
 fn findings_of(pipeline: &Pipeline, object: &Value) -> BTreeSet<Key> {
     pipeline
@@ -180,7 +181,7 @@ fn findings_of(pipeline: &Pipeline, object: &Value) -> BTreeSet<Key> {
         .findings
         .iter()
         .filter(|finding| !finding.suppressed)
-        .map(|finding| (finding.rule.to_string(), finding.field.clone(), String::new()))
+        .map(|finding| (finding.rule.to_string(), finding.field.clone()))
         .collect()
 }
 
@@ -259,7 +260,7 @@ pub fn patches(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding]
             let mut trial = merged.clone();
             merge(&mut trial, &step, None);
             let after = findings_of(pipeline, &trial);
-            let key = (finding.rule.to_string(), finding.field.clone(), String::new());
+            let key = (finding.rule.to_string(), finding.field.clone());
             if after.contains(&key) || !after.is_subset(&present) {
                 out.left.push(Left {
                     change,

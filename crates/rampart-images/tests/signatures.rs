@@ -9,28 +9,8 @@ use rampart_core::{Config, Severity};
 use rampart_images::signature::{
     ImageOutcome, PolicyResult, SignatureChecker, SignaturePolicies, VerdictCache, on_references,
 };
-use rampart_registry::local::{LocalRegistry, push_bundle_referrer, push_image, push_simple_signatures};
-use rampart_registry::{Registry, RegistryOptions};
+use rampart_registry::local::{LocalRegistry, plain_client, push_bundle_referrer, push_image, push_simple_signatures};
 use rampart_sigstore::{KeylessIssuer, SigningKey};
-
-fn start() -> Option<LocalRegistry> {
-    match LocalRegistry::start(None) {
-        Ok(registry) => Some(registry),
-        Err(error) if std::env::var_os("CI").is_none() => {
-            println!("skipped: {error}");
-            None
-        }
-        Err(error) => panic!("{error}"),
-    }
-}
-
-fn registry() -> Registry {
-    Registry::new(RegistryOptions {
-        docker_config: false,
-        ..RegistryOptions::default()
-    })
-    .unwrap()
-}
 
 fn policies(folder: &Path, text: &str) -> SignaturePolicies {
     let path = folder.join("rampart.toml");
@@ -41,12 +21,14 @@ fn policies(folder: &Path, text: &str) -> SignaturePolicies {
 
 #[tokio::test]
 async fn each_image_gets_its_rule_and_modes_and_the_cache_apply() {
-    let Some(mut local) = start() else { return };
+    let Some(mut local) = LocalRegistry::start_or_skip(None) else {
+        return;
+    };
     let folder = tempfile::tempdir().unwrap();
     let release = SigningKey::generate();
     let stranger = SigningKey::generate();
     std::fs::write(folder.path().join("release.pub"), release.public_pem()).unwrap();
-    let pusher = registry();
+    let pusher = plain_client();
     let address = local.address.clone();
     let name = |repository: &str| format!("{address}/{repository}");
 
@@ -110,7 +92,7 @@ async fn each_image_gets_its_rule_and_modes_and_the_cache_apply() {
         "[images]\nunmatched = \"deny\"\n\n[[images.policy]]\nname = \"acme\"\nimages = [\"{address}/acme/**\"]\n[[images.policy.authority]]\nkey = \"release.pub\"\n\n[[images.policy]]\nname = \"audited\"\nimages = [\"{address}/audited/*\"]\nmode = \"audit\"\n[[images.policy.authority]]\nkey = \"release.pub\"\n"
     );
     let checker = Arc::new(SignatureChecker::new(
-        registry(),
+        plain_client(),
         policies(folder.path(), &config),
         Arc::new(VerdictCache::in_memory(3600)),
     ));
@@ -209,11 +191,13 @@ async fn each_image_gets_its_rule_and_modes_and_the_cache_apply() {
 
 #[tokio::test]
 async fn a_warn_policy_reports_at_low_severity_and_the_file_cache_survives_a_restart() {
-    let Some(local) = start() else { return };
+    let Some(local) = LocalRegistry::start_or_skip(None) else {
+        return;
+    };
     let folder = tempfile::tempdir().unwrap();
     let key = SigningKey::generate();
     std::fs::write(folder.path().join("k.pub"), key.public_pem()).unwrap();
-    let pusher = registry();
+    let pusher = plain_client();
     let signed = push_image(&pusher, &local.reference("app/signed", "1"), b"s")
         .await
         .unwrap();
@@ -240,7 +224,7 @@ async fn a_warn_policy_reports_at_low_severity_and_the_file_cache_survives_a_res
     let cache_file = folder.path().join(".rampart/image-signatures.json");
     let now = rampart_core::unix_now();
     let checker = Arc::new(SignatureChecker::new(
-        registry(),
+        plain_client(),
         policies(folder.path(), &config),
         Arc::new(VerdictCache::in_file(cache_file.clone(), 3600, now)),
     ));
@@ -257,7 +241,7 @@ async fn a_warn_policy_reports_at_low_severity_and_the_file_cache_survives_a_res
 
     let reloaded = Arc::new(VerdictCache::in_file(cache_file, 3600, now + 5));
     let checker = Arc::new(SignatureChecker::new(
-        registry(),
+        plain_client(),
         policies(folder.path(), &config),
         reloaded,
     ));
@@ -268,14 +252,16 @@ async fn a_warn_policy_reports_at_low_severity_and_the_file_cache_survives_a_res
 
 #[tokio::test]
 async fn keyless_signatures_verify_for_the_identity_the_policy_names() {
-    let Some(local) = start() else { return };
+    let Some(local) = LocalRegistry::start_or_skip(None) else {
+        return;
+    };
     let folder = tempfile::tempdir().unwrap();
     let issuer = KeylessIssuer::new();
     std::fs::write(folder.path().join("trusted_root.json"), issuer.trusted_root_json()).unwrap();
     let actions = "https://token.actions.githubusercontent.com";
     let release = "https://github.com/acme/shop/.github/workflows/release.yml@refs/tags/v1.4.2";
     let fork = "https://github.com/mallory/shop/.github/workflows/release.yml@refs/tags/v1.4.2";
-    let pusher = registry();
+    let pusher = plain_client();
     let now = rampart_core::unix_now();
     let mut images = Vec::new();
     for (repository, subject) in [("acme/shop", release), ("acme/forked", fork)] {
@@ -297,7 +283,7 @@ async fn keyless_signatures_verify_for_the_identity_the_policy_names() {
         local.address
     );
     let checker = Arc::new(SignatureChecker::new(
-        registry(),
+        plain_client(),
         policies(folder.path(), &config),
         Arc::new(VerdictCache::in_memory(3600)),
     ));

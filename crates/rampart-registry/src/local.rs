@@ -71,6 +71,19 @@ impl LocalRegistry {
     }
 
     /// `127.0.0.1:<port>/<repository>:<tag>`.
+    /// [`LocalRegistry::start`] for a test: `None`, saying it skipped, where docker-registry
+    /// cannot start outside CI; in CI (`CI` set) that is a failure.
+    pub fn start_or_skip(credentials: Option<(&str, &str)>) -> Option<LocalRegistry> {
+        match LocalRegistry::start(credentials) {
+            Ok(registry) => Some(registry),
+            Err(error) if std::env::var_os("CI").is_none() => {
+                println!("skipped: {error}");
+                None
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
+
     pub fn reference(&self, repository: &str, tag: &str) -> Reference {
         Reference::with_tag(self.address.clone(), repository.to_string(), tag.to_string())
     }
@@ -101,6 +114,34 @@ fn descriptor(media_type: &str, data: &[u8]) -> serde_json::Value {
 pub struct PushedImage {
     pub digest: String,
     pub size: usize,
+}
+
+/// A client that reads no Docker config: what the tests push and check with.
+pub fn plain_client() -> Registry {
+    Registry::new(crate::RegistryOptions {
+        docker_config: false,
+        ..crate::RegistryOptions::default()
+    })
+    .expect("a registry client")
+}
+
+/// Pushes an image (see [`push_image`]) and its cosign simple-signing signature by `key`.
+pub async fn push_signed_image(
+    registry: &Registry,
+    reference: &Reference,
+    content: &[u8],
+    key: &rampart_sigstore::SigningKey,
+) -> Result<PushedImage, RegistryError> {
+    let pushed = push_image(registry, reference, content).await?;
+    let name = format!("{}/{}", reference.registry(), reference.repository());
+    push_simple_signatures(
+        registry,
+        reference,
+        &pushed.digest,
+        &[key.simple_signing(&name, &pushed.digest)],
+    )
+    .await?;
+    Ok(pushed)
 }
 
 /// Pushes a one-layer image whose layer holds `content`, tagged `reference`'s tag.

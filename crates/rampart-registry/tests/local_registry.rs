@@ -2,33 +2,18 @@
 //! to the pushed digest, both cosign layouts come back and verify, and every registry failure
 //! is an error of its kind, never an unsigned image.
 
-use rampart_registry::local::{LocalRegistry, push_bundle_referrer, push_image, push_index, push_simple_signatures};
+use rampart_registry::local::{
+    LocalRegistry, plain_client, push_bundle_referrer, push_image, push_index, push_simple_signatures,
+};
 use rampart_registry::{Credential, ErrorKind, Registry, RegistryOptions};
 use rampart_sigstore::{Authority, Failure, ImageSignature, SigningKey, verify_image_signature};
 
-fn start(credentials: Option<(&str, &str)>) -> Option<LocalRegistry> {
-    match LocalRegistry::start(credentials) {
-        Ok(registry) => Some(registry),
-        Err(error) if std::env::var_os("CI").is_none() => {
-            println!("skipped: {error}");
-            None
-        }
-        Err(error) => panic!("{error}"),
-    }
-}
-
-fn client() -> Registry {
-    Registry::new(RegistryOptions {
-        docker_config: false,
-        ..RegistryOptions::default()
-    })
-    .unwrap()
-}
-
 #[tokio::test]
 async fn tags_resolve_and_both_layouts_verify_for_their_digest_only() {
-    let Some(local) = start(None) else { return };
-    let registry = client();
+    let Some(local) = LocalRegistry::start_or_skip(None) else {
+        return;
+    };
+    let registry = plain_client();
     let shop = local.reference("acme/shop", "1.4.2");
     let pushed = push_image(&registry, &shop, b"shop 1.4.2").await.unwrap();
     assert_eq!(registry.resolve(&shop).await.unwrap(), pushed.digest);
@@ -118,8 +103,10 @@ async fn tags_resolve_and_both_layouts_verify_for_their_digest_only() {
 
 #[tokio::test]
 async fn a_multi_platform_tag_resolves_to_its_index_whose_signature_is_the_one_that_counts() {
-    let Some(local) = start(None) else { return };
-    let registry = client();
+    let Some(local) = LocalRegistry::start_or_skip(None) else {
+        return;
+    };
+    let registry = plain_client();
     let tag = local.reference("acme/multi", "2.0");
     let (index, platforms) = push_index(&registry, &tag, &[("linux", "amd64"), ("linux", "arm64")])
         .await
@@ -156,10 +143,10 @@ async fn a_multi_platform_tag_resolves_to_its_index_whose_signature_is_the_one_t
 
 #[tokio::test]
 async fn a_registry_that_is_down_or_refuses_is_an_error_never_unsigned() {
-    let Some(mut local) = start(Some(("rampart", "s3cret"))) else {
+    let Some(mut local) = LocalRegistry::start_or_skip(Some(("rampart", "s3cret"))) else {
         return;
     };
-    let anonymous = client();
+    let anonymous = plain_client();
     let shop = local.reference("acme/shop", "1");
     let refused = anonymous.resolve(&shop).await.unwrap_err();
     assert_eq!(refused.kind, ErrorKind::Unauthorized, "{refused}");
@@ -192,6 +179,9 @@ async fn a_registry_that_is_down_or_refuses_is_an_error_never_unsigned() {
     local.stop();
     let down = authorised.signatures(&shop, &pushed.digest).await.unwrap_err();
     assert_eq!(down.kind, ErrorKind::Network, "{down}");
-    let down = client().resolve(&local.reference("acme/shop", "2")).await.unwrap_err();
+    let down = plain_client()
+        .resolve(&local.reference("acme/shop", "2"))
+        .await
+        .unwrap_err();
     assert_eq!(down.kind, ErrorKind::Network, "{down}");
 }

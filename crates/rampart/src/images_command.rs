@@ -239,6 +239,47 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|error| format!("the async runtime could not start: {error}"))
 }
 
+/// rampart.toml's selection and the exceptions file applied to `findings` (what cannot be
+/// read joins `errors`); the exceptions, for the run's evidence.
+fn accept(
+    team: &rampart_core::Config,
+    exceptions: Option<&Path>,
+    findings: &mut Vec<rampart_core::Finding>,
+    errors: &mut Vec<rampart_core::ScanError>,
+) -> Option<rampart_scan::exceptions::ExceptionSet> {
+    apply_team_config(findings, team, &Selection::new(team, &[]), rampart_core::Profile::All);
+    let exception_set = match rampart_scan::exceptions::load(team, exceptions) {
+        Ok(set) => set,
+        Err(mut failed) => {
+            errors.append(&mut failed);
+            None
+        }
+    };
+    if let Some(set) = &exception_set {
+        errors.extend(set.apply(findings, team));
+    }
+    exception_set
+}
+
+/// The rules an images command ran, as its evidence lists them: `ran` under the images
+/// engine, and the exceptions' own rules when a file was read (its entries counted).
+fn rules_listed(
+    ran: &[&'static rampart_core::RuleMeta],
+    exception_set: Option<&rampart_scan::exceptions::ExceptionSet>,
+    coverage: &mut rampart_core::Coverage,
+) -> Vec<(String, rampart_report::RuleInfo)> {
+    let mut listed: Vec<_> = ran.iter().map(|meta| listed_rule(IMAGES_ENGINE, meta)).collect();
+    if let Some(set) = exception_set {
+        coverage.add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
+        listed.extend(
+            rampart_core::exceptions::RULES
+                .iter()
+                .map(|meta| listed_rule(EXCEPTIONS_ENGINE, meta)),
+        );
+    }
+    listed
+}
+
 /// What a run asks of the images its workloads run (`rampart ci`, `rampart audit`): their
 /// signatures verified, their vulnerability reports gated.
 pub(crate) struct WorkloadImageChecks<'a> {
@@ -378,22 +419,7 @@ fn verify(args: &VerifyArgs) -> Outcome {
     let mut run = rampart_images::signature::verify_images(checker, &references, &uses, now);
     errors.append(&mut run.found.errors);
     let mut findings = std::mem::take(&mut run.found.findings);
-    apply_team_config(
-        &mut findings,
-        &team,
-        &Selection::new(&team, &[]),
-        rampart_core::Profile::All,
-    );
-    let exception_set = match rampart_scan::exceptions::load(&team, args.exceptions.as_deref()) {
-        Ok(set) => set,
-        Err(mut failed) => {
-            errors.append(&mut failed);
-            None
-        }
-    };
-    if let Some(set) = &exception_set {
-        errors.extend(set.apply(&mut findings, &team));
-    }
+    let exception_set = accept(&team, args.exceptions.as_deref(), &mut findings, &mut errors);
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
     let files: std::collections::HashSet<&str> = uses.iter().map(|image_use| image_use.path.as_ref()).collect();
     let workloads: std::collections::HashSet<_> = uses.iter().map(|image_use| &image_use.resource).collect();
@@ -417,21 +443,7 @@ fn verify(args: &VerifyArgs) -> Outcome {
         ));
     }
     run.cover(&mut report.coverage);
-    let mut ran: Vec<_> = run
-        .ran()
-        .into_iter()
-        .map(|meta| listed_rule(IMAGES_ENGINE, meta))
-        .collect();
-    if let Some(set) = &exception_set {
-        report
-            .coverage
-            .add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
-        ran.extend(
-            rampart_core::exceptions::RULES
-                .iter()
-                .map(|meta| listed_rule(EXCEPTIONS_ENGINE, meta)),
-        );
-    }
+    let ran = rules_listed(&run.ran(), exception_set.as_ref(), &mut report.coverage);
     let run = Run {
         command: "images verify",
         report: &report,
@@ -537,22 +549,7 @@ fn gate(args: &GateArgs) -> Outcome {
     }
     errors.append(&mut gated.errors);
     let mut findings = std::mem::take(&mut gated.findings);
-    apply_team_config(
-        &mut findings,
-        &team,
-        &Selection::new(&team, &[]),
-        rampart_core::Profile::All,
-    );
-    let exception_set = match rampart_scan::exceptions::load(&team, args.exceptions.as_deref()) {
-        Ok(set) => set,
-        Err(mut failed) => {
-            errors.append(&mut failed);
-            None
-        }
-    };
-    if let Some(set) = &exception_set {
-        errors.extend(set.apply(&mut findings, &team));
-    }
+    let exception_set = accept(&team, args.exceptions.as_deref(), &mut findings, &mut errors);
     let fail_on = args.fail_on.or(team.fail_on).unwrap_or(Severity::High);
     let summary = Summary {
         files: gated.reports,
@@ -573,21 +570,7 @@ fn gate(args: &GateArgs) -> Outcome {
         ));
     }
     gated.cover(&mut report.coverage);
-    let mut ran: Vec<_> = gated
-        .ran()
-        .into_iter()
-        .map(|meta| listed_rule(IMAGES_ENGINE, meta))
-        .collect();
-    if let Some(set) = &exception_set {
-        report
-            .coverage
-            .add_engine(EXCEPTIONS_ENGINE, set.exceptions.list().len());
-        ran.extend(
-            rampart_core::exceptions::RULES
-                .iter()
-                .map(|meta| listed_rule(EXCEPTIONS_ENGINE, meta)),
-        );
-    }
+    let ran = rules_listed(&gated.ran(), exception_set.as_ref(), &mut report.coverage);
     let run = Run {
         command: "images gate",
         report: &report,

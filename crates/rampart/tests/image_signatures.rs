@@ -5,20 +5,9 @@
 mod common;
 
 use common::{json, rampart_in, write_file};
-use rampart_registry::local::{LocalRegistry, push_bundle_referrer, push_image, push_simple_signatures};
+use rampart_registry::local::{LocalRegistry, plain_client, push_bundle_referrer, push_image, push_simple_signatures};
 use rampart_registry::{Registry, RegistryOptions};
 use rampart_sigstore::SigningKey;
-
-fn start() -> Option<LocalRegistry> {
-    match LocalRegistry::start(None) {
-        Ok(registry) => Some(registry),
-        Err(error) if std::env::var_os("CI").is_none() => {
-            println!("skipped: {error}");
-            None
-        }
-        Err(error) => panic!("{error}"),
-    }
-}
 
 fn deployment(name: &str, image: &str) -> String {
     format!(
@@ -36,17 +25,13 @@ struct Signed {
 }
 
 fn populate() -> Option<Signed> {
-    let local = start()?;
+    let local = LocalRegistry::start_or_skip(None)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let key = SigningKey::generate();
-    let registry = Registry::new(RegistryOptions {
-        docker_config: false,
-        ..RegistryOptions::default()
-    })
-    .unwrap();
+    let registry = plain_client();
     let address = local.address.clone();
     let unsigned_digest = runtime.block_on(async {
         let signed = local.reference("acme/shop", "1.4.2");
@@ -389,13 +374,8 @@ mod api_server;
 #[test]
 fn a_live_audit_pulls_with_the_workloads_pull_secrets() {
     use base64::Engine as _;
-    let local = match LocalRegistry::start(Some(("puller", "s3cret-pull"))) {
-        Ok(registry) => registry,
-        Err(error) if std::env::var_os("CI").is_none() => {
-            println!("skipped: {error}");
-            return;
-        }
-        Err(error) => panic!("{error}"),
+    let Some(local) = LocalRegistry::start_or_skip(Some(("puller", "s3cret-pull"))) else {
+        return;
     };
     let key = SigningKey::generate();
     let credential = rampart_registry::Credential::Basic {
