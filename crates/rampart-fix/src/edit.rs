@@ -114,7 +114,7 @@ fn block_lines(keys: &[&str], value: &str, indent: usize, newline: &str) -> Stri
     out
 }
 
-/// `value` (a plain scalar or a flow sequence of plain scalars) as JSON writes it.
+/// `value` (a plain scalar, or a flow sequence or flat flow mapping of them) as JSON writes it.
 fn json_value(value: &str) -> String {
     let scalar = |text: &str| -> String {
         let text = text.trim();
@@ -125,6 +125,14 @@ fn json_value(value: &str) -> String {
             format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
         }
     };
+    if let Some(inner) = value.strip_prefix('{').and_then(|inner| inner.strip_suffix('}')) {
+        let entries: Vec<String> = inner
+            .split(',')
+            .filter_map(|entry| entry.split_once(':'))
+            .map(|(key, value)| format!("\"{}\": {}", key.trim(), scalar(value)))
+            .collect();
+        return format!("{{{}}}", entries.join(", "));
+    }
     match value.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')) {
         Some(inner) => format!(
             "[{}]",
@@ -387,6 +395,114 @@ pub fn set_value(text: &str, document: &SourceNode, path: &Path, value: &str) ->
     }
 }
 
+/// The node at `steps` from `node`, every step through something already written; refused
+/// through an anchor, alias, tag or merge key.
+fn existing<'a>(text: &str, mut node: &'a SourceNode, steps: &[Step]) -> Result<&'a SourceNode, String> {
+    for step in steps {
+        if node.marked {
+            return Err(format!(
+                "line {}: the path goes through an anchor, alias or tag",
+                line_of(text, node.start)
+            ));
+        }
+        node = match (step, &node.shape) {
+            (Step::Key(key), Shape::Map(entries)) => {
+                if entries.iter().any(|entry| entry.key == "<<") {
+                    return Err(format!(
+                        "line {}: the mapping merges another (`<<`)",
+                        line_of(text, node.start)
+                    ));
+                }
+                match entries.iter().find(|entry| entry.key == *key) {
+                    Some(entry) => &entry.value,
+                    None => return Err(format!("line {}: no `{key}` there", line_of(text, node.start))),
+                }
+            }
+            (Step::Index(index), Shape::Seq(items)) => items
+                .get(*index)
+                .ok_or_else(|| format!("line {}: the sequence has no item {index}", line_of(text, node.start)))?,
+            _ => {
+                return Err(format!(
+                    "line {}: the value there is not what the path expects",
+                    line_of(text, node.start)
+                ));
+            }
+        };
+    }
+    Ok(node)
+}
+
+/// The edit that removes the key `path` ends with (`...httpGet.host`), and its value, from
+/// its mapping: the entry's lines in block style (a first entry written after `- ` hands its
+/// place to the next), the entry and one separator in flow style. Refused where the path
+/// crosses an anchor, alias, tag or merge key, where the value is anchored, and where the
+/// mapping would be left empty (`key:` would then read as null).
+pub fn remove_key(text: &str, document: &SourceNode, path: &Path) -> Result<Edit, String> {
+    let Some((Step::Key(key), parent_steps)) = path.0.split_last() else {
+        return Err("only a mapping's key can be removed".to_string());
+    };
+    let parent = existing(text, document, parent_steps)?;
+    let line = line_of(text, parent.start);
+    if parent.marked {
+        return Err(format!("line {line}: the mapping is an anchor, alias or tagged node"));
+    }
+    let Shape::Map(entries) = &parent.shape else {
+        return Err(format!("line {line}: not a mapping"));
+    };
+    if entries.iter().any(|entry| entry.key == "<<") {
+        return Err(format!("line {line}: the mapping merges another (`<<`)"));
+    }
+    let Some(index) = entries.iter().position(|entry| entry.key == *key) else {
+        return Err(format!("line {line}: no `{key}` to remove"));
+    };
+    let entry = &entries[index];
+    if entry.value.marked {
+        return Err(format!(
+            "line {}: the value is an anchor, alias or tagged node",
+            line_of(text, entry.key_start)
+        ));
+    }
+    if entries.len() == 1 {
+        return Err(format!(
+            "line {}: the mapping would be left empty",
+            line_of(text, entry.key_start)
+        ));
+    }
+    let (start, end) = if parent.flow {
+        match index {
+            0 => (entry.key_start, entries[1].key_start),
+            _ => (
+                content_end(text, &entries[index - 1].value),
+                content_end(text, &entry.value),
+            ),
+        }
+    } else {
+        let line_start = text[..entry.key_start].rfind('\n').map_or(0, |newline| newline + 1);
+        if text[line_start..entry.key_start].trim().is_empty() {
+            let value_end = line_end(text, content_end(text, &entry.value));
+            let rest = &text[value_end..];
+            let newline = if rest.starts_with("\r\n") {
+                2
+            } else {
+                usize::from(rest.starts_with('\n'))
+            };
+            (line_start, value_end + newline)
+        } else if index == 0 {
+            (entry.key_start, entries[1].key_start)
+        } else {
+            return Err(format!(
+                "line {}: an entry sharing its line",
+                line_of(text, entry.key_start)
+            ));
+        }
+    };
+    Ok(Edit {
+        start,
+        end,
+        text: String::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,6 +646,17 @@ mod tests {
         assert!(fixed.contains("{\"privileged\": false}"), "{fixed}");
         let fixed = set(text, 0, "spec.containers[0].name", "b").unwrap();
         assert!(fixed.contains("\"name\": \"b\""), "{fixed}");
+        let fixed = set(
+            text,
+            0,
+            "spec.containers[0].resources.limits",
+            "{cpu: 1, memory: 256Mi}",
+        )
+        .unwrap();
+        assert!(
+            fixed.contains("\"resources\": {\"limits\": {\"cpu\": 1, \"memory\": \"256Mi\"}}"),
+            "{fixed}"
+        );
     }
 
     #[test]
@@ -566,6 +693,61 @@ mod tests {
                 .unwrap_err()
                 .contains("sequence item")
         );
+    }
+
+    fn remove(text: &str, field: &str) -> Result<String, String> {
+        let documents = documents(text)?;
+        let document = documents[0].as_ref().ok_or("an empty document")?;
+        let edit = remove_key(text, document, &Path::parse(field).unwrap())?;
+        let fixed = apply(text, &[edit])?;
+        documents_of(&fixed)?;
+        Ok(fixed)
+    }
+
+    #[test]
+    fn a_key_is_removed_with_its_line_or_its_separator() {
+        let block = "livenessProbe:\n  httpGet:\n    path: /   # health\n    host: 10.0.0.1 # metadata\n    port: 80\n";
+        assert_eq!(
+            remove(block, "livenessProbe.httpGet.host").unwrap(),
+            "livenessProbe:\n  httpGet:\n    path: /   # health\n    port: 80\n"
+        );
+        let crlf = block.replace('\n', "\r\n");
+        assert_eq!(
+            remove(&crlf, "livenessProbe.httpGet.host").unwrap(),
+            "livenessProbe:\r\n  httpGet:\r\n    path: /   # health\r\n    port: 80\r\n"
+        );
+        let last = "ports:\n- containerPort: 80\n  hostPort: 80\nname: a\n";
+        assert_eq!(
+            remove(last, "ports[0].hostPort").unwrap(),
+            "ports:\n- containerPort: 80\nname: a\n"
+        );
+        let dashed = "ports:\n- hostPort: 80\n  containerPort: 80\n";
+        assert_eq!(
+            remove(dashed, "ports[0].hostPort").unwrap(),
+            "ports:\n- containerPort: 80\n"
+        );
+        let flow = "probe: {httpGet: {host: 1.2.3.4, path: /, port: 80}}\n";
+        assert_eq!(
+            remove(flow, "probe.httpGet.host").unwrap(),
+            "probe: {httpGet: {path: /, port: 80}}\n"
+        );
+        assert_eq!(
+            remove("probe: {httpGet: {path: /, host: x}}\n", "probe.httpGet.host").unwrap(),
+            "probe: {httpGet: {path: /}}\n"
+        );
+        let json = "{\n  \"port\": 80,\n  \"host\": \"x\"\n}\n";
+        assert_eq!(remove(json, "host").unwrap(), "{\n  \"port\": 80\n}\n");
+    }
+
+    #[test]
+    fn removal_is_refused_where_it_would_change_more() {
+        assert!(remove("a:\n  host: x\n", "a.host").unwrap_err().contains("left empty"));
+        assert!(remove("a: {port: 1}\n", "a.host").unwrap_err().contains("no `host`"));
+        let anchored = "base: &b {host: x, port: 1}\na: *b\n";
+        assert!(remove(anchored, "a.host").unwrap_err().contains("anchor"));
+        let merged = "b: &b {z: 1}\na:\n  <<: *b\n  host: x\n  port: 1\n";
+        assert!(remove(merged, "a.host").unwrap_err().contains("merges"));
+        assert!(remove("a: [1]\n", "a[0]").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use rampart_k8s::fixes::{Action, fix_for, propose};
 use rampart_k8s::loader::{LoadOptions, load_bytes};
 use rampart_scan::Pipeline;
 
-use crate::edit::{Path, apply, set_value};
+use crate::edit::{Path, apply, remove_key, set_value};
 use crate::source::{Shape, SourceNode, documents};
 
 #[derive(Debug, Clone, Default)]
@@ -38,9 +38,12 @@ pub struct Change {
     /// Where the finding was, in the file as it was read.
     pub line: usize,
     pub safety: FixSafety,
-    /// What was (or would be) written; empty when nothing can be.
+    /// What was (or would be) written ([`REMOVED`] for a removal); empty when nothing can be.
     pub value: String,
 }
+
+/// The value of a [`Change`] that removes its field.
+pub const REMOVED: &str = "(removed)";
 
 /// A finding whose fix was not written, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,18 +186,6 @@ fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options
         applied: Vec::new(),
         left: Vec::new(),
     };
-    let change_of = |finding: &Finding, safety: FixSafety, value: &str| Change {
-        rule: finding.rule.to_string(),
-        resource: finding
-            .resource
-            .as_ref()
-            .map(|resource| resource.display_name())
-            .unwrap_or_default(),
-        field: finding.field.clone(),
-        line: finding.location.line,
-        safety,
-        value: value.to_string(),
-    };
     if before.is_empty() || name == "-" || name.starts_with('<') {
         for finding in findings {
             let fix = fix_for(&finding.rule).expect("filtered on having a fix");
@@ -205,13 +196,59 @@ fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options
         }
         return fixed;
     }
+    let mut present = findings_of(pipeline, &name, &fixed.after);
+    // One fix can make another possible (`privileged: false` lets `allowPrivilegeEscalation:
+    // false` in), so what is left is tried again until a pass writes nothing.
+    let mut pending: Vec<&Finding> = findings.to_vec();
+    loop {
+        let applied_before = fixed.applied.len();
+        fixed.left.clear();
+        fix_pass(pipeline, &name, &pending, options, &mut fixed, &mut present);
+        if fixed.applied.len() == applied_before || fixed.left.is_empty() {
+            return fixed;
+        }
+        let applied: BTreeSet<(&str, &str, &str)> = fixed
+            .applied
+            .iter()
+            .map(|change| (change.rule.as_str(), change.resource.as_str(), change.field.as_str()))
+            .collect();
+        pending.retain(|finding| {
+            let key = key_of(finding);
+            !applied.contains(&(key.0.as_str(), key.1.as_str(), key.2.as_str()))
+        });
+    }
+}
+
+fn change_of(finding: &Finding, safety: FixSafety, value: &str) -> Change {
+    Change {
+        rule: finding.rule.to_string(),
+        resource: finding
+            .resource
+            .as_ref()
+            .map(|resource| resource.display_name())
+            .unwrap_or_default(),
+        field: finding.field.clone(),
+        line: finding.location.line,
+        safety,
+        value: value.to_string(),
+    }
+}
+
+/// One pass over `findings`, each fix applied to `fixed.after` or left with the reason.
+fn fix_pass(
+    pipeline: &Pipeline,
+    name: &str,
+    findings: &[&Finding],
+    options: &FixOptions,
+    fixed: &mut FileFix,
+    present: &mut BTreeSet<Key>,
+) {
     let load_options = LoadOptions::default();
     let kinds = &pipeline.kubernetes().workload_kinds;
-    let mut present = findings_of(pipeline, &name, &fixed.after);
     for finding in findings {
         let fix = fix_for(&finding.rule).expect("filtered on having a fix");
         let mut leave = |change: Change, why: String| fixed.left.push(Left { change, why });
-        let loaded = load_bytes(&name, fixed.after.as_bytes(), &load_options);
+        let loaded = load_bytes(name, fixed.after.as_bytes(), &load_options);
         let Some(object) = loaded
             .objects
             .iter()
@@ -223,7 +260,14 @@ fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options
             );
             continue;
         };
-        let mut proposal = propose(fix, object, kinds, finding.container.as_deref(), &options.context);
+        let mut proposal = propose(
+            fix,
+            object,
+            kinds,
+            finding.container.as_deref(),
+            &finding.field,
+            &options.context,
+        );
         if let Some(pinned) = pinned_image(object, kinds, finding, &options.pins) {
             proposal = rampart_k8s::fixes::Proposal::set(FixSafety::Safe, &pinned);
         }
@@ -232,9 +276,10 @@ fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options
                 leave(change_of(finding, proposal.safety, ""), why.clone());
                 continue;
             }
-            Action::Set(value) => value.clone(),
+            Action::Set(value) => Some(value.clone()),
+            Action::Remove => None,
         };
-        let change = change_of(finding, proposal.safety, &value);
+        let change = change_of(finding, proposal.safety, value.as_deref().unwrap_or(REMOVED));
         if proposal.safety == FixSafety::Unsafe && !options.unsafe_fixes {
             leave(
                 change,
@@ -246,7 +291,10 @@ fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options
             let offset = offset_of(&fixed.after, object.root.pos.line, object.root.pos.column);
             let node = object_node(&parsed, offset).ok_or("the object's document was not found")?;
             let field = Path::parse(&finding.field).ok_or("the field is not a path")?;
-            let edit = set_value(&fixed.after, node, &field, &value)?;
+            let edit = match &value {
+                Some(value) => set_value(&fixed.after, node, &field, value)?,
+                None => remove_key(&fixed.after, node, &field)?,
+            };
             apply(&fixed.after, &[edit])
         });
         let text = match edited {
@@ -260,21 +308,20 @@ fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options
             leave(change, format!("not written: the result would not parse ({why})"));
             continue;
         }
-        let after = findings_of(pipeline, &name, &text);
+        let after = findings_of(pipeline, name, &text);
         let key = key_of(finding);
         if after.contains(&key) {
             leave(change, "not written: the finding would remain".to_string());
             continue;
         }
-        if let Some(new) = after.difference(&present).next() {
+        if let Some(new) = after.difference(present).next() {
             leave(change, format!("not written: it would add {} at {}", new.0, new.2));
             continue;
         }
         fixed.after = text;
-        present = after;
+        *present = after;
         fixed.applied.push(change);
     }
-    fixed
 }
 
 /// Writes the fixed text over the file (a sibling written first, then renamed over it, with

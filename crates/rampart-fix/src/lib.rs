@@ -10,7 +10,7 @@ pub mod fixer;
 pub mod patches;
 pub mod source;
 
-pub use edit::{Edit, Path, Step, apply, set_value};
-pub use fixer::{Change, FileFix, FixOptions, Left, fix, write};
-pub use patches::{Patches, patches};
+pub use edit::{Edit, Path, Step, apply, remove_key, set_value};
+pub use fixer::{Change, FileFix, FixOptions, Left, REMOVED, fix, write};
+pub use patches::{PatchForm, Patches, component, patches};
 pub use source::{Entry, Shape, SourceNode, documents};

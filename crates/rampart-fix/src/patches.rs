@@ -1,7 +1,10 @@
 //! Fixes for rendered input (Helm or Kustomize output, standard input), which cannot be
-//! rewritten in place: one strategic-merge patch per object, for a Kustomize overlay's
-//! `patches:` to apply. Containers are named, as strategic merge matches them by `name`.
-//! Each patch is checked the way an in-place fix is: merged into its object, the object
+//! rewritten in place: one patch per object for a Kustomize overlay to apply, either a
+//! strategic-merge patch (list items by their merge key: containers by `name`, ports by
+//! `containerPort`) or
+//! RFC 6902 operations in a Kustomize component (list indexes guarded by a `test` of the
+//! item's name, so a reordered list makes the patch fail rather than hit another container).
+//! Each patch is checked the way an in-place fix is: applied to its object, the object
 //! re-scanned must show the fixed findings gone and nothing new; a fix that fails is left out
 //! with the reason.
 
@@ -14,18 +17,35 @@ use rampart_scan::Pipeline;
 use serde_json::{Map, Value};
 
 use crate::edit::{Path, Step};
-use crate::fixer::{Change, FixOptions, Left};
+use crate::fixer::{Change, FixOptions, Left, REMOVED};
+
+/// The patch form an overlay applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchForm {
+    /// A YAML stream of strategic-merge patches, one per object.
+    StrategicMerge,
+    /// `patches:` entries of a Kustomize component, each a target and its RFC 6902
+    /// operations ([`component`] makes the document).
+    JsonPatch,
+}
 
 /// What fixing rendered input came to.
 #[derive(Debug, Clone, Default)]
 pub struct Patches {
-    /// One strategic-merge patch per object, as a YAML stream.
+    /// The patches in the form asked for.
     pub yaml: String,
     pub applied: Vec<Change>,
     pub left: Vec<Left>,
 }
 
-const NAMED_LISTS: &[&str] = &["containers", "initContainers", "ephemeralContainers"];
+/// The lists strategic merge matches item by item, and the key it matches them by.
+fn merge_key(list: &str) -> Option<&'static str> {
+    match list {
+        "containers" | "initContainers" | "ephemeralContainers" | "volumes" | "env" => Some("name"),
+        "ports" => Some("containerPort"),
+        _ => None,
+    }
+}
 
 /// Strategic merge of `patch` into `target`, as far as these patches go: mappings merged
 /// key by key, container lists item by item by `name`.
@@ -33,6 +53,11 @@ fn merge(target: &mut Value, patch: &Value, key: Option<&str>) {
     match (target, patch) {
         (Value::Object(target), Value::Object(patch)) => {
             for (name, value) in patch {
+                // `key: null` in a strategic-merge patch deletes the key.
+                if value.is_null() {
+                    target.remove(name);
+                    continue;
+                }
                 match target.get_mut(name) {
                     Some(existing) if !existing.is_null() => merge(existing, value, Some(name)),
                     _ => {
@@ -41,10 +66,11 @@ fn merge(target: &mut Value, patch: &Value, key: Option<&str>) {
                 }
             }
         }
-        (Value::Array(target), Value::Array(patch)) if key.is_some_and(|key| NAMED_LISTS.contains(&key)) => {
+        (Value::Array(target), Value::Array(patch)) if key.and_then(merge_key).is_some() => {
+            let merge_by = key.and_then(merge_key).unwrap_or("name");
             for item in patch {
-                let name = item.get("name");
-                match target.iter_mut().find(|existing| existing.get("name") == name) {
+                let name = item.get(merge_by);
+                match target.iter_mut().find(|existing| existing.get(merge_by) == name) {
                     Some(existing) => merge(existing, item, None),
                     None => target.push(item.clone()),
                 }
@@ -54,7 +80,7 @@ fn merge(target: &mut Value, patch: &Value, key: Option<&str>) {
     }
 }
 
-/// The patch setting `path` of `object` to `value`: containers by name.
+/// The patch setting `path` of `object` to `value`: list items by their merge key.
 fn patch_for(object: &Value, path: &Path, value: Value) -> Option<Value> {
     // Built from the leaf up: first find each step's container name.
     let mut names = Vec::new();
@@ -68,11 +94,9 @@ fn patch_for(object: &Value, path: &Path, value: Value) -> Option<Value> {
                 previous = Some(key);
             }
             Step::Index(index) => {
-                if !previous.is_some_and(|key| NAMED_LISTS.contains(&key)) {
-                    return None;
-                }
+                let merge_by = previous.and_then(merge_key)?;
                 at = at.get(index)?;
-                names.push(Some(at.get("name")?.clone()));
+                names.push(Some((merge_by, at.get(merge_by)?.clone())));
             }
         }
     }
@@ -80,12 +104,12 @@ fn patch_for(object: &Value, path: &Path, value: Value) -> Option<Value> {
     for (step, name) in path.0.iter().zip(names).rev() {
         built = match (step, name) {
             (Step::Key(key), _) => Value::Object(Map::from_iter([(key.clone(), built)])),
-            (Step::Index(_), Some(name)) => {
+            (Step::Index(_), Some((merge_by, name))) => {
                 let mut item = match built {
                     Value::Object(map) => map,
                     _ => return None,
                 };
-                item.insert("name".to_string(), name);
+                item.insert(merge_by.to_string(), name);
                 Value::Array(vec![Value::Object(item)])
             }
             (Step::Index(_), None) => return None,
@@ -94,7 +118,120 @@ fn patch_for(object: &Value, path: &Path, value: Value) -> Option<Value> {
     Some(built)
 }
 
-/// A YAML value as JSON (the proposals are plain scalars or flow sequences of them).
+/// `key` as a JSON Pointer token (RFC 6901).
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// `value` under the keys of `steps` (`None` if a list item would have to be made).
+fn nested(steps: &[Step], value: Value) -> Option<Value> {
+    steps.iter().rev().try_fold(value, |inner, step| match step {
+        Step::Key(key) => Some(Value::Object(Map::from_iter([(key.clone(), inner)]))),
+        Step::Index(_) => None,
+    })
+}
+
+/// The RFC 6902 operations that make `path` of `object` hold `value`, or remove it when
+/// `value` is null: `add` of what is missing (a whole mapping where the path stops early),
+/// `replace` of a value, `add` at `/-` for the items a list lacks. Every list item the path
+/// goes through by index is first tested for its name.
+fn json_operations(object: &Value, path: &Path, value: &Value) -> Option<Vec<Value>> {
+    let mut operations = Vec::new();
+    let mut pointer = String::new();
+    let mut at = object;
+    for (depth, step) in path.0.iter().enumerate() {
+        match step {
+            Step::Key(key) => {
+                let here = format!("{pointer}/{}", pointer_token(key));
+                match at.get(key).filter(|found| !found.is_null()) {
+                    Some(found) => {
+                        pointer = here;
+                        at = found;
+                    }
+                    None if value.is_null() => return None,
+                    None => {
+                        let rest = nested(&path.0[depth + 1..], value.clone())?;
+                        operations.push(serde_json::json!({"op": "add", "path": here, "value": rest}));
+                        return Some(operations);
+                    }
+                }
+            }
+            Step::Index(index) => {
+                let item = at.get(index)?;
+                pointer = format!("{pointer}/{index}");
+                if let Some(name) = item.get("name") {
+                    operations
+                        .push(serde_json::json!({"op": "test", "path": format!("{pointer}/name"), "value": name}));
+                }
+                at = item;
+            }
+        }
+    }
+    match (at, value) {
+        (_, Value::Null) => operations.push(serde_json::json!({"op": "remove", "path": pointer})),
+        (Value::Array(have), Value::Array(want)) => {
+            let missing: Vec<&Value> = want.iter().filter(|item| !have.contains(item)).collect();
+            if missing.is_empty() {
+                return None;
+            }
+            for item in missing {
+                operations.push(serde_json::json!({"op": "add", "path": format!("{pointer}/-"), "value": item}));
+            }
+        }
+        _ => operations.push(serde_json::json!({"op": "replace", "path": pointer, "value": value})),
+    }
+    Some(operations)
+}
+
+/// `object` with `operations` applied, or why they do not apply.
+fn apply_operations(object: &Value, operations: &[Value]) -> Result<Value, String> {
+    let patch: json_patch::Patch =
+        serde_json::from_value(Value::Array(operations.to_vec())).map_err(|error| error.to_string())?;
+    let mut patched = object.clone();
+    json_patch::patch(&mut patched, &patch).map_err(|error| error.to_string())?;
+    Ok(patched)
+}
+
+/// One `patches:` entry of a Kustomize component: the object's target and its operations,
+/// one JSON operation per line.
+fn component_entry(api_version: &str, kind: &str, name: &str, namespace: Option<&str>, operations: &[Value]) -> String {
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let quoted = |text: &str| scalar_text(&Value::String(text.to_string()));
+    let mut out = String::from("- target:\n");
+    if !group.is_empty() {
+        out.push_str(&format!("    group: {}\n", quoted(group)));
+    }
+    out.push_str(&format!(
+        "    version: {}\n    kind: {}\n    name: {}\n",
+        quoted(version),
+        quoted(kind),
+        quoted(name)
+    ));
+    if let Some(namespace) = namespace {
+        out.push_str(&format!("    namespace: {}\n", quoted(namespace)));
+    }
+    out.push_str("  patch: |-\n    [\n");
+    let lines: Vec<String> = operations
+        .iter()
+        .map(|operation| format!("      {operation}"))
+        .collect();
+    out.push_str(&lines.join(",\n"));
+    out.push_str("\n    ]\n");
+    out
+}
+
+/// The Kustomize component holding `entries` (what [`patches`] wrote in
+/// [`PatchForm::JsonPatch`] form, for every input): save it as `kustomization.yaml` in a
+/// folder of its own and list that folder under an overlay's `components:`.
+pub fn component(entries: &str) -> String {
+    format!(
+        "# Written by rampart fix --format json-patch: a Kustomize component. Save it as\n# kustomization.yaml in a folder of its own and list that folder under your overlay's\n# components:.\napiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:{}\n{entries}",
+        if entries.is_empty() { " []" } else { "" }
+    )
+}
+
+/// A YAML value as JSON (the proposals are plain scalars, or flow sequences or flat flow
+/// mappings of them).
 fn value_of(text: &str) -> Value {
     let scalar = |text: &str| -> Value {
         let text = text.trim();
@@ -107,6 +244,15 @@ fn value_of(text: &str) -> Value {
                 .unwrap_or_else(|_| Value::String(text.trim_matches('"').to_string())),
         }
     };
+    if let Some(inner) = text.strip_prefix('{').and_then(|inner| inner.strip_suffix('}')) {
+        return Value::Object(
+            inner
+                .split(',')
+                .filter_map(|entry| entry.split_once(':'))
+                .map(|(key, value)| (key.trim().to_string(), scalar(value)))
+                .collect(),
+        );
+    }
     match text.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')) {
         Some(inner) => Value::Array(
             inner
@@ -171,6 +317,12 @@ fn scalar_text(value: &Value) -> String {
     }
 }
 
+/// One fix's share of an object's patch.
+enum Piece {
+    Merge(Value),
+    Operations(Vec<Value>),
+}
+
 /// A finding of one object: its rule and field.
 type Key = (String, String);
 
@@ -186,7 +338,14 @@ fn findings_of(pipeline: &Pipeline, object: &Value) -> BTreeSet<Key> {
 }
 
 /// Patches for the fixable findings of rendered `text` (named `name` in the findings).
-pub fn patches(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding], options: &FixOptions) -> Patches {
+pub fn patches(
+    pipeline: &Pipeline,
+    name: &str,
+    text: &str,
+    findings: &[Finding],
+    options: &FixOptions,
+    form: PatchForm,
+) -> Patches {
     let mut out = Patches::default();
     let loaded = load_bytes(name, text.as_bytes(), &LoadOptions::default());
     let kinds = &pipeline.kubernetes().workload_kinds;
@@ -217,10 +376,18 @@ pub fn patches(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding]
                 Value::Object(metadata)
             }),
         ]));
+        let mut operations: Vec<Value> = Vec::new();
         let mut changed = false;
         for finding in mine {
             let fix = fix_for(&finding.rule).expect("filtered on having a fix");
-            let proposal = propose(fix, object, kinds, finding.container.as_deref(), &options.context);
+            let proposal = propose(
+                fix,
+                object,
+                kinds,
+                finding.container.as_deref(),
+                &finding.field,
+                &options.context,
+            );
             let change = Change {
                 rule: finding.rule.to_string(),
                 resource: object.resource.display_name(),
@@ -229,6 +396,7 @@ pub fn patches(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding]
                 safety: proposal.safety,
                 value: match &proposal.action {
                     Action::Set(value) => value.clone(),
+                    Action::Remove => REMOVED.to_string(),
                     Action::Manual(_) => String::new(),
                 },
             };
@@ -240,7 +408,8 @@ pub fn patches(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding]
                     });
                     continue;
                 }
-                Action::Set(value) => value.clone(),
+                Action::Set(value) => value_of(value),
+                Action::Remove => Value::Null,
             };
             if proposal.safety == FixSafety::Unsafe && !options.unsafe_fixes {
                 out.left.push(Left {
@@ -249,16 +418,31 @@ pub fn patches(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding]
                 });
                 continue;
             }
-            let Some(step) = Path::parse(&finding.field).and_then(|path| patch_for(&merged, &path, value_of(&value)))
-            else {
+            let Some(path) = Path::parse(&finding.field) else {
                 out.left.push(Left {
                     change,
-                    why: "no strategic-merge patch reaches this field".to_string(),
+                    why: "the field is not a path".to_string(),
                 });
                 continue;
             };
-            let mut trial = merged.clone();
-            merge(&mut trial, &step, None);
+            let piece = match form {
+                PatchForm::StrategicMerge => patch_for(&merged, &path, value).map(|step| {
+                    let mut trial = merged.clone();
+                    merge(&mut trial, &step, None);
+                    (trial, Piece::Merge(step))
+                }),
+                PatchForm::JsonPatch => json_operations(&merged, &path, &value).and_then(|operations| {
+                    let trial = apply_operations(&merged, &operations).ok()?;
+                    Some((trial, Piece::Operations(operations)))
+                }),
+            };
+            let Some((trial, piece)) = piece else {
+                out.left.push(Left {
+                    change,
+                    why: "no patch reaches this field".to_string(),
+                });
+                continue;
+            };
             let after = findings_of(pipeline, &trial);
             let key = (finding.rule.to_string(), finding.field.clone());
             if after.contains(&key) || !after.is_subset(&present) {
@@ -270,13 +454,34 @@ pub fn patches(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding]
             }
             merged = trial;
             present = after;
-            merge(&mut patch, &step, None);
+            match piece {
+                Piece::Merge(step) => merge(&mut patch, &step, None),
+                Piece::Operations(more) => {
+                    // One test of an item's name guards every later operation on it.
+                    for operation in more {
+                        if operation["op"] != "test" || !operations.contains(&operation) {
+                            operations.push(operation);
+                        }
+                    }
+                }
+            }
             changed = true;
             out.applied.push(change);
         }
         if changed {
-            out.yaml.push_str("---\n");
-            to_yaml(&patch, 0, &mut out.yaml);
+            match form {
+                PatchForm::StrategicMerge => {
+                    out.yaml.push_str("---\n");
+                    to_yaml(&patch, 0, &mut out.yaml);
+                }
+                PatchForm::JsonPatch => out.yaml.push_str(&component_entry(
+                    &object.api_version,
+                    &object.kind,
+                    &object.name,
+                    object.namespace.as_deref(),
+                    &operations,
+                )),
+            }
         }
     }
     out
@@ -320,6 +525,98 @@ mod tests {
             "kind: Deployment\nspec:\n  containers:\n  - name: side\n    securityContext:\n      capabilities:\n        drop: [ALL]\n      seccompProfile:\n        type: RuntimeDefault\n"
         );
         assert_eq!(value_of("[ALL]"), serde_json::json!(["ALL"]));
+        assert_eq!(
+            value_of("{cpu: 500m, memory: 1}"),
+            serde_json::json!({"cpu": "500m", "memory": 1})
+        );
+        let mut probe = serde_json::json!({"httpGet": {"host": "x", "port": 80}});
+        merge(&mut probe, &serde_json::json!({"httpGet": {"host": null}}), None);
+        assert_eq!(probe, serde_json::json!({"httpGet": {"port": 80}}));
         assert_eq!(scalar_text(&Value::String("on".into())), "\"on\"");
+    }
+
+    #[test]
+    fn json_operations_add_what_is_missing_and_test_the_items_they_index() {
+        let object = serde_json::json!({"spec": {"containers": [
+            {"name": "app", "securityContext": null, "ports": [{"containerPort": 80, "hostPort": 80}]},
+            {"name": "side", "securityContext": {"privileged": true, "capabilities": {"drop": ["NET_RAW"]}}}
+        ]}});
+        let path = |field: &str| Path::parse(field).unwrap();
+        let added = json_operations(
+            &object,
+            &path("spec.containers[0].securityContext.runAsNonRoot"),
+            &Value::Bool(true),
+        )
+        .unwrap();
+        assert_eq!(
+            added,
+            [
+                serde_json::json!({"op": "test", "path": "/spec/containers/0/name", "value": "app"}),
+                serde_json::json!({"op": "add", "path": "/spec/containers/0/securityContext", "value": {"runAsNonRoot": true}}),
+            ]
+        );
+        let replaced = json_operations(
+            &object,
+            &path("spec.containers[1].securityContext.privileged"),
+            &Value::Bool(false),
+        )
+        .unwrap();
+        assert_eq!(
+            replaced[1],
+            serde_json::json!({"op": "replace", "path": "/spec/containers/1/securityContext/privileged", "value": false})
+        );
+        let appended = json_operations(
+            &object,
+            &path("spec.containers[1].securityContext.capabilities.drop"),
+            &value_of("[ALL]"),
+        )
+        .unwrap();
+        assert_eq!(
+            appended[1],
+            serde_json::json!({"op": "add", "path": "/spec/containers/1/securityContext/capabilities/drop/-", "value": "ALL"})
+        );
+        let removed = json_operations(&object, &path("spec.containers[0].ports[0].hostPort"), &Value::Null).unwrap();
+        assert_eq!(
+            removed.last().unwrap(),
+            &serde_json::json!({"op": "remove", "path": "/spec/containers/0/ports/0/hostPort"})
+        );
+        let mut all = added.clone();
+        all.extend(appended);
+        all.extend(removed);
+        let patched = apply_operations(&object, &all).unwrap();
+        assert_eq!(
+            patched["spec"]["containers"][0]["securityContext"],
+            serde_json::json!({"runAsNonRoot": true})
+        );
+        assert_eq!(
+            patched["spec"]["containers"][0]["ports"][0],
+            serde_json::json!({"containerPort": 80})
+        );
+        assert_eq!(
+            patched["spec"]["containers"][1]["securityContext"]["capabilities"]["drop"],
+            serde_json::json!(["NET_RAW", "ALL"])
+        );
+        // A reordered list fails the test instead of patching another container.
+        let mut reordered = object.clone();
+        reordered["spec"]["containers"].as_array_mut().unwrap().reverse();
+        assert!(apply_operations(&reordered, &added).is_err());
+        assert!(
+            json_operations(
+                &object,
+                &path("spec.containers[0].livenessProbe.httpGet.host"),
+                &Value::Null
+            )
+            .is_none()
+        );
+        assert!(json_operations(&object, &path("spec.volumes[0].name"), &Value::Bool(true)).is_none());
+        assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+        let entry = component_entry("apps/v1", "Deployment", "web", Some("shop"), &added);
+        assert_eq!(
+            entry,
+            "- target:\n    group: apps\n    version: v1\n    kind: Deployment\n    name: web\n    namespace: shop\n  patch: |-\n    [\n      {\"op\":\"test\",\"path\":\"/spec/containers/0/name\",\"value\":\"app\"},\n      {\"op\":\"add\",\"path\":\"/spec/containers/0/securityContext\",\"value\":{\"runAsNonRoot\":true}}\n    ]\n"
+        );
+        assert!(
+            component_entry("v1", "Pod", "p", None, &added).starts_with("- target:\n    version: v1\n    kind: Pod\n")
+        );
     }
 }

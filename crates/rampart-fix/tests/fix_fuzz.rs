@@ -1,6 +1,6 @@
 //! Property test for `rampart fix`: generated manifests (block and flow styles, empty and
-//! missing security contexts, comments, CRLF, several documents, anchors) fixed with every
-//! fix, unsafe included: the result always parses, each applied fix removed its finding, no
+//! missing security contexts, host ports, probe hosts, host namespaces, comments, CRLF,
+//! several documents, anchors) fixed with every fix, unsafe included, needed values given: the result always parses, each applied fix removed its finding, no
 //! finding appears that was not there, and a file with nothing applied is unchanged.
 
 use std::collections::BTreeSet;
@@ -33,34 +33,55 @@ fn security_context() -> impl Strategy<Value = &'static str> {
     ]
 }
 
-fn container() -> impl Strategy<Value = (&'static str, bool, u16)> {
-    (
-        security_context(),
-        any::<bool>(),
-        prop_oneof![Just(80u16), Just(8080u16)],
-    )
+/// A container's ports and probes (host ports and probe hosts in block and flow style).
+fn ports_and_probes() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just(""),
+        Just("ports: [{containerPort: 80}]\n"),
+        Just("ports: [{containerPort: 8080, hostPort: 8080}]\n"),
+        Just("ports:\n- hostPort: 80   # node\n  containerPort: 80\n"),
+        Just(
+            "ports:\n- containerPort: 80\n  name: http\nlivenessProbe:\n  httpGet:\n    host: 169.254.169.254\n    port: http\n"
+        ),
+        Just("readinessProbe: {tcpSocket: {port: 22, host: 10.0.0.1}}\n"),
+    ]
+}
+
+fn container() -> impl Strategy<Value = (&'static str, &'static str)> {
+    (security_context(), ports_and_probes())
+}
+
+/// Pod-level fields.
+fn pod_fields() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just(""),
+        Just("hostNetwork: true\n"),
+        Just("hostPID: true  # debug\nhostIPC: false\n"),
+        Just("securityContext: {runAsUser: 0}\n"),
+    ]
 }
 
 fn manifest() -> impl Strategy<Value = String> {
     (
         proptest::collection::vec(container(), 1..3),
+        pod_fields(),
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
     )
-        .prop_map(|(containers, deployment, second_document, crlf)| {
+        .prop_map(|(containers, pod, deployment, second_document, crlf)| {
             let mut body = String::new();
-            for (index, (context, ports, port)) in containers.iter().enumerate() {
+            for (index, (context, ports)) in containers.iter().enumerate() {
                 body.push_str(&format!("- name: c{index}\n  image: registry.example.com/app:{index}\n"));
-                if *ports {
-                    body.push_str(&format!("  ports: [{{containerPort: {port}}}]\n"));
-                }
-                for line in context.lines() {
+                for line in context.lines().chain(ports.lines()) {
                     body.push_str(&format!("  {line}\n"));
                 }
             }
             let indent = if deployment { "      " } else { "  " };
-            let containers: String = body.lines().map(|line| format!("{indent}{line}\n")).collect();
+            let mut containers: String = body.lines().map(|line| format!("{indent}{line}\n")).collect();
+            for line in pod.lines() {
+                containers.push_str(&format!("{}{line}\n", &indent[2..]));
+            }
             let mut text = if deployment {
                 format!(
                     "# generated\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: a}}}}\n  template:\n    metadata: {{labels: {{app: a}}}}\n    spec:\n      containers:\n{containers}"
@@ -113,7 +134,12 @@ proptest! {
         let path = dir.path().join("app.yaml");
         std::fs::write(&path, &text).unwrap();
         let scanned = pipeline.scan(std::slice::from_ref(&path), &Quiet);
-        let options = rampart_fix::FixOptions { unsafe_fixes: true, ..Default::default() };
+        let mut options = rampart_fix::FixOptions { unsafe_fixes: true, ..Default::default() };
+        options.context.inputs = rampart_k8s::fixes::FixInputs {
+            run_as_user: Some(10001),
+            limits: rampart_k8s::fixes::FixInputs::resources("cpu=500m,memory=256Mi").unwrap(),
+            requests: rampart_k8s::fixes::FixInputs::resources("memory=128Mi").unwrap(),
+        };
         let files = rampart_fix::fix(&pipeline, &scanned.report.findings, &options);
         prop_assert!(!files.is_empty());
         for fixed in files {

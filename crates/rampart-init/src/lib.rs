@@ -316,7 +316,9 @@ securityContext:
     } else if module.kind == Kind::Worker {
         let _ = write!(
             spec,
-            r#"    livenessProbe:
+            r#"    # A worker serves no port: replace these with a command that fails when it is
+    # stuck (the age of a heartbeat file it touches, say).
+    livenessProbe:
       exec: {{command: ["/bin/true"]}}
       periodSeconds: 30
     readinessProbe:
@@ -526,7 +528,9 @@ jobs:
       - name: rampart ci
         run: |
           echo "$RAMPART_SIGNING_KEY" > "$RUNNER_TEMP/signing.pem"
-          rampart ci -f sarif -o rampart.sarif -f markdown -o "$GITHUB_STEP_SUMMARY"                      -f html -o rampart.html -f text                      --evidence evidence --sign-key "$RUNNER_TEMP/signing.pem"
+          rampart ci -f sarif -o rampart.sarif -f markdown -o "$GITHUB_STEP_SUMMARY" \
+            -f html -o rampart.html -f text \
+            --evidence evidence --sign-key "$RUNNER_TEMP/signing.pem"
         env:
           RAMPART_SIGNING_KEY: ${{{{ secrets.RAMPART_SIGNING_KEY }}}}
       - uses: github/codeql-action/upload-sarif@v3

@@ -14,6 +14,9 @@ enum FixFormat {
     /// Strategic-merge patches, one per object, for a Kustomize overlay
     /// (what rendered input, Helm output on `-`, gets).
     Kustomize,
+    /// A Kustomize component of JSON 6902 patches, one per object, list
+    /// indexes guarded by a test of the item's name.
+    JsonPatch,
 }
 
 #[derive(clap::Args)]
@@ -24,8 +27,9 @@ pub struct FixArgs {
     paths: Vec<PathBuf>,
 
     /// diff: rewrite the files (shown as a diff unless --write); kustomize:
-    /// print strategic-merge patches for an overlay instead [default: diff,
-    /// kustomize for `-`].
+    /// print strategic-merge patches for an overlay instead; json-patch: print
+    /// a Kustomize component of JSON 6902 patches [default: diff, kustomize
+    /// for `-`].
     #[arg(long, short = 'f', value_enum)]
     format: Option<FixFormat>,
 
@@ -42,6 +46,21 @@ pub struct FixArgs {
     #[arg(long = "rule", value_name = "RULE")]
     rules: Vec<String>,
 
+    /// The UID to write where a container or pod runs as root
+    /// (`runAsUser: 0`); one the image can run as.
+    #[arg(long, value_name = "UID", value_parser = clap::value_parser!(u32).range(1..))]
+    run_as_user: Option<u32>,
+
+    /// CPU and memory limits to write where a container sets none:
+    /// `cpu=500m,memory=256Mi` (measure first).
+    #[arg(long, value_name = "QUANTITIES", value_parser = rampart_k8s::fixes::FixInputs::resources)]
+    limits: Option<std::collections::BTreeMap<String, String>>,
+
+    /// CPU and memory requests to write where a container sets none:
+    /// `cpu=100m,memory=128Mi` (from its observed use).
+    #[arg(long, value_name = "QUANTITIES", value_parser = rampart_k8s::fixes::FixInputs::resources)]
+    requests: Option<std::collections::BTreeMap<String, String>>,
+
     /// Ask each image's registry which digest its tag names now and write
     /// `name:tag@sha256:...` (the only fix that reaches the network).
     #[arg(long)]
@@ -54,6 +73,20 @@ pub struct FixArgs {
     /// the first path].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+impl FixArgs {
+    /// The scan's facts and the values given for fixes that need input.
+    fn context(&self, objects: &[rampart_k8s::object::Object]) -> rampart_k8s::fixes::FixContext {
+        rampart_k8s::fixes::FixContext {
+            inputs: rampart_k8s::fixes::FixInputs {
+                run_as_user: self.run_as_user,
+                limits: self.limits.clone().unwrap_or_default(),
+                requests: self.requests.clone().unwrap_or_default(),
+            },
+            ..rampart_k8s::fixes::FixContext::of(objects)
+        }
+    }
 }
 
 pub fn run(args: &FixArgs) -> Outcome {
@@ -86,11 +119,13 @@ pub fn run(args: &FixArgs) -> Outcome {
     } else {
         FixFormat::Diff
     });
-    if format == FixFormat::Kustomize {
-        return patches(args, &pipeline);
+    match format {
+        FixFormat::Kustomize => return patches(args, &pipeline, rampart_fix::PatchForm::StrategicMerge),
+        FixFormat::JsonPatch => return patches(args, &pipeline, rampart_fix::PatchForm::JsonPatch),
+        FixFormat::Diff => {}
     }
     if reads_stdin {
-        eprintln!("error: standard input cannot be rewritten in place: use --format kustomize");
+        eprintln!("error: standard input cannot be rewritten in place: use --format kustomize or json-patch");
         return Outcome::Error;
     }
     let scanned = pipeline.scan(&args.paths, &progress::Bars::new());
@@ -141,7 +176,7 @@ pub fn run(args: &FixArgs) -> Outcome {
         unsafe_fixes: args.unsafe_fixes,
         rules: args.rules.clone(),
         pins,
-        context: rampart_k8s::fixes::FixContext::of(&objects),
+        context: args.context(&objects),
     };
     let files = rampart_fix::fix(&pipeline, &scanned.report.findings, &options);
     let mut out = String::new();
@@ -215,10 +250,11 @@ pub fn run(args: &FixArgs) -> Outcome {
     }
 }
 
-/// `--format kustomize`: patches for the rendered manifests on standard input or in files.
-fn patches(args: &FixArgs, pipeline: &rampart_scan::Pipeline) -> Outcome {
+/// `--format kustomize|json-patch`: patches for the rendered manifests on standard input or
+/// in files.
+fn patches(args: &FixArgs, pipeline: &rampart_scan::Pipeline, form: rampart_fix::PatchForm) -> Outcome {
     if args.write || args.pin_digests {
-        eprintln!("error: --format kustomize prints patches: --write and --pin-digests do not apply");
+        eprintln!("error: --format kustomize and json-patch print patches: --write and --pin-digests do not apply");
         return Outcome::Error;
     }
     let options = rampart_fix::FixOptions {
@@ -251,13 +287,13 @@ fn patches(args: &FixArgs, pipeline: &rampart_scan::Pipeline) -> Outcome {
         let scanned = pipeline.scan_object(&name, text.as_bytes());
         let loaded = rampart_k8s::loader::load_bytes(&name, text.as_bytes(), &Default::default());
         let options = rampart_fix::FixOptions {
-            context: rampart_k8s::fixes::FixContext::of(&loaded.objects),
+            context: args.context(&loaded.objects),
             ..options.clone()
         };
         for error in &scanned.report.errors {
             eprintln!("error: {error}");
         }
-        let made = rampart_fix::patches(pipeline, &name, &text, &scanned.report.findings, &options);
+        let made = rampart_fix::patches(pipeline, &name, &text, &scanned.report.findings, &options, form);
         out.push_str(&made.yaml);
         for change in &made.applied {
             applied += 1;
@@ -280,6 +316,9 @@ fn patches(args: &FixArgs, pipeline: &rampart_scan::Pipeline) -> Outcome {
                 not.why
             );
         }
+    }
+    if form == rampart_fix::PatchForm::JsonPatch {
+        out = rampart_fix::component(&out);
     }
     use std::io::Write as _;
     if let Err(error) = std::io::stdout().lock().write_all(out.as_bytes()) {

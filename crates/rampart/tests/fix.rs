@@ -120,9 +120,182 @@ fn unsafe_fixes_wait_for_unsafe_and_rules_can_be_chosen() {
             "securityContext: {privileged: true, readOnlyRootFilesystem: true}"
         )
     );
-    let unknown = rampart_in(dir.path(), &["fix", "app.yaml", "--rule", "no-host-network"]);
+    let unknown = rampart_in(dir.path(), &["fix", "app.yaml", "--rule", "no-host-path"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no fix; the rules with one are"));
+}
+
+const HOSTED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      hostNetwork: true   # legacy\n      securityContext:\n        runAsUser: 0\n      containers:\n      - name: app\n        image: registry.example.com/web:1@sha256:0000000000000000000000000000000000000000000000000000000000000000\n        ports:\n        - hostPort: 8080  # node\n          containerPort: 8080\n          name: http\n        livenessProbe:\n          httpGet: {host: 169.254.169.254, path: /, port: http}\n        resources:\n          limits: {memory: 256Mi}\n";
+
+#[test]
+fn removals_and_values_given_on_the_command_line_are_written_as_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "web.yaml", HOSTED);
+    let rules = [
+        "--rule",
+        "no-probe-host-override",
+        "--rule",
+        "no-host-port",
+        "--rule",
+        "no-host-network",
+        "--rule",
+        "run-as-user-not-zero",
+        "--rule",
+        "resource-limits-set",
+        "--rule",
+        "resource-requests-set",
+    ];
+    // Safe only, no values: the probe's host goes (its port is the container's), the rest is listed.
+    let mut args = vec!["fix", "web.yaml", "--write"];
+    args.extend(rules);
+    let safe = rampart_in(dir.path(), &args);
+    assert_eq!(safe.status.code(), Some(0));
+    let stderr = String::from_utf8(safe.stderr).unwrap();
+    assert!(
+        stderr.contains("left web.yaml:9: no-host-network Deployment/shop/web (unsafe)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("left web.yaml:11: run-as-user-not-zero Deployment/shop/web (needs input): the UID must be one the image can run as: give it with --run-as-user"), "{stderr}");
+    assert!(
+        stderr.contains("left web.yaml:16: no-host-port Deployment/shop/web (unsafe)"),
+        "{stderr}"
+    );
+    let once = std::fs::read_to_string(dir.path().join("web.yaml")).unwrap();
+    assert_eq!(
+        once,
+        HOSTED.replace("{host: 169.254.169.254, path: /, port: http}", "{path: /, port: http}")
+    );
+
+    // With --unsafe and the values.
+    let mut args = vec![
+        "fix",
+        "web.yaml",
+        "--write",
+        "--unsafe",
+        "--run-as-user",
+        "10001",
+        "--limits",
+        "cpu=500m,memory=256Mi",
+        "--requests",
+        "cpu=100m,memory=128Mi",
+    ];
+    args.extend(rules);
+    let all = rampart_in(dir.path(), &args);
+    assert_eq!(all.status.code(), Some(0), "{}", String::from_utf8_lossy(&all.stderr));
+    let twice = std::fs::read_to_string(dir.path().join("web.yaml")).unwrap();
+    assert_eq!(
+        twice,
+        once.replace("hostNetwork: true   # legacy", "hostNetwork: false   # legacy")
+            .replace("runAsUser: 0", "runAsUser: 10001")
+            .replace(
+                "        - hostPort: 8080  # node\n          containerPort: 8080\n",
+                "        - containerPort: 8080\n"
+            )
+            .replace(
+                "limits: {memory: 256Mi}\n",
+                "limits: {memory: 256Mi, cpu: 500m}\n          requests:\n            cpu: 100m\n"
+            )
+    );
+    let left: Vec<(String, String)> = findings(dir.path(), "web.yaml")
+        .into_iter()
+        .filter(|(rule, _)| rules.contains(&rule.as_str()))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    for bad in [
+        ["--limits", "disk=1"],
+        ["--run-as-user", "0"],
+        ["--requests", "cpu=lots"],
+    ] {
+        let refused = rampart_in(dir.path(), &["fix", "web.yaml", bad[0], bad[1]]);
+        assert_eq!(refused.status.code(), Some(2), "{bad:?}");
+    }
+}
+
+#[test]
+fn rendered_input_gets_a_json_patch_component_kustomize_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "base/rendered.yaml", HOSTED);
+    let output = rampart_in(
+        dir.path(),
+        &["fix", "base/rendered.yaml", "-f", "json-patch", "--unsafe"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let component = String::from_utf8(output.stdout).unwrap();
+    assert!(component.contains("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- target:\n    group: apps\n    version: v1\n    kind: Deployment\n    name: web\n    namespace: shop\n  patch: |-\n    [\n"), "{component}");
+    for operation in [
+        r#"{"op":"replace","path":"/spec/template/spec/hostNetwork","value":false}"#,
+        r#"{"op":"test","path":"/spec/template/spec/containers/0/name","value":"app"}"#,
+        r#"{"op":"remove","path":"/spec/template/spec/containers/0/ports/0/hostPort"}"#,
+        r#"{"op":"remove","path":"/spec/template/spec/containers/0/livenessProbe/httpGet/host"}"#,
+    ] {
+        assert_eq!(component.matches(operation).count(), 1, "{operation} in {component}");
+    }
+    let strategic = rampart_in(
+        dir.path(),
+        &["fix", "base/rendered.yaml", "-f", "kustomize", "--unsafe"],
+    );
+    let strategic = String::from_utf8(strategic.stdout).unwrap();
+    assert!(
+        strategic.contains("          httpGet:\n            host: null\n"),
+        "{strategic}"
+    );
+    assert!(
+        strategic.contains("        ports:\n        - containerPort: 8080\n          hostPort: null\n"),
+        "{strategic}"
+    );
+
+    // kubectl's Kustomize reads components from v3.7 (kubectl 1.21) on.
+    let version = std::process::Command::new("kubectl")
+        .args(["version", "--client"])
+        .output();
+    let kustomize_major = version
+        .ok()
+        .and_then(|out| {
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            let at = text.find("Kustomize Version: v")? + "Kustomize Version: v".len();
+            text[at..].split('.').next()?.parse::<u32>().ok()
+        })
+        .unwrap_or(0);
+    if kustomize_major < 4 {
+        println!("skipped: no kubectl with Kustomize 4 or later, the component is not built");
+        return;
+    }
+    write_file(dir.path(), "base/kustomization.yaml", "resources: [rendered.yaml]\n");
+    write_file(dir.path(), "hardening/kustomization.yaml", &component);
+    write_file(
+        dir.path(),
+        "overlay/kustomization.yaml",
+        "resources: [../base]\ncomponents: [../hardening]\n",
+    );
+    let built = std::process::Command::new("kubectl")
+        .args(["kustomize", "overlay"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    write_file(dir.path(), "built.yaml", &String::from_utf8(built.stdout).unwrap());
+    let before = findings(dir.path(), "base/rendered.yaml");
+    let after = findings(dir.path(), "built.yaml");
+    assert!(
+        after.is_subset(&before),
+        "new: {:?}",
+        after.difference(&before).collect::<Vec<_>>()
+    );
+    for gone in [
+        "spec.template.spec.hostNetwork",
+        "spec.template.spec.containers[0].ports[0].hostPort",
+        "spec.template.spec.containers[0].livenessProbe.httpGet.host",
+        "spec.template.spec.containers[0].securityContext.seccompProfile.type",
+    ] {
+        assert!(before.iter().any(|(_, field)| field == gone), "{gone} not found before");
+        assert!(after.iter().all(|(_, field)| field != gone), "{gone} still found");
+    }
 }
 
 #[test]
@@ -208,7 +381,12 @@ fn real_bundles_fixed_in_place_still_parse_and_find_nothing_new() {
     assert_eq!(before.len() - after.len(), written, "each fix removes its finding");
     // Outside the edits, nothing changed: every original line is still there, in order (or
     // extended, where a flow entry was appended to it), or (a value a fix replaced) its key
-    // is, at the same indentation.
+    // is, at the same indentation, or (a key a fix removed) it is gone.
+    let removals = stderr
+        .lines()
+        .filter(|line| line.starts_with("fixed ") && line.ends_with("(removed))"))
+        .count();
+    let mut removed_lines = 0;
     for entry in walk(&corpus) {
         let relative = entry.strip_prefix(&corpus).unwrap();
         let original = std::fs::read_to_string(&entry).unwrap_or_default();
@@ -224,13 +402,19 @@ fn real_bundles_fixed_in_place_still_parse_and_find_nothing_new() {
         let fixed: Vec<&str> = fixed.lines().collect();
         let mut at = 0;
         for line in original.lines() {
-            if let Some(found) = fixed[at..].iter().position(|kept| kept.starts_with(line)) {
+            // The entry after a removed `- hostPort:` takes its dash.
+            let kept_line = |kept: &&str| kept.starts_with(line) || kept.replacen("- ", "  ", 1) == line;
+            if let Some(found) = fixed[at..].iter().position(kept_line) {
                 at += found + 1;
                 continue;
             }
             let (key, _) = line
                 .split_once(": ")
                 .unwrap_or_else(|| panic!("{}: the line {line:?} was changed", relative.display()));
+            if matches!(key.trim().trim_start_matches("- "), "hostPort" | "host") {
+                removed_lines += 1;
+                continue;
+            }
             let found = fixed[at..]
                 .iter()
                 .position(|kept| kept.starts_with(&format!("{key}: ")))
@@ -238,6 +422,10 @@ fn real_bundles_fixed_in_place_still_parse_and_find_nothing_new() {
             at += found + 1;
         }
     }
+    assert!(
+        removed_lines <= removals,
+        "{removed_lines} lines gone, {removals} removals"
+    );
 }
 
 fn walk(root: &Path) -> Vec<PathBuf> {

@@ -26,8 +26,16 @@ enum Expect {
     /// Rampart lists it, needing a value it will not guess (Polaris writes guesses such as
     /// `100m`, `512Mi`, `cat /tmp/healthy`).
     NeedsInput(&'static str),
-    /// Rampart reports it but writes no fix: removing a host namespace, port or capability
-    /// breaks the node agents that need them, so a person decides.
+    /// Rampart fixes it only with `--unsafe` (node agents need host namespaces and ports),
+    /// leaving `gone` out of the file and writing `text`; Polaris deletes the key, which
+    /// means the same as Rampart's explicit `false`.
+    Unsafe {
+        rule: &'static str,
+        gone: &'static str,
+        text: &'static str,
+    },
+    /// Rampart reports it but writes no fix: a probe needs the path or command the
+    /// application answers on.
     Reported(&'static str),
     /// Not a Rampart rule: replicas are availability, and `imagePullPolicy: Always` adds
     /// nothing once images are pinned by digest.
@@ -53,10 +61,26 @@ fn expectation(check: &str) -> Expect {
         "cpuRequestsMissing" | "memoryRequestsMissing" => Expect::NeedsInput("resource-requests-set"),
         "readinessProbeMissing" => Expect::Reported("readiness-probe-set"),
         "livenessProbeMissing" => Expect::Reported("liveness-probe-set"),
-        "hostPIDSet" => Expect::Reported("no-host-pid"),
-        "hostIPCSet" => Expect::Reported("no-host-ipc"),
-        "hostNetworkSet" => Expect::Reported("no-host-network"),
-        "hostPortSet" => Expect::Reported("no-host-port"),
+        "hostPIDSet" => Expect::Unsafe {
+            rule: "no-host-pid",
+            gone: "hostPID: true",
+            text: "hostPID: false",
+        },
+        "hostIPCSet" => Expect::Unsafe {
+            rule: "no-host-ipc",
+            gone: "hostIPC: true",
+            text: "hostIPC: false",
+        },
+        "hostNetworkSet" => Expect::Unsafe {
+            rule: "no-host-network",
+            gone: "hostNetwork: true",
+            text: "hostNetwork: false",
+        },
+        "hostPortSet" => Expect::Unsafe {
+            rule: "no-host-port",
+            gone: "hostPort",
+            text: "- containerPort: 80",
+        },
         "deploymentMissingReplicas" | "pullPolicyNotAlways" => Expect::NotARule,
         other => panic!("no expectation for Polaris check {other}"),
     }
@@ -132,6 +156,22 @@ fn polaris_mutations_compared_case_by_case() {
                         !fixed.contains("resources:") || original.contains("resources:"),
                         "{case}: guessed\n{fixed}"
                     );
+                }
+                Expect::Unsafe { rule, gone, text } => {
+                    assert!(before.iter().any(|found| found == rule), "{case}: {before:?}");
+                    assert!(!after.iter().any(|found| found == rule), "{case}: {after:?}");
+                    assert!(!fixed.contains(gone) && fixed.contains(text), "{case}: {fixed}");
+                    assert!(!polaris.contains(gone), "{case}: {polaris}");
+                    // Without --unsafe it is listed, not written.
+                    std::fs::write(dir.path().join("app.yaml"), &original).unwrap();
+                    let safe = rampart_in(dir.path(), &["fix", "app.yaml", "--write", "--rule", rule]);
+                    let stderr = String::from_utf8_lossy(&safe.stderr);
+                    assert!(
+                        stderr.contains(&format!("{rule} ")) && stderr.contains("(unsafe)"),
+                        "{case}: {stderr}"
+                    );
+                    let unchanged = std::fs::read_to_string(dir.path().join("app.yaml")).unwrap();
+                    assert_eq!(unchanged, original, "{case}");
                 }
                 Expect::Reported(rule) => {
                     assert!(before.iter().any(|found| found == rule), "{case}: {before:?}");

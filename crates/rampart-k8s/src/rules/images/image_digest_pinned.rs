@@ -60,7 +60,7 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _field: &str, _context: &FixContext) -> Proposal {
     Proposal::manual(
         FixSafety::NeedsInput,
         "needs the digest the tag names: --pin-digests asks the registry",

@@ -78,7 +78,7 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(pod: &PodSpec<'_>, _container: Option<&Container<'_>>, context: &FixContext) -> Proposal {
+fn propose(pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _field: &str, context: &FixContext) -> Proposal {
     let account = pod
         .spec
         .get("serviceAccountName")

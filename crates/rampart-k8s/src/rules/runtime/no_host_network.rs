@@ -18,8 +18,15 @@
 //! spec:
 //!   hostNetwork: false
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Unsafe, applied only with `--unsafe`: `rampart fix` writes `hostNetwork: false`;
+//! the pod gets its own network namespace: whatever listened on the node's address, or reached the node's loopback, stops working, and `dnsPolicy: ClusterFirstWithHostNet` loses its point.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, FixContext, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -50,6 +57,16 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "no-host-network",
+    safety: FixSafety::Unsafe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _field: &str, _context: &FixContext) -> Proposal {
+    Proposal::set(FixSafety::Unsafe, "false")
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if let Some(field) = pod.field("hostNetwork")

@@ -19,8 +19,16 @@
 //! ports:
 //!   - containerPort: 8080
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Unsafe, applied only with `--unsafe`: `rampart fix` removes `hostPort`;
+//! whatever reached the container at the node's address stops reaching it. Put
+//! a Service in front first.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, FixContext, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -51,6 +59,16 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "no-host-port",
+    safety: FixSafety::Unsafe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _field: &str, _context: &FixContext) -> Proposal {
+    Proposal::remove(FixSafety::Unsafe)
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {

@@ -24,8 +24,16 @@
 //!     securityContext:
 //!       privileged: false
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Unsafe, applied only with `--unsafe`: `rampart fix` writes `privileged:
+//! false`; a container that loads kernel modules, manages devices or changes the
+//! node's network stops working. Grant the one capability it needs instead.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, FixContext, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -56,6 +64,16 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "no-privileged",
+    safety: FixSafety::Unsafe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _field: &str, _context: &FixContext) -> Proposal {
+    Proposal::set(FixSafety::Unsafe, "false")
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {

@@ -25,8 +25,18 @@
 //!     path: /healthz
 //!     port: 8080
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Safe when the probe or hook's port is one the container declares
+//! (`containerPort`, or a port's name): `rampart fix` removes `host`, and the
+//! kubelet then checks the pod itself, where that port listens. Otherwise
+//! unsafe, applied only with `--unsafe`: the port may not listen in the pod, and
+//! a failing liveness probe restarts the container.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, FixContext, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -54,6 +64,41 @@ const HANDLERS: &[&str] = &[
 
 /// Hosts the Pod Security Standards allow.
 const LOOPBACK: &[&str] = &["127.0.0.1", "::1"];
+
+pub static FIX: Fix = Fix {
+    rule: "no-probe-host-override",
+    safety: FixSafety::Safe,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, container: Option<&Container<'_>>, field: &str, _context: &FixContext) -> Proposal {
+    let Some(container) = container else {
+        return Proposal::manual(FIX.safety, "the finding names no container");
+    };
+    // `...livenessProbe.httpGet.host` → `livenessProbe.httpGet.port`, relative to the container.
+    let port = HANDLERS.iter().find_map(|handler| {
+        ["httpGet", "tcpSocket"].iter().find_map(|action| {
+            let relative = format!("{handler}.{action}");
+            field
+                .ends_with(&format!(".{relative}.host"))
+                .then(|| container.field(&format!("{relative}.port")))
+                .flatten()
+        })
+    });
+    let declared = port.is_some_and(|port| {
+        container
+            .field("ports")
+            .map(|ports| ports.node.as_seq())
+            .unwrap_or_default()
+            .iter()
+            .any(|declared| match (port.node.as_i64(), port.node.as_str()) {
+                (Some(number), _) => declared.get("containerPort").and_then(|p| p.as_i64()) == Some(number),
+                (None, Some(name)) => declared.get("name").and_then(|n| n.as_str()) == Some(name),
+                _ => false,
+            })
+    });
+    Proposal::remove(if declared { FixSafety::Safe } else { FixSafety::Unsafe })
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     for container in pod.containers() {

@@ -67,7 +67,7 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _field: &str, _context: &FixContext) -> Proposal {
     Proposal::set(FixSafety::Unsafe, "true")
 }
 

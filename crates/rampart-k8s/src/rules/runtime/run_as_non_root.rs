@@ -77,7 +77,7 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
+fn propose(_pod: &PodSpec<'_>, container: Option<&Container<'_>>, _field: &str, _context: &FixContext) -> Proposal {
     let Some(container) = container else {
         return Proposal::manual(FIX.safety, "the finding names no container");
     };

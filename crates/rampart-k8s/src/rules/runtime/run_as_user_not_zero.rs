@@ -21,8 +21,15 @@
 //! securityContext:
 //!   runAsUser: 10001
 //! ```
+//!
+//! ## Fix safety
+//!
+//! Needs input: the UID must be one the image can run as. `rampart fix`
+//! lists the finding and writes nothing, unless `--run-as-user UID` gives it.
 
 use super::super::prelude::*;
+use crate::fixes::{Fix, FixContext, Proposal};
+use rampart_core::FixSafety;
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -49,6 +56,22 @@ pub static RULE: Rule = Rule {
     },
     check: Check::Pod(check),
 };
+
+pub static FIX: Fix = Fix {
+    rule: "run-as-user-not-zero",
+    safety: FixSafety::NeedsInput,
+    propose,
+};
+
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _field: &str, context: &FixContext) -> Proposal {
+    match context.inputs.run_as_user {
+        Some(uid) if uid > 0 => Proposal::set(FixSafety::NeedsInput, &uid.to_string()),
+        _ => Proposal::manual(
+            FixSafety::NeedsInput,
+            "the UID must be one the image can run as: give it with --run-as-user",
+        ),
+    }
+}
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
     if pod.uses_user_namespace() {

@@ -27,8 +27,10 @@
 //! ## Fix safety
 //!
 //! Needs input: the right limits depend on what the container uses.
-//! `rampart fix` lists the container and writes nothing; measure it (or
-//! start from its requests), then set `resources.limits`.
+//! `rampart fix` lists the container and writes nothing, unless
+//! `--limits cpu=500m,memory=256Mi` gives the quantities (both, where
+//! `resources.limits` is missing; the one missing otherwise). Measure first:
+//! a memory limit below the container's use gets it killed.
 
 use super::super::prelude::*;
 use super::check_resources;
@@ -67,11 +69,14 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
-    Proposal::manual(
-        FixSafety::NeedsInput,
-        "the limits depend on what the container uses: measure it, then set resources.limits",
-    )
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, field: &str, context: &FixContext) -> Proposal {
+    match crate::fixes::resources_value(field, "limits", &context.inputs.limits) {
+        Some(value) => Proposal::set(FixSafety::NeedsInput, &value),
+        None => Proposal::manual(
+            FixSafety::NeedsInput,
+            "the limits depend on what the container uses: measure it, then set resources.limits, or give them with --limits cpu=...,memory=...",
+        ),
+    }
 }
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {

@@ -26,8 +26,10 @@
 //! ## Fix safety
 //!
 //! Needs input: the right requests depend on what the container uses.
-//! `rampart fix` lists the container and writes nothing; set
-//! `resources.requests` from its observed use.
+//! `rampart fix` lists the container and writes nothing, unless
+//! `--requests cpu=100m,memory=128Mi` gives the quantities (both, where
+//! `resources.requests` is missing; the one missing otherwise), taken from
+//! its observed use.
 
 use super::super::prelude::*;
 use super::check_resources;
@@ -66,11 +68,14 @@ pub static FIX: Fix = Fix {
     propose,
 };
 
-fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, _context: &FixContext) -> Proposal {
-    Proposal::manual(
-        FixSafety::NeedsInput,
-        "the requests depend on what the container uses: set resources.requests from its observed use",
-    )
+fn propose(_pod: &PodSpec<'_>, _container: Option<&Container<'_>>, field: &str, context: &FixContext) -> Proposal {
+    match crate::fixes::resources_value(field, "requests", &context.inputs.requests) {
+        Some(value) => Proposal::set(FixSafety::NeedsInput, &value),
+        None => Proposal::manual(
+            FixSafety::NeedsInput,
+            "the requests depend on what the container uses: set resources.requests from its observed use, or give them with --requests cpu=...,memory=...",
+        ),
+    }
 }
 
 fn check(pod: &PodSpec<'_>, _context: &RuleContext<'_>, out: &mut Reporter<'_>) {
