@@ -157,13 +157,7 @@ fn pinned_image(
 /// Fixes what `findings` (a scan's) allow, file by file; nothing is written here.
 pub fn fix(pipeline: &Pipeline, findings: &[Finding], options: &FixOptions) -> Vec<FileFix> {
     let mut by_file: Vec<(String, Vec<&Finding>)> = Vec::new();
-    for finding in findings {
-        if finding.suppressed || fix_for(&finding.rule).is_none() {
-            continue;
-        }
-        if !options.rules.is_empty() && !options.rules.iter().any(|rule| *rule == *finding.rule) {
-            continue;
-        }
+    for finding in findings.iter().filter(|finding| selected(finding, options)) {
         let path = finding.location.path.to_string();
         match by_file.iter_mut().find(|(file, _)| *file == path) {
             Some((_, list)) => list.push(finding),
@@ -176,26 +170,61 @@ pub fn fix(pipeline: &Pipeline, findings: &[Finding], options: &FixOptions) -> V
         .collect()
 }
 
+/// Whether `finding` is one to fix: open, its rule has a fix, and it is among the rules asked for.
+fn selected(finding: &Finding, options: &FixOptions) -> bool {
+    !finding.suppressed
+        && fix_for(&finding.rule).is_some()
+        && (options.rules.is_empty() || options.rules.iter().any(|rule| *rule == *finding.rule))
+}
+
+/// Fixes `text` in memory (rendered input read from `name`, standard input included, shown
+/// as a diff for review); `findings` are a scan's of it. Nothing is written.
+pub fn fix_text(pipeline: &Pipeline, name: &str, text: &str, findings: &[Finding], options: &FixOptions) -> FileFix {
+    let findings: Vec<&Finding> = findings.iter().filter(|finding| selected(finding, options)).collect();
+    fix_source(pipeline, PathBuf::from(name), text.to_string(), &findings, options)
+}
+
 fn fix_file(pipeline: &Pipeline, path: &FilePath, findings: &[&Finding], options: &FixOptions) -> FileFix {
     let name = path.display().to_string();
     let before = std::fs::read_to_string(path).unwrap_or_default();
+    if before.is_empty() || name == "-" || name.starts_with('<') {
+        let left = findings
+            .iter()
+            .map(|finding| Left {
+                change: change_of(
+                    finding,
+                    fix_for(&finding.rule).map_or(FixSafety::NeedsInput, |fix| fix.safety),
+                    "",
+                ),
+                why: "not a file that can be rewritten in place (rendered or standard input)".to_string(),
+            })
+            .collect();
+        return FileFix {
+            path: path.to_path_buf(),
+            before: before.clone(),
+            after: before,
+            applied: Vec::new(),
+            left,
+        };
+    }
+    fix_source(pipeline, path.to_path_buf(), before, findings, options)
+}
+
+fn fix_source(
+    pipeline: &Pipeline,
+    path: PathBuf,
+    before: String,
+    findings: &[&Finding],
+    options: &FixOptions,
+) -> FileFix {
+    let name = path.display().to_string();
     let mut fixed = FileFix {
-        path: path.to_path_buf(),
+        path,
         before: before.clone(),
-        after: before.clone(),
+        after: before,
         applied: Vec::new(),
         left: Vec::new(),
     };
-    if before.is_empty() || name == "-" || name.starts_with('<') {
-        for finding in findings {
-            let fix = fix_for(&finding.rule).expect("filtered on having a fix");
-            fixed.left.push(Left {
-                change: change_of(finding, fix.safety, ""),
-                why: "not a file that can be rewritten in place (rendered or standard input)".to_string(),
-            });
-        }
-        return fixed;
-    }
     let mut present = findings_of(pipeline, &name, &fixed.after);
     // One fix can make another possible (`privileged: false` lets `allowPrivilegeEscalation:
     // false` in), so what is left is tried again until a pass writes nothing.

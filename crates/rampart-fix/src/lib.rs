@@ -11,6 +11,6 @@ pub mod patches;
 pub mod source;
 
 pub use edit::{Edit, Path, Step, apply, remove_key, set_value};
-pub use fixer::{Change, FileFix, FixOptions, Left, REMOVED, fix, write};
+pub use fixer::{Change, FileFix, FixOptions, Left, REMOVED, fix, fix_text, write};
 pub use patches::{PatchForm, Patches, component, patches};
 pub use source::{Entry, Shape, SourceNode, documents};

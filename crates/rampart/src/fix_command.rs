@@ -125,8 +125,7 @@ pub fn run(args: &FixArgs) -> Outcome {
         FixFormat::Diff => {}
     }
     if reads_stdin {
-        eprintln!("error: standard input cannot be rewritten in place: use --format kustomize or json-patch");
-        return Outcome::Error;
+        return rendered_diff(args, &pipeline);
     }
     let scanned = pipeline.scan(&args.paths, &progress::Bars::new());
     for error in &scanned.report.errors {
@@ -194,32 +193,10 @@ pub fn run(args: &FixArgs) -> Outcome {
                 out.push_str(&file.diff());
             }
         }
-        for change in &file.applied {
-            applied += 1;
-            let verb = if args.write { "fixed" } else { "would fix" };
-            eprintln!(
-                "{verb} {}:{}: {} {} ({}: {} = {})",
-                file.path.display(),
-                change.line,
-                change.rule,
-                change.resource,
-                change.safety.as_str(),
-                change.field,
-                change.value
-            );
-        }
-        for not in &file.left {
-            left += 1;
-            eprintln!(
-                "left {}:{}: {} {} ({}): {}",
-                file.path.display(),
-                not.change.line,
-                not.change.rule,
-                not.change.resource,
-                not.change.safety.as_str(),
-                not.why
-            );
-        }
+        let verb = if args.write { "fixed" } else { "would fix" };
+        tell(verb, &file.path.display().to_string(), &file.applied, &file.left);
+        applied += file.applied.len();
+        left += file.left.len();
     }
     if !out.is_empty() {
         use std::io::Write as _;
@@ -295,27 +272,9 @@ fn patches(args: &FixArgs, pipeline: &rampart_scan::Pipeline, form: rampart_fix:
         }
         let made = rampart_fix::patches(pipeline, &name, &text, &scanned.report.findings, &options, form);
         out.push_str(&made.yaml);
-        for change in &made.applied {
-            applied += 1;
-            eprintln!(
-                "patched {}: {} ({}: {} = {})",
-                change.resource,
-                change.rule,
-                change.safety.as_str(),
-                change.field,
-                change.value
-            );
-        }
-        for not in &made.left {
-            left += 1;
-            eprintln!(
-                "left {}: {} ({}): {}",
-                not.change.resource,
-                not.change.rule,
-                not.change.safety.as_str(),
-                not.why
-            );
-        }
+        tell("patched", &name, &made.applied, &made.left);
+        applied += made.applied.len();
+        left += made.left.len();
     }
     if form == rampart_fix::PatchForm::JsonPatch {
         out = rampart_fix::component(&out);
@@ -334,4 +293,79 @@ fn patches(args: &FixArgs, pipeline: &rampart_scan::Pipeline, form: rampart_fix:
         }
     );
     Outcome::Pass
+}
+
+/// One line on standard error per fix written (`verb`) and per fix left, at its place in
+/// `source` (a file, or `<stdin>`).
+fn tell(verb: &str, source: &str, applied: &[rampart_fix::Change], left: &[rampart_fix::Left]) {
+    for change in applied {
+        eprintln!(
+            "{verb} {source}:{}: {} {} ({}: {} = {})",
+            change.line,
+            change.rule,
+            change.resource,
+            change.safety.as_str(),
+            change.field,
+            change.value
+        );
+    }
+    for not in left {
+        eprintln!(
+            "left {source}:{}: {} {} ({}): {}",
+            not.change.line,
+            not.change.rule,
+            not.change.resource,
+            not.change.safety.as_str(),
+            not.why
+        );
+    }
+}
+
+/// `--format diff` on standard input: rendered manifests fixed in memory, the diff printed
+/// for review (exit 1 when there is one); nothing can be written back.
+fn rendered_diff(args: &FixArgs, pipeline: &rampart_scan::Pipeline) -> Outcome {
+    if args.write || args.pin_digests || args.paths.len() > 1 {
+        eprintln!(
+            "error: standard input is fixed for review only: give `-` alone, without --write or --pin-digests (or --format kustomize|json-patch for patches)"
+        );
+        return Outcome::Error;
+    }
+    let mut text = String::new();
+    if let Err(error) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+        eprintln!("error: standard input: {error}");
+        return Outcome::Error;
+    }
+    let name = "<stdin>";
+    let scanned = pipeline.scan_object(name, text.as_bytes());
+    for error in &scanned.report.errors {
+        eprintln!("error: {error}");
+    }
+    let loaded = rampart_k8s::loader::load_bytes(name, text.as_bytes(), &Default::default());
+    let options = rampart_fix::FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+        rules: args.rules.clone(),
+        context: args.context(&loaded.objects),
+        ..rampart_fix::FixOptions::default()
+    };
+    let fixed = rampart_fix::fix_text(pipeline, name, &text, &scanned.report.findings, &options);
+    tell("would fix", name, &fixed.applied, &fixed.left);
+    if fixed.changed() {
+        use std::io::Write as _;
+        if let Err(error) = std::io::stdout().lock().write_all(fixed.diff().as_bytes()) {
+            return crate::output_failed(error);
+        }
+    }
+    eprintln!(
+        "{} fix{} for review, {} left for a person",
+        fixed.applied.len(),
+        if fixed.applied.len() == 1 { "" } else { "es" },
+        fixed.left.len()
+    );
+    if !scanned.report.errors.is_empty() {
+        Outcome::Error
+    } else if fixed.changed() {
+        Outcome::Fail
+    } else {
+        Outcome::Pass
+    }
 }

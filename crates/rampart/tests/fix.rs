@@ -298,6 +298,243 @@ fn rendered_input_gets_a_json_patch_component_kustomize_applies() {
     }
 }
 
+/// A pod with `pod` lines under `spec` and `container` lines after its container's
+/// `securityContext: {runAsUser: 10001}`.
+fn pod_with(pod: &str, container: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: shop}}\nspec:\n{pod}  containers:\n  - name: app\n    image: registry.example.com/app:1@sha256:0000000000000000000000000000000000000000000000000000000000000000\n    securityContext:\n      runAsUser: 10001\n{container}"
+    )
+}
+
+#[test]
+fn every_fix_on_a_firing_fixture_removes_its_finding_and_changes_only_its_span() {
+    const KEPT: &str = "      runAsUser: 10001\n";
+    // (rule, the field it fires on, pod lines, container lines, text replaced, replacement)
+    let cases: &[(&str, &str, &str, &str, &str, &str)] = &[
+        (
+            "no-privilege-escalation",
+            "spec.containers[0].securityContext.allowPrivilegeEscalation",
+            "",
+            "",
+            KEPT,
+            "      runAsUser: 10001\n      allowPrivilegeEscalation: false\n",
+        ),
+        (
+            "seccomp-required",
+            "spec.containers[0].securityContext.seccompProfile.type",
+            "",
+            "",
+            KEPT,
+            "      runAsUser: 10001\n      seccompProfile:\n        type: RuntimeDefault\n",
+        ),
+        (
+            "capabilities-drop-all",
+            "spec.containers[0].securityContext.capabilities.drop",
+            "",
+            "",
+            KEPT,
+            "      runAsUser: 10001\n      capabilities:\n        drop: [ALL]\n",
+        ),
+        (
+            "read-only-root-fs",
+            "spec.containers[0].securityContext.readOnlyRootFilesystem",
+            "",
+            "",
+            KEPT,
+            "      runAsUser: 10001\n      readOnlyRootFilesystem: true\n",
+        ),
+        (
+            "run-as-non-root",
+            "spec.containers[0].securityContext.runAsNonRoot",
+            "",
+            "",
+            KEPT,
+            "      runAsUser: 10001\n      runAsNonRoot: true\n",
+        ),
+        (
+            "resource-limits-set",
+            "spec.containers[0].resources.limits",
+            "",
+            "",
+            KEPT,
+            "      runAsUser: 10001\n    resources:\n      limits: {cpu: 500m, memory: 256Mi}\n",
+        ),
+        (
+            "resource-requests-set",
+            "spec.containers[0].resources.requests.cpu",
+            "",
+            "    resources: {limits: {memory: 1Gi}}\n",
+            "{limits: {memory: 1Gi}}",
+            "{limits: {memory: 1Gi}, requests: {cpu: 100m}}",
+        ),
+        (
+            "no-automount-sa-token",
+            "spec.automountServiceAccountToken",
+            "",
+            "",
+            KEPT,
+            "      runAsUser: 10001\n  automountServiceAccountToken: false\n",
+        ),
+        (
+            "no-probe-host-override",
+            "spec.containers[0].readinessProbe.httpGet.host",
+            "",
+            "    ports: [{containerPort: 8080}]\n    readinessProbe:\n      httpGet:\n        host: 10.0.0.1\n        port: 8080\n",
+            "        host: 10.0.0.1\n",
+            "",
+        ),
+        (
+            "no-host-port",
+            "spec.containers[0].ports[0].hostPort",
+            "",
+            "    ports:\n    - containerPort: 80\n      hostPort: 80\n",
+            "      hostPort: 80\n",
+            "",
+        ),
+        (
+            "no-host-network",
+            "spec.hostNetwork",
+            "  hostNetwork: true\n",
+            "",
+            "hostNetwork: true",
+            "hostNetwork: false",
+        ),
+        (
+            "no-host-pid",
+            "spec.hostPID",
+            "  hostPID: true\n",
+            "",
+            "hostPID: true",
+            "hostPID: false",
+        ),
+        (
+            "no-host-ipc",
+            "spec.hostIPC",
+            "  hostIPC: true\n",
+            "",
+            "hostIPC: true",
+            "hostIPC: false",
+        ),
+        (
+            "no-privileged",
+            "spec.containers[0].securityContext.privileged",
+            "",
+            "      privileged: true\n",
+            "privileged: true",
+            "privileged: false",
+        ),
+        (
+            "run-as-user-not-zero",
+            "spec.securityContext.runAsUser",
+            "  securityContext: {runAsUser: 0}\n",
+            "",
+            "{runAsUser: 0}",
+            "{runAsUser: 10001}",
+        ),
+    ];
+    // The digest's fix reaches a registry: pin_digests_writes_the_digest_... tests it.
+    let tested_elsewhere = ["image-digest-pinned"];
+    for fix in rampart_k8s::fixes::FIXES {
+        assert!(
+            cases.iter().any(|case| case.0 == fix.rule) || tested_elsewhere.contains(&fix.rule),
+            "{} has no case",
+            fix.rule
+        );
+    }
+    let values = [
+        "--run-as-user",
+        "10001",
+        "--limits",
+        "cpu=500m,memory=256Mi",
+        "--requests",
+        "cpu=100m,memory=128Mi",
+    ];
+    for (rule, field, pod, container, replaced, replacement) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let original = pod_with(pod, container);
+        write_file(dir.path(), "p.yaml", &original);
+        let fired = (rule.to_string(), field.to_string());
+        assert!(
+            findings(dir.path(), "p.yaml").contains(&fired),
+            "{rule} does not fire on\n{original}"
+        );
+        let safety = rampart_k8s::fixes::fix_for(rule).unwrap().safety;
+        // Without --unsafe or the values, an unsafe or needs-input fix is listed, not written.
+        let listed = rampart_in(dir.path(), &["fix", "p.yaml", "--write", "--rule", rule]);
+        let unchanged = std::fs::read_to_string(dir.path().join("p.yaml")).unwrap();
+        if safety == rampart_core::FixSafety::Safe {
+            assert_ne!(unchanged, original, "{rule}: a safe fix was not written");
+            write_file(dir.path(), "p.yaml", &original);
+        } else {
+            assert_eq!(unchanged, original, "{rule}: written without --unsafe or its value");
+            let stderr = String::from_utf8_lossy(&listed.stderr);
+            assert!(
+                stderr.contains("left p.yaml:") && stderr.contains(rule),
+                "{rule}: {stderr}"
+            );
+        }
+        let mut args = vec!["fix", "p.yaml", "--write", "--unsafe", "--rule", rule];
+        args.extend(values);
+        let output = rampart_in(dir.path(), &args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{rule}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let fixed = std::fs::read_to_string(dir.path().join("p.yaml")).unwrap();
+        assert_eq!(
+            original.matches(replaced).count(),
+            1,
+            "{rule}: the case's text is ambiguous"
+        );
+        assert_eq!(fixed, original.replacen(replaced, replacement, 1), "{rule}");
+        let after = findings(dir.path(), "p.yaml");
+        assert!(!after.contains(&fired), "{rule} still fires");
+        assert!(
+            after.is_subset(&findings_of_text(&original)),
+            "{rule} added a finding: {after:?}"
+        );
+    }
+}
+
+/// The findings of `text` scanned alone.
+fn findings_of_text(text: &str) -> BTreeSet<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "p.yaml", text);
+    findings(dir.path(), "p.yaml")
+}
+
+#[test]
+fn rendered_input_can_be_reviewed_as_a_diff() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args(["fix", "-", "-f", "diff", "--rule", "no-probe-host-override"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(HOSTED.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "a diff to review");
+    let diff = String::from_utf8(output.stdout).unwrap();
+    assert!(diff.starts_with("--- a/<stdin>\n+++ b/<stdin>\n"), "{diff}");
+    assert!(
+        diff.contains("-          httpGet: {host: 169.254.169.254, path: /, port: http}\n+          httpGet: {path: /, port: http}\n"),
+        "{diff}"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("would fix <stdin>:20: no-probe-host-override Deployment/shop/web (safe"),
+        "{stderr}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let refused = rampart_in(dir.path(), &["fix", "-", "-f", "diff", "--write"]);
+    assert_eq!(refused.status.code(), Some(2));
+}
+
 #[test]
 fn what_cannot_be_edited_in_place_is_left_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -537,7 +774,9 @@ fn rendered_input_gets_patches_an_overlay_applies() {
     );
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains("left Deployment/shop/checkout: no-privilege-escalation (safe): the container is privileged"),
+        stderr.contains(
+            "left <stdin>:23: no-privilege-escalation Deployment/shop/checkout (safe): the container is privileged"
+        ),
         "{stderr}"
     );
 
