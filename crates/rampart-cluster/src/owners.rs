@@ -319,6 +319,7 @@ mod tests {
             suppressed: false,
             suppression_reason: None,
             secret: None,
+            event: None,
         }
     }
 

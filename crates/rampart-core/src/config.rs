@@ -70,9 +70,44 @@ pub struct Config {
     pub admission: AdmissionConfig,
     #[serde(default)]
     pub images: ImagesConfig,
+    #[serde(default, rename = "audit-log")]
+    pub audit_log: AuditLogConfig,
     /// Where it was read from, to resolve relative paths and name lines.
     #[serde(skip)]
     pub origin: Option<Origin>,
+}
+
+/// `[audit-log]`: what the detection rules of `rampart audit-log` expect of this cluster.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct AuditLogConfig {
+    /// Who is expected to read Secrets where, beyond Kubernetes' own components.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_readers: Vec<SecretReadersConfig>,
+    /// Refusals (403) of one identity within the window that make a spike (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forbidden_threshold: Option<usize>,
+    /// The window of a spike of refusals, in seconds (default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forbidden_window_seconds: Option<i64>,
+    /// Namespaces whose workloads may break the Pod Security baseline (node agents).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub privileged_namespaces: Vec<String>,
+    /// The detections of one identity this close in time are one incident (default 900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_window_seconds: Option<i64>,
+    /// Image prefixes of the platform's add-ons, added to the built-in ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platform_images: Vec<String>,
+}
+
+/// `[[audit-log.secret-readers]]`: identities (`name`, `group:NAME`, a trailing `*`)
+/// expected to read Secrets in the namespaces `namespace` matches (`*` for all).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SecretReadersConfig {
+    pub namespace: String,
+    pub identities: Vec<String>,
 }
 
 /// The file a configuration came from.

@@ -227,6 +227,7 @@ mod tests {
             suppressed,
             suppression_reason: None,
             secret: None,
+            event: None,
         }
     }
 

@@ -60,6 +60,38 @@ pub struct Finding {
     /// What a secrets finding found, redacted; `None` for other findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<Box<SecretEvidence>>,
+    /// The audit event a detection is about; `None` for other findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<Box<AuditEvidence>>,
+}
+
+/// The Kubernetes audit event a detection is about: who did what, from where, and what the
+/// API server answered. Keys as the audit event names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvidence {
+    #[serde(rename = "auditID")]
+    pub audit_id: String,
+    /// When the API server received the request, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    pub user: String,
+    pub groups: Vec<String>,
+    /// Who the request acted as, when it impersonated someone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonated_user: Option<String>,
+    #[serde(rename = "sourceIPs")]
+    pub source_ips: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    pub verb: String,
+    /// `pods/exec`, `secrets`, or the path of a non-resource request.
+    pub resource: String,
+    /// The response code (`None` when the log stage has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    /// The detections of one identity close in time share it: one incident.
+    pub incident: String,
 }
 
 /// The secret a finding is about, safe to print: never the value itself

@@ -24,14 +24,15 @@ pub mod waiver;
 
 pub use baseline::{Baseline, BaselineError};
 pub use config::{
-    CONFIG_FILE, Config, ConfigError, ExceptionsConfig, ImageAuthorityConfig, ImagePolicyConfig, ImagesConfig,
-    KubernetesConfig, OutputConfig, PolicyConfig, RuleSelector, STARTER, SecretsConfig, Selection,
+    AuditLogConfig, CONFIG_FILE, Config, ConfigError, ExceptionsConfig, ImageAuthorityConfig, ImagePolicyConfig,
+    ImagesConfig, KubernetesConfig, OutputConfig, PolicyConfig, RuleSelector, STARTER, SecretReadersConfig,
+    SecretsConfig, Selection,
 };
 pub use control::Control;
 pub use coverage::{ControlResult, Coverage, RuleRef, Verdict, judge_control};
 pub use date::{Date, rfc3339, unix_from_rfc3339, unix_now};
 pub use entropy::shannon_entropy;
-pub use finding::{CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
+pub use finding::{AuditEvidence, CommitRef, Finding, Location, ResourceRef, ScanError, SecretEvidence};
 pub use fingerprint::{FingerprintKey, finding_fingerprint, keyed_hash};
 pub use image::{ImageRef, ImageUse};
 pub use profile::{Compliance, Profile};

@@ -51,6 +51,9 @@ pub struct Summary {
     /// blobs searched.
     #[serde(skip_serializing_if = "is_zero")]
     pub commits: usize,
+    /// Audit events read, for `rampart audit-log`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub audit_events: usize,
     pub findings: SeverityCounts,
     pub suppressed: usize,
     pub errors: usize,
@@ -270,6 +273,7 @@ mod tests {
             suppressed,
             suppression_reason: None,
             secret: None,
+            event: None,
         }
     }
 

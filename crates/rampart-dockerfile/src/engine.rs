@@ -84,6 +84,7 @@ pub fn check(path: &str, bytes: &[u8], config: &DockerfileConfig, rules: &[&'sta
                 suppressed: false,
                 suppression_reason: None,
                 secret: None,
+                event: None,
             });
         }
     }

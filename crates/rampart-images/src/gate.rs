@@ -243,6 +243,7 @@ pub fn judge_report(path: &str, text: &str, report: &ImageReport, options: &Gate
         suppressed: false,
         suppression_reason: None,
         secret: None,
+        event: None,
     };
     // Native Trivy and Grype, and CycloneDX, name the vulnerability by these keys; SARIF
     // results by `ruleId` (its rules' `id`s come first and would be found instead).
@@ -373,6 +374,7 @@ pub fn judge_trivyignore(path: &str, file: &IgnoreFile) -> Vec<Finding> {
                 suppressed: false,
                 suppression_reason: None,
                 secret: None,
+                event: None,
             }
         })
         .collect()
@@ -467,6 +469,7 @@ pub fn onto_workloads(reports: Vec<(ImageReport, Vec<Finding>)>, uses: &[rampart
                 suppressed: false,
                 suppression_reason: None,
                 secret: None,
+                event: None,
             });
             continue;
         };

@@ -72,5 +72,6 @@ pub fn finding_from(message: &Value, rule: &PolicyRule, subject: &Subject) -> Fi
         suppressed: false,
         suppression_reason: None,
         secret: None,
+        event: None,
     }
 }

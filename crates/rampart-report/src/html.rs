@@ -583,6 +583,7 @@ mod tests {
             suppressed,
             suppression_reason: suppressed.then(|| "exception legacy".to_string()),
             secret: None,
+            event: None,
         }
     }
 

@@ -242,6 +242,7 @@ mod tests {
             suppressed,
             suppression_reason: None,
             secret: None,
+            event: None,
         }
     }
 

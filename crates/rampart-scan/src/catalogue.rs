@@ -13,6 +13,7 @@ pub const DOCKERFILE_ENGINE: &str = "dockerfiles";
 pub const TERRAFORM_ENGINE: &str = "terraform";
 pub const EXCEPTIONS_ENGINE: &str = "exceptions file";
 pub const IMAGES_ENGINE: &str = "images";
+pub const AUDIT_LOG_ENGINE: &str = "audit logs";
 
 /// A rule id of any built-in engine.
 pub fn known_rule(id: &str) -> bool {
@@ -23,6 +24,7 @@ pub fn known_rule(id: &str) -> bool {
         || id == rampart_secrets::environments::RULE.id
         || rampart_images::gate::RULES.iter().any(|(meta, _)| meta.id == id)
         || rampart_images::signature::RULES.iter().any(|(meta, _)| meta.id == id)
+        || rampart_auditlog::rules::find(id).is_some()
         || rampart_secrets::Catalogue::builtin()
             .rules
             .iter()
@@ -156,7 +158,8 @@ impl Selected {
         documented_rules()
             .into_iter()
             .filter(|(engine, meta, _)| {
-                *engine != SECRETS_ENGINE && *engine != IMAGES_ENGINE && !chosen.contains(&meta.id)
+                // Those engines run or not as a whole, in their own commands.
+                !matches!(*engine, SECRETS_ENGINE | IMAGES_ENGINE | AUDIT_LOG_ENGINE) && !chosen.contains(&meta.id)
             })
             .map(|(engine, meta, _)| listed_meta(engine, meta))
             .collect()
@@ -241,11 +244,15 @@ pub fn documented_rules() -> Vec<(&'static str, &'static RuleMeta, &'static str)
         .iter()
         .chain(rampart_images::signature::RULES)
         .map(|(meta, doc)| (IMAGES_ENGINE, *meta, *doc));
+    let audit_log = rampart_auditlog::rules::all()
+        .iter()
+        .map(|rule| (AUDIT_LOG_ENGINE, &rule.meta, rule.doc()));
     manifests
         .chain(dockerfiles)
         .chain(terraform)
         .chain(secrets)
         .chain(images)
+        .chain(audit_log)
         .collect()
 }
 
@@ -269,6 +276,7 @@ pub fn docs_pages() -> Vec<(String, String)> {
     for (engine, heading) in [
         (MANIFESTS_ENGINE, "Manifest rules"),
         (DOCKERFILE_ENGINE, "Dockerfile rules"),
+        (AUDIT_LOG_ENGINE, "Audit-log rules"),
     ] {
         let _ = write!(
             index,

@@ -189,6 +189,7 @@ pub fn shared_across_environments(findings: &[Finding]) -> Vec<Finding> {
                 suppressed: false,
                 suppression_reason: None,
                 secret,
+                event: None,
             });
         }
     }

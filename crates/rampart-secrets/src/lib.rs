@@ -159,5 +159,6 @@ pub fn to_finding(catalogue: &Catalogue, path: &Arc<str>, detected: &Detected, o
         suppressed: false,
         suppression_reason: None,
         secret,
+        event: None,
     }
 }

@@ -115,6 +115,7 @@ pub fn check_resources(resources: &[Resource], config: &TerraformConfig, rules: 
                     suppressed: false,
                     suppression_reason: None,
                     secret: None,
+                    event: None,
                 });
             }
         }

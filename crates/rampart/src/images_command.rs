@@ -241,7 +241,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 /// rampart.toml's selection and the exceptions file applied to `findings` (what cannot be
 /// read joins `errors`); the exceptions, for the run's evidence.
-fn accept(
+pub(crate) fn accept(
     team: &rampart_core::Config,
     exceptions: Option<&Path>,
     findings: &mut Vec<rampart_core::Finding>,

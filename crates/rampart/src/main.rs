@@ -4,6 +4,7 @@
 //! and writes the reports; the work happens in the library crates.
 
 mod audit_command;
+mod audit_log_command;
 mod ci_command;
 mod config_command;
 mod controls_command;
@@ -109,6 +110,10 @@ enum Command {
     /// reports (Trivy, Grype JSON) with VEX and exceptions.
     #[command(subcommand)]
     Images(images_command::ImagesCommand),
+    /// Judge Kubernetes audit logs with the detection rules: exec into
+    /// pods, unexpected Secret reads, RBAC changes, privileged workloads,
+    /// anonymous access, refusal spikes, guards turned off ('-' for stdin).
+    AuditLog(Box<audit_log_command::AuditLogArgs>),
     /// The trust-boundary map of manifests, a snapshot or a live cluster:
     /// namespaces, workloads, service accounts and what they may do,
     /// exposure, and allowed network paths, each classed public,
@@ -329,6 +334,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => fix_command::run(&args),
         Command::Init(args) => init_command::run(&args),
         Command::Images(command) => images_command::run(&command),
+        Command::AuditLog(args) => audit_log_command::run(&args),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),
         Command::Policy(command) => policy_command::run(&command),

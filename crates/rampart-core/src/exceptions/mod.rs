@@ -345,6 +345,7 @@ fn governance_finding(meta: &'static RuleMeta, exception: &Exception, message: S
         suppressed: false,
         suppression_reason: None,
         secret: None,
+        event: None,
     }
 }
 
@@ -392,6 +393,7 @@ mod tests {
             suppressed: false,
             suppression_reason: None,
             secret: None,
+            event: None,
         }
     }
 

@@ -66,6 +66,7 @@ fn finding(
         suppressed: false,
         suppression_reason: None,
         secret: None,
+        event: None,
     }
 }
 

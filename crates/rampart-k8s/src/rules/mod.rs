@@ -370,6 +370,7 @@ impl<'a> Reporter<'a> {
             suppressed: false,
             suppression_reason: None,
             secret: None,
+            event: None,
         }
     }
 }
@@ -409,6 +410,7 @@ impl<'a> InventoryReporter<'a> {
             suppressed: false,
             suppression_reason: None,
             secret: None,
+            event: None,
         });
     }
 }

@@ -108,14 +108,38 @@ pub(crate) fn names_a_credential(name: &str) -> bool {
     CREDENTIAL_WORDS.iter().any(|w| upper.contains(w)) && !REFERENCE_SUFFIXES.iter().any(|s| upper.ends_with(s))
 }
 
+/// The first line of a configuration file held in a value (`.properties`, `.env`, `.ini`,
+/// YAML: `name = value`, `name=value`, `name: value`) that sets a credential: its number
+/// and the name it sets.
+pub(crate) fn credential_line(text: &str) -> Option<(usize, String)> {
+    text.lines().enumerate().find_map(|(index, line)| {
+        let line = line.trim().trim_start_matches("export ");
+        if line.starts_with(['#', ';', '!', '[']) {
+            return None;
+        }
+        let at = line.find(['=', ':'])?;
+        let (name, value) = (line[..at].trim(), line[at + 1..].trim());
+        let plain_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        (plain_name && names_a_credential(name) && text_looks_like_a_credential(name, value))
+            .then(|| (index + 1, name.to_string()))
+    })
+}
+
 /// Whether `value`, set for the variable or key `name`, looks like a real
 /// credential rather than a setting, a reference or a placeholder.
 pub(crate) fn looks_like_a_credential(name: &str, value: &Node) -> bool {
-    let Some(text) = value.as_str() else {
-        // Booleans, numbers and nulls are settings, not credentials.
-        return false;
-    };
-    let text = text.trim();
+    // Booleans, numbers and nulls are settings, not credentials.
+    value
+        .as_str()
+        .is_some_and(|text| text_looks_like_a_credential(name, text))
+}
+
+/// [`looks_like_a_credential`] for a value read as text (a line of a configuration file).
+pub(crate) fn text_looks_like_a_credential(name: &str, text: &str) -> bool {
+    let text = text.trim().trim_matches(['"', '\'']);
     if text.len() < 4 {
         return false;
     }

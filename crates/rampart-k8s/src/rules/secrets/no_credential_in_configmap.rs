@@ -3,7 +3,9 @@
 //! That no ConfigMap value, and no annotation of any object, holds a
 //! credential: a key named like one (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`,
 //! `*API_KEY*`, ...) with a literal value that is not a placeholder,
-//! reference, path, number or boolean; a URL with a password
+//! reference, path, number or boolean, as a key of its own or on a line of
+//! a configuration file held in a value (`app.properties`, `.env`, YAML:
+//! `db.password = ...`); a URL with a password
 //! (`scheme://user:password@host`); or a private key. Values are never
 //! printed.
 //!
@@ -26,7 +28,7 @@
 //! ```
 
 use super::super::prelude::*;
-use super::{is_private_key, looks_like_a_credential, names_a_credential, url_with_password};
+use super::{credential_line, is_private_key, looks_like_a_credential, names_a_credential, url_with_password};
 
 pub static RULE: Rule = Rule {
     meta: RuleMeta {
@@ -73,6 +75,7 @@ fn check_values(values: &Node, section: &str, owner: &str, out: &mut Reporter<'_
         let Some(text) = entry.value.as_str() else {
             continue;
         };
+        let embedded;
         let reason = if is_private_key(text) {
             "a private key"
         } else if url_with_password(text) {
@@ -82,6 +85,9 @@ fn check_values(values: &Node, section: &str, owner: &str, out: &mut Reporter<'_
             && !text.contains('\n')
         {
             "a credential"
+        } else if let Some((line, name)) = credential_line(text) {
+            embedded = format!("a credential on its line {line} (`{name}`)");
+            &embedded
         } else {
             continue;
         };
@@ -113,6 +119,17 @@ mod tests {
                 (10, "data.key.pem"),
             ],
         );
+        let embedded = run(
+            &super::RULE,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata:\n  access.properties: |\n    # keys\n    aws_access_key_id = AKIA-ID\n    aws_secret_access_key = s3cr3t-value\n",
+        );
+        assert_findings(&embedded, &[(5, "data.access.properties")]);
+        assert!(
+            embedded[0].message.contains("on its line 3 (`aws_secret_access_key`)"),
+            "{}",
+            embedded[0].message
+        );
+        assert!(!embedded[0].message.contains("s3cr3t"));
         for finding in &findings {
             assert!(!finding.message.contains("hunter2") && !finding.message.contains("Sup3rS3cret"));
         }
@@ -122,7 +139,7 @@ mod tests {
     fn quiet_for_settings_references_and_urls_without_passwords() {
         assert_quiet(
             &super::RULE,
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata:\n  DB_PASSWORD_FILE: /run/secrets/db\n  TOKEN_TTL: \"3600\"\n  DATABASE_URL: postgres://app@db:5432/app\n  HOOK: https://example.com/a:b@c\n  PROXY: http://user:${PASSWORD}@proxy:3128\n  app.yaml: |\n    password: ${DB_PASSWORD}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata:\n  DB_PASSWORD_FILE: /run/secrets/db\n  TOKEN_TTL: \"3600\"\n  DATABASE_URL: postgres://app@db:5432/app\n  HOOK: https://example.com/a:b@c\n  PROXY: http://user:${PASSWORD}@proxy:3128\n  app.yaml: |\n    password: ${DB_PASSWORD}\n    token_file: /run/token\n  app.properties: |\n    secret.path=/etc/secret\n    api_key = changeme\n    ui.color=purple\n",
         );
     }
 }
