@@ -23,7 +23,7 @@ fn detections(file: &Path) -> (BTreeMap<String, usize>, usize) {
     let mut reader = LogReader::open(file).unwrap();
     let mut detector = Detector::new(rampart_auditlog::rules::all().to_vec(), Settings::default());
     let mut found = BTreeMap::new();
-    let errors = detector.read_log(&mut reader, &file.display().to_string(), None, &mut |finding| {
+    let errors = detector.read_log(&mut reader, &file.display().to_string(), None, false, &mut |finding| {
         *found.entry(finding.rule.to_string()).or_insert(0) += 1;
     });
     (found, errors.len())

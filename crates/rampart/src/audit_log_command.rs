@@ -170,7 +170,7 @@ pub fn run(args: &AuditLogArgs) -> Outcome {
                 findings.push(finding);
             }
         };
-        let mut failed = detector.read_log(&mut reader, &name, since, &mut emit);
+        let mut failed = detector.read_log(&mut reader, &name, since, args.follow, &mut emit);
         if args.follow {
             for error in &failed {
                 eprintln!("error: {error}");

@@ -49,6 +49,10 @@ pub static RULE: Rule = Rule {
 const IDENTITIES: usize = 100_000;
 
 fn check(event: &Event<'_>, context: &mut Context<'_>, out: &mut Vec<Hit>) {
+    // Only refusals are timed: reading every event's time would cost more than the rule.
+    if event.code() != Some(403) {
+        return;
+    }
     let Some(time) = event.time() else {
         return;
     };
@@ -63,9 +67,6 @@ fn check(event: &Event<'_>, context: &mut Context<'_>, out: &mut Vec<Hit>) {
             .refusals
             .retain(|_, times| times.back().is_some_and(|last| *last >= horizon));
         state.since_pruned = 0;
-    }
-    if event.code() != Some(403) {
-        return;
     }
     let times = state.refusals.entry(event.username().to_string()).or_default();
     // A request older than the window behind the latest seen is too late to count.

@@ -90,9 +90,9 @@ pub struct Context<'c> {
 pub struct State {
     /// Per identity, the times of its recent refused requests.
     pub(crate) refusals: HashMap<String, VecDeque<i64>>,
-    /// The latest event time seen, for windows over events out of order.
+    /// The latest refusal time seen, for windows over events out of order.
     pub(crate) latest: i64,
-    /// Events judged since identities without recent refusals were last let go.
+    /// Refusals counted since identities without recent ones were last let go.
     pub(crate) since_pruned: usize,
     /// Controllers whose pods a rule has judged (rule, namespace, owner), oldest first.
     owners: std::collections::HashSet<String>,
