@@ -16,7 +16,13 @@ MB/s, the peak resident memory (/usr/bin/time), and recall: the share of
 planted incidents (by audit ID) that a finding of the expected rule names,
 and the findings that name no planted incident (false alarms).
 
-Usage: python3 bench/auditlog.py [--events N] [--runs N] [--keep]
+With --webhook it then starts the release `rampart serve --audit` on
+127.0.0.1 (plain HTTP) and posts the same events as the API server's
+webhook backend does (EventList batches of 400, one connection kept
+alive), and reports events/s through the endpoint and the detections the
+server printed.
+
+Usage: python3 bench/auditlog.py [--events N] [--runs N] [--keep] [--webhook]
 Run from the repository root. Builds the release binary first.
 """
 
@@ -201,12 +207,62 @@ def generate(path, count, planted):
     return expected, written
 
 
+def webhook(log, work, expected):
+    import http.client
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = open(work / "detections.jsonl", "w")
+    server = subprocess.Popen([str(BINARY), "serve", "--audit", "--listen", f"127.0.0.1:{port}"],
+                              cwd=work, stdout=out, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        batches = []
+        with open(log, "rb") as lines:
+            batch = []
+            for line in lines:
+                batch.append(line.rstrip(b"\n"))
+                if len(batch) == 400:
+                    batches.append(b'{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[' + b",".join(batch) + b"]}")
+                    batch = []
+            if batch:
+                batches.append(b'{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[' + b",".join(batch) + b"]}")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        events = 0
+        begin = time.perf_counter()
+        for body in batches:
+            connection.request("POST", "/audit", body, {"content-type": "application/json"})
+            answer = connection.getresponse()
+            text = answer.read().decode()
+            if answer.status != 200:
+                raise SystemExit(f"/audit answered {answer.status}: {text}")
+            events += int(text.split()[0])
+        elapsed = time.perf_counter() - begin
+    finally:
+        server.terminate()
+        server.wait()
+        out.close()
+    detections = [json.loads(line) for line in open(work / "detections.jsonl")]
+    ids = {d["event"]["auditID"] for d in detections}
+    recalled = sum(1 for audit_id in expected if audit_id in ids)
+    print(f"rampart serve --audit: {events:,} events in {len(batches)} batches of 400 in {elapsed:.2f} s: "
+          f"{events / elapsed:,.0f} events/s; {len(detections)} detections, {recalled}/{len(expected)} planted incidents")
+    (work / "detections.jsonl").unlink()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--planted", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--webhook", action="store_true")
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "-p", "rampart"], cwd=ROOT, check=True)
     work = Path(tempfile.mkdtemp(prefix="rampart-auditlog-"))
@@ -242,6 +298,8 @@ def main():
         print(f"  {rule}: {hit}/{total}")
     if false_alarms:
         print("  false alarms, first ones:", false_alarms[:5])
+    if args.webhook:
+        webhook(log, work, expected)
     if not args.keep:
         log.unlink()
         os.rmdir(work)

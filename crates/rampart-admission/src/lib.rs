@@ -13,4 +13,4 @@ pub mod server;
 pub mod vap;
 
 pub use decide::{Decision, ImageChecks, Judged, Mode, Settings, decide, decide_with};
-pub use server::{Running, ServeOptions, start};
+pub use server::{AuditSink, Running, ServeOptions, start};

@@ -31,6 +31,11 @@ pub struct ImageCheckLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RuleLabels {
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReloadLabels {
     /// reloaded or failed (the old configuration kept).
     pub result: String,
@@ -54,6 +59,14 @@ pub struct Metrics {
     pub image_checks: Family<ImageCheckLabels, Counter>,
     /// Seconds spent checking one request's images (registries included).
     pub image_check: Histogram,
+    /// Audit events received on `/audit` and judged.
+    pub audit_events: Counter,
+    /// Detections made on them, by rule.
+    pub audit_detections: Family<RuleLabels, Counter>,
+    /// Audit batches refused (not JSON, not events, too large).
+    pub audit_refused: Counter,
+    /// Seconds spent judging one batch.
+    pub audit_batch: Histogram,
 }
 
 impl Metrics {
@@ -104,8 +117,32 @@ impl Metrics {
             "Time to check one request's image signatures",
             image_check.clone(),
         );
+        let audit_events = Counter::default();
+        registry.register(
+            "audit_events",
+            "Audit events received on /audit and judged",
+            audit_events.clone(),
+        );
+        let audit_detections = Family::<RuleLabels, Counter>::default();
+        registry.register(
+            "audit_detections",
+            "Detections made on audit events, by rule",
+            audit_detections.clone(),
+        );
+        let audit_refused = Counter::default();
+        registry.register("audit_refused", "Audit batches refused", audit_refused.clone());
+        let audit_batch = Histogram::new(exponential_buckets(0.000_025, 2.0, 18));
+        registry.register(
+            "audit_batch_seconds",
+            "Time to judge one audit batch",
+            audit_batch.clone(),
+        );
         Metrics {
             registry,
+            audit_events,
+            audit_detections,
+            audit_refused,
+            audit_batch,
             image_checks,
             image_check,
             certificate_expiry,

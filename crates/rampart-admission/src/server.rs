@@ -77,7 +77,22 @@ pub struct ServeOptions {
     pub record_every: Duration,
     /// Serve `/mutate`, pinning each verified image's tag to its digest (off by default).
     pub pin_image_digests: bool,
+    /// Serve `/audit`, the API server's audit webhook backend (`rampart serve --audit`).
+    pub audit: Option<AuditSink>,
 }
+
+/// What `POST /audit` does with the batches the API server's audit webhook backend posts
+/// (`EventList`s): each event judged by the detection rules, in the order received, and
+/// each detection handed to `emit` (the CLI prints it as a JSON line).
+#[derive(Clone)]
+pub struct AuditSink {
+    pub detector: Arc<Mutex<rampart_auditlog::Detector>>,
+    pub emit: Arc<dyn Fn(&rampart_core::Finding) + Send + Sync>,
+}
+
+/// The largest audit batch accepted (the API server sends up to 400 events a batch by
+/// default; at `RequestResponse` level a batch can reach tens of MiB).
+pub const MAX_AUDIT_BODY: usize = 32 * 1024 * 1024;
 
 /// Keeps one period's tally (the run store, in `rampart serve`).
 pub type Recorder = Arc<dyn Fn(&AdmissionRecord) -> Result<(), String> + Send + Sync>;
@@ -119,6 +134,7 @@ impl Default for ServeOptions {
             record: None,
             record_every: Duration::from_secs(300),
             pin_image_digests: false,
+            audit: None,
         }
     }
 }
@@ -172,6 +188,7 @@ struct App {
     log_decisions: bool,
     read_timeout: Duration,
     ready: AtomicBool,
+    audit: Option<AuditSink>,
 }
 
 /// A running server.
@@ -234,10 +251,14 @@ pub async fn start(options: ServeOptions, pipeline: Arc<Pipeline>) -> std::io::R
         log_decisions: options.log_decisions,
         read_timeout: options.read_timeout,
         ready: AtomicBool::new(false),
+        audit: options.audit.clone(),
     });
     let mut router = Router::new().route("/validate", post(validate));
     if options.pin_image_digests {
         router = router.route("/mutate", post(mutate));
+    }
+    if options.audit.is_some() {
+        router = router.route("/audit", post(audit));
     }
     let router = router
         .route("/healthz", get(|| async { "ok" }))
@@ -535,7 +556,11 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
 
 /// The request body, within the read timeout and the size limit; else the answer to send.
 async fn read_body(app: &App, body: Body) -> Result<axum::body::Bytes, Response> {
-    match tokio::time::timeout(app.read_timeout, axum::body::to_bytes(body, MAX_BODY)).await {
+    read_body_within(app, body, MAX_BODY).await
+}
+
+async fn read_body_within(app: &App, body: Body, limit: usize) -> Result<axum::body::Bytes, Response> {
+    match tokio::time::timeout(app.read_timeout, axum::body::to_bytes(body, limit)).await {
         Ok(Ok(body)) => Ok(body),
         Ok(Err(error)) => {
             count(app, "-", "-", "error");
@@ -544,7 +569,7 @@ async fn read_body(app: &App, body: Body) -> Result<axum::body::Bytes, Response>
             Err(if too_large {
                 (
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the body is larger than {MAX_BODY} bytes"),
+                    format!("the body is larger than {limit} bytes"),
                 )
                     .into_response()
             } else {
@@ -569,6 +594,59 @@ async fn read_review(app: &App, body: Body) -> Result<(axum::body::Bytes, Admiss
             Err((StatusCode::BAD_REQUEST, message).into_response())
         }
     }
+}
+
+/// `POST /audit`: a batch of the audit webhook backend, judged on the blocking pool (one
+/// batch at a time: the detector keeps state across events); 200 once judged, 400 for a
+/// body that is not audit events (the API server then retries or drops it, per its
+/// configuration).
+async fn audit(State(app): State<Arc<App>>, body: Body) -> Response {
+    let Some(sink) = app.audit.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let body = match read_body_within(&app, body, MAX_AUDIT_BODY).await {
+        Ok(body) => body,
+        Err(answer) => {
+            app.metrics.audit_refused.inc();
+            return answer;
+        }
+    };
+    let started = Instant::now();
+    let judged = {
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || judge_audit_batch(&app, &sink, &body)).await
+    };
+    app.metrics.audit_batch.observe(started.elapsed().as_secs_f64());
+    match judged {
+        Ok(Ok(events)) => (StatusCode::OK, format!("{events} events judged")).into_response(),
+        Ok(Err(why)) => {
+            app.metrics.audit_refused.inc();
+            (StatusCode::BAD_REQUEST, why).into_response()
+        }
+        Err(_) => {
+            app.metrics.audit_refused.inc();
+            (StatusCode::INTERNAL_SERVER_ERROR, "the batch could not be judged").into_response()
+        }
+    }
+}
+
+fn judge_audit_batch(app: &App, sink: &AuditSink, body: &[u8]) -> Result<usize, String> {
+    let events = rampart_auditlog::parse_line(body).map_err(|why| format!("not audit events: {why}"))?;
+    let source: Arc<str> = Arc::from("<audit-webhook>");
+    let mut detector = sink.detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    for (index, event) in events.iter().enumerate() {
+        for finding in detector.observe(&source, index + 1, event) {
+            app.metrics
+                .audit_detections
+                .get_or_create(&crate::metrics::RuleLabels {
+                    rule: finding.rule.to_string(),
+                })
+                .inc();
+            (sink.emit)(&finding);
+        }
+    }
+    app.metrics.audit_events.inc_by(events.len() as u64);
+    Ok(events.len())
 }
 
 async fn validate(State(app): State<Arc<App>>, body: Body) -> Response {

@@ -94,6 +94,13 @@ pub struct ServeArgs {
     /// rewritten to name:tag@digest, so the cluster runs what was verified.
     #[arg(long)]
     pin_image_digests: bool,
+
+    /// Also serve POST /audit: the API server's audit webhook backend
+    /// (--audit-webhook-config-file). Each event is judged by the detection
+    /// rules of `rampart audit-log` (rampart.toml's [audit-log]) and each
+    /// detection printed on standard output as a JSON line.
+    #[arg(long)]
+    audit: bool,
 }
 
 fn parse_mode(value: &str) -> Result<Mode, String> {
@@ -206,6 +213,22 @@ fn image_checks(team: &rampart_core::Config, cache: &Arc<VerdictCache>) -> Resul
     )))))
 }
 
+/// `/audit`'s detector, with rampart.toml's `[audit-log]`; each detection a JSON line on
+/// standard output, for the cluster's log pipeline.
+fn audit_sink(team: &rampart_core::Config) -> rampart_admission::AuditSink {
+    let settings = rampart_auditlog::Settings::from_config(&team.audit_log);
+    let detector = rampart_auditlog::Detector::new(rampart_auditlog::rules::all().to_vec(), settings);
+    rampart_admission::AuditSink {
+        detector: Arc::new(std::sync::Mutex::new(detector)),
+        emit: Arc::new(|finding| {
+            use std::io::Write as _;
+            if let Ok(line) = serde_json::to_string(finding) {
+                let _ = writeln!(std::io::stdout().lock(), "{line}");
+            }
+        }),
+    }
+}
+
 /// Appends each period's tally to the run store, as a `serve` record.
 fn recorder(args: &ServeArgs, team: &rampart_core::Config) -> Result<rampart_admission::server::Recorder, String> {
     let path = rampart_scan::proof::store_path(args.store.as_deref(), team);
@@ -274,6 +297,7 @@ pub fn run(args: &ServeArgs) -> Outcome {
         record,
         record_every: Duration::from_secs(args.record_every.max(1)),
         pin_image_digests: args.pin_image_digests,
+        audit: args.audit.then(|| audit_sink(pipeline.team())),
         ..ServeOptions::default()
     };
     // Judgements are short and CPU-bound: a few blocking threads keep
