@@ -634,8 +634,15 @@ fn judge_audit_batch(app: &App, sink: &AuditSink, body: &[u8]) -> Result<usize, 
     let events = rampart_auditlog::parse_line(body).map_err(|why| format!("not audit events: {why}"))?;
     let source: Arc<str> = Arc::from("<audit-webhook>");
     let mut detector = sink.detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut tally = app
+        .tally
+        .as_ref()
+        .map(|tally| tally.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     for (index, event) in events.iter().enumerate() {
         for finding in detector.observe(&source, index + 1, event) {
+            if let Some(tally) = tally.as_mut() {
+                *tally.detections.entry(finding.rule.to_string()).or_default() += 1;
+            }
             app.metrics
                 .audit_detections
                 .get_or_create(&crate::metrics::RuleLabels {

@@ -50,11 +50,20 @@ async fn batches_are_judged_in_order_and_bad_ones_refused() {
             Arc::new(move |finding: &Finding| found.lock().unwrap().push(finding.clone()))
         },
     };
+    let records: Arc<Mutex<Vec<rampart_report::store::AdmissionRecord>>> = Arc::default();
+    let recorder: rampart_admission::server::Recorder = {
+        let records = records.clone();
+        Arc::new(move |record| {
+            records.lock().unwrap().push(record.clone());
+            Ok(())
+        })
+    };
     let options = ServeOptions {
         listen: "127.0.0.1:0".parse().unwrap(),
         log_decisions: false,
         read_timeout: Duration::from_secs(5),
         audit: Some(sink),
+        record: Some(recorder),
         ..ServeOptions::default()
     };
     let running = start(options, pipeline).await.unwrap();
@@ -110,4 +119,16 @@ async fn batches_are_judged_in_order_and_bad_ones_refused() {
     );
     assert!(metrics.contains("rampart_admission_audit_refused_total 3"), "{metrics}");
     running.stop().await.unwrap();
+    // The run store gets the detections by rule (`serve --audit --record`).
+    let records = records.lock().unwrap();
+    let detections: usize = records
+        .iter()
+        .map(|record| record.detections.values().sum::<usize>())
+        .sum();
+    assert_eq!(detections, 2);
+    assert!(
+        records
+            .iter()
+            .any(|record| record.detections.get("audit-pod-exec") == Some(&1))
+    );
 }

@@ -40,6 +40,8 @@ const MATCH_FIELDS: &[&str] = &[
     "paths",
     "vulnerability",
     "image",
+    "user",
+    "group",
 ];
 
 /// Parses the file's text; every problem is returned, each with its line.
@@ -169,6 +171,8 @@ fn read_exception(path: &str, node: &Node) -> Result<Exception, Vec<ScanError>> 
                 paths: list_field(m, "paths"),
                 vulnerability: text_field(m, "vulnerability"),
                 image: text_field(m, "image"),
+                user: text_field(m, "user"),
+                group: text_field(m, "group"),
             }
         }
         Some(m) => {

@@ -64,6 +64,9 @@ pub struct AdmissionDay {
     pub skipped: usize,
     pub failed: usize,
     pub rules: BTreeMap<String, RuleTally>,
+    /// Audit-log detections by rule (`serve --audit --record`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub detections: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -162,6 +165,7 @@ fn admission_days<'a>(records: impl Iterator<Item = &'a AdmissionRecord>) -> Vec
             skipped: 0,
             failed: 0,
             rules: BTreeMap::new(),
+            detections: BTreeMap::new(),
         });
         entry.allowed += record.allowed;
         entry.warned += record.warned;
@@ -173,6 +177,9 @@ fn admission_days<'a>(records: impl Iterator<Item = &'a AdmissionRecord>) -> Vec
             sum.blocked += tally.blocked;
             sum.warned += tally.warned;
             sum.audited += tally.audited;
+        }
+        for (rule, count) in &record.detections {
+            *entry.detections.entry(rule.clone()).or_default() += count;
         }
     }
     days.into_values().collect()
@@ -248,6 +255,15 @@ fn admission_text(days: &[AdmissionDay]) -> String {
                 "    {rule:<32} blocked {}, warned {}, audited {}\n",
                 tally.blocked, tally.warned, tally.audited
             ));
+        }
+        if !day.detections.is_empty() {
+            let mut detections: Vec<(&String, &usize)> = day.detections.iter().collect();
+            detections.sort_by_key(|(rule, count)| (std::cmp::Reverse(**count), *rule));
+            let listed: Vec<String> = detections
+                .iter()
+                .map(|(rule, count)| format!("{rule} {count}"))
+                .collect();
+            out.push_str(&format!("    audit-log detections: {}\n", listed.join(", ")));
         }
     }
     out
@@ -372,6 +388,7 @@ mod tests {
                     },
                 )]
                 .into(),
+                detections: [("audit-pod-exec".to_string(), denied)].into(),
                 ..AdmissionRecord::default()
             }),
             ..RunRecord::default()
@@ -401,6 +418,8 @@ mod tests {
         let text = to_text(&metrics);
         assert!(text.contains("2024-10-04  denied 3, warned 0, allowed 6"), "{text}");
         assert!(text.contains("no-privileged"), "{text}");
+        assert_eq!(first.detections["audit-pod-exec"], 3);
+        assert!(text.contains("    audit-log detections: audit-pod-exec 3\n"), "{text}");
         // A store with only the webhook's records still shows them.
         let text = to_text(&compute(&records[3..]));
         assert!(

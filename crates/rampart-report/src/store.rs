@@ -83,11 +83,14 @@ pub struct AdmissionRecord {
     pub failed: usize,
     /// Rule id -> how its findings were answered.
     pub rules: BTreeMap<String, RuleTally>,
+    /// Detection rule id -> detections made on `/audit` (`serve --audit`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub detections: BTreeMap<String, usize>,
 }
 
 impl AdmissionRecord {
     pub fn is_empty(&self) -> bool {
-        self.allowed + self.warned + self.denied + self.skipped + self.failed == 0
+        self.allowed + self.warned + self.denied + self.skipped + self.failed == 0 && self.detections.is_empty()
     }
 }
 

@@ -133,6 +133,22 @@ fn a_log_is_judged_into_a_report_whose_findings_carry_their_events() {
         "{stderr}"
     );
 
+    // A dated exception for one identity's detections.
+    write_file(
+        dir.path(),
+        ".rampart/exceptions.yaml",
+        "exceptions:\n  - id: pentest\n    rules: [audit-pod-exec, audit-secret-read-unexpected]\n    match: {user: \"mall*\"}\n    justification: The December penetration test.\n    compensating_controls: [scoped to the shop namespace]\n    owner: team-security\n    approved_by: ciso@example.org\n    expires: 2099-01-31\n",
+    );
+    let excepted = json(&rampart_in(dir.path(), &["audit-log", "audit.log", "-f", "json"]));
+    let suppressed: Vec<bool> = excepted["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["suppressed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(suppressed, [true, true, false]);
+    std::fs::remove_file(dir.path().join(".rampart/exceptions.yaml")).unwrap();
+
     // rampart.toml: node agents may run privileged in monitoring; the spike threshold.
     write_file(
         dir.path(),

@@ -67,6 +67,19 @@ pub struct ExceptionMatch {
     /// path segment, `**` crosses them, as Sigstore's policy-controller
     /// reads them).
     pub image: Option<String>,
+    /// The identity of an audit-log detection: a username, or a prefix ending in `*`
+    /// (`system:serviceaccount:backup:*`).
+    pub user: Option<String>,
+    /// A group the audit-log detection's identity is in (a trailing `*` matches a prefix).
+    pub group: Option<String>,
+}
+
+/// Whether `pattern` (a name, or a prefix ending in `*`) matches `text`.
+fn identity_matches(pattern: &str, text: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => text.starts_with(prefix),
+        None => pattern == text,
+    }
 }
 
 /// One accepted risk.
@@ -242,6 +255,19 @@ impl Exceptions {
                     .field
                     .split_once(" in ")
                     .is_some_and(|(_, image)| glob.is_match(image))
+            })
+            // An audit-log detection's identity.
+            && wanted.user.as_deref().is_none_or(|user| {
+                finding
+                    .event
+                    .as_ref()
+                    .is_some_and(|event| identity_matches(user, &event.user))
+            })
+            && wanted.group.as_deref().is_none_or(|group| {
+                finding
+                    .event
+                    .as_ref()
+                    .is_some_and(|event| event.groups.iter().any(|candidate| identity_matches(group, candidate)))
             })
     }
 
@@ -458,6 +484,49 @@ mod tests {
         assert_eq!(
             findings.iter().map(|f| f.suppressed).collect::<Vec<_>>(),
             [true, false, false, false]
+        );
+    }
+
+    #[test]
+    fn audit_detections_are_matched_by_user_and_group() {
+        let today: Date = "2026-01-01".parse().unwrap();
+        let mut backup = exception("backup", &["audit-secret-read-unexpected"], "2026-12-31");
+        backup.matcher.user = Some("system:serviceaccount:backup:*".into());
+        let mut oncall = exception("oncall", &["audit-pod-exec"], "2026-12-31");
+        oncall.matcher.group = Some("oncall".into());
+        let exceptions = Exceptions::new(vec![backup, oncall]).unwrap();
+        let detection = |rule: &'static str, user: &str, groups: &[&str]| {
+            let mut finding = finding(rule, "Secret", "db", None);
+            finding.event = Some(Box::new(crate::AuditEvidence {
+                audit_id: "a".into(),
+                time: None,
+                user: user.into(),
+                groups: groups.iter().map(|group| group.to_string()).collect(),
+                impersonated_user: None,
+                source_ips: Vec::new(),
+                user_agent: None,
+                verb: "get".into(),
+                resource: "secrets".into(),
+                code: Some(200),
+                incident: "x".into(),
+            }));
+            finding
+        };
+        let mut findings = vec![
+            detection(
+                "audit-secret-read-unexpected",
+                "system:serviceaccount:backup:velero",
+                &[],
+            ),
+            detection("audit-secret-read-unexpected", "mallory", &[]),
+            detection("audit-pod-exec", "bob", &["system:authenticated", "oncall"]),
+            detection("audit-pod-exec", "eve", &["system:authenticated"]),
+            finding("audit-pod-exec", "Pod", "web", None),
+        ];
+        exceptions.apply(&mut findings, today, &[]);
+        assert_eq!(
+            findings.iter().map(|f| f.suppressed).collect::<Vec<_>>(),
+            [true, false, true, false, false]
         );
     }
 
