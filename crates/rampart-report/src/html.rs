@@ -50,6 +50,7 @@ pub fn write(page: &HtmlReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     write_charts(page, out)?;
     write_metrics(page.metrics, out)?;
     write_exceptions(page.exceptions, out)?;
+    write_incidents(report, out)?;
     write_findings_shell(page, out)?;
     write_errors(report, out)?;
     out.write_all(b"<script id=\"findings-data\" type=\"application/json\">")?;
@@ -302,6 +303,34 @@ fn write_exceptions(exceptions: &[ExceptionInfo], out: &mut dyn Write) -> io::Re
             },
             escape(&exception.status),
             escape(&exception.justification)
+        )?;
+    }
+    out.write_all(b"</tbody></table></section>\n")
+}
+
+/// Audit-log detections grouped by identity and time, most severe first.
+fn write_incidents(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut incidents = crate::incidents::incidents(&report.findings);
+    if incidents.is_empty() {
+        return Ok(());
+    }
+    incidents.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.detections.cmp(&a.detections)));
+    out.write_all(
+        b"<section id=\"incidents\"><h2>Incidents</h2><table><thead><tr><th>Identity</th><th>First</th><th>Last</th>\
+          <th>Detections</th><th>Severity</th><th>Rules</th><th>Source IPs</th></tr></thead><tbody>\n",
+    )?;
+    for incident in &incidents {
+        write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"days\">{}</td><td class=\"sev {}\">{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&incident.user),
+            escape(incident.first.as_deref().unwrap_or("")),
+            escape(incident.last.as_deref().unwrap_or("")),
+            incident.detections,
+            incident.severity,
+            incident.severity,
+            escape(&incident.rules.join(", ")),
+            escape(&incident.source_ips.iter().cloned().collect::<Vec<_>>().join(", "))
         )?;
     }
     out.write_all(b"</tbody></table></section>\n")

@@ -9,6 +9,7 @@
 
 pub mod evidence;
 pub mod html;
+pub mod incidents;
 pub mod json;
 pub mod junit;
 pub mod markdown;

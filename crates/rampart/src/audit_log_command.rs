@@ -222,7 +222,6 @@ pub fn run(args: &AuditLogArgs) -> Outcome {
                 .map(|meta| listed_rule(EXCEPTIONS_ENGINE, meta)),
         );
     }
-    incidents(&report.findings);
     let scanned: Vec<PathBuf> = args
         .paths
         .iter()
@@ -240,29 +239,6 @@ pub fn run(args: &AuditLogArgs) -> Outcome {
         start,
     };
     proof::conclude(&run, &args.format, &args.output, &args.proof)
-}
-
-/// The incidents, on standard error: each identity's detections close in time, with their
-/// rules.
-fn incidents(findings: &[Finding]) {
-    let mut grouped: Vec<(&str, Vec<&str>)> = Vec::new();
-    for finding in findings.iter().filter(|finding| !finding.suppressed) {
-        let Some(event) = &finding.event else { continue };
-        match grouped.iter_mut().find(|(incident, _)| *incident == event.incident) {
-            Some((_, rules)) => rules.push(&finding.rule),
-            None => grouped.push((&event.incident, vec![&finding.rule])),
-        }
-    }
-    for (incident, mut rules) in grouped {
-        let count = rules.len();
-        rules.sort_unstable();
-        rules.dedup();
-        eprintln!(
-            "incident {incident}: {count} detection{} ({})",
-            if count == 1 { "" } else { "s" },
-            rules.join(", ")
-        );
-    }
 }
 
 #[cfg(test)]

@@ -126,12 +126,37 @@ fn a_log_is_judged_into_a_report_whose_findings_carry_their_events() {
         stderr.contains("4 audit events read (4 judged), 0 lines not read"),
         "{stderr}"
     );
+    // The text report lists the incidents before the detections, each with its event.
+    let text = rampart_in(dir.path(), &["audit-log", "audit.log"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("incidents\n"), "{text}");
     assert!(
-        stderr.contains(
-            "incident mallory@2026-12-01T10:00:00Z: 2 detections (audit-pod-exec, audit-secret-read-unexpected)"
-        ),
-        "{stderr}"
+        text.contains("mallory  2 detections 2026-12-01T10:00:00Z to 2026-12-01T10:01:00Z"),
+        "{text}"
     );
+    assert!(
+        text.contains("audit-secret-read-unexpected, audit-pod-exec from 203.0.113.9"),
+        "{text}"
+    );
+    assert!(
+        text.contains("event: 2026-12-01T10:01:00Z create pods/exec 101 from 203.0.113.9 (kubectl/v1.31.0)"),
+        "{text}"
+    );
+
+    let html = rampart_in(dir.path(), &["audit-log", "audit.log", "-f", "html"]);
+    let html = String::from_utf8_lossy(&html.stdout);
+    let incidents = html
+        .split("<section id=\"incidents\">")
+        .nth(1)
+        .expect("an incidents section");
+    let incidents = incidents.split("</section>").next().unwrap();
+    assert!(
+        incidents.contains(
+            "<td>mallory</td><td>2026-12-01T10:00:00Z</td><td>2026-12-01T10:01:00Z</td><td class=\"days\">2</td>"
+        ),
+        "{incidents}"
+    );
+    assert!(incidents.contains("<td>alice</td>"), "{incidents}");
 
     // A dated exception for one identity's detections.
     write_file(

@@ -35,6 +35,7 @@ fn render(out: &mut impl Write, report: &Report, matrix: &[ControlRow]) -> std::
     if shown.len() > RULE_SUMMARY_FROM {
         write_rule_summary(out, &shown)?;
     }
+    write_incidents(out, report)?;
     shown.sort_by(|a, b| a.location.cmp(&b.location));
     for finding in shown {
         if current_path != Some(&*finding.location.path) {
@@ -96,6 +97,38 @@ fn write_rule_summary(out: &mut impl Write, open: &[&Finding]) -> std::io::Resul
     writeln!(out)
 }
 
+/// Audit-log detections grouped by identity and time, before the detections themselves.
+fn write_incidents(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    let incidents = rampart_report::incidents::incidents(&report.findings);
+    if incidents.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", "incidents".bold().underline())?;
+    for incident in incidents {
+        let when = match (&incident.first, &incident.last) {
+            (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
+            (Some(first), _) => first.clone(),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "  {}  {}  {} detection{} {}",
+            format!("{:<8}", incident.severity).style(severity_style(incident.severity)),
+            incident.user.bold(),
+            incident.detections,
+            if incident.detections == 1 { "" } else { "s" },
+            when.dimmed()
+        )?;
+        writeln!(
+            out,
+            "           {} from {}",
+            incident.rules.join(", "),
+            incident.source_ips.iter().cloned().collect::<Vec<_>>().join(", ")
+        )?;
+    }
+    writeln!(out)
+}
+
 /// The controls matrix in one line; `rampart controls` shows it whole.
 fn write_controls(out: &mut impl Write, matrix: &[ControlRow]) -> std::io::Result<()> {
     let named = |result: ControlResult| -> Vec<&str> {
@@ -140,6 +173,23 @@ fn write_finding(out: &mut impl Write, finding: &Finding) -> std::io::Result<()>
         resource.cyan(),
     )?;
     writeln!(out, "           {}", finding.message)?;
+    if let Some(event) = &finding.event {
+        writeln!(
+            out,
+            "           {} {} {} {} {} from {}{}",
+            "event:".dimmed(),
+            event.time.as_deref().unwrap_or("-"),
+            event.verb,
+            event.resource,
+            event.code.map_or("-".to_string(), |code| code.to_string()),
+            event.source_ips.join(", "),
+            event
+                .user_agent
+                .as_deref()
+                .map(|agent| format!(" ({agent})"))
+                .unwrap_or_default()
+        )?;
+    }
     if !finding.field.is_empty() {
         writeln!(out, "           {} {}", "field:".dimmed(), finding.field.dimmed())?;
     }
