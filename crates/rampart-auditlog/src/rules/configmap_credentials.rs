@@ -1,10 +1,11 @@
 //! ## What it checks
 //!
 //! Every ConfigMap created or changed, and let through, whose request object holds a
-//! credential, judged as the manifest rule `no-credential-in-configmap` judges files: a
+//! credential, judged as the manifest rule `no-credential-in-configmap` judges files (a
 //! key named like a credential with a literal value, a URL with a password, a private
-//! key. Values are never printed. It needs the request object (the log policy's
-//! `Request` level for ConfigMaps).
+//! key) and by the secrets engine's rules (provider tokens and keys by their shape,
+//! whatever the key is called). Values are never printed. It needs the request object
+//! (the log policy's `Request` level for ConfigMaps).
 //!
 //! ## Why it matters
 //!
@@ -47,7 +48,37 @@ fn check(event: &Event<'_>, _context: &mut Context<'_>, out: &mut Vec<Hit>) {
     if event.resource() != "configmaps" || event.subresource().is_some() || !writes(event) || !event.succeeded() {
         return;
     }
+    let before = out.len();
     manifest_hits(event, "ConfigMap", &["no-credential-in-configmap"], out);
+    // The secrets engine finds what no key names: provider tokens and keys by their shape.
+    let Some(object) = event.request_json() else {
+        return;
+    };
+    let Some(data) = object["data"].as_object() else {
+        return;
+    };
+    let catalogue = rampart_secrets::Catalogue::builtin();
+    let detector = rampart_secrets::Detector::new(catalogue);
+    for (key, value) in data {
+        let Some(text) = value.as_str() else { continue };
+        let field = format!("requestObject.data.{key}");
+        if out[before..].iter().any(|hit| hit.field == field) {
+            continue;
+        }
+        if let Some(found) = detector.detect(key, text.as_bytes()).first() {
+            let rule = &catalogue.rules[found.rule].spec;
+            out.push(Hit::new(
+                field,
+                format!(
+                    "ConfigMap {} `{key}` holds a {} on its line {} (redacted) ({})",
+                    event.describe_target().trim_start_matches("configmaps "),
+                    rule.title,
+                    found.line,
+                    rule.id
+                ),
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -67,6 +98,25 @@ mod tests {
         let hits = hits(&super::RULE, &line);
         assert_eq!(fields(&hits), ["requestObject.data.DB_PASSWORD"]);
         assert!(!hits[0].message.contains("hunter2"), "never the value: {hits:?}");
+    }
+
+    #[test]
+    fn fires_on_a_provider_token_whatever_its_key() {
+        let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let line = event(
+            "alice",
+            "update",
+            "configmaps",
+            "shop/settings",
+            200,
+            &format!(r#""requestObject":{{"data":{{"notes.txt":"deploy with {token}"}}}}"#),
+        );
+        let hits = hits(&super::RULE, &line);
+        assert_eq!(fields(&hits), ["requestObject.data.notes.txt"]);
+        assert!(
+            hits[0].message.contains("(redacted)") && !hits[0].message.contains(&token),
+            "{hits:?}"
+        );
     }
 
     #[test]
