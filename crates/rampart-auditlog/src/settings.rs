@@ -62,7 +62,10 @@ pub const DEFAULT_PLATFORM_IMAGES: &[&str] = &[
     "docker.io/coredns/",
 ];
 
-/// Kubernetes' own readers of Secrets.
+/// Readers of Secrets by design: Kubernetes' own components, and the controllers whose job
+/// is Secrets, in the namespaces their standard installs use (ingress controllers read TLS
+/// Secrets, cert-manager writes them, External Secrets and Sealed Secrets sync them, Argo CD
+/// and Flux apply them).
 pub const DEFAULT_SECRET_READERS: &[&str] = &[
     "system:kube-controller-manager",
     "system:kube-scheduler",
@@ -71,6 +74,14 @@ pub const DEFAULT_SECRET_READERS: &[&str] = &[
     "system:node:*",
     "group:system:nodes",
     "group:system:masters",
+    "system:serviceaccount:ingress-nginx:ingress-nginx",
+    "system:serviceaccount:cert-manager:cert-manager",
+    "system:serviceaccount:cert-manager:cert-manager-cainjector",
+    "system:serviceaccount:external-secrets:external-secrets",
+    "system:serviceaccount:argocd:argocd-application-controller",
+    "system:serviceaccount:argocd:argocd-server",
+    "system:serviceaccount:flux-system:kustomize-controller",
+    "system:serviceaccount:flux-system:helm-controller",
 ];
 
 impl Default for Settings {
@@ -166,16 +177,12 @@ mod tests {
         assert!(!settings.reads_secrets("system:serviceaccount:shop:web", &[], Some("shop")));
         let mut team = Settings::default();
         team.secret_readers.push(SecretReaders {
-            namespace: "cert-*".to_string(),
-            identities: vec![Identity("system:serviceaccount:cert-manager:*".to_string())],
+            namespace: "vault-*".to_string(),
+            identities: vec![Identity("system:serviceaccount:vault-operator:*".to_string())],
         });
-        assert!(team.reads_secrets(
-            "system:serviceaccount:cert-manager:cert-manager",
-            &[],
-            Some("cert-manager")
-        ));
-        assert!(!team.reads_secrets("system:serviceaccount:cert-manager:cert-manager", &[], Some("shop")));
-        assert!(!team.reads_secrets("system:serviceaccount:cert-manager:cert-manager", &[], None));
+        assert!(team.reads_secrets("system:serviceaccount:vault-operator:sync", &[], Some("vault-apps")));
+        assert!(!team.reads_secrets("system:serviceaccount:vault-operator:sync", &[], Some("shop")));
+        assert!(!team.reads_secrets("system:serviceaccount:vault-operator:sync", &[], None));
         assert!(Identity("group:oncall".to_string()).matches("bob", &["oncall"]));
     }
 

@@ -3,8 +3,9 @@
 //! Every Secret read (`get`, `list`, `watch`) in a namespace, let through, by an identity
 //! outside the set expected to read Secrets there. The defaults expect Kubernetes' own
 //! components (the controller manager and the scheduler, `kube-system` service accounts,
-//! nodes reading their pods' Secrets, `system:masters`); rampart.toml adds the team's
-//! operators per namespace:
+//! nodes reading their pods' Secrets, `system:masters`) and the controllers whose job is
+//! Secrets, as their standard installs name them (ingress-nginx, cert-manager, External
+//! Secrets, Argo CD, Flux); rampart.toml adds the team's own per namespace:
 //!
 //! ```toml
 //! [[audit-log.secret-readers]]
