@@ -244,6 +244,10 @@ def webhook(log, work, expected):
                 raise SystemExit(f"/audit answered {answer.status}: {text}")
             events += int(text.split()[0])
         elapsed = time.perf_counter() - begin
+        connection.request("GET", "/metrics")
+        metrics = connection.getresponse().read().decode()
+        busy = next(float(line.split()[-1]) for line in metrics.splitlines()
+                    if line.startswith("rampart_admission_audit_batch_seconds_sum"))
     finally:
         server.terminate()
         server.wait()
@@ -253,6 +257,8 @@ def webhook(log, work, expected):
     recalled = sum(1 for audit_id in expected if audit_id in ids)
     print(f"rampart serve --audit: {events:,} events in {len(batches)} batches of 400 in {elapsed:.2f} s: "
           f"{events / elapsed:,.0f} events/s; {len(detections)} detections, {recalled}/{len(expected)} planted incidents")
+    print(f"  the server judging the batches: {busy:.2f} s in all, {events / busy:,.0f} events/s of its own time "
+          f"(the rest is the client building and sending them on the same cores)")
     (work / "detections.jsonl").unlink()
 
 

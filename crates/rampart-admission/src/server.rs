@@ -631,7 +631,7 @@ async fn audit(State(app): State<Arc<App>>, body: Body) -> Response {
 }
 
 fn judge_audit_batch(app: &App, sink: &AuditSink, body: &[u8]) -> Result<usize, String> {
-    let events = rampart_auditlog::parse_line(body).map_err(|why| format!("not audit events: {why}"))?;
+    let events = rampart_auditlog::parse_batch(body).map_err(|why| format!("not audit events: {why}"))?;
     let source: Arc<str> = Arc::from("<audit-webhook>");
     let mut detector = sink.detector.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut tally = app

@@ -282,6 +282,32 @@ impl Detector {
 /// About how many bytes of lines are parsed together, on every core.
 pub const BLOCK: usize = 4 << 20;
 
+/// The events of a batch the webhook backend posts (an `EventList`, or one `Event`), the
+/// items parsed on every core: the list is first cut into its items' raw JSON, then each is
+/// read. One item that is not an event refuses the batch.
+pub fn parse_batch(body: &[u8]) -> Result<Vec<Event<'_>>, String> {
+    #[derive(serde::Deserialize)]
+    struct RawList<'a> {
+        #[serde(borrow, default)]
+        kind: Option<Text<'a>>,
+        #[serde(borrow, default)]
+        items: Vec<&'a serde_json::value::RawValue>,
+    }
+    let list: RawList<'_> = serde_json::from_slice(body).map_err(|error| error.to_string())?;
+    if list.kind.as_ref().map(Text::as_str) != Some("EventList") {
+        return parse_line(body);
+    }
+    use rayon::prelude::*;
+    list.items
+        .par_iter()
+        .with_min_len(64)
+        .enumerate()
+        .map(|(index, item)| {
+            serde_json::from_str::<Event<'_>>(item.get()).map_err(|error| format!("item {index}: {error}"))
+        })
+        .collect()
+}
+
 /// The events of one line: an `Event`, or the items of an `EventList` (a batch the webhook
 /// backend posted, saved as a line).
 pub fn parse_line(line: &[u8]) -> Result<Vec<Event<'_>>, String> {
@@ -361,6 +387,22 @@ mod tests {
         assert_eq!(stats.malformed, 4);
         assert_eq!(findings.len(), 2, "both items of the list");
         assert!(findings.iter().all(|finding| finding.location.line == 5));
+    }
+
+    #[test]
+    fn a_batch_is_cut_into_its_items_and_each_read() {
+        let exec = event("alice", "create", "pods/exec", "shop/web-1", 101, "");
+        let list = format!(
+            "{{\"kind\":\"EventList\",\"items\":[{}]}}",
+            vec![exec.as_str(); 200].join(",")
+        );
+        let events = parse_batch(list.as_bytes()).unwrap();
+        assert_eq!(events.len(), 200);
+        assert!(events.iter().all(|event| event.username() == "alice"));
+        assert_eq!(parse_batch(exec.as_bytes()).unwrap().len(), 1);
+        let broken = format!("{{\"kind\":\"EventList\",\"items\":[{exec},{{\"kind\":0}}]}}");
+        assert!(parse_batch(broken.as_bytes()).unwrap_err().starts_with("item 1:"));
+        assert!(parse_batch(b"[1]").is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod reader;
 pub mod rules;
 pub mod settings;
 
-pub use detector::{Detector, Stats, parse_line};
+pub use detector::{Detector, Stats, parse_batch, parse_line};
 pub use event::Event;
 pub use reader::LogReader;
 pub use settings::Settings;
