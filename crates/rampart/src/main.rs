@@ -20,6 +20,7 @@ mod output;
 mod policy_command;
 mod progress;
 mod proof;
+mod respond_command;
 mod rules_command;
 mod scan;
 mod secrets_command;
@@ -114,6 +115,10 @@ enum Command {
     /// pods, unexpected Secret reads, RBAC changes, privileged workloads,
     /// anonymous access, refusal spikes, guards turned off ('-' for stdin).
     AuditLog(Box<audit_log_command::AuditLogArgs>),
+    /// Containment playbooks: the plan for an incident, step by step, with
+    /// who may run each step (read-only).
+    #[command(subcommand)]
+    Respond(respond_command::RespondCommand),
     /// The trust-boundary map of manifests, a snapshot or a live cluster:
     /// namespaces, workloads, service accounts and what they may do,
     /// exposure, and allowed network paths, each classed public,
@@ -335,6 +340,7 @@ fn main() -> ExitCode {
         Command::Init(args) => init_command::run(&args),
         Command::Images(command) => images_command::run(&command),
         Command::AuditLog(args) => audit_log_command::run(&args),
+        Command::Respond(command) => respond_command::run(&command),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),
         Command::Policy(command) => policy_command::run(&command),

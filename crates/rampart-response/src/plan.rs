@@ -1,0 +1,160 @@
+//! A containment plan: what to do, in order, and how to undo it. Serialised as `plan.json`
+//! for `rampart respond apply`, and printed for the responder.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The object a step acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// `Pod/shop/web-1`, `NetworkPolicy/shop/rampart-quarantine-inc-1`.
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(namespace) => format!("{}/{namespace}/{}", self.kind, self.name),
+            None => format!("{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// One write (or read) a step makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Action {
+    /// Read and keep what would be lost (logs of every container, the previous ones too,
+    /// the object's events), into the incident's evidence.
+    Capture {
+        object: ObjectRef,
+        what: Vec<String>,
+    },
+    /// A JSON merge patch (RFC 7386): `null` removes a key.
+    Patch {
+        object: ObjectRef,
+        patch: Value,
+    },
+    /// Create this object.
+    Create {
+        object: ObjectRef,
+        manifest: Value,
+    },
+    Delete {
+        object: ObjectRef,
+    },
+    /// Something only a person can do, and how.
+    Manual {
+        instruction: String,
+    },
+}
+
+impl Action {
+    /// The verb and resource RBAC must allow for it (`patch`, `pods`), if it writes.
+    pub fn permission(&self) -> Option<(&'static str, String)> {
+        let (verb, object) = match self {
+            // Logs are their own subresource, with their own grant.
+            Action::Capture { .. } => return Some(("get", "pods/log".to_string())),
+            Action::Patch { object, .. } => ("patch", object),
+            Action::Create { object, .. } => ("create", object),
+            Action::Delete { object } => ("delete", object),
+            Action::Manual { .. } => return None,
+        };
+        Some((verb, resource_of(&object.kind)))
+    }
+
+    /// What it does, in a line.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Capture { object, what } => format!("capture {} of {}", what.join(", "), object.describe()),
+            Action::Patch { object, patch } => format!("patch {} with {patch}", object.describe()),
+            Action::Create { object, .. } => format!("create {}", object.describe()),
+            Action::Delete { object } => format!("delete {}", object.describe()),
+            Action::Manual { instruction } => instruction.clone(),
+        }
+    }
+}
+
+/// The plural resource of a kind, as RBAC names it.
+fn resource_of(kind: &str) -> String {
+    match kind {
+        "NetworkPolicy" => "networkpolicies".to_string(),
+        "Pod" => "pods".to_string(),
+        other => format!("{}s", other.to_ascii_lowercase()),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// The playbook's step id (`D2`), as the runbook numbers it.
+    pub id: String,
+    pub title: String,
+    pub action: Action,
+    /// What undoes it (`None`: nothing can, as for a capture or a deleted pod).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo: Option<Action>,
+    /// Whether it interrupts the workload (a responder confirms these).
+    pub disruptive: bool,
+    /// Subjects the cluster's RBAC lets make the write (`User alice`,
+    /// `ServiceAccount ops/responder`), from the objects read.
+    pub who_can: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The plan format's version.
+    pub version: u32,
+    pub incident: String,
+    pub playbook: String,
+    /// What the plan contains: `Pod/shop/web-1`.
+    pub target: String,
+    pub steps: Vec<Step>,
+    /// What the responder must know: policies that still allow the traffic, connections a
+    /// policy may not cut.
+    pub notes: Vec<String>,
+    /// The checks that say containment holds.
+    pub verify: Vec<String>,
+}
+
+impl Plan {
+    /// The plan as a responder reads it.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("incident {}: {} for {}\n", self.incident, self.playbook, self.target);
+        for step in &self.steps {
+            out.push_str(&format!(
+                "\n{} {}{}\n    {}\n",
+                step.id,
+                step.title,
+                if step.disruptive { " (disruptive)" } else { "" },
+                step.action.describe()
+            ));
+            if let Some(undo) = &step.undo {
+                out.push_str(&format!("    undo: {}\n", undo.describe()));
+            }
+            if let Some((verb, resource)) = step.action.permission() {
+                let who = if step.who_can.is_empty() {
+                    "nobody the objects read name".to_string()
+                } else {
+                    step.who_can.join(", ")
+                };
+                out.push_str(&format!("    may {verb} {resource}: {who}\n"));
+            }
+        }
+        if !self.notes.is_empty() {
+            out.push_str("\nnotes\n");
+            for note in &self.notes {
+                out.push_str(&format!("  - {note}\n"));
+            }
+        }
+        out.push_str("\nverify\n");
+        for check in &self.verify {
+            out.push_str(&format!("  - {check}\n"));
+        }
+        out
+    }
+}
