@@ -4,6 +4,7 @@
 //! applying a plan journals each step's inverse.
 
 pub mod egress;
+pub mod namespace;
 pub mod plan;
 
 pub use plan::{Action, ObjectRef, Plan, Step};

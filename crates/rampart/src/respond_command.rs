@@ -21,27 +21,24 @@ pub enum PlanCommand {
     /// A pod sending traffic it should not: capture, label, deny its egress,
     /// end it.
     SuspiciousEgress(EgressArgs),
+    /// A namespace an intruder holds: preserve it, cut its network, disable
+    /// its identities, stop its workloads, block re-creation, cordon the
+    /// nodes its privileged pods ran on, list what to rotate.
+    NamespaceCompromise(NamespaceArgs),
 }
 
+/// What every plan reads and writes.
 #[derive(clap::Args)]
-pub struct EgressArgs {
-    /// The pod, as NAMESPACE/NAME.
-    #[arg(long, value_name = "NAMESPACE/NAME")]
-    pod: String,
-
-    /// What `kubectl get <kinds> -A -o json` wrote (pods, network policies,
-    /// RBAC), or manifest files and folders.
+pub struct PlanArgs {
+    /// What `kubectl get <kinds> -A -o json` wrote (pods, workloads, network
+    /// policies, RBAC, service accounts, Secrets' metadata), or manifest
+    /// files and folders.
     #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
     snapshot: Vec<PathBuf>,
 
     /// The incident's id [default: INC- and the time now].
     #[arg(long, value_name = "ID")]
     incident: Option<String>,
-
-    /// Let the quarantined pod still resolve names (kube-dns), to watch what
-    /// it tries next.
-    #[arg(long)]
-    allow_dns: bool,
 
     /// text or json [default: text].
     #[arg(long, short = 'f', value_parser = ["text", "json"], default_value = "text")]
@@ -52,9 +49,53 @@ pub struct EgressArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(clap::Args)]
+pub struct EgressArgs {
+    /// The pod, as NAMESPACE/NAME.
+    #[arg(long, value_name = "NAMESPACE/NAME")]
+    pod: String,
+
+    /// Let the quarantined pod still resolve names (kube-dns), to watch what
+    /// it tries next.
+    #[arg(long)]
+    allow_dns: bool,
+
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
+#[derive(clap::Args)]
+pub struct NamespaceArgs {
+    /// The namespace.
+    #[arg(long, short = 'n', value_name = "NAMESPACE")]
+    namespace: String,
+
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
 pub fn run(command: &RespondCommand) -> Outcome {
     match command {
-        RespondCommand::Plan(PlanCommand::SuspiciousEgress(args)) => egress(args),
+        RespondCommand::Plan(PlanCommand::SuspiciousEgress(args)) => {
+            let Some((namespace, pod)) = args.pod.split_once('/') else {
+                eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
+                return Outcome::Error;
+            };
+            plan(&args.plan, |objects, inventory, incident| {
+                let target = rampart_response::egress::EgressTarget {
+                    incident,
+                    namespace,
+                    pod,
+                    allow_dns: args.allow_dns,
+                };
+                rampart_response::egress::suspicious_egress(objects, inventory, &target)
+            })
+        }
+        RespondCommand::Plan(PlanCommand::NamespaceCompromise(args)) => {
+            plan(&args.plan, |objects, inventory, incident| {
+                rampart_response::namespace::namespace_compromise(objects, inventory, incident, &args.namespace)
+            })
+        }
     }
 }
 
@@ -68,24 +109,18 @@ fn incident_now() -> String {
     format!("INC-{}", stamp.trim_end_matches('Z'))
 }
 
-fn egress(args: &EgressArgs) -> Outcome {
-    let Some((namespace, pod)) = args.pod.split_once('/') else {
-        eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
-        return Outcome::Error;
-    };
+/// Reads the objects, makes the plan with `make`, prints it and writes it.
+fn plan(
+    args: &PlanArgs,
+    make: impl FnOnce(&[rampart_k8s::Object], &rampart_k8s::Inventory, &str) -> Result<rampart_response::Plan, String>,
+) -> Outcome {
     let (objects, errors) = crate::inventory_input::load_objects(&args.snapshot);
     for error in &errors {
         eprintln!("error: {error}");
     }
     let inventory = rampart_k8s::Inventory::of_objects(&objects, &rampart_k8s::ScanConfig::default());
     let incident = args.incident.clone().unwrap_or_else(incident_now);
-    let target = rampart_response::egress::EgressTarget {
-        incident: &incident,
-        namespace,
-        pod,
-        allow_dns: args.allow_dns,
-    };
-    let plan = match rampart_response::egress::suspicious_egress(&objects, &inventory, &target) {
+    let plan = match make(&objects, &inventory, &incident) {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("error: {error}");

@@ -89,3 +89,51 @@ fn a_suspicious_egress_plan_is_printed_and_written_from_a_snapshot() {
     );
     assert_eq!(malformed.status.code(), Some(2));
 }
+
+#[test]
+fn a_namespace_compromise_plan_stops_and_isolates_what_the_snapshot_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = SNAPSHOT.replace(
+        "]}",
+        r#",{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop"},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"app","image":"shop/web:1"}]}}}}]}"#,
+    );
+    write_file(dir.path(), "cluster.json", &snapshot);
+    let output = rampart_in(
+        dir.path(),
+        &[
+            "respond",
+            "plan",
+            "namespace-compromise",
+            "-n",
+            "shop",
+            "--snapshot",
+            "cluster.json",
+            "--incident",
+            "INC-8",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ids: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["E7", "E1", "E2.1", "E3.1", "E4.1", "E4.2"]);
+    assert_eq!(plan["steps"][3]["action"]["patch"]["spec"]["replicas"], 0);
+    assert_eq!(plan["steps"][3]["undo"]["patch"]["spec"]["replicas"], 2);
+    assert!(
+        plan["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("NetworkPolicy shop/web-egress still allows")
+    );
+}

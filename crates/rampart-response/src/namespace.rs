@@ -1,0 +1,657 @@
+//! The namespace-compromise playbook: preserve, cut the network, disable every identity,
+//! stop every workload with its old state recorded, block re-creation, quarantine the nodes
+//! that ran privileged pods, and list what to rotate. Each write records what undoes it, so
+//! `rampart respond undo` can restore the namespace after eradication.
+
+use rampart_k8s::Inventory;
+use rampart_k8s::object::Object;
+use serde_json::{Value, json};
+
+use crate::egress::who_can;
+use crate::plan::{Action, ObjectRef, Plan, Step};
+
+/// The label (and taint-free marker) put on nodes that ran privileged pods of the namespace.
+pub const NODE_LABEL: &str = "rampart.dev/suspect";
+
+fn reference(object: &Object) -> ObjectRef {
+    ObjectRef {
+        api_version: object.api_version.clone(),
+        kind: object.kind.clone(),
+        namespace: object.namespace.clone(),
+        name: object.name.clone(),
+    }
+}
+
+fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptive: bool, who: Vec<String>) -> Step {
+    Step {
+        id: id.to_string(),
+        title,
+        action,
+        undo,
+        disruptive,
+        who_can: who,
+    }
+}
+
+/// Whether the pod spec is privileged, shares a host namespace or mounts a host path.
+fn reaches_its_node(spec: &Value) -> bool {
+    let containers = ["containers", "initContainers"]
+        .iter()
+        .filter_map(|list| spec[list].as_array())
+        .flatten();
+    let privileged = containers
+        .clone()
+        .any(|container| container["securityContext"]["privileged"] == true);
+    let host = ["hostPID", "hostIPC", "hostNetwork"]
+        .iter()
+        .any(|field| spec[field] == true);
+    let host_path = spec["volumes"]
+        .as_array()
+        .is_some_and(|volumes| volumes.iter().any(|volume| volume.get("hostPath").is_some()));
+    privileged || host || host_path
+}
+
+/// The plan for `namespace`, from the cluster's `objects` and their `inventory`.
+pub fn namespace_compromise(
+    objects: &[Object],
+    inventory: &Inventory,
+    incident: &str,
+    namespace: &str,
+) -> Result<Plan, String> {
+    let in_namespace: Vec<&Object> = objects
+        .iter()
+        .filter(|object| object.namespace.as_deref() == Some(namespace))
+        .collect();
+    let namespace_object = objects
+        .iter()
+        .find(|object| object.kind == "Namespace" && object.name == namespace);
+    if in_namespace.is_empty() && namespace_object.is_none() {
+        return Err(format!("no object of namespace {namespace} among the objects read"));
+    }
+    let who = |verb: &str, group: &str, resource: &str| who_can(inventory, verb, group, resource, namespace);
+    let mut steps = Vec::new();
+    let mut notes = Vec::new();
+
+    // E7 first: what the other steps would lose.
+    let namespace_ref = ObjectRef {
+        api_version: "v1".to_string(),
+        kind: "Namespace".to_string(),
+        namespace: None,
+        name: namespace.to_string(),
+    };
+    steps.push(step(
+        "E7",
+        "Preserve the namespace before touching it".to_string(),
+        Action::Capture {
+            object: namespace_ref.clone(),
+            what: vec![
+                "every object (Secrets as metadata only)".to_string(),
+                "events".to_string(),
+                "logs of every container, previous runs too".to_string(),
+            ],
+        },
+        None,
+        false,
+        who("get", "", "pods/log"),
+    ));
+
+    // E1: cut the network, in and out.
+    let deny_name = format!("rampart-isolate-{}", incident.to_ascii_lowercase());
+    let deny_ref = ObjectRef {
+        api_version: "networking.k8s.io/v1".to_string(),
+        kind: "NetworkPolicy".to_string(),
+        namespace: Some(namespace.to_string()),
+        name: deny_name.clone(),
+    };
+    steps.push(step(
+        "E1",
+        "Deny every pod of the namespace all ingress and egress".to_string(),
+        Action::Create {
+            object: deny_ref.clone(),
+            manifest: json!({
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": deny_name, "namespace": namespace, "annotations": {"rampart.dev/incident": incident}},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+            }),
+        },
+        Some(Action::Delete { object: deny_ref }),
+        true,
+        who("create", "networking.k8s.io", "networkpolicies"),
+    ));
+    for policy in inventory.policies.iter().filter(|policy| policy.namespace == namespace) {
+        if !policy.ingress_peers.is_empty() || !policy.egress_peers.is_empty() {
+            notes.push(format!(
+                "NetworkPolicy {namespace}/{} still allows some of the namespace's traffic: NetworkPolicies add up, so delete it (its manifest is preserved by E7) or deny with the CNI's own policy",
+                policy.name
+            ));
+        }
+    }
+
+    // E2: disable every identity of the namespace.
+    let accounts: Vec<&&Object> = in_namespace
+        .iter()
+        .filter(|object| object.kind == "ServiceAccount")
+        .collect();
+    let mut index = 0;
+    // People who lose a binding of the namespace: responders among them lose it too.
+    let mut people: Vec<String> = Vec::new();
+    for binding in objects
+        .iter()
+        .filter(|object| matches!(object.kind.as_str(), "RoleBinding" | "ClusterRoleBinding"))
+    {
+        let json = binding.root.to_json();
+        let subjects = json["subjects"].as_array().cloned().unwrap_or_default();
+        let binding_namespace = binding.namespace.as_deref();
+        let ours = |subject: &Value| {
+            let kind = subject["kind"].as_str().unwrap_or_default();
+            match kind {
+                "ServiceAccount" => subject["namespace"].as_str().or(binding_namespace) == Some(namespace),
+                // People bound inside the namespace lose that binding.
+                "User" | "Group" => binding.kind == "RoleBinding" && binding_namespace == Some(namespace),
+                _ => false,
+            }
+        };
+        let kept: Vec<Value> = subjects.iter().filter(|subject| !ours(subject)).cloned().collect();
+        if kept.len() == subjects.len() {
+            continue;
+        }
+        people.extend(
+            subjects
+                .iter()
+                .filter(|subject| ours(subject) && matches!(subject["kind"].as_str(), Some("User" | "Group")))
+                .map(|subject| {
+                    format!(
+                        "{} {}",
+                        subject["kind"].as_str().unwrap_or(""),
+                        subject["name"].as_str().unwrap_or("")
+                    )
+                }),
+        );
+        index += 1;
+        let object = reference(binding);
+        let (action, undo) = if kept.is_empty() {
+            (
+                Action::Delete { object: object.clone() },
+                Action::Create {
+                    object: object.clone(),
+                    manifest: json.clone(),
+                },
+            )
+        } else {
+            (
+                Action::Patch {
+                    object: object.clone(),
+                    patch: json!({"subjects": kept}),
+                },
+                Action::Patch {
+                    object: object.clone(),
+                    patch: json!({"subjects": subjects}),
+                },
+            )
+        };
+        let (verb, group, resource) = match (&action, binding.kind.as_str()) {
+            (Action::Delete { .. }, "ClusterRoleBinding") => {
+                ("delete", "rbac.authorization.k8s.io", "clusterrolebindings")
+            }
+            (Action::Delete { .. }, _) => ("delete", "rbac.authorization.k8s.io", "rolebindings"),
+            (_, "ClusterRoleBinding") => ("patch", "rbac.authorization.k8s.io", "clusterrolebindings"),
+            _ => ("patch", "rbac.authorization.k8s.io", "rolebindings"),
+        };
+        steps.push(step(
+            &format!("E2.{index}"),
+            format!("Unbind the namespace's identities from {}", object.describe()),
+            action,
+            Some(undo),
+            true,
+            who(verb, group, resource),
+        ));
+    }
+    for secret in in_namespace.iter().filter(|object| {
+        object.kind == "Secret"
+            && object.root.get("type").and_then(|kind| kind.as_str()) == Some("kubernetes.io/service-account-token")
+    }) {
+        index += 1;
+        steps.push(step(
+            &format!("E2.{index}"),
+            "Delete a legacy service-account token (it never expires)".to_string(),
+            Action::Delete {
+                object: reference(secret),
+            },
+            None,
+            true,
+            who("delete", "", "secrets"),
+        ));
+    }
+    for account in &accounts {
+        index += 1;
+        let before = account
+            .root
+            .get("automountServiceAccountToken")
+            .map(|node| node.to_json());
+        steps.push(step(
+            &format!("E2.{index}"),
+            format!("Stop mounting ServiceAccount {namespace}/{}'s token", account.name),
+            Action::Patch {
+                object: reference(account),
+                patch: json!({"automountServiceAccountToken": false}),
+            },
+            Some(Action::Patch {
+                object: reference(account),
+                patch: json!({"automountServiceAccountToken": before.unwrap_or(Value::Null)}),
+            }),
+            false,
+            who("patch", "", "serviceaccounts"),
+        ));
+    }
+    if !accounts.is_empty() {
+        notes.push("Tokens already issued to the namespace's service accounts stay valid until they expire or their pod is deleted: E3 ends the pods; recreating an account (a new UID) kills every token it had".to_string());
+    }
+
+    // E3: stop every workload, its state recorded.
+    let owned_by_deployment = |object: &Object| {
+        object.root.get_path("metadata.ownerReferences").is_some_and(|owners| {
+            owners
+                .as_seq()
+                .iter()
+                .any(|owner| owner.get("kind").and_then(|kind| kind.as_str()) == Some("Deployment"))
+        })
+    };
+    let mut stopped = 0;
+    for workload in &in_namespace {
+        let object = reference(workload);
+        let (action, undo, resource) = match workload.kind.as_str() {
+            "Deployment" | "StatefulSet" | "ReplicaSet" if !owned_by_deployment(workload) => {
+                let replicas = workload
+                    .root
+                    .get_path("spec.replicas")
+                    .and_then(|node| node.as_i64())
+                    .unwrap_or(1);
+                (
+                    Action::Patch {
+                        object: object.clone(),
+                        patch: json!({"spec": {"replicas": 0}, "metadata": {"annotations": {"rampart.dev/replicas-before": replicas.to_string()}}}),
+                    },
+                    Action::Patch {
+                        object: object.clone(),
+                        patch: json!({"spec": {"replicas": replicas}, "metadata": {"annotations": {"rampart.dev/replicas-before": null}}}),
+                    },
+                    format!("{}s", workload.kind.to_ascii_lowercase()),
+                )
+            }
+            "CronJob" | "Job" => {
+                let before = workload
+                    .root
+                    .get_path("spec.suspend")
+                    .and_then(|node| node.as_bool())
+                    .unwrap_or(false);
+                (
+                    Action::Patch {
+                        object: object.clone(),
+                        patch: json!({"spec": {"suspend": true}}),
+                    },
+                    Action::Patch {
+                        object: object.clone(),
+                        patch: json!({"spec": {"suspend": before}}),
+                    },
+                    format!("{}s", workload.kind.to_ascii_lowercase()),
+                )
+            }
+            "DaemonSet" => {
+                let before = workload
+                    .root
+                    .get_path("spec.template.spec.nodeSelector")
+                    .map(|node| node.to_json())
+                    .unwrap_or(Value::Null);
+                (
+                    Action::Patch {
+                        object: object.clone(),
+                        patch: json!({"spec": {"template": {"spec": {"nodeSelector": {"rampart.dev/quarantined-never": "true"}}}}}),
+                    },
+                    Action::Patch {
+                        object: object.clone(),
+                        patch: json!({"spec": {"template": {"spec": {"nodeSelector": restore_selector(before)}}}}),
+                    },
+                    "daemonsets".to_string(),
+                )
+            }
+            "Pod" if workload.root.get_path("metadata.ownerReferences").is_none() => (
+                Action::Delete { object: object.clone() },
+                Action::Manual {
+                    instruction: format!(
+                        "recreate bare pod {namespace}/{} from the manifest E7 preserved",
+                        workload.name
+                    ),
+                },
+                "pods".to_string(),
+            ),
+            _ => continue,
+        };
+        stopped += 1;
+        let group = match workload.kind.as_str() {
+            "Deployment" | "StatefulSet" | "ReplicaSet" | "DaemonSet" => "apps",
+            "CronJob" | "Job" => "batch",
+            _ => "",
+        };
+        let verb = if matches!(action, Action::Delete { .. }) {
+            "delete"
+        } else {
+            "patch"
+        };
+        steps.push(step(
+            &format!("E3.{stopped}"),
+            format!("Stop {}", object.describe()),
+            action,
+            Some(undo),
+            true,
+            who(verb, group, &resource),
+        ));
+    }
+
+    people.sort();
+    people.dedup();
+    let locked_out: Vec<&String> = people
+        .iter()
+        .filter(|person| {
+            steps
+                .iter()
+                .filter(|step| step.id.starts_with("E3") || step.id.starts_with("E4"))
+                .any(|step| step.who_can.contains(person))
+        })
+        .collect();
+    if !locked_out.is_empty() {
+        notes.push(format!(
+            "E2 removes the namespace's RoleBindings of people, and {} may run the later steps only through them: run E2 last, or act as another identity",
+            locked_out.iter().map(|person| person.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+
+    // E4: block re-creation.
+    let quota_name = format!("rampart-freeze-{}", incident.to_ascii_lowercase());
+    let quota_ref = ObjectRef {
+        api_version: "v1".to_string(),
+        kind: "ResourceQuota".to_string(),
+        namespace: Some(namespace.to_string()),
+        name: quota_name.clone(),
+    };
+    steps.push(step(
+        "E4.1",
+        "Allow no new pod in the namespace".to_string(),
+        Action::Create {
+            object: quota_ref.clone(),
+            manifest: json!({
+                "apiVersion": "v1",
+                "kind": "ResourceQuota",
+                "metadata": {"name": quota_name, "namespace": namespace, "annotations": {"rampart.dev/incident": incident}},
+                "spec": {"hard": {"pods": "0"}}
+            }),
+        },
+        Some(Action::Delete { object: quota_ref }),
+        true,
+        who("create", "", "resourcequotas"),
+    ));
+    let enforce_before = namespace_object
+        .and_then(|object| object.root.get_path("metadata.labels"))
+        .and_then(|labels| labels.get("pod-security.kubernetes.io/enforce"))
+        .map(|node| node.to_json())
+        .unwrap_or(Value::Null);
+    steps.push(step(
+        "E4.2",
+        "Enforce the restricted Pod Security profile".to_string(),
+        Action::Patch {
+            object: namespace_ref.clone(),
+            patch: json!({"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}),
+        },
+        Some(Action::Patch {
+            object: namespace_ref,
+            patch: json!({"metadata": {"labels": {"pod-security.kubernetes.io/enforce": enforce_before}}}),
+        }),
+        false,
+        who_can(inventory, "patch", "", "namespaces", namespace),
+    ));
+
+    // E5: the nodes its privileged pods ran on.
+    let mut nodes: Vec<String> = in_namespace
+        .iter()
+        .filter(|object| object.kind == "Pod")
+        .filter_map(|pod| {
+            let json = pod.root.to_json();
+            let node = json["spec"]["nodeName"].as_str()?.to_string();
+            reaches_its_node(&json["spec"]).then_some(node)
+        })
+        .collect();
+    nodes.sort();
+    nodes.dedup();
+    for (number, node) in nodes.iter().enumerate() {
+        let node_ref = ObjectRef {
+            api_version: "v1".to_string(),
+            kind: "Node".to_string(),
+            namespace: None,
+            name: node.clone(),
+        };
+        steps.push(step(
+            &format!("E5.{}", number + 1),
+            format!("Cordon and mark node {node}: a privileged or host-path pod of the namespace ran there"),
+            Action::Patch {
+                object: node_ref.clone(),
+                patch: json!({"spec": {"unschedulable": true}, "metadata": {"labels": {NODE_LABEL: incident}}}),
+            },
+            Some(Action::Patch {
+                object: node_ref,
+                patch: json!({"spec": {"unschedulable": null}, "metadata": {"labels": {NODE_LABEL: null}}}),
+            }),
+            true,
+            inventory
+                .rbac
+                .who_can("patch", Some(""), "nodes", None)
+                .into_iter()
+                .map(|grant| grant.subject.describe())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        ));
+    }
+
+    // E6: what to rotate.
+    let secrets: Vec<String> = in_namespace
+        .iter()
+        .filter(|object| object.kind == "Secret")
+        .map(|secret| format!("{namespace}/{}", secret.name))
+        .collect();
+    if !secrets.is_empty() {
+        steps.push(step(
+            "E6",
+            "Rotate the namespace's Secrets at their source, then restart what reads them".to_string(),
+            Action::Manual {
+                instruction: format!(
+                    "rotate {} (environment variables never refresh: restart their consumers)",
+                    secrets.join(", ")
+                ),
+            },
+            None,
+            false,
+            Vec::new(),
+        ));
+    }
+
+    Ok(Plan {
+        version: 1,
+        incident: incident.to_string(),
+        playbook: "namespace-compromise".to_string(),
+        target: format!("Namespace/{namespace}"),
+        steps,
+        notes,
+        verify: vec![
+            format!(
+                "NetworkPolicy {namespace}/rampart-isolate-{} selects every pod of the namespace",
+                incident.to_ascii_lowercase()
+            ),
+            format!("no pod of {namespace} is Running"),
+            format!("access reviews deny every service account of {namespace} what its bindings gave"),
+            format!("a pod created in {namespace} is refused (quota pods: 0)"),
+        ],
+    })
+}
+
+/// The merge-patch value that puts a DaemonSet's node selector back: none (`null`) when it
+/// had none, else its keys with the quarantine's removed (a merge patch merges maps).
+fn restore_selector(before: Value) -> Value {
+    match before {
+        Value::Object(mut selector) => {
+            selector.insert("rampart.dev/quarantined-never".to_string(), Value::Null);
+            Value::Object(selector)
+        }
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rampart_k8s::ScanConfig;
+    use rampart_k8s::loader::{LoadOptions, load_bytes};
+
+    const CLUSTER: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {pod-security.kubernetes.io/enforce: baseline}}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web, namespace: shop}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-token, namespace: shop, annotations: {kubernetes.io/service-account.name: web}}
+type: kubernetes.io/service-account-token
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: db-credentials, namespace: shop}
+type: Opaque
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: web, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: web}
+subjects: [{kind: ServiceAccount, name: web}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: readers}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: ServiceAccount, name: web, namespace: shop}, {kind: Group, name: auditors}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ops}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: Group, name: sre}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: a, image: x}]}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: web-7d9, namespace: shop, ownerReferences: [{kind: Deployment, name: web}]}
+spec: {replicas: 3}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: report, namespace: shop}
+spec: {schedule: "0 3 * * *", jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x}]}}}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: debug, namespace: shop}
+spec: {nodeName: worker-2, hostPID: true, containers: [{name: a, image: x}]}
+"#;
+
+    fn plan() -> Plan {
+        let loaded = load_bytes("cluster.yaml", CLUSTER.as_bytes(), &LoadOptions::default());
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let inventory = Inventory::of_objects(&loaded.objects, &ScanConfig::default());
+        namespace_compromise(&loaded.objects, &inventory, "INC-9", "shop").unwrap()
+    }
+
+    fn step<'a>(plan: &'a Plan, id: &str) -> &'a Step {
+        plan.steps
+            .iter()
+            .find(|step| step.id == id)
+            .unwrap_or_else(|| panic!("no step {id}: {plan:#?}"))
+    }
+
+    #[test]
+    fn the_plan_preserves_first_then_isolates_disables_and_stops() {
+        let plan = plan();
+        let ids: Vec<&str> = plan.steps.iter().map(|step| step.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "E7", "E1", "E2.1", "E2.2", "E2.3", "E2.4", "E3.1", "E3.2", "E3.3", "E4.1", "E4.2", "E5.1", "E6"
+            ]
+        );
+        // The namespace's own binding goes whole; the shared one keeps its other subject.
+        assert!(matches!(&step(&plan, "E2.1").action, Action::Delete { object } if object.name == "web"));
+        let Action::Patch { patch, .. } = &step(&plan, "E2.2").action else {
+            panic!()
+        };
+        assert_eq!(patch["subjects"], json!([{"kind": "Group", "name": "auditors"}]));
+        let Some(Action::Patch { patch: undo, .. }) = &step(&plan, "E2.2").undo else {
+            panic!()
+        };
+        assert_eq!(undo["subjects"].as_array().unwrap().len(), 2);
+        assert!(matches!(&step(&plan, "E2.3").action, Action::Delete { object } if object.name == "web-token"));
+        // The Deployment is scaled with its count kept; its ReplicaSet is left to it.
+        let Action::Patch { patch, .. } = &step(&plan, "E3.1").action else {
+            panic!()
+        };
+        assert_eq!(patch["spec"]["replicas"], 0);
+        assert_eq!(patch["metadata"]["annotations"]["rampart.dev/replicas-before"], "3");
+        assert!(
+            plan.steps
+                .iter()
+                .all(|step| !step.action.describe().contains("web-7d9"))
+        );
+        let Action::Patch { patch, .. } = &step(&plan, "E3.2").action else {
+            panic!()
+        };
+        assert_eq!(patch["spec"]["suspend"], true);
+        assert!(matches!(&step(&plan, "E3.3").action, Action::Delete { object } if object.name == "debug"));
+        let Some(Action::Patch { patch: undo, .. }) = &step(&plan, "E4.2").undo else {
+            panic!()
+        };
+        assert_eq!(
+            undo["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+            "baseline"
+        );
+        assert!(step(&plan, "E5.1").title.contains("worker-2"));
+        let Action::Manual { instruction } = &step(&plan, "E6").action else {
+            panic!()
+        };
+        assert!(instruction.contains("shop/db-credentials"));
+        // The sre group's cluster-admin lets it do everything; nobody else is named for nodes.
+        assert_eq!(step(&plan, "E5.1").who_can, ["Group sre"]);
+    }
+
+    #[test]
+    fn a_daemonsets_selector_is_put_back_as_it_was() {
+        assert_eq!(restore_selector(Value::Null), Value::Null);
+        assert_eq!(
+            restore_selector(json!({"pool": "edge"})),
+            json!({"pool": "edge", "rampart.dev/quarantined-never": null})
+        );
+    }
+
+    #[test]
+    fn an_unknown_namespace_is_an_error() {
+        let loaded = load_bytes("cluster.yaml", CLUSTER.as_bytes(), &LoadOptions::default());
+        let inventory = Inventory::of_objects(&loaded.objects, &ScanConfig::default());
+        assert!(namespace_compromise(&loaded.objects, &inventory, "INC-9", "nope").is_err());
+    }
+}
