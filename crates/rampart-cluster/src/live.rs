@@ -37,6 +37,13 @@ pub struct Connection {
 /// `~/.kube/config`) and `context` (else its current context) say; with no
 /// kubeconfig at all and no context asked for, as the pod's service
 /// account. Nothing is sent yet.
+impl Connection {
+    /// The API client, for commands that write (`rampart respond apply`).
+    pub fn client(&self) -> &kube::Client {
+        &self.client
+    }
+}
+
 pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Connection, String> {
     let options = KubeConfigOptions {
         context: context.map(str::to_string),

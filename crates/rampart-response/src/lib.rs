@@ -1,10 +1,12 @@
-//! Containment playbooks. A playbook reads a cluster's objects (live, a snapshot, or
-//! manifests) and writes a [`plan::Plan`]: typed steps, each with the write it would make,
-//! the write that undoes it, and the identities RBAC lets make it. Planning never writes;
-//! applying a plan journals each step's inverse.
+//! Containment playbooks. A playbook reads a cluster's objects (a snapshot, or manifests)
+//! and writes a [`plan::Plan`]: typed steps, each with the write it would make, the write
+//! that undoes it, and the identities RBAC lets make it. Planning never writes; [`apply`]
+//! runs a plan against a cluster, journalling each step, and plays the undos back.
 
+pub mod apply;
 pub mod egress;
 pub mod namespace;
 pub mod plan;
 
+pub use apply::{Journal, StepResult};
 pub use plan::{Action, ObjectRef, Plan, Step};

@@ -14,6 +14,50 @@ pub enum RespondCommand {
     /// The containment plan for an incident, step by step, read-only.
     #[command(subcommand)]
     Plan(PlanCommand),
+    /// Run a plan against a cluster, step by step, journalling each step and
+    /// what undoes it; asks before each disruptive step unless --yes.
+    Apply(ApplyArgs),
+    /// Play back the undo of every step a journal says was done, newest first.
+    Undo(UndoArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ApplyArgs {
+    /// The plan `rampart respond plan ... -o` wrote.
+    plan: PathBuf,
+    #[command(flatten)]
+    cluster: Cluster,
+    /// Send every write with dryRun=All: the API server judges it (admission
+    /// included), nothing changes. Captures still run.
+    #[arg(long)]
+    dry_run: bool,
+    /// Run disruptive steps without asking.
+    #[arg(long)]
+    yes: bool,
+    /// The journal [default: incidents/<incident>/journal.json]; captures go
+    /// beside it.
+    #[arg(long, value_name = "FILE")]
+    journal: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct UndoArgs {
+    /// The journal `rampart respond apply` wrote.
+    journal: PathBuf,
+    #[command(flatten)]
+    cluster: Cluster,
+}
+
+/// The cluster a plan is applied to.
+#[derive(clap::Args)]
+pub struct Cluster {
+    /// The kubeconfig context.
+    #[arg(long)]
+    context: Option<String>,
+    /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config, else the
+    /// pod's service account].
+    #[arg(long, value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -76,6 +120,8 @@ pub struct NamespaceArgs {
 
 pub fn run(command: &RespondCommand) -> Outcome {
     match command {
+        RespondCommand::Apply(args) => apply(args),
+        RespondCommand::Undo(args) => undo(args),
         RespondCommand::Plan(PlanCommand::SuspiciousEgress(args)) => {
             let Some((namespace, pod)) = args.pod.split_once('/') else {
                 eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
@@ -147,4 +193,140 @@ fn plan(
     } else {
         Outcome::Error
     }
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => Some(runtime),
+        Err(error) => {
+            eprintln!("error: {error}");
+            None
+        }
+    }
+}
+
+/// Asks on the terminal whether to run a disruptive step; without a terminal, no.
+fn ask(step: &rampart_response::Step) -> bool {
+    use std::io::IsTerminal as _;
+    if !std::io::stdin().is_terminal() {
+        eprintln!(
+            "{} {}: disruptive, not run without a terminal to ask on (--yes runs it)",
+            step.id, step.title
+        );
+        return false;
+    }
+    eprint!("{} {}: {}\nrun it? [y/N] ", step.id, step.title, step.action.describe());
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+fn apply(args: &ApplyArgs) -> Outcome {
+    let plan: rampart_response::Plan = match std::fs::read_to_string(&args.plan)
+        .map_err(|error| error.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|error| format!("not a plan: {error}")))
+    {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("error: {}: {error}", args.plan.display());
+            return Outcome::Error;
+        }
+    };
+    let journal_path = args
+        .journal
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("incidents").join(&plan.incident).join("journal.json"));
+    if let Some(folder) = journal_path.parent().filter(|folder| !folder.as_os_str().is_empty())
+        && let Err(error) = std::fs::create_dir_all(folder)
+    {
+        eprintln!("error: {}: {error}", folder.display());
+        return Outcome::Error;
+    }
+    let Some(runtime) = runtime() else {
+        return Outcome::Error;
+    };
+    let applied = runtime.block_on(async {
+        let connection =
+            rampart_cluster::live::connect(args.cluster.kubeconfig.as_deref(), args.cluster.context.as_deref()).await?;
+        let mut confirm = |step: &rampart_response::Step| args.yes || ask(step);
+        rampart_response::apply::apply(connection.client(), &plan, args.dry_run, &journal_path, &mut confirm).await
+    });
+    let journal = match applied {
+        Ok(journal) => journal,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    let mut failed = false;
+    for entry in &journal.entries {
+        let result = match &entry.result {
+            rampart_response::apply::StepResult::Done => "done".to_string(),
+            rampart_response::apply::StepResult::DryRun => "dry run: accepted".to_string(),
+            rampart_response::apply::StepResult::Skipped(why) => format!("skipped: {why}"),
+            rampart_response::apply::StepResult::Failed(why) => {
+                failed = true;
+                format!("failed: {why}")
+            }
+        };
+        eprintln!("{} {}: {result}", entry.step, entry.action.describe());
+    }
+    let left = plan.steps.len() - journal.entries.len();
+    eprintln!(
+        "journal: {}{}",
+        journal_path.display(),
+        if left > 0 {
+            format!(" ({left} step{} not run)", if left == 1 { "" } else { "s" })
+        } else {
+            String::new()
+        }
+    );
+    if failed {
+        Outcome::Error
+    } else if left > 0 {
+        Outcome::Fail
+    } else {
+        Outcome::Pass
+    }
+}
+
+fn undo(args: &UndoArgs) -> Outcome {
+    let mut journal = match rampart_response::apply::Journal::read(&args.journal) {
+        Ok(journal) => journal,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    if journal.dry_run {
+        eprintln!(
+            "error: {}: a dry run changed nothing: there is nothing to undo",
+            args.journal.display()
+        );
+        return Outcome::Error;
+    }
+    let Some(runtime) = runtime() else {
+        return Outcome::Error;
+    };
+    let undone = runtime.block_on(async {
+        let connection =
+            rampart_cluster::live::connect(args.cluster.kubeconfig.as_deref(), args.cluster.context.as_deref()).await?;
+        rampart_response::apply::undo(connection.client(), &mut journal, &args.journal).await
+    });
+    if let Err(error) = undone {
+        eprintln!("error: {error}");
+        return Outcome::Error;
+    }
+    let mut failed = false;
+    for entry in &journal.undone {
+        let result = match &entry.result {
+            rampart_response::apply::StepResult::Failed(why) => {
+                failed = true;
+                format!("failed: {why}")
+            }
+            _ => "undone".to_string(),
+        };
+        eprintln!("{} {}: {result}", entry.step, entry.action.describe());
+    }
+    if failed { Outcome::Error } else { Outcome::Pass }
 }

@@ -137,3 +137,217 @@ fn a_namespace_compromise_plan_stops_and_isolates_what_the_snapshot_holds() {
             .starts_with("NetworkPolicy shop/web-egress still allows")
     );
 }
+
+#[path = "../../rampart-cluster/tests/support/api_server.rs"]
+mod api_server;
+
+/// A cluster holding the snapshot's pod, and the plan for it written to `dir/plan.json`.
+fn cluster_and_plan(dir: &std::path::Path) -> api_server::Server {
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web-7d9-x2", "namespace": "shop", "labels": {"app": "web"},
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d9"}]},
+        "spec": {"containers": [{"name": "app", "image": "shop/web:1"}]}});
+    let mut script = api_server::Script::default();
+    script.objects.insert("/api/v1/pods".into(), vec![pod]);
+    let server = api_server::start(script);
+    write_file(dir, "kubeconfig", &api_server::kubeconfig(&server, "test"));
+    write_file(dir, "cluster.json", SNAPSHOT);
+    let planned = rampart_in(
+        dir,
+        &[
+            "respond",
+            "plan",
+            "suspicious-egress",
+            "--pod",
+            "shop/web-7d9-x2",
+            "--snapshot",
+            "cluster.json",
+            "--incident",
+            "INC-5",
+            "-o",
+            "plan.json",
+        ],
+    );
+    assert_eq!(
+        planned.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    server
+}
+
+fn writes(server: &api_server::Server) -> Vec<(String, String, bool, u16)> {
+    server
+        .seen
+        .lock()
+        .unwrap()
+        .writes
+        .iter()
+        .map(|write| (write.method.clone(), write.path.clone(), write.dry_run, write.status))
+        .collect()
+}
+
+#[test]
+fn a_plan_is_applied_step_by_step_journalled_and_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = cluster_and_plan(dir.path());
+    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
+
+    // A dry run: every write judged by the server, nothing changed, nothing to undo.
+    let mut args = vec![
+        "respond",
+        "apply",
+        "plan.json",
+        "--dry-run",
+        "--yes",
+        "--journal",
+        "dry/journal.json",
+    ];
+    args.extend(cluster);
+    let dry = rampart_in(dir.path(), &args);
+    assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(
+        writes(&server).iter().all(|(_, _, dry_run, _)| *dry_run),
+        "{:?}",
+        writes(&server)
+    );
+    assert_eq!(writes(&server).len(), 3);
+    let mut args = vec!["respond", "undo", "dry/journal.json"];
+    args.extend(cluster);
+    assert_eq!(rampart_in(dir.path(), &args).status.code(), Some(2));
+
+    // For real.
+    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
+    args.extend(cluster);
+    let applied = rampart_in(dir.path(), &args);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let real: Vec<(String, String, bool, u16)> = writes(&server).into_iter().skip(3).collect();
+    assert_eq!(
+        real,
+        [
+            (
+                "PATCH".to_string(),
+                "/api/v1/namespaces/shop/pods/web-7d9-x2".to_string(),
+                false,
+                200
+            ),
+            (
+                "POST".to_string(),
+                "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies".to_string(),
+                false,
+                201
+            ),
+            (
+                "DELETE".to_string(),
+                "/api/v1/namespaces/shop/pods/web-7d9-x2".to_string(),
+                false,
+                200
+            ),
+        ]
+    );
+    let journal_path = dir.path().join("incidents/INC-5/journal.json");
+    let journal: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&journal_path).unwrap()).unwrap();
+    let results: Vec<&str> = journal["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["done", "done", "done", "done"]);
+    assert_eq!(
+        journal["entries"][0]["captured"],
+        serde_json::json!(["pod-shop-web-7d9-x2.json", "pod-shop-web-7d9-x2-app.log"])
+    );
+    let log = std::fs::read_to_string(dir.path().join("incidents/INC-5/pod-shop-web-7d9-x2-app.log")).unwrap();
+    assert!(log.starts_with("log of app"), "{log}");
+
+    // Undo: the policy goes; the label's undo finds the pod ended.
+    let mut args = vec!["respond", "undo", "incidents/INC-5/journal.json"];
+    args.extend(cluster);
+    let undone = rampart_in(dir.path(), &args);
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    let back: Vec<(String, String, bool, u16)> = writes(&server).into_iter().skip(6).collect();
+    assert_eq!(back[0].0, "DELETE");
+    assert_eq!(
+        back[0].1,
+        "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/rampart-quarantine-inc-5"
+    );
+    assert_eq!((back[1].0.as_str(), back[1].3), ("PATCH", 404));
+    let journal: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&journal_path).unwrap()).unwrap();
+    assert_eq!(journal["undone"][1]["detail"], "the object is gone");
+}
+
+#[test]
+fn a_plan_failing_midway_stops_and_its_journal_undoes_what_was_done() {
+    let dir = tempfile::tempdir().unwrap();
+    // The plan, made against one cluster, applied to one where the responder may patch pods
+    // but not create network policies.
+    let _planned = cluster_and_plan(dir.path());
+    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
+    let denied = api_server::start({
+        let mut script = api_server::Script::default();
+        script.objects.insert(
+            "/api/v1/pods".into(),
+            vec![serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": "web-7d9-x2", "namespace": "shop", "labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "app", "image": "shop/web:1"}]}})],
+        );
+        script
+            .deny_writes
+            .push("/apis/networking.k8s.io/v1/networkpolicies".into());
+        script
+    });
+    write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&denied, "test"));
+    let mut args = vec![
+        "respond",
+        "apply",
+        "plan.json",
+        "--yes",
+        "--journal",
+        "midway/journal.json",
+    ];
+    args.extend(cluster);
+    let applied = rampart_in(dir.path(), &args);
+    assert_eq!(applied.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&applied.stderr);
+    assert!(
+        stderr.contains("D3 create NetworkPolicy/shop/rampart-quarantine-inc-5: failed: 403"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(1 step not run)"), "{stderr}");
+    let journal: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("midway/journal.json")).unwrap()).unwrap();
+    assert_eq!(journal["entries"].as_array().unwrap().len(), 3);
+    // No delete happened: the pod is still there, labelled.
+    assert!(writes(&denied).iter().all(|(method, _, _, _)| method != "DELETE"));
+    let mut args = vec!["respond", "undo", "midway/journal.json"];
+    args.extend(cluster);
+    let undone = rampart_in(dir.path(), &args);
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    let last = writes(&denied).pop().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.1.as_str(), last.3),
+        ("PATCH", "/api/v1/namespaces/shop/pods/web-7d9-x2", 200)
+    );
+    let body = denied.seen.lock().unwrap().writes.last().unwrap().body.clone();
+    assert_eq!(
+        body,
+        serde_json::json!({"metadata": {"labels": {"rampart.dev/quarantine": null}}})
+    );
+}

@@ -42,6 +42,20 @@ pub struct Script {
     /// The users and groups a SubjectAccessReview allows (anything);
     /// `None` answers reviews 403, as for an identity that may not ask.
     pub allowed: Option<Vec<String>>,
+    /// Object paths (`/api/v1/namespaces/shop/pods/web`) or list paths whose writes are
+    /// answered 403, for a plan that fails midway.
+    pub deny_writes: Vec<String>,
+}
+
+/// One write the server was asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Write {
+    pub method: String,
+    pub path: String,
+    pub dry_run: bool,
+    pub body: Value,
+    /// The answer's status code.
+    pub status: u16,
 }
 
 /// Every request seen: path with query, Accept, Authorization.
@@ -50,6 +64,8 @@ pub struct Seen {
     pub requests: Vec<(String, String, String)>,
     /// The spec of every SubjectAccessReview asked.
     pub reviews: Vec<Value>,
+    /// Every create, patch and delete, dry runs included.
+    pub writes: Vec<Write>,
 }
 
 pub struct Server {
@@ -116,6 +132,129 @@ pub fn kubeconfig(server: &Server, name: &str) -> String {
         "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\nusers:\n- name: tester\n  user:\n    token: {TOKEN}\ncontexts:\n- name: {name}\n  context:\n    cluster: test\n    user: tester\n    namespace: default\ncurrent-context: {name}\n",
         server.url
     )
+}
+
+/// Where an object path's object is kept: its list path and its name
+/// (`/api/v1/namespaces/shop/pods/web` -> `/api/v1/pods`, shop, web; a namespace itself ->
+/// `/api/v1/namespaces`, none, its name).
+fn locate(path: &str) -> Option<(String, Option<String>, String)> {
+    if let Some((root, rest)) = path.split_once("/namespaces/") {
+        return match rest.split('/').collect::<Vec<_>>()[..] {
+            [name] => Some((format!("{root}/namespaces"), None, name.to_string())),
+            [namespace, plural, name] => Some((
+                format!("{root}/{plural}"),
+                Some(namespace.to_string()),
+                name.to_string(),
+            )),
+            [namespace, plural] => Some((format!("{root}/{plural}"), Some(namespace.to_string()), String::new())),
+            _ => None,
+        };
+    }
+    let (root, name) = path.rsplit_once('/')?;
+    // `/api/v1/nodes/worker-1`, `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/x`;
+    // a POST names the list itself.
+    if resources(root.trim_start_matches("/api/").trim_start_matches("/apis/")).is_some() {
+        return Some((path.to_string(), None, String::new()));
+    }
+    Some((root.to_string(), None, name.to_string()))
+}
+
+/// RFC 7386: `null` removes, objects merge, everything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(target), Value::Object(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(key);
+                } else {
+                    merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
+}
+
+/// A create (POST to a list path), a merge patch or a delete; dry runs change nothing.
+fn write(shared: &Shared, method: &str, path: &str, dry_run: bool, body: Value) -> Response {
+    let answer = |code: StatusCode, object: Value| -> Response {
+        shared.seen.lock().unwrap().writes.push(Write {
+            method: method.to_string(),
+            path: path.to_string(),
+            dry_run,
+            body: body.clone(),
+            status: code.as_u16(),
+        });
+        if code.is_success() {
+            (code, [(header::CONTENT_TYPE, "application/json")], object.to_string()).into_response()
+        } else {
+            let reason = object.as_str().unwrap_or("Invalid").to_string();
+            status(code, &reason, &format!("{method} {path}: {reason}"))
+        }
+    };
+    let Some((list_path, namespace, name)) = locate(path) else {
+        return answer(StatusCode::NOT_FOUND, json!("NotFound"));
+    };
+    let mut script = shared.script.lock().unwrap();
+    if script
+        .deny_writes
+        .iter()
+        .any(|denied| denied == path || *denied == list_path)
+    {
+        drop(script);
+        return answer(StatusCode::FORBIDDEN, json!("Forbidden"));
+    }
+    let objects = script.objects.entry(list_path).or_default();
+    let position = |objects: &Vec<Value>, name: &str| {
+        objects.iter().position(|object| {
+            object["metadata"]["name"].as_str() == Some(name)
+                && object["metadata"]["namespace"].as_str() == namespace.as_deref()
+        })
+    };
+    match method {
+        "POST" => {
+            let mut object = body.clone();
+            if let Some(namespace) = &namespace {
+                object["metadata"]["namespace"] = json!(namespace);
+            }
+            let new_name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            if position(objects, &new_name).is_some() {
+                drop(script);
+                return answer(StatusCode::CONFLICT, json!("AlreadyExists"));
+            }
+            if !dry_run {
+                objects.push(object.clone());
+            }
+            drop(script);
+            answer(StatusCode::CREATED, object)
+        }
+        "PATCH" => {
+            let Some(index) = position(objects, &name) else {
+                drop(script);
+                return answer(StatusCode::NOT_FOUND, json!("NotFound"));
+            };
+            let mut object = objects[index].clone();
+            merge_patch(&mut object, &body);
+            if !dry_run {
+                objects[index] = object.clone();
+            }
+            drop(script);
+            answer(StatusCode::OK, object)
+        }
+        _ => {
+            let Some(index) = position(objects, &name) else {
+                drop(script);
+                return answer(StatusCode::NOT_FOUND, json!("NotFound"));
+            };
+            let object = if dry_run {
+                objects[index].clone()
+            } else {
+                objects.remove(index)
+            };
+            drop(script);
+            answer(StatusCode::OK, object)
+        }
+    }
 }
 
 /// The resources each group version serves: (plural, kind, namespaced).
@@ -216,8 +355,41 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         return status(StatusCode::UNAUTHORIZED, "Unauthorized", "no valid bearer token");
     }
     let path = uri.path().to_string();
-    if request.method() == axum::http::Method::POST {
+    if request.method() == axum::http::Method::POST && path == "/apis/authorization.k8s.io/v1/subjectaccessreviews" {
         return review(&shared, &path, request).await;
+    }
+    if matches!(request.method().as_str(), "POST" | "PATCH" | "DELETE") {
+        let method = request.method().as_str().to_string();
+        let dry_run = uri.query().unwrap_or("").split('&').any(|pair| pair == "dryRun=All");
+        let body = axum::body::to_bytes(request.into_body(), 8 << 20)
+            .await
+            .unwrap_or_default();
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        // A delete carries its dry run in its DeleteOptions body, as the API allows.
+        let dry_run = dry_run
+            || (method == "DELETE"
+                && body["dryRun"]
+                    .as_array()
+                    .is_some_and(|modes| modes.iter().any(|mode| mode == "All")));
+        return write(&shared, &method, &path, dry_run, body);
+    }
+    if let Some(pod_path) = path.strip_suffix("/log") {
+        let previous = uri.query().unwrap_or("").contains("previous=true");
+        if previous {
+            return status(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "previous terminated container not found",
+            );
+        }
+        let container = uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("container="))
+            .unwrap_or("")
+            .to_string();
+        return (StatusCode::OK, format!("log of {container} in {pod_path}\n")).into_response();
     }
     let query: BTreeMap<String, String> = uri
         .query()
@@ -266,6 +438,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .collect();
         return axum::Json(json!({"kind": "APIResourceList", "groupVersion": group_version, "resources": list}))
             .into_response();
+    }
+    // A cluster-scoped object by name (`/api/v1/namespaces/shop`, `/api/v1/nodes/worker-1`).
+    if let Some((list_path, None, name)) = locate(&path)
+        && !name.is_empty()
+    {
+        let script = shared.script.lock().unwrap();
+        let found = script.objects.get(&list_path).and_then(|objects| {
+            objects.iter().find(|object| {
+                object["metadata"]["name"].as_str() == Some(name.as_str()) && object["metadata"]["namespace"].is_null()
+            })
+        });
+        if let Some(object) = found {
+            return axum::Json(object.clone()).into_response();
+        }
     }
     // One object by name (`/api/v1/namespaces/shop/secrets/ghcr`), in full.
     if let Some((root, rest)) = path.split_once("/namespaces/")

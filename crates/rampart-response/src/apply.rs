@@ -1,0 +1,287 @@
+//! Applying a plan to a cluster, one step at a time: each write journalled with the time
+//! it started and ended, its result and what undoes it, the journal written after every
+//! step so that a run stopped midway (a 403, a conflict, a crash) can still be undone.
+//! `undo` plays the recorded undos back, newest first.
+
+use std::path::{Path, PathBuf};
+
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{Action, ObjectRef, Plan, Step};
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "result", content = "detail")]
+pub enum StepResult {
+    Done,
+    /// Sent with `dryRun=All`: the API server judged it, nothing changed.
+    DryRun,
+    /// Left for a person (a manual step, or declined at the prompt).
+    Skipped(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub step: String,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo: Option<Action>,
+    /// Unix seconds.
+    pub started: i64,
+    pub ended: i64,
+    #[serde(flatten)]
+    pub result: StepResult,
+    /// Files a capture wrote, relative to the journal's folder.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captured: Vec<String>,
+}
+
+/// What applying (and undoing) a plan did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    pub incident: String,
+    pub playbook: String,
+    pub target: String,
+    pub dry_run: bool,
+    pub entries: Vec<Entry>,
+    /// Undos played back, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub undone: Vec<Entry>,
+}
+
+impl Journal {
+    pub fn read(path: &Path) -> Result<Journal, String> {
+        let text = std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
+        serde_json::from_str(&text).map_err(|error| format!("{}: not a journal: {error}", path.display()))
+    }
+
+    /// Writes the journal over `path` (a sibling, then a rename).
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).map_err(|error| error.to_string())? + "\n";
+        let temporary = path.with_extension("json.part");
+        std::fs::write(&temporary, text).map_err(|error| format!("{}: {error}", temporary.display()))?;
+        std::fs::rename(&temporary, path).map_err(|error| format!("{}: {error}", path.display()))
+    }
+}
+
+/// The API resource of an object a plan names.
+fn api_resource(object: &ObjectRef) -> ApiResource {
+    let (group, version) = object.api_version.rsplit_once('/').unwrap_or(("", &object.api_version));
+    let plural = match object.kind.as_str() {
+        "NetworkPolicy" => "networkpolicies".to_string(),
+        kind => format!("{}s", kind.to_ascii_lowercase()),
+    };
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, &object.kind), &plural)
+}
+
+fn api(client: &kube::Client, object: &ObjectRef) -> Api<DynamicObject> {
+    let resource = api_resource(object);
+    match &object.namespace {
+        Some(namespace) => Api::namespaced_with(client.clone(), namespace, &resource),
+        None => Api::all_with(client.clone(), &resource),
+    }
+}
+
+fn error_text(error: kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => format!("{} {}: {}", status.code, status.reason, status.message),
+        other => other.to_string(),
+    }
+}
+
+/// Runs one action; a capture writes into `folder`.
+async fn run(client: &kube::Client, action: &Action, dry_run: bool, folder: &Path) -> (StepResult, Vec<String>) {
+    let done = if dry_run { StepResult::DryRun } else { StepResult::Done };
+    match action {
+        Action::Manual { instruction } => (StepResult::Skipped(format!("for a person: {instruction}")), Vec::new()),
+        Action::Capture { object, .. } => match capture(client, object, folder).await {
+            Ok(files) => (StepResult::Done, files),
+            Err(error) => (StepResult::Failed(error), Vec::new()),
+        },
+        Action::Patch { object, patch } => {
+            let params = PatchParams {
+                dry_run,
+                ..PatchParams::default()
+            };
+            match api(client, object)
+                .patch(&object.name, &params, &Patch::Merge(patch))
+                .await
+            {
+                Ok(_) => (done, Vec::new()),
+                Err(error) => (StepResult::Failed(error_text(error)), Vec::new()),
+            }
+        }
+        Action::Create { object, manifest } => {
+            let Ok(created) = serde_json::from_value::<DynamicObject>(manifest.clone()) else {
+                return (
+                    StepResult::Failed("the manifest is not an object".to_string()),
+                    Vec::new(),
+                );
+            };
+            let params = PostParams {
+                dry_run,
+                ..PostParams::default()
+            };
+            match api(client, object).create(&params, &created).await {
+                Ok(_) => (done, Vec::new()),
+                Err(error) => (StepResult::Failed(error_text(error)), Vec::new()),
+            }
+        }
+        Action::Delete { object } => {
+            let params = DeleteParams {
+                dry_run,
+                ..DeleteParams::default()
+            };
+            match api(client, object).delete(&object.name, &params).await {
+                Ok(_) => (done, Vec::new()),
+                // Gone already is what deleting wanted.
+                Err(kube::Error::Api(status)) if status.code == 404 => (done, Vec::new()),
+                Err(error) => (StepResult::Failed(error_text(error)), Vec::new()),
+            }
+        }
+    }
+}
+
+/// Keeps what ending a pod loses: the object itself and each container's logs (the
+/// previous run's too, when there was one). Other objects: the object as it stands.
+async fn capture(client: &kube::Client, object: &ObjectRef, folder: &Path) -> Result<Vec<String>, String> {
+    let base = format!(
+        "{}-{}-{}",
+        object.kind.to_ascii_lowercase(),
+        object.namespace.as_deref().unwrap_or("cluster"),
+        object.name
+    );
+    let found = api(client, object).get(&object.name).await.map_err(error_text)?;
+    let mut files = Vec::new();
+    let mut write = |name: String, text: &str| -> Result<(), String> {
+        std::fs::write(folder.join(&name), text).map_err(|error| format!("{name}: {error}"))?;
+        files.push(name);
+        Ok(())
+    };
+    write(
+        format!("{base}.json"),
+        &serde_json::to_string_pretty(&found).map_err(|error| error.to_string())?,
+    )?;
+    if object.kind == "Pod"
+        && let Some(namespace) = &object.namespace
+    {
+        let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), namespace);
+        let containers: Vec<String> = found.data["spec"]["containers"]
+            .as_array()
+            .map(|containers| {
+                containers
+                    .iter()
+                    .filter_map(|container| container["name"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for container in containers {
+            for previous in [false, true] {
+                let params = kube::api::LogParams {
+                    container: Some(container.clone()),
+                    previous,
+                    ..kube::api::LogParams::default()
+                };
+                match pods.logs(&object.name, &params).await {
+                    Ok(text) => write(
+                        format!("{base}-{container}{}.log", if previous { "-previous" } else { "" }),
+                        &text,
+                    )?,
+                    // No previous run: nothing to keep.
+                    Err(kube::Error::Api(status)) if previous && status.code == 400 => {}
+                    Err(error) => return Err(format!("logs of {container}: {}", error_text(error))),
+                }
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Applies `plan`, asking `confirm` before each disruptive step (declined: skipped and the
+/// run stops there); the journal is written to `journal` after every step. Stops at the
+/// first failure: the journal then says what was done, for `undo`.
+pub async fn apply(
+    client: &kube::Client,
+    plan: &Plan,
+    dry_run: bool,
+    journal_path: &Path,
+    confirm: &mut dyn FnMut(&Step) -> bool,
+) -> Result<Journal, String> {
+    let folder: PathBuf = journal_path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let mut journal = Journal {
+        version: 1,
+        incident: plan.incident.clone(),
+        playbook: plan.playbook.clone(),
+        target: plan.target.clone(),
+        dry_run,
+        entries: Vec::new(),
+        undone: Vec::new(),
+    };
+    journal.write(journal_path)?;
+    for step in &plan.steps {
+        let started = rampart_core::unix_now();
+        let (result, captured) = if step.disruptive && !confirm(step) {
+            (StepResult::Skipped("declined".to_string()), Vec::new())
+        } else {
+            // A capture reads: it runs for real in a dry run too, so the rehearsal keeps evidence.
+            run(client, &step.action, dry_run, &folder).await
+        };
+        let stop = matches!(result, StepResult::Failed(_) | StepResult::Skipped(_))
+            && !matches!(step.action, Action::Manual { .. });
+        journal.entries.push(Entry {
+            step: step.id.clone(),
+            action: step.action.clone(),
+            undo: step.undo.clone(),
+            started,
+            ended: rampart_core::unix_now(),
+            result,
+            captured,
+        });
+        journal.write(journal_path)?;
+        if stop {
+            break;
+        }
+    }
+    Ok(journal)
+}
+
+/// Plays back the undo of every step the journal says was done, newest first; each result
+/// is added to the journal's `undone`.
+pub async fn undo(client: &kube::Client, journal: &mut Journal, journal_path: &Path) -> Result<(), String> {
+    let folder = journal_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let done: Vec<Entry> = journal
+        .entries
+        .iter()
+        .filter(|entry| entry.result == StepResult::Done && entry.undo.is_some())
+        .cloned()
+        .collect();
+    for entry in done.iter().rev() {
+        let Some(action) = &entry.undo else { continue };
+        let started = rampart_core::unix_now();
+        let (mut result, _) = run(client, action, false, &folder).await;
+        // An object the plan deleted since (the pod D4 ended) has nothing left to undo.
+        if matches!(&result, StepResult::Failed(detail) if detail.starts_with("404 ")) {
+            result = StepResult::Skipped("the object is gone".to_string());
+        }
+        journal.undone.push(Entry {
+            step: entry.step.clone(),
+            action: action.clone(),
+            undo: None,
+            started,
+            ended: rampart_core::unix_now(),
+            result,
+            captured: Vec::new(),
+        });
+        journal.write(journal_path)?;
+    }
+    Ok(())
+}
