@@ -9,7 +9,7 @@ use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams
 use kube::core::{ApiResource, GroupVersionKind};
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Action, ObjectRef, Plan, Step};
+use crate::plan::{Action, Check, ObjectRef, Plan, Step};
 
 /// How a step ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +51,32 @@ pub struct Journal {
     /// Undos played back, newest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub undone: Vec<Entry>,
+    /// The plan's checks, for `respond verify`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
+    /// Each time the checks were run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verified: Vec<Verification>,
+    /// Seconds from the first step's start to the first verification that passed whole:
+    /// the time to containment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contained_after: Option<i64>,
+}
+
+/// One run of the checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    /// Unix seconds.
+    pub time: i64,
+    pub results: Vec<CheckResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub check: String,
+    pub passed: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
 }
 
 impl Journal {
@@ -223,6 +249,9 @@ pub async fn apply(
         dry_run,
         entries: Vec::new(),
         undone: Vec::new(),
+        checks: plan.checks.clone(),
+        verified: Vec::new(),
+        contained_after: None,
     };
     journal.write(journal_path)?;
     for step in &plan.steps {
@@ -284,4 +313,115 @@ pub async fn undo(client: &kube::Client, journal: &mut Journal, journal_path: &P
         journal.write(journal_path)?;
     }
     Ok(())
+}
+
+/// Runs one check against the cluster: whether it passed, and what was seen.
+async fn check(client: &kube::Client, check: &Check) -> (bool, String) {
+    match check {
+        Check::Exists { object } => match api(client, object).get(&object.name).await {
+            Ok(_) => (true, String::new()),
+            Err(error) => (false, error_text(error)),
+        },
+        Check::NoRunningPods { namespace, selector } => {
+            let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client.clone(), namespace);
+            let mut params = kube::api::ListParams::default();
+            if !selector.is_empty() {
+                params = params.labels(selector);
+            }
+            match pods.list(&params).await {
+                Ok(list) => {
+                    let running: Vec<String> = list
+                        .items
+                        .iter()
+                        .filter(|pod| {
+                            let phase = pod.status.as_ref().and_then(|status| status.phase.as_deref());
+                            !matches!(phase, Some("Succeeded" | "Failed"))
+                        })
+                        .filter_map(|pod| pod.metadata.name.clone())
+                        .collect();
+                    (running.is_empty(), running.join(", "))
+                }
+                Err(error) => (false, error_text(error)),
+            }
+        }
+        Check::Denied {
+            user,
+            verb,
+            group,
+            resource,
+            namespace,
+        } => {
+            use k8s_openapi::api::authorization::v1::{
+                ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
+            };
+            let (resource, subresource) = match resource.split_once('/') {
+                Some((resource, subresource)) => (resource.to_string(), Some(subresource.to_string())),
+                None => (resource.clone(), None),
+            };
+            let namespace_of_account = user.split(':').nth(2).map(str::to_string);
+            let asked = SubjectAccessReview {
+                spec: SubjectAccessReviewSpec {
+                    user: Some(user.clone()),
+                    groups: Some(
+                        [
+                            "system:serviceaccounts".to_string(),
+                            format!("system:serviceaccounts:{}", namespace_of_account.unwrap_or_default()),
+                            "system:authenticated".to_string(),
+                        ]
+                        .to_vec(),
+                    ),
+                    resource_attributes: Some(ResourceAttributes {
+                        verb: Some(verb.clone()),
+                        group: Some(group.clone()),
+                        resource: Some(resource),
+                        subresource,
+                        namespace: namespace.clone(),
+                        ..ResourceAttributes::default()
+                    }),
+                    ..SubjectAccessReviewSpec::default()
+                },
+                ..SubjectAccessReview::default()
+            };
+            let reviews: Api<SubjectAccessReview> = Api::all(client.clone());
+            match reviews.create(&PostParams::default(), &asked).await {
+                Ok(answer) => {
+                    let allowed = answer.status.as_ref().is_some_and(|status| status.allowed);
+                    (
+                        !allowed,
+                        if allowed {
+                            "still allowed".to_string()
+                        } else {
+                            String::new()
+                        },
+                    )
+                }
+                Err(error) => (false, error_text(error)),
+            }
+        }
+    }
+}
+
+/// Runs the journal's checks now and adds the result to it; the first run that passes
+/// whole sets the time to containment.
+pub async fn verify(client: &kube::Client, journal: &mut Journal, journal_path: &Path) -> Result<bool, String> {
+    let time = rampart_core::unix_now();
+    let mut results = Vec::new();
+    for planned in &journal.checks {
+        let (passed, detail) = check(client, planned).await;
+        results.push(CheckResult {
+            check: planned.describe(),
+            passed,
+            detail,
+        });
+    }
+    let all = !results.is_empty() && results.iter().all(|result| result.passed);
+    if all
+        && journal.contained_after.is_none()
+        && let Some(first) = journal.entries.first()
+    {
+        journal.contained_after = Some(time - first.started);
+    }
+    journal.verified.push(Verification { time, results });
+    journal.write(journal_path)?;
+    Ok(all)
 }

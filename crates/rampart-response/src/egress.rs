@@ -12,7 +12,7 @@ use rampart_k8s::object::Object;
 use rampart_k8s::selector::labels_of;
 use serde_json::json;
 
-use crate::plan::{Action, ObjectRef, Plan, Step};
+use crate::plan::{Action, Check, ObjectRef, Plan, Step};
 
 /// The label that marks a pod quarantined, valued with the incident.
 pub const QUARANTINE_LABEL: &str = "rampart.dev/quarantine";
@@ -184,6 +184,20 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             format!("NetworkPolicy {namespace}/{policy_name} selects every pod labelled {QUARANTINE_LABEL}={incident}"),
             format!("no pod labelled {QUARANTINE_LABEL}={incident} is Running"),
             "the pod's logs and events are in the incident's evidence".to_string(),
+        ],
+        checks: vec![
+            Check::Exists {
+                object: ObjectRef {
+                    api_version: "networking.k8s.io/v1".to_string(),
+                    kind: "NetworkPolicy".to_string(),
+                    namespace: Some(namespace.to_string()),
+                    name: policy_name.clone(),
+                },
+            },
+            Check::NoRunningPods {
+                namespace: namespace.to_string(),
+                selector: format!("{QUARANTINE_LABEL}={incident}"),
+            },
         ],
     })
 }

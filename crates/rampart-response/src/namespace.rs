@@ -8,7 +8,18 @@ use rampart_k8s::object::Object;
 use serde_json::{Value, json};
 
 use crate::egress::who_can;
-use crate::plan::{Action, ObjectRef, Plan, Step};
+use crate::plan::{Action, Check, ObjectRef, Plan, Step};
+
+/// What a compromised account could do that matters most: each, where its bindings gave
+/// it, is checked denied once contained.
+const RISKY: &[(&str, &str, &str)] = &[
+    ("get", "", "secrets"),
+    ("list", "", "secrets"),
+    ("create", "", "pods"),
+    ("create", "", "pods/exec"),
+    ("create", "", "serviceaccounts/token"),
+    ("patch", "apps", "deployments"),
+];
 
 /// The label (and taint-free marker) put on nodes that ran privileged pods of the namespace.
 pub const NODE_LABEL: &str = "rampart.dev/suspect";
@@ -474,6 +485,48 @@ pub fn namespace_compromise(
         ));
     }
 
+    // What the namespace's accounts could do that matters most, each to be denied after.
+    let mut checks = vec![
+        Check::Exists {
+            object: ObjectRef {
+                api_version: "networking.k8s.io/v1".to_string(),
+                kind: "NetworkPolicy".to_string(),
+                namespace: Some(namespace.to_string()),
+                name: format!("rampart-isolate-{}", incident.to_ascii_lowercase()),
+            },
+        },
+        Check::Exists {
+            object: ObjectRef {
+                api_version: "v1".to_string(),
+                kind: "ResourceQuota".to_string(),
+                namespace: Some(namespace.to_string()),
+                name: format!("rampart-freeze-{}", incident.to_ascii_lowercase()),
+            },
+        },
+        Check::NoRunningPods {
+            namespace: namespace.to_string(),
+            selector: String::new(),
+        },
+    ];
+    for (verb, group, resource) in RISKY {
+        for grant in inventory.rbac.who_can(verb, Some(group), resource, None) {
+            let subject = &grant.subject;
+            if subject.kind != "ServiceAccount" || subject.namespace.as_deref() != Some(namespace) {
+                continue;
+            }
+            let check = Check::Denied {
+                user: format!("system:serviceaccount:{namespace}:{}", subject.name),
+                verb: verb.to_string(),
+                group: group.to_string(),
+                resource: resource.to_string(),
+                namespace: grant.namespace.clone(),
+            };
+            if !checks.contains(&check) {
+                checks.push(check);
+            }
+        }
+    }
+
     Ok(Plan {
         version: 1,
         incident: incident.to_string(),
@@ -490,6 +543,7 @@ pub fn namespace_compromise(
             format!("access reviews deny every service account of {namespace} what its bindings gave"),
             format!("a pod created in {namespace} is refused (quota pods: 0)"),
         ],
+        checks,
     })
 }
 
@@ -529,6 +583,11 @@ apiVersion: v1
 kind: Secret
 metadata: {name: db-credentials, namespace: shop}
 type: Opaque
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: web, namespace: shop}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [get]}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -637,6 +696,18 @@ spec: {nodeName: worker-2, hostPID: true, containers: [{name: a, image: x}]}
         assert!(instruction.contains("shop/db-credentials"));
         // The sre group's cluster-admin lets it do everything; nobody else is named for nodes.
         assert_eq!(step(&plan, "E5.1").who_can, ["Group sre"]);
+        // Its Role let the web account read Secrets: once contained, a review must deny it.
+        assert_eq!(plan.checks.len(), 4, "{:?}", plan.checks);
+        assert_eq!(
+            plan.checks[3],
+            Check::Denied {
+                user: "system:serviceaccount:shop:web".into(),
+                verb: "get".into(),
+                group: String::new(),
+                resource: "secrets".into(),
+                namespace: Some("shop".into()),
+            }
+        );
     }
 
     #[test]

@@ -89,6 +89,51 @@ fn resource_of(kind: &str) -> String {
     }
 }
 
+/// An objective check that containment holds, run against the cluster by `respond verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "kebab-case")]
+pub enum Check {
+    /// The object is there (the deny policy, the quota).
+    Exists { object: ObjectRef },
+    /// No pod of `namespace` matching `selector` (`key=value,...`; empty: every pod) is
+    /// running or about to.
+    NoRunningPods { namespace: String, selector: String },
+    /// An access review says the service account may no longer do this.
+    Denied {
+        /// `system:serviceaccount:<namespace>:<name>`.
+        user: String,
+        verb: String,
+        group: String,
+        resource: String,
+        namespace: Option<String>,
+    },
+}
+
+impl Check {
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Exists { object } => format!("{} exists", object.describe()),
+            Check::NoRunningPods { namespace, selector } if selector.is_empty() => {
+                format!("no pod of {namespace} runs")
+            }
+            Check::NoRunningPods { namespace, selector } => format!("no pod of {namespace} labelled {selector} runs"),
+            Check::Denied {
+                user,
+                verb,
+                resource,
+                namespace,
+                ..
+            } => format!(
+                "{user} may not {verb} {resource}{}",
+                namespace
+                    .as_deref()
+                    .map(|namespace| format!(" in {namespace}"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// The playbook's step id (`D2`), as the runbook numbers it.
@@ -117,8 +162,11 @@ pub struct Plan {
     /// What the responder must know: policies that still allow the traffic, connections a
     /// policy may not cut.
     pub notes: Vec<String>,
-    /// The checks that say containment holds.
+    /// The checks that say containment holds, as a responder reads them.
     pub verify: Vec<String>,
+    /// The same, as `respond verify` runs them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<Check>,
 }
 
 impl Plan {

@@ -19,6 +19,10 @@ pub enum RespondCommand {
     Apply(ApplyArgs),
     /// Play back the undo of every step a journal says was done, newest first.
     Undo(UndoArgs),
+    /// Check that containment holds (the deny policy is there, no pod runs,
+    /// access reviews deny the accounts); the first pass records the time to
+    /// containment in the journal.
+    Verify(UndoArgs),
 }
 
 #[derive(clap::Args)]
@@ -122,6 +126,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
     match command {
         RespondCommand::Apply(args) => apply(args),
         RespondCommand::Undo(args) => undo(args),
+        RespondCommand::Verify(args) => verify(args),
         RespondCommand::Plan(PlanCommand::SuspiciousEgress(args)) => {
             let Some((namespace, pod)) = args.pod.split_once('/') else {
                 eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
@@ -329,4 +334,50 @@ fn undo(args: &UndoArgs) -> Outcome {
         eprintln!("{} {}: {result}", entry.step, entry.action.describe());
     }
     if failed { Outcome::Error } else { Outcome::Pass }
+}
+
+fn verify(args: &UndoArgs) -> Outcome {
+    let mut journal = match rampart_response::apply::Journal::read(&args.journal) {
+        Ok(journal) => journal,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    if journal.checks.is_empty() {
+        eprintln!("error: {}: the plan had no checks to run", args.journal.display());
+        return Outcome::Error;
+    }
+    let Some(runtime) = runtime() else {
+        return Outcome::Error;
+    };
+    let verified = runtime.block_on(async {
+        let connection =
+            rampart_cluster::live::connect(args.cluster.kubeconfig.as_deref(), args.cluster.context.as_deref()).await?;
+        rampart_response::apply::verify(connection.client(), &mut journal, &args.journal).await
+    });
+    let passed = match verified {
+        Ok(passed) => passed,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    if let Some(last) = journal.verified.last() {
+        for result in &last.results {
+            let mark = if result.passed { "pass" } else { "FAIL" };
+            let detail = if result.detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", result.detail)
+            };
+            println!("{mark}  {}{detail}", result.check);
+        }
+    }
+    match (passed, journal.contained_after) {
+        (true, Some(seconds)) => println!("contained {seconds} s after the first step"),
+        (true, None) => println!("contained"),
+        (false, _) => println!("not contained yet"),
+    }
+    if passed { Outcome::Pass } else { Outcome::Fail }
 }

@@ -267,6 +267,29 @@ fn a_plan_is_applied_step_by_step_journalled_and_undone() {
     let log = std::fs::read_to_string(dir.path().join("incidents/INC-5/pod-shop-web-7d9-x2-app.log")).unwrap();
     assert!(log.starts_with("log of app"), "{log}");
 
+    // Verify: the deny policy is there and no quarantined pod runs.
+    let mut args = vec!["respond", "verify", "incidents/INC-5/journal.json"];
+    args.extend(cluster);
+    let verified = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(
+        stdout.contains("pass  NetworkPolicy/shop/rampart-quarantine-inc-5 exists"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pass  no pod of shop labelled rampart.dev/quarantine=INC-5 runs"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("contained "), "{stdout}");
+    let journal: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&journal_path).unwrap()).unwrap();
+    assert!(journal["contained_after"].as_i64().unwrap() >= 0);
+
     // Undo: the policy goes; the label's undo finds the pod ended.
     let mut args = vec!["respond", "undo", "incidents/INC-5/journal.json"];
     args.extend(cluster);
@@ -331,6 +354,20 @@ fn a_plan_failing_midway_stops_and_its_journal_undoes_what_was_done() {
     assert_eq!(journal["entries"].as_array().unwrap().len(), 3);
     // No delete happened: the pod is still there, labelled.
     assert!(writes(&denied).iter().all(|(method, _, _, _)| method != "DELETE"));
+    // Not contained: the policy was never made and the pod still runs.
+    let mut args = vec!["respond", "verify", "midway/journal.json"];
+    args.extend(cluster);
+    let verified = rampart_in(dir.path(), &args);
+    assert_eq!(verified.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        stdout.contains("FAIL  NetworkPolicy/shop/rampart-quarantine-inc-5 exists (404"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL  no pod of shop labelled rampart.dev/quarantine=INC-5 runs (web-7d9-x2)"),
+        "{stdout}"
+    );
     let mut args = vec!["respond", "undo", "midway/journal.json"];
     args.extend(cluster);
     let undone = rampart_in(dir.path(), &args);

@@ -530,9 +530,25 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     if let Some(delay) = slow {
         tokio::time::sleep(delay).await;
     }
+    // `labelSelector=key=value,...` (equality only).
+    let wanted: Vec<(String, String)> = query
+        .get("labelSelector")
+        .map(|selector| {
+            selector
+                .split(',')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
     let objects: Vec<Value> = objects
         .into_iter()
         .filter(|object| namespace.is_none() || object["metadata"]["namespace"].as_str() == namespace.as_deref())
+        .filter(|object| {
+            wanted
+                .iter()
+                .all(|(key, value)| object["metadata"]["labels"][key].as_str() == Some(value.as_str()))
+        })
         .collect();
     let limit: usize = query
         .get("limit")
