@@ -72,9 +72,26 @@ pub struct Config {
     pub images: ImagesConfig,
     #[serde(default, rename = "audit-log")]
     pub audit_log: AuditLogConfig,
+    #[serde(default)]
+    pub response: ResponseConfig,
     /// Where it was read from, to resolve relative paths and name lines.
     #[serde(skip)]
     pub origin: Option<Origin>,
+}
+
+/// `[response]`: who approves each kind of containment step, as the runbook names them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ResponseConfig {
+    /// Who approves isolating workloads (labels, network policies, cordons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolate: Option<String>,
+    /// Who approves revoking identities and rotating credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke: Option<String>,
+    /// Who approves shutting services down (scaling to 0, ending pods, freezing a namespace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shutdown: Option<String>,
 }
 
 /// `[audit-log]`: what the detection rules of `rampart audit-log` expect of this cluster.

@@ -25,8 +25,8 @@ pub mod waiver;
 pub use baseline::{Baseline, BaselineError};
 pub use config::{
     AuditLogConfig, CONFIG_FILE, Config, ConfigError, ExceptionsConfig, ImageAuthorityConfig, ImagePolicyConfig,
-    ImagesConfig, KubernetesConfig, OutputConfig, PolicyConfig, RuleSelector, STARTER, SecretReadersConfig,
-    SecretsConfig, Selection,
+    ImagesConfig, KubernetesConfig, OutputConfig, PolicyConfig, ResponseConfig, RuleSelector, STARTER,
+    SecretReadersConfig, SecretsConfig, Selection,
 };
 pub use control::Control;
 pub use coverage::{ControlResult, Coverage, RuleRef, Verdict, judge_control};

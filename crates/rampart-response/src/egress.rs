@@ -12,7 +12,7 @@ use rampart_k8s::object::Object;
 use rampart_k8s::selector::labels_of;
 use serde_json::json;
 
-use crate::plan::{Action, Check, ObjectRef, Plan, Step};
+use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Step};
 
 /// The label that marks a pod quarantined, valued with the incident.
 pub const QUARANTINE_LABEL: &str = "rampart.dev/quarantine";
@@ -108,6 +108,8 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             undo: None,
             disruptive: false,
             who_can: who_can(inventory, "get", "", "pods/log", namespace),
+            approval: Approval::None,
+            approver: None,
         },
         Step {
             id: "D2".to_string(),
@@ -122,6 +124,8 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             }),
             disruptive: false,
             who_can: who_can(inventory, "patch", "", "pods", namespace),
+            approval: Approval::Isolate,
+            approver: None,
         },
         Step {
             id: "D3".to_string(),
@@ -137,6 +141,8 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             undo: Some(Action::Delete { object: policy_ref }),
             disruptive: true,
             who_can: who_can(inventory, "create", "networking.k8s.io", "networkpolicies", namespace),
+            approval: Approval::Isolate,
+            approver: None,
         },
         Step {
             id: "D4".to_string(),
@@ -145,6 +151,8 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             undo: None,
             disruptive: true,
             who_can: who_can(inventory, "delete", "", "pods", namespace),
+            approval: Approval::Shutdown,
+            approver: None,
         },
     ];
     let mut notes = Vec::new();

@@ -9,4 +9,4 @@ pub mod namespace;
 pub mod plan;
 
 pub use apply::{Journal, StepResult};
-pub use plan::{Action, Check, ObjectRef, Plan, Step};
+pub use plan::{Action, Approval, Check, ObjectRef, Plan, Step};

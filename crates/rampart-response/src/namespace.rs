@@ -8,7 +8,7 @@ use rampart_k8s::object::Object;
 use serde_json::{Value, json};
 
 use crate::egress::who_can;
-use crate::plan::{Action, Check, ObjectRef, Plan, Step};
+use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Step};
 
 /// What a compromised account could do that matters most: each, where its bindings gave
 /// it, is checked denied once contained.
@@ -34,6 +34,13 @@ fn reference(object: &Object) -> ObjectRef {
 }
 
 fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptive: bool, who: Vec<String>) -> Step {
+    // E7 preserves (reads); E1 and E5 isolate; E2 and E6 revoke and rotate; E3 and E4 shut down.
+    let approval = match id.split('.').next().unwrap_or(id) {
+        "E1" | "E5" => Approval::Isolate,
+        "E2" | "E6" => Approval::Revoke,
+        "E3" | "E4" => Approval::Shutdown,
+        _ => Approval::None,
+    };
     Step {
         id: id.to_string(),
         title,
@@ -41,6 +48,8 @@ fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptiv
         undo,
         disruptive,
         who_can: who,
+        approval,
+        approver: None,
     }
 }
 
@@ -698,6 +707,17 @@ spec: {nodeName: worker-2, hostPID: true, containers: [{name: a, image: x}]}
         assert_eq!(step(&plan, "E5.1").who_can, ["Group sre"]);
         // Its Role let the web account read Secrets: once contained, a review must deny it.
         assert_eq!(plan.checks.len(), 4, "{:?}", plan.checks);
+        let mut owned = plan.clone();
+        owned.assign_approvers(Some("team-platform"), Some("team-security"), None);
+        assert_eq!(step(&owned, "E7").approver, None);
+        assert_eq!(step(&owned, "E1").approver.as_deref(), Some("team-platform"));
+        assert_eq!(step(&owned, "E2.3").approver.as_deref(), Some("team-security"));
+        assert_eq!(step(&owned, "E3.1").approval, Approval::Shutdown);
+        assert!(
+            owned
+                .to_text()
+                .contains("approved by: nobody named ([response] shutdown in rampart.toml)")
+        );
         assert_eq!(
             plan.checks[3],
             Check::Denied {

@@ -134,6 +134,19 @@ impl Check {
     }
 }
 
+/// Whose approval a step needs, as rampart.toml's `[response]` names the owners: who may
+/// isolate workloads, who may revoke and rotate credentials, who may shut services down.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Approval {
+    /// Reading only (a capture).
+    #[default]
+    None,
+    Isolate,
+    Revoke,
+    Shutdown,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// The playbook's step id (`D2`), as the runbook numbers it.
@@ -148,6 +161,11 @@ pub struct Step {
     /// Subjects the cluster's RBAC lets make the write (`User alice`,
     /// `ServiceAccount ops/responder`), from the objects read.
     pub who_can: Vec<String>,
+    #[serde(default)]
+    pub approval: Approval,
+    /// Who approves it, from rampart.toml's `[response]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -170,6 +188,18 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Names each step's approver from the owners of isolation, revocation and shutdown.
+    pub fn assign_approvers(&mut self, isolate: Option<&str>, revoke: Option<&str>, shutdown: Option<&str>) {
+        for step in &mut self.steps {
+            step.approver = match step.approval {
+                Approval::None => None,
+                Approval::Isolate => isolate.map(str::to_string),
+                Approval::Revoke => revoke.map(str::to_string),
+                Approval::Shutdown => shutdown.map(str::to_string),
+            };
+        }
+    }
+
     /// The plan as a responder reads it.
     pub fn to_text(&self) -> String {
         let mut out = format!("incident {}: {} for {}\n", self.incident, self.playbook, self.target);
@@ -191,6 +221,20 @@ impl Plan {
                     step.who_can.join(", ")
                 };
                 out.push_str(&format!("    may {verb} {resource}: {who}\n"));
+            }
+            let owner = match step.approval {
+                Approval::None => None,
+                Approval::Isolate => Some("isolate"),
+                Approval::Revoke => Some("revoke"),
+                Approval::Shutdown => Some("shutdown"),
+            };
+            if let Some(owner) = owner {
+                match &step.approver {
+                    Some(approver) => out.push_str(&format!("    approved by: {approver}\n")),
+                    None => out.push_str(&format!(
+                        "    approved by: nobody named ([response] {owner} in rampart.toml)\n"
+                    )),
+                }
             }
         }
         if !self.notes.is_empty() {

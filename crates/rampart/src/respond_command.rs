@@ -171,13 +171,21 @@ fn plan(
     }
     let inventory = rampart_k8s::Inventory::of_objects(&objects, &rampart_k8s::ScanConfig::default());
     let incident = args.incident.clone().unwrap_or_else(incident_now);
-    let plan = match make(&objects, &inventory, &incident) {
+    let Ok(team) = crate::config_command::load(None, std::path::Path::new(".")) else {
+        return Outcome::Error;
+    };
+    let mut plan = match make(&objects, &inventory, &incident) {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("error: {error}");
             return Outcome::Error;
         }
     };
+    plan.assign_approvers(
+        team.response.isolate.as_deref(),
+        team.response.revoke.as_deref(),
+        team.response.shutdown.as_deref(),
+    );
     let json = serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n";
     if let Some(path) = &args.output {
         if let Err(error) = std::fs::write(path, &json) {

@@ -15,6 +15,11 @@ const SNAPSHOT: &str = r#"{"apiVersion":"v1","kind":"List","items":[
 fn a_suspicious_egress_plan_is_printed_and_written_from_a_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     write_file(dir.path(), "cluster.json", SNAPSHOT);
+    write_file(
+        dir.path(),
+        "rampart.toml",
+        "[response]\nisolate = \"team-platform\"\nshutdown = \"sre-lead\"\n",
+    );
     let output = rampart_in(
         dir.path(),
         &[
@@ -55,6 +60,11 @@ fn a_suspicious_egress_plan_is_printed_and_written_from_a_snapshot() {
         "rampart-quarantine-inc-7"
     );
     assert_eq!(plan["steps"][3]["who_can"][0], "Group oncall");
+    // Each step names its approver from rampart.toml's [response].
+    assert_eq!(plan["steps"][0]["approval"], "none");
+    assert_eq!(plan["steps"][2]["approver"], "team-platform");
+    assert_eq!(plan["steps"][3]["approver"], "sre-lead");
+    assert!(text.contains("    approved by: sre-lead\n"), "{text}");
     // The snapshot is read, never changed.
     assert_eq!(
         std::fs::read_to_string(dir.path().join("cluster.json")).unwrap(),
