@@ -125,6 +125,9 @@ pub struct Event<'a> {
     pub request_received_timestamp: Option<Text<'a>>,
     #[serde(default, borrow)]
     pub stage_timestamp: Option<Text<'a>>,
+    /// The request object parsed, once, for every rule that reads it.
+    #[serde(skip)]
+    parsed_request: std::sync::OnceLock<Option<serde_json::Value>>,
 }
 
 impl<'a> Event<'a> {
@@ -208,9 +211,12 @@ impl<'a> Event<'a> {
             .and_then(|time| rampart_core::unix_from_rfc3339(time.as_str(), false))
     }
 
-    /// The request object, parsed (`None` below `Request` level or when it is not JSON).
-    pub fn request_json(&self) -> Option<serde_json::Value> {
-        serde_json::from_str(self.request_object?.get()).ok()
+    /// The request object, parsed on first use (`None` below `Request` level or when it is
+    /// not JSON).
+    pub fn request_json(&self) -> Option<&serde_json::Value> {
+        self.parsed_request
+            .get_or_init(|| serde_json::from_str(self.request_object?.get()).ok())
+            .as_ref()
     }
 
     /// The values of a query parameter of the request URI, decoded (`command` of an exec).

@@ -273,26 +273,36 @@ fn rendered_input_gets_a_json_patch_component_kustomize_applies() {
         "overlay/kustomization.yaml",
         "resources: [../base]\ncomponents: [../hardening]\n",
     );
+    overlay_clears(
+        dir.path(),
+        &[
+            "spec.template.spec.hostNetwork",
+            "spec.template.spec.containers[0].ports[0].hostPort",
+            "spec.template.spec.containers[0].livenessProbe.httpGet.host",
+            "spec.template.spec.containers[0].securityContext.seccompProfile.type",
+        ],
+    );
+}
+
+/// Builds `dir/overlay` with `kubectl kustomize` and checks the result against
+/// `dir/base/rendered.yaml`: no finding that was not there, and each of `gone` found
+/// before and not after.
+fn overlay_clears(dir: &Path, gone: &[&str]) {
     let built = std::process::Command::new("kubectl")
         .args(["kustomize", "overlay"])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
-    write_file(dir.path(), "built.yaml", &String::from_utf8(built.stdout).unwrap());
-    let before = findings(dir.path(), "base/rendered.yaml");
-    let after = findings(dir.path(), "built.yaml");
+    write_file(dir, "built.yaml", &String::from_utf8(built.stdout).unwrap());
+    let before = findings(dir, "base/rendered.yaml");
+    let after = findings(dir, "built.yaml");
     assert!(
         after.is_subset(&before),
         "new: {:?}",
         after.difference(&before).collect::<Vec<_>>()
     );
-    for gone in [
-        "spec.template.spec.hostNetwork",
-        "spec.template.spec.containers[0].ports[0].hostPort",
-        "spec.template.spec.containers[0].livenessProbe.httpGet.host",
-        "spec.template.spec.containers[0].securityContext.seccompProfile.type",
-    ] {
+    for gone in gone {
         assert!(before.iter().any(|(_, field)| field == gone), "{gone} not found before");
         assert!(after.iter().all(|(_, field)| field != gone), "{gone} still found");
     }
@@ -794,25 +804,11 @@ fn rendered_input_gets_patches_an_overlay_applies() {
         // bases and patchesStrategicMerge: what Debian's kubectl 1.20 (kustomize 2) reads; v5 still does.
         "bases:\n- ../base\npatchesStrategicMerge:\n- patches.yaml\n",
     );
-    let built = Command::new("kubectl")
-        .args(["kustomize", "overlay"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
-    write_file(dir.path(), "built.yaml", &String::from_utf8(built.stdout).unwrap());
-    let before = findings(dir.path(), "base/rendered.yaml");
-    let after = findings(dir.path(), "built.yaml");
-    assert!(
-        after.is_subset(&before),
-        "new: {:?}",
-        after.difference(&before).collect::<Vec<_>>()
+    overlay_clears(
+        dir.path(),
+        &[
+            "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
+            "spec.template.spec.containers[0].securityContext.seccompProfile.type",
+        ],
     );
-    for gone in [
-        "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
-        "spec.template.spec.containers[0].securityContext.seccompProfile.type",
-    ] {
-        assert!(before.iter().any(|(_, field)| field == gone));
-        assert!(after.iter().all(|(_, field)| field != gone), "{gone} still found");
-    }
 }

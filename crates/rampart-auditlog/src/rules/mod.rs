@@ -197,7 +197,7 @@ pub(crate) fn is_system_component(event: &Event<'_>) -> bool {
 /// `apiVersion` and `metadata` filled from the event where the request left them out (a
 /// patch carries only what it changes).
 pub(crate) fn request_manifest(event: &Event<'_>, kind: &str) -> Option<serde_json::Value> {
-    let mut object = event.request_json()?;
+    let mut object = event.request_json()?.clone();
     let map = object.as_object_mut()?;
     map.entry("kind").or_insert_with(|| kind.into());
     let api_version = match event.api_group() {
