@@ -92,6 +92,45 @@ pub async fn read_live(
     gatherer.finish()
 }
 
+/// Objects read whole, as they are made.
+struct Kept {
+    maker: ObjectMaker,
+    objects: Vec<Object>,
+    errors: Vec<ScanError>,
+}
+
+/// Reads `wanted` kinds of the live cluster (of `namespaces`, or all) and keeps the
+/// objects themselves, made safe (Secrets as metadata), for the commands that act on
+/// them (`respond plan`).
+pub async fn read_live_objects(
+    connection: &Connection,
+    wanted: &[Wanted],
+    namespaces: &[String],
+) -> (Vec<Object>, Vec<ScanError>) {
+    let kept = Arc::new(Mutex::new(Kept {
+        maker: ObjectMaker::new(&connection.context),
+        objects: Vec::new(),
+        errors: Vec::new(),
+    }));
+    let each = {
+        let kept = kept.clone();
+        Arc::new(Mutex::new(move |piece: Piece| {
+            let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+            let (made, errors) = kept.maker.make(piece);
+            kept.objects.extend(made.into_iter().map(|made| made.object));
+            kept.errors.extend(errors);
+        })) as Arc<Mutex<dyn FnMut(Piece) + Send>>
+    };
+    let read = read_cluster(connection, wanted, namespaces, &ListOptions::default(), 4, each).await;
+    let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+    let (mut objects, mut errors) = (std::mem::take(&mut kept.objects), std::mem::take(&mut kept.errors));
+    errors.extend(read.errors);
+    errors.sort();
+    // Lists finish in any order: one order for plans made twice.
+    objects.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
+    (objects, errors)
+}
+
 /// Reads snapshot files as `rampart audit --snapshot` does, naming the
 /// cluster `context`.
 pub fn read_snapshot_inventory(

@@ -301,6 +301,12 @@ pub async fn undo(client: &kube::Client, journal: &mut Journal, journal_path: &P
         if matches!(&result, StepResult::Failed(detail) if detail.starts_with("404 ")) {
             result = StepResult::Skipped("the object is gone".to_string());
         }
+        // An object put back that is there already (a recreated service account).
+        if matches!(action, Action::Create { .. })
+            && matches!(&result, StepResult::Failed(detail) if detail.starts_with("409 "))
+        {
+            result = StepResult::Skipped("the object is there already".to_string());
+        }
         journal.undone.push(Entry {
             step: entry.step.clone(),
             action: action.clone(),
@@ -344,61 +350,76 @@ async fn check(client: &kube::Client, check: &Check) -> (bool, String) {
                 Err(error) => (false, error_text(error)),
             }
         }
+        Check::Gone { object } => match api(client, object).get(&object.name).await {
+            Ok(_) => (false, "still there".to_string()),
+            Err(kube::Error::Api(status)) if status.code == 404 => (true, String::new()),
+            Err(error) => (false, error_text(error)),
+        },
         Check::Denied {
             user,
+            groups,
             verb,
             group,
             resource,
             namespace,
-        } => {
-            use k8s_openapi::api::authorization::v1::{
-                ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec,
-            };
-            let (resource, subresource) = match resource.split_once('/') {
-                Some((resource, subresource)) => (resource.to_string(), Some(subresource.to_string())),
-                None => (resource.clone(), None),
-            };
-            let namespace_of_account = user.split(':').nth(2).map(str::to_string);
-            let asked = SubjectAccessReview {
-                spec: SubjectAccessReviewSpec {
-                    user: Some(user.clone()),
-                    groups: Some(
-                        [
-                            "system:serviceaccounts".to_string(),
-                            format!("system:serviceaccounts:{}", namespace_of_account.unwrap_or_default()),
-                            "system:authenticated".to_string(),
-                        ]
-                        .to_vec(),
-                    ),
-                    resource_attributes: Some(ResourceAttributes {
-                        verb: Some(verb.clone()),
-                        group: Some(group.clone()),
-                        resource: Some(resource),
-                        subresource,
-                        namespace: namespace.clone(),
-                        ..ResourceAttributes::default()
-                    }),
-                    ..SubjectAccessReviewSpec::default()
-                },
-                ..SubjectAccessReview::default()
-            };
-            let reviews: Api<SubjectAccessReview> = Api::all(client.clone());
-            match reviews.create(&PostParams::default(), &asked).await {
-                Ok(answer) => {
-                    let allowed = answer.status.as_ref().is_some_and(|status| status.allowed);
-                    (
-                        !allowed,
-                        if allowed {
-                            "still allowed".to_string()
-                        } else {
-                            String::new()
-                        },
-                    )
-                }
-                Err(error) => (false, error_text(error)),
-            }
-        }
+        } => match allowed(client, user, groups, verb, group, resource, namespace.as_deref()).await {
+            Ok(true) => (false, "still allowed".to_string()),
+            Ok(false) => (true, String::new()),
+            Err(error) => (false, error),
+        },
     }
+}
+
+/// Whether the API server lets `user` (in `groups`; a service account's are implied)
+/// `verb` `resource` (`pods/exec`: a subresource) of `group` in `namespace`, by a
+/// SubjectAccessReview.
+pub async fn allowed(
+    client: &kube::Client,
+    user: &str,
+    groups: &[String],
+    verb: &str,
+    group: &str,
+    resource: &str,
+    namespace: Option<&str>,
+) -> Result<bool, String> {
+    use k8s_openapi::api::authorization::v1::{ResourceAttributes, SubjectAccessReview, SubjectAccessReviewSpec};
+    let (resource, subresource) = match resource.split_once('/') {
+        Some((resource, subresource)) => (resource.to_string(), Some(subresource.to_string())),
+        None => (resource.to_string(), None),
+    };
+    let groups = match user.strip_prefix("system:serviceaccount:") {
+        Some(account) if groups.is_empty() => vec![
+            "system:serviceaccounts".to_string(),
+            format!(
+                "system:serviceaccounts:{}",
+                account.split(':').next().unwrap_or_default()
+            ),
+            "system:authenticated".to_string(),
+        ],
+        _ => groups.to_vec(),
+    };
+    let asked = SubjectAccessReview {
+        spec: SubjectAccessReviewSpec {
+            user: Some(user.to_string()),
+            groups: Some(groups),
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(verb.to_string()),
+                group: Some(group.to_string()),
+                resource: Some(resource),
+                subresource,
+                namespace: namespace.map(str::to_string),
+                ..ResourceAttributes::default()
+            }),
+            ..SubjectAccessReviewSpec::default()
+        },
+        ..SubjectAccessReview::default()
+    };
+    let reviews: Api<SubjectAccessReview> = Api::all(client.clone());
+    let answer = reviews
+        .create(&PostParams::default(), &asked)
+        .await
+        .map_err(error_text)?;
+    Ok(answer.status.as_ref().is_some_and(|status| status.allowed))
 }
 
 /// Runs the journal's checks now and adds the result to it; the first run that passes

@@ -207,6 +207,9 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
                 selector: format!("{QUARANTINE_LABEL}={incident}"),
             },
         ],
+        identity: None,
+        reach: Vec::new(),
+        rotate: Vec::new(),
     })
 }
 

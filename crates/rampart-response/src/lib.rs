@@ -4,9 +4,11 @@
 //! runs a plan against a cluster, journalling each step, and plays the undos back.
 
 pub mod apply;
+pub mod credential;
 pub mod egress;
+pub mod identity;
 pub mod namespace;
 pub mod plan;
 
 pub use apply::{Journal, StepResult};
-pub use plan::{Action, Approval, Check, ObjectRef, Plan, Step};
+pub use plan::{Action, Approval, Check, Consumer, ObjectRef, Plan, Principal, Reach, Rotation, Step};

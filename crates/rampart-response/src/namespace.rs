@@ -8,30 +8,13 @@ use rampart_k8s::object::Object;
 use serde_json::{Value, json};
 
 use crate::egress::who_can;
-use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Step};
-
-/// What a compromised account could do that matters most: each, where its bindings gave
-/// it, is checked denied once contained.
-const RISKY: &[(&str, &str, &str)] = &[
-    ("get", "", "secrets"),
-    ("list", "", "secrets"),
-    ("create", "", "pods"),
-    ("create", "", "pods/exec"),
-    ("create", "", "serviceaccounts/token"),
-    ("patch", "apps", "deployments"),
-];
+use crate::identity::{
+    Identity, RISKY, cloud_identities, consumers, legacy_tokens, reach_of, readable_secrets, reference, unbind,
+};
+use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Rotation, Step};
 
 /// The label (and taint-free marker) put on nodes that ran privileged pods of the namespace.
 pub const NODE_LABEL: &str = "rampart.dev/suspect";
-
-fn reference(object: &Object) -> ObjectRef {
-    ObjectRef {
-        api_version: object.api_version.clone(),
-        kind: object.kind.clone(),
-        namespace: object.namespace.clone(),
-        name: object.name.clone(),
-    }
-}
 
 fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptive: bool, who: Vec<String>) -> Step {
     // E7 preserves (reads); E1 and E5 isolate; E2 and E6 revoke and rotate; E3 and E4 shut down.
@@ -156,30 +139,21 @@ pub fn namespace_compromise(
     let mut index = 0;
     // People who lose a binding of the namespace: responders among them lose it too.
     let mut people: Vec<String> = Vec::new();
-    for binding in objects
-        .iter()
-        .filter(|object| matches!(object.kind.as_str(), "RoleBinding" | "ClusterRoleBinding"))
-    {
-        let json = binding.root.to_json();
-        let subjects = json["subjects"].as_array().cloned().unwrap_or_default();
+    let ours = |subject: &Value, binding: &Object| {
         let binding_namespace = binding.namespace.as_deref();
-        let ours = |subject: &Value| {
-            let kind = subject["kind"].as_str().unwrap_or_default();
-            match kind {
-                "ServiceAccount" => subject["namespace"].as_str().or(binding_namespace) == Some(namespace),
-                // People bound inside the namespace lose that binding.
-                "User" | "Group" => binding.kind == "RoleBinding" && binding_namespace == Some(namespace),
-                _ => false,
-            }
-        };
-        let kept: Vec<Value> = subjects.iter().filter(|subject| !ours(subject)).cloned().collect();
-        if kept.len() == subjects.len() {
-            continue;
+        match subject["kind"].as_str().unwrap_or_default() {
+            "ServiceAccount" => subject["namespace"].as_str().or(binding_namespace) == Some(namespace),
+            // People bound inside the namespace lose that binding.
+            "User" | "Group" => binding.kind == "RoleBinding" && binding_namespace == Some(namespace),
+            _ => false,
         }
+    };
+    for unbinding in unbind(objects, &ours) {
         people.extend(
-            subjects
+            unbinding
+                .removed
                 .iter()
-                .filter(|subject| ours(subject) && matches!(subject["kind"].as_str(), Some("User" | "Group")))
+                .filter(|subject| matches!(subject["kind"].as_str(), Some("User" | "Group")))
                 .map(|subject| {
                     format!(
                         "{} {}",
@@ -189,48 +163,20 @@ pub fn namespace_compromise(
                 }),
         );
         index += 1;
-        let object = reference(binding);
-        let (action, undo) = if kept.is_empty() {
-            (
-                Action::Delete { object: object.clone() },
-                Action::Create {
-                    object: object.clone(),
-                    manifest: json.clone(),
-                },
-            )
-        } else {
-            (
-                Action::Patch {
-                    object: object.clone(),
-                    patch: json!({"subjects": kept}),
-                },
-                Action::Patch {
-                    object: object.clone(),
-                    patch: json!({"subjects": subjects}),
-                },
-            )
-        };
-        let (verb, group, resource) = match (&action, binding.kind.as_str()) {
-            (Action::Delete { .. }, "ClusterRoleBinding") => {
-                ("delete", "rbac.authorization.k8s.io", "clusterrolebindings")
-            }
-            (Action::Delete { .. }, _) => ("delete", "rbac.authorization.k8s.io", "rolebindings"),
-            (_, "ClusterRoleBinding") => ("patch", "rbac.authorization.k8s.io", "clusterrolebindings"),
-            _ => ("patch", "rbac.authorization.k8s.io", "rolebindings"),
-        };
+        let (verb, group, resource) = unbinding.permission;
         steps.push(step(
             &format!("E2.{index}"),
-            format!("Unbind the namespace's identities from {}", object.describe()),
-            action,
-            Some(undo),
+            format!(
+                "Unbind the namespace's identities from {}",
+                unbinding.binding.describe()
+            ),
+            unbinding.action,
+            Some(unbinding.undo),
             true,
             who(verb, group, resource),
         ));
     }
-    for secret in in_namespace.iter().filter(|object| {
-        object.kind == "Secret"
-            && object.root.get("type").and_then(|kind| kind.as_str()) == Some("kubernetes.io/service-account-token")
-    }) {
+    for secret in legacy_tokens(objects, namespace, None) {
         index += 1;
         steps.push(step(
             &format!("E2.{index}"),
@@ -472,20 +418,64 @@ pub fn namespace_compromise(
         ));
     }
 
-    // E6: what to rotate.
-    let secrets: Vec<String> = in_namespace
-        .iter()
-        .filter(|object| object.kind == "Secret")
-        .map(|secret| format!("{namespace}/{}", secret.name))
-        .collect();
-    if !secrets.is_empty() {
+    // E6: what to rotate: the namespace's Secrets, those its accounts could read
+    // elsewhere, and the cloud identities they act as.
+    let mut rotate: Vec<Rotation> = Vec::new();
+    let mut add = |rotation: Rotation| {
+        if !rotate.iter().any(|known| known.credential == rotation.credential) {
+            rotate.push(rotation);
+        }
+    };
+    for secret in in_namespace.iter().filter(|object| object.kind == "Secret") {
+        if legacy_tokens(std::slice::from_ref(*secret), namespace, None).is_empty() {
+            add(Rotation {
+                credential: format!("{namespace}/{}", secret.name),
+                why: "in the compromised namespace".to_string(),
+                consumers: consumers(objects, namespace, &secret.name),
+            });
+        }
+    }
+    for account in &accounts {
+        let identity = Identity::ServiceAccount {
+            namespace: namespace.to_string(),
+            name: account.name.clone(),
+        };
+        let reach = reach_of(inventory, &identity);
+        for secret in readable_secrets(objects, &reach) {
+            let secret_namespace = secret.namespace.as_deref().unwrap_or_default();
+            if secret_namespace != namespace
+                && legacy_tokens(std::slice::from_ref(secret), secret_namespace, None).is_empty()
+            {
+                add(Rotation {
+                    credential: format!("{secret_namespace}/{}", secret.name),
+                    why: format!("readable by {}", identity.describe()),
+                    consumers: consumers(objects, secret_namespace, &secret.name),
+                });
+            }
+        }
+        for cloud in cloud_identities(account) {
+            add(Rotation {
+                credential: cloud,
+                why: format!(
+                    "{} acts as it (workload identity): revoke its active sessions",
+                    identity.describe()
+                ),
+                consumers: Vec::new(),
+            });
+        }
+    }
+    if !rotate.is_empty() {
         steps.push(step(
             "E6",
-            "Rotate the namespace's Secrets at their source, then restart what reads them".to_string(),
+            "Rotate the namespace's credentials at their source, then restart what reads them".to_string(),
             Action::Manual {
                 instruction: format!(
-                    "rotate {} (environment variables never refresh: restart their consumers)",
-                    secrets.join(", ")
+                    "rotate {} (environment variables and subPath mounts never refresh: restart their consumers)",
+                    rotate
+                        .iter()
+                        .map(|rotation| rotation.credential.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             },
             None,
@@ -525,6 +515,7 @@ pub fn namespace_compromise(
             }
             let check = Check::Denied {
                 user: format!("system:serviceaccount:{namespace}:{}", subject.name),
+                groups: Vec::new(),
                 verb: verb.to_string(),
                 group: group.to_string(),
                 resource: resource.to_string(),
@@ -553,6 +544,9 @@ pub fn namespace_compromise(
             format!("a pod created in {namespace} is refused (quota pods: 0)"),
         ],
         checks,
+        identity: None,
+        reach: Vec::new(),
+        rotate,
     })
 }
 
@@ -722,6 +716,7 @@ spec: {nodeName: worker-2, hostPID: true, containers: [{name: a, image: x}]}
             plan.checks[3],
             Check::Denied {
                 user: "system:serviceaccount:shop:web".into(),
+                groups: Vec::new(),
                 verb: "get".into(),
                 group: String::new(),
                 resource: "secrets".into(),

@@ -98,10 +98,15 @@ pub enum Check {
     /// No pod of `namespace` matching `selector` (`key=value,...`; empty: every pod) is
     /// running or about to.
     NoRunningPods { namespace: String, selector: String },
-    /// An access review says the service account may no longer do this.
+    /// The object is gone (a deleted token Secret, the pod a token was bound to).
+    Gone { object: ObjectRef },
+    /// An access review says the identity may no longer do this.
     Denied {
-        /// `system:serviceaccount:<namespace>:<name>`.
+        /// `system:serviceaccount:<namespace>:<name>`, or a user's name.
         user: String,
+        /// The groups asked with it; a service account's are implied.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        groups: Vec<String>,
         verb: String,
         group: String,
         resource: String,
@@ -113,6 +118,7 @@ impl Check {
     pub fn describe(&self) -> String {
         match self {
             Check::Exists { object } => format!("{} exists", object.describe()),
+            Check::Gone { object } => format!("{} is gone", object.describe()),
             Check::NoRunningPods { namespace, selector } if selector.is_empty() => {
                 format!("no pod of {namespace} runs")
             }
@@ -185,6 +191,81 @@ pub struct Plan {
     /// The same, as `respond verify` runs them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<Check>,
+    /// The identity the plan is about, as an access review asks of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Principal>,
+    /// What the identity could do that matters most (a credential's blast radius).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reach: Vec<Reach>,
+    /// What to rotate, with what reads it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotate: Vec<Rotation>,
+}
+
+/// A user name and its groups, as the API server authenticates them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub user: String,
+    pub groups: Vec<String>,
+}
+
+/// One risky permission an identity holds, and the binding that gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reach {
+    pub verb: String,
+    pub group: String,
+    pub resource: String,
+    /// `None`: in every namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The subject as bound: the identity itself, or a group it is in.
+    pub subject: String,
+    /// `ClusterRoleBinding/x -> ClusterRole/y`.
+    pub via: String,
+    /// What a SubjectAccessReview answered when the plan was made live (`None`: offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<bool>,
+}
+
+impl Reach {
+    pub fn describe(&self) -> String {
+        let resource = if self.group.is_empty() {
+            self.resource.clone()
+        } else {
+            format!("{}.{}", self.resource, self.group)
+        };
+        format!(
+            "{} {resource} {} (as {}, via {})",
+            self.verb,
+            self.namespace
+                .as_deref()
+                .map(|namespace| format!("in {namespace}"))
+                .unwrap_or_else(|| "in every namespace".to_string()),
+            self.subject,
+            self.via
+        )
+    }
+}
+
+/// A credential to rotate: a Secret (`namespace/name`) or a cloud identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotation {
+    pub credential: String,
+    /// Why it must change: leaked, readable by the identity, mounted by pods it can exec into.
+    pub why: String,
+    /// What reads it, and whether that needs a restart to see the new value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<Consumer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consumer {
+    /// `Deployment/shop/web`.
+    pub workload: String,
+    /// `env`, `envFrom`, `volume`, `volume (subPath)`, `imagePullSecrets`, `Ingress TLS`.
+    pub via: String,
+    /// Environment variables and subPath mounts never refresh; volumes do.
+    pub restart: bool,
 }
 
 impl Plan {
@@ -241,6 +322,31 @@ impl Plan {
             out.push_str("\nnotes\n");
             for note in &self.notes {
                 out.push_str(&format!("  - {note}\n"));
+            }
+        }
+        if !self.reach.is_empty() {
+            out.push_str("\nreach (what the identity could do)\n");
+            for reach in &self.reach {
+                let confirmed = match reach.confirmed {
+                    Some(true) => ", confirmed by an access review",
+                    Some(false) => ", an access review denies it already",
+                    None => "",
+                };
+                out.push_str(&format!("  - {}{confirmed}\n", reach.describe()));
+            }
+        }
+        if !self.rotate.is_empty() {
+            out.push_str("\nrotate\n");
+            for rotation in &self.rotate {
+                out.push_str(&format!("  - {}: {}\n", rotation.credential, rotation.why));
+                for consumer in &rotation.consumers {
+                    out.push_str(&format!(
+                        "      read by {} ({}){}\n",
+                        consumer.workload,
+                        consumer.via,
+                        if consumer.restart { ": restart it after" } else { "" }
+                    ));
+                }
             }
         }
         out.push_str("\nverify\n");

@@ -73,6 +73,47 @@ pub enum PlanCommand {
     /// its identities, stop its workloads, block re-creation, cordon the
     /// nodes its privileged pods ran on, list what to rotate.
     NamespaceCompromise(NamespaceArgs),
+    /// A leaked credential (a token, a client certificate, a kubeconfig, an
+    /// app Secret): what it reaches, revoke what Kubernetes can, and every
+    /// credential to rotate with what reads it.
+    CredentialLeak(CredentialArgs),
+}
+
+#[derive(clap::Args)]
+#[group(id = "leaked", required = true, multiple = false)]
+pub struct Leaked {
+    /// The leaked credential's file (`-`: standard input): a service-account
+    /// or OIDC token, a bootstrap token, a client certificate (PEM) or a
+    /// kubeconfig. Decoded here, never sent anywhere, never printed.
+    #[arg(long, value_name = "FILE", group = "leaked")]
+    credential: Option<PathBuf>,
+    /// A leaked app Secret, as NAMESPACE/NAME.
+    #[arg(long, value_name = "NAMESPACE/NAME", group = "leaked")]
+    secret: Option<String>,
+    /// A leaked service account's credential, as NAMESPACE/NAME.
+    #[arg(long, value_name = "NAMESPACE/NAME", group = "leaked")]
+    service_account: Option<String>,
+    /// A leaked user's credential (a client certificate's CN).
+    #[arg(long, value_name = "NAME", group = "leaked")]
+    user: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct CredentialArgs {
+    #[command(flatten)]
+    leaked: Leaked,
+
+    /// The groups the leaked user arrives with (a certificate's O), for --user.
+    #[arg(long = "group", value_name = "GROUP", requires = "user")]
+    groups: Vec<String>,
+
+    /// Delete and recreate the service account: a new UID ends every token it
+    /// had, those bound to no object too.
+    #[arg(long)]
+    recreate_account: bool,
+
+    #[command(flatten)]
+    plan: PlanArgs,
 }
 
 /// What every plan reads and writes.
@@ -80,9 +121,19 @@ pub enum PlanCommand {
 pub struct PlanArgs {
     /// What `kubectl get <kinds> -A -o json` wrote (pods, workloads, network
     /// policies, RBAC, service accounts, Secrets' metadata), or manifest
-    /// files and folders.
-    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
+    /// files and folders; the plan is made offline.
+    #[arg(long = "snapshot", value_name = "FILE", num_args = 1..)]
     snapshot: Vec<PathBuf>,
+
+    /// Read the live cluster of this kubeconfig context (read-only; access
+    /// reviews confirm what a credential reaches).
+    #[arg(long, conflicts_with = "snapshot")]
+    context: Option<String>,
+
+    /// The kubeconfig of the live cluster [default: $KUBECONFIG, else
+    /// ~/.kube/config, else the pod's service account].
+    #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
+    kubeconfig: Option<PathBuf>,
 
     /// The incident's id [default: INC- and the time now].
     #[arg(long, value_name = "ID")]
@@ -132,7 +183,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
                 return Outcome::Error;
             };
-            plan(&args.plan, |objects, inventory, incident| {
+            plan(&args.plan, &[namespace.to_string()], |objects, inventory, incident| {
                 let target = rampart_response::egress::EgressTarget {
                     incident,
                     namespace,
@@ -143,11 +194,68 @@ pub fn run(command: &RespondCommand) -> Outcome {
             })
         }
         RespondCommand::Plan(PlanCommand::NamespaceCompromise(args)) => {
-            plan(&args.plan, |objects, inventory, incident| {
-                rampart_response::namespace::namespace_compromise(objects, inventory, incident, &args.namespace)
+            // Cluster-wide bindings and the nodes are read whole; namespaced kinds of the
+            // namespace only.
+            plan(
+                &args.plan,
+                std::slice::from_ref(&args.namespace),
+                |objects, inventory, incident| {
+                    rampart_response::namespace::namespace_compromise(objects, inventory, incident, &args.namespace)
+                },
+            )
+        }
+        RespondCommand::Plan(PlanCommand::CredentialLeak(args)) => {
+            let credential = match leaked_credential(args) {
+                Ok(credential) => credential,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return Outcome::Error;
+                }
+            };
+            let options = rampart_response::credential::LeakOptions {
+                recreate_account: args.recreate_account,
+            };
+            plan(&args.plan, &[], |objects, inventory, incident| {
+                rampart_response::credential::credential_leak(objects, inventory, incident, &credential, options)
             })
         }
     }
+}
+
+/// What leaked, from the flags: a file classified offline, or a named Secret, account
+/// or user.
+fn leaked_credential(args: &CredentialArgs) -> Result<rampart_response::credential::Credential, String> {
+    use rampart_response::credential::{Credential, classify};
+    let split = |flag: &str, value: &str| {
+        value
+            .split_once('/')
+            .map(|(namespace, name)| (namespace.to_string(), name.to_string()))
+            .ok_or_else(|| format!("{flag} {value}: give NAMESPACE/NAME"))
+    };
+    let leaked = &args.leaked;
+    if let Some(path) = &leaked.credential {
+        let bytes = if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|error| format!("-: {error}"))?;
+            bytes
+        } else {
+            std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?
+        };
+        return classify(&bytes).map_err(|error| format!("{}: {error}", path.display()));
+    }
+    if let Some(secret) = &leaked.secret {
+        let (namespace, name) = split("--secret", secret)?;
+        return Ok(Credential::Secret { namespace, name });
+    }
+    if let Some(account) = &leaked.service_account {
+        let (namespace, name) = split("--service-account", account)?;
+        return Ok(Credential::Account { namespace, name });
+    }
+    let name = leaked.user.clone().unwrap_or_default();
+    Ok(Credential::User {
+        name,
+        groups: args.groups.clone(),
+    })
 }
 
 /// `INC-20261205-051500` from the time now (or `SOURCE_DATE_EPOCH`).
@@ -160,12 +268,67 @@ fn incident_now() -> String {
     format!("INC-{}", stamp.trim_end_matches('Z'))
 }
 
+/// A live cluster the plan was read from, still connected.
+struct Live {
+    runtime: tokio::runtime::Runtime,
+    connection: rampart_cluster::live::Connection,
+}
+
+/// What a plan is made from: the objects, what could not be read, and the live cluster
+/// they came from.
+struct Read {
+    objects: Vec<rampart_k8s::Object>,
+    errors: Vec<rampart_core::ScanError>,
+    live: Option<Live>,
+}
+
+/// Reads the objects of the snapshot, or of the live cluster (namespaced kinds of
+/// `namespaces` only; empty: all).
+fn read_objects(args: &PlanArgs, namespaces: &[String]) -> Result<Read, String> {
+    if args.context.is_none() && args.kubeconfig.is_none() {
+        if args.snapshot.is_empty() {
+            return Err(
+                "give the cluster: --snapshot FILE..., or --context (or --kubeconfig) for the live one".to_string(),
+            );
+        }
+        let (objects, errors) = crate::inventory_input::load_objects(&args.snapshot);
+        return Ok(Read {
+            objects,
+            errors,
+            live: None,
+        });
+    }
+    let runtime = runtime().ok_or("no runtime")?;
+    let connection = runtime.block_on(rampart_cluster::live::connect(
+        args.kubeconfig.as_deref(),
+        args.context.as_deref(),
+    ))?;
+    let wanted = rampart_cluster::live::wanted_kinds(&[]);
+    let (objects, errors) = runtime.block_on(rampart_cluster::inventory_reader::read_live_objects(
+        &connection,
+        &wanted,
+        namespaces,
+    ));
+    Ok(Read {
+        objects,
+        errors,
+        live: Some(Live { runtime, connection }),
+    })
+}
+
 /// Reads the objects, makes the plan with `make`, prints it and writes it.
 fn plan(
     args: &PlanArgs,
+    namespaces: &[String],
     make: impl FnOnce(&[rampart_k8s::Object], &rampart_k8s::Inventory, &str) -> Result<rampart_response::Plan, String>,
 ) -> Outcome {
-    let (objects, errors) = crate::inventory_input::load_objects(&args.snapshot);
+    let Read { objects, errors, live } = match read_objects(args, namespaces) {
+        Ok(read) => read,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
     for error in &errors {
         eprintln!("error: {error}");
     }
@@ -186,6 +349,28 @@ fn plan(
         team.response.revoke.as_deref(),
         team.response.shutdown.as_deref(),
     );
+    if let Some(live) = &live
+        && let Some(principal) = plan.identity.clone()
+    {
+        // What the RBAC read says it reaches, asked of the API server itself.
+        let client = live.connection.client();
+        let (user, groups) = (principal.user, principal.groups);
+        for reach in &mut plan.reach {
+            let answer = live.runtime.block_on(rampart_response::apply::allowed(
+                client,
+                &user,
+                &groups,
+                &reach.verb,
+                &reach.group,
+                &reach.resource,
+                reach.namespace.as_deref(),
+            ));
+            match answer {
+                Ok(allowed) => reach.confirmed = Some(allowed),
+                Err(error) => eprintln!("warning: an access review for {}: {error}", reach.describe()),
+            }
+        }
+    }
     let json = serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n";
     if let Some(path) = &args.output {
         if let Err(error) = std::fs::write(path, &json) {

@@ -398,3 +398,288 @@ fn a_plan_failing_midway_stops_and_its_journal_undoes_what_was_done() {
         serde_json::json!({"metadata": {"labels": {"rampart.dev/quarantine": null}}})
     );
 }
+
+/// A cluster where a CI account reads Secrets of `shop` and may exec there, and the token
+/// that leaked, bound to its runner pod.
+fn leaked_cluster() -> (api_server::Script, String) {
+    use base64::Engine as _;
+    use serde_json::json;
+    let mut script = api_server::Script {
+        judge_by_rbac: true,
+        ..api_server::Script::default()
+    };
+    let mut put =
+        |path: &str, object: serde_json::Value| script.objects.entry(path.to_string()).or_default().push(object);
+    put(
+        "/api/v1/serviceaccounts",
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "deployer", "namespace": "ci"}}),
+    );
+    put(
+        "/api/v1/secrets",
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+        "metadata": {"name": "deployer-token", "namespace": "ci", "annotations": {"kubernetes.io/service-account.name": "deployer"}}}),
+    );
+    put(
+        "/api/v1/secrets",
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": "db-credentials", "namespace": "shop"}}),
+    );
+    put(
+        "/api/v1/pods",
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "runner-1", "namespace": "ci"},
+        "spec": {"serviceAccountName": "deployer", "containers": [{"name": "run", "image": "ci/runner:1"}]}}),
+    );
+    put(
+        "/apis/apps/v1/deployments",
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "shop/web:1",
+            "env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db-credentials", "key": "password"}}}]}]}}}}),
+    );
+    put(
+        "/apis/rbac.authorization.k8s.io/v1/roles",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": {"name": "deploy", "namespace": "shop"},
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}, {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]}),
+    );
+    put(
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "deploy", "namespace": "shop"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "deploy"},
+        "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}]}),
+    );
+    put(
+        "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "token-maker"}, "rules": [{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}]}),
+    );
+    put(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+        "metadata": {"name": "token-makers"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "token-maker"},
+        "subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}, {"kind": "User", "name": "alice"}]}),
+    );
+    let encode = |value: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string());
+    let token = format!(
+        "{}.{}.c2lnbmF0dXJlLW5vdC1jaGVja2Vk",
+        encode(json!({"alg": "RS256"})),
+        encode(
+            json!({"iss": "https://kubernetes.default.svc", "sub": "system:serviceaccount:ci:deployer", "exp": 1_900_000_000,
+            "kubernetes.io": {"namespace": "ci", "pod": {"name": "runner-1", "uid": "p"}, "serviceaccount": {"name": "deployer", "uid": "s"}}})
+        )
+    );
+    (script, token)
+}
+
+#[test]
+fn a_leaked_token_is_planned_live_applied_verified_and_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (script, token) = leaked_cluster();
+    let rbac_before: Vec<serde_json::Value> = script
+        .objects
+        .iter()
+        .filter(|(path, _)| path.ends_with("bindings"))
+        .flat_map(|(_, items)| items.clone())
+        .collect();
+    let server = api_server::start(script);
+    write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
+    write_file(dir.path(), "leaked.jwt", &token);
+    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
+
+    let mut args = vec![
+        "respond",
+        "plan",
+        "credential-leak",
+        "--credential",
+        "leaked.jwt",
+        "--incident",
+        "INC-8",
+        "-o",
+        "plan.json",
+    ];
+    args.extend(cluster);
+    let planned = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&planned.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&planned.stderr).to_string();
+    assert_eq!(planned.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        writes(&server).is_empty(),
+        "a plan writes nothing: {:?}",
+        writes(&server)
+    );
+    let plan_text = std::fs::read_to_string(dir.path().join("plan.json")).unwrap();
+    // The token is decoded, never repeated.
+    for text in [&stdout, &stderr, &plan_text] {
+        assert!(!text.contains(token.split('.').nth(1).unwrap()), "{text}");
+        assert!(!text.contains("c2lnbmF0dXJl"));
+    }
+    assert!(
+        stdout.starts_with("incident INC-8: credential-leak for ServiceAccount/ci/deployer\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the credential: a token of ServiceAccount ci/deployer, bound to Pod/ci/runner-1, valid until 2030-03-17T17:46:40Z"), "{stdout}");
+    // Each risky grant the RBAC read shows is confirmed by the API server's own review.
+    let plan: serde_json::Value = serde_json::from_str(&plan_text).unwrap();
+    let reach = plan["reach"].as_array().unwrap();
+    assert_eq!(reach.len(), 3, "{reach:#?}");
+    assert!(reach.iter().all(|found| found["confirmed"] == true), "{reach:#?}");
+    assert!(stdout.contains("  - create pods/exec in shop (as ServiceAccount ci/deployer, via RoleBinding/shop/deploy -> Role/shop/deploy), confirmed by an access review\n"), "{stdout}");
+    assert!(stdout.contains("  - shop/db-credentials: readable by ServiceAccount ci/deployer\n      read by Deployment/shop/web (env): restart it after\n"), "{stdout}");
+
+    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
+    args.extend(cluster);
+    let applied = rampart_in(dir.path(), &args);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let done: Vec<(String, String)> = writes(&server)
+        .into_iter()
+        .map(|(method, path, _, _)| (method, path))
+        .collect();
+    assert_eq!(
+        done,
+        [
+            (
+                "PATCH".to_string(),
+                "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/token-makers".to_string()
+            ),
+            (
+                "DELETE".to_string(),
+                "/apis/rbac.authorization.k8s.io/v1/namespaces/shop/rolebindings/deploy".to_string()
+            ),
+            (
+                "DELETE".to_string(),
+                "/api/v1/namespaces/ci/secrets/deployer-token".to_string()
+            ),
+            ("DELETE".to_string(), "/api/v1/namespaces/ci/pods/runner-1".to_string()),
+            (
+                "PATCH".to_string(),
+                "/api/v1/namespaces/ci/serviceaccounts/deployer".to_string()
+            ),
+        ]
+    );
+
+    // Verify: reviews (judged from the bindings the server now holds) deny the account.
+    let mut args = vec!["respond", "verify", "incidents/INC-8/journal.json"];
+    args.extend(cluster);
+    let verified = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
+    assert_eq!(verified.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("pass  system:serviceaccount:ci:deployer may not create pods/exec in shop\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pass  Secret/ci/deployer-token is gone\n"), "{stdout}");
+    assert!(stdout.contains("pass  Pod/ci/runner-1 is gone\n"), "{stdout}");
+
+    // Undo puts every binding back as it was, object by object.
+    let mut args = vec!["respond", "undo", "incidents/INC-8/journal.json"];
+    args.extend(cluster);
+    let undone = rampart_in(dir.path(), &args);
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    let mut args = vec!["respond", "verify", "incidents/INC-8/journal.json"];
+    args.extend(cluster);
+    let again = rampart_in(dir.path(), &args);
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "the account may do it all again once undone"
+    );
+    let seen = server.seen.lock().unwrap();
+    let restored: Vec<&api_server::Write> = seen.writes.iter().skip(5).collect();
+    assert_eq!(restored.len(), 3, "{restored:#?}");
+    let created = restored.iter().find(|write| write.method == "POST").unwrap();
+    assert_eq!(
+        created.body,
+        rbac_before
+            .iter()
+            .find(|binding| binding["kind"] == "RoleBinding")
+            .unwrap()
+            .clone()
+    );
+    let patched = restored
+        .iter()
+        .find(|write| write.path.ends_with("token-makers"))
+        .unwrap();
+    assert_eq!(
+        patched.body["subjects"],
+        rbac_before
+            .iter()
+            .find(|binding| binding["kind"] == "ClusterRoleBinding")
+            .unwrap()["subjects"]
+    );
+}
+
+#[test]
+fn a_credential_plan_needs_a_cluster_and_a_well_named_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "cluster.json", SNAPSHOT);
+    let run = |args: &[&str]| {
+        let output = rampart_in(dir.path(), args);
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).to_string(),
+        )
+    };
+    let (code, stderr) = run(&["respond", "plan", "credential-leak", "--secret", "shop/db"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("give the cluster: --snapshot FILE..., or --context"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&[
+        "respond",
+        "plan",
+        "credential-leak",
+        "--secret",
+        "db",
+        "--snapshot",
+        "cluster.json",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--secret db: give NAMESPACE/NAME"), "{stderr}");
+    let (code, stderr) = run(&[
+        "respond",
+        "plan",
+        "credential-leak",
+        "--secret",
+        "shop/db",
+        "--snapshot",
+        "cluster.json",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("no Secret shop/db among the objects read"), "{stderr}");
+    // One credential at a time.
+    let (code, _) = run(&[
+        "respond",
+        "plan",
+        "credential-leak",
+        "--secret",
+        "shop/db",
+        "--user",
+        "alice",
+        "--snapshot",
+        "cluster.json",
+    ]);
+    assert_eq!(code, Some(2));
+    // A user bound by the snapshot: its binding is the plan.
+    let (code, stderr) = run(&[
+        "respond",
+        "plan",
+        "credential-leak",
+        "--user",
+        "mallory",
+        "--snapshot",
+        "cluster.json",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("nothing to do for user mallory"), "{stderr}");
+}

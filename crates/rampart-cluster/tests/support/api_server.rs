@@ -42,6 +42,9 @@ pub struct Script {
     /// The users and groups a SubjectAccessReview allows (anything);
     /// `None` answers reviews 403, as for an identity that may not ask.
     pub allowed: Option<Vec<String>>,
+    /// Answer reviews from the RBAC objects the server holds now (Rampart's RBAC engine
+    /// standing in for the authorizer), so writes to bindings change the answers.
+    pub judge_by_rbac: bool,
     /// Object paths (`/api/v1/namespaces/shop/pods/web`) or list paths whose writes are
     /// answered 403, for a plan that fails midway.
     pub deny_writes: Vec<String>,
@@ -308,6 +311,16 @@ async fn review(shared: &Shared, path: &str, request: Request) -> Response {
     };
     let spec = asked["spec"].clone();
     shared.seen.lock().unwrap().reviews.push(spec.clone());
+    if shared.script.lock().unwrap().judge_by_rbac {
+        let yes = allowed_by_rbac(&shared.script.lock().unwrap().objects, &spec);
+        asked["status"] = json!({"allowed": yes});
+        return (
+            StatusCode::CREATED,
+            [(header::CONTENT_TYPE, "application/json")],
+            asked.to_string(),
+        )
+            .into_response();
+    }
     let Some(allowed) = shared.script.lock().unwrap().allowed.clone() else {
         return status(
             StatusCode::FORBIDDEN,
@@ -332,6 +345,57 @@ async fn review(shared: &Shared, path: &str, request: Request) -> Response {
         asked.to_string(),
     )
         .into_response()
+}
+
+/// Whether the RBAC objects among `objects` let the review's user or groups do what it asks.
+fn allowed_by_rbac(objects: &BTreeMap<String, Vec<Value>>, spec: &Value) -> bool {
+    let items: Vec<Value> = objects
+        .iter()
+        .filter(|(path, _)| path.contains("/rbac.authorization.k8s.io/"))
+        .flat_map(|(_, items)| items.iter().cloned())
+        .collect();
+    let list = json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string();
+    let loaded = rampart_k8s::loader::load_bytes(
+        "rbac.json",
+        list.as_bytes(),
+        &rampart_k8s::loader::LoadOptions::default(),
+    );
+    let inventory = rampart_k8s::Inventory::of_objects(&loaded.objects, &rampart_k8s::ScanConfig::default());
+    let attributes = &spec["resourceAttributes"];
+    let resource = match attributes["subresource"].as_str() {
+        Some(subresource) if !subresource.is_empty() => {
+            format!("{}/{subresource}", attributes["resource"].as_str().unwrap_or_default())
+        }
+        _ => attributes["resource"].as_str().unwrap_or_default().to_string(),
+    };
+    let user = spec["user"].as_str().unwrap_or_default();
+    let groups: Vec<&str> = spec["groups"]
+        .as_array()
+        .map(|groups| groups.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    inventory
+        .rbac
+        .who_can(
+            attributes["verb"].as_str().unwrap_or_default(),
+            Some(attributes["group"].as_str().unwrap_or_default()),
+            &resource,
+            attributes["namespace"]
+                .as_str()
+                .filter(|namespace| !namespace.is_empty()),
+        )
+        .iter()
+        .any(|grant| match grant.subject.kind.as_str() {
+            "User" => grant.subject.name == user,
+            "Group" => groups.contains(&grant.subject.name.as_str()),
+            "ServiceAccount" => {
+                format!(
+                    "system:serviceaccount:{}:{}",
+                    grant.subject.namespace.as_deref().unwrap_or_default(),
+                    grant.subject.name
+                ) == user
+            }
+            _ => false,
+        })
 }
 
 async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
