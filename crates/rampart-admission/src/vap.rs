@@ -384,6 +384,9 @@ fn left_out_because(rule: &str) -> &'static str {
         "no-automount-sa-token" => "needs the ServiceAccount object (automount may be off there)",
         "workload-network-policy" | "workload-violates-namespace-pss" => "needs other objects of the namespace",
         "image-registry-allowed" => "reads rampart.toml's allowed registries; not translated yet",
+        "image-blocked" => {
+            "reads rampart.toml's blocked images: rampart respond plan vulnerable-image writes a policy for each block"
+        }
         "unchecked-pod-template" => "judges custom resources by rampart.toml's workload kinds",
         _ => "not translated to CEL yet; the webhook judges it",
     }

@@ -214,6 +214,61 @@ pub struct ImagesConfig {
     /// be satisfied by one of its authorities.
     #[serde(default, rename = "policy", skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<ImagePolicyConfig>,
+    /// Images no workload may run (`image-blocked`), as an incident decided.
+    #[serde(default, rename = "block", skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<BlockedImage>,
+}
+
+/// One `[[images.block]]`: an image no workload may run, or a whole family of it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct BlockedImage {
+    /// `registry/repository@sha256:...` or `sha256:...`: that image, by any name;
+    /// `registry/repository:tag`: that tag; `registry/repository`: every tag and digest of
+    /// it (the family) but those in `except`.
+    pub image: String,
+    /// Why (the advisory, the incident); shown in every finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// References still allowed (the fixed digest), for a family.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
+}
+
+impl BlockedImage {
+    /// Whether `image` (a container's `image`, or a status `imageID` such as
+    /// `docker-pullable://nginx@sha256:...`) is blocked.
+    pub fn blocks(&self, image: &str) -> bool {
+        let image = image.trim();
+        let image = image.split_once("://").map_or(image, |(_, rest)| rest);
+        let seen = crate::ImageRef::parse(image);
+        let same_digest = |digest: &str| seen.digest == Some(digest) || image == digest;
+        let excepted = self.except.iter().any(|allowed| {
+            let allowed = crate::ImageRef::parse(allowed);
+            match allowed.digest {
+                Some(digest) => same_digest(digest),
+                None => {
+                    allowed.registry == seen.registry
+                        && allowed.repository == seen.repository
+                        && allowed.tag == seen.tag
+                }
+            }
+        });
+        if excepted {
+            return false;
+        }
+        let blocked = self.image.trim();
+        if blocked.starts_with("sha256:") {
+            return same_digest(blocked);
+        }
+        let blocked = crate::ImageRef::parse(blocked);
+        if let Some(digest) = blocked.digest {
+            return same_digest(digest);
+        }
+        blocked.registry == seen.registry
+            && blocked.repository == seen.repository
+            && blocked.tag.is_none_or(|tag| seen.tag == Some(tag))
+    }
 }
 
 /// One `[[images.policy]]`: which images, who must have signed them, and
@@ -491,6 +546,15 @@ impl Config {
                     unmatched.get_ref()
                 ),
             ));
+        }
+        for blocked in &config.images.blocked {
+            let image = blocked.image.trim();
+            if image.is_empty() || image.contains(char::is_whitespace) {
+                return Err(config.error_at(
+                    None,
+                    format!("images.block `{image}`: give an image reference, a digest or a repository"),
+                ));
+            }
         }
         for policy in &config.images.policies {
             let name = policy.name.get_ref();
@@ -900,5 +964,62 @@ mod tests {
         assert_eq!(file, found.parent().unwrap().join("ex.yaml"));
         assert!(config.to_toml().contains("file = \"ex.yaml\""));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod blocked_image_tests {
+    use super::BlockedImage;
+
+    fn block(image: &str, except: &[&str]) -> BlockedImage {
+        BlockedImage {
+            image: image.to_string(),
+            reason: None,
+            except: except.iter().map(|item| item.to_string()).collect(),
+        }
+    }
+
+    const BAD: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    const GOOD: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+    #[test]
+    fn a_digest_blocks_that_image_by_any_name_and_in_status_form() {
+        let by_digest = block(BAD, &[]);
+        assert!(by_digest.blocks(&format!("ghcr.io/acme/web@{BAD}")));
+        assert!(by_digest.blocks(&format!("docker-pullable://ghcr.io/acme/web@{BAD}")));
+        assert!(by_digest.blocks(&format!("mirror.local/web:1@{BAD}")));
+        assert!(!by_digest.blocks(&format!("ghcr.io/acme/web@{GOOD}")));
+        assert!(!by_digest.blocks("ghcr.io/acme/web:1"));
+        let named = block(&format!("ghcr.io/acme/web@{BAD}"), &[]);
+        assert!(named.blocks(&format!("ghcr.io/other/web@{BAD}")));
+    }
+
+    #[test]
+    fn a_family_blocks_every_tag_and_digest_but_the_exceptions() {
+        let family = block(
+            "ghcr.io/acme/web",
+            &[&format!("ghcr.io/acme/web@{GOOD}"), "ghcr.io/acme/web:1.4.2"],
+        );
+        assert!(family.blocks("ghcr.io/acme/web:1.4.1"));
+        assert!(family.blocks(&format!("ghcr.io/acme/web@{BAD}")));
+        assert!(!family.blocks(&format!("ghcr.io/acme/web:1.4.3@{GOOD}")));
+        assert!(!family.blocks("ghcr.io/acme/web:1.4.2"));
+        assert!(!family.blocks("ghcr.io/acme/webhook:1"));
+        assert!(!family.blocks("ghcr.io/acme/web/sidecar:1"));
+        let tag = block("nginx:1.25", &[]);
+        assert!(tag.blocks("docker.io/library/nginx:1.25"));
+        assert!(!tag.blocks("nginx:1.27"));
+    }
+
+    #[test]
+    fn a_block_must_name_an_image() {
+        let error = crate::Config::parse(
+            std::path::Path::new("rampart.toml"),
+            "[[images.block]]\nimage = \" \"\n",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("images.block"), "{error}");
+        let config = crate::Config::parse(std::path::Path::new("rampart.toml"), "[[images.block]]\nimage = \"ghcr.io/acme/web\"\nreason = \"CVE-2026-1\"\nexcept = [\"ghcr.io/acme/web:2\"]\n").unwrap();
+        assert_eq!(config.images.blocked[0].except, ["ghcr.io/acme/web:2"]);
     }
 }

@@ -24,9 +24,9 @@ pub mod waiver;
 
 pub use baseline::{Baseline, BaselineError};
 pub use config::{
-    AuditLogConfig, CONFIG_FILE, Config, ConfigError, ExceptionsConfig, ImageAuthorityConfig, ImagePolicyConfig,
-    ImagesConfig, KubernetesConfig, OutputConfig, PolicyConfig, ResponseConfig, RuleSelector, STARTER,
-    SecretReadersConfig, SecretsConfig, Selection,
+    AuditLogConfig, BlockedImage, CONFIG_FILE, Config, ConfigError, ExceptionsConfig, ImageAuthorityConfig,
+    ImagePolicyConfig, ImagesConfig, KubernetesConfig, OutputConfig, PolicyConfig, ResponseConfig, RuleSelector,
+    STARTER, SecretReadersConfig, SecretsConfig, Selection,
 };
 pub use control::Control;
 pub use coverage::{ControlResult, Coverage, RuleRef, Verdict, judge_control};

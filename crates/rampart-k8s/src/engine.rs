@@ -21,6 +21,9 @@ pub struct ScanConfig {
     /// Registries images may come from (`registry.example.com`,
     /// `ghcr.io/acme`); empty turns the check off.
     pub allowed_registries: Vec<String>,
+    /// Images no workload may run (rampart.toml `[[images.block]]`); empty turns
+    /// `image-blocked` off.
+    pub blocked_images: Vec<rampart_core::BlockedImage>,
     /// Namespace of objects that set none, as `kubectl apply -n` would.
     pub default_namespace: String,
     pub workload_kinds: WorkloadKinds,
@@ -56,6 +59,7 @@ impl Default for ScanConfig {
     fn default() -> Self {
         ScanConfig {
             allowed_registries: Vec::new(),
+            blocked_images: Vec::new(),
             default_namespace: "default".to_string(),
             workload_kinds: WorkloadKinds::default(),
             owner_annotation: "rampart.dev/owner".to_string(),

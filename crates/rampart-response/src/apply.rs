@@ -97,10 +97,7 @@ impl Journal {
 /// The API resource of an object a plan names.
 fn api_resource(object: &ObjectRef) -> ApiResource {
     let (group, version) = object.api_version.rsplit_once('/').unwrap_or(("", &object.api_version));
-    let plural = match object.kind.as_str() {
-        "NetworkPolicy" => "networkpolicies".to_string(),
-        kind => format!("{}s", kind.to_ascii_lowercase()),
-    };
+    let plural = crate::plan::resource_of(&object.kind);
     ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, &object.kind), &plural)
 }
 
@@ -355,6 +352,48 @@ async fn check(client: &kube::Client, check: &Check) -> (bool, String) {
             Err(kube::Error::Api(status)) if status.code == 404 => (true, String::new()),
             Err(error) => (false, error_text(error)),
         },
+        Check::ImageNotRunning { block } => {
+            let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::all(client.clone());
+            match pods.list(&kube::api::ListParams::default()).await {
+                Ok(list) => {
+                    let running: Vec<String> = list
+                        .items
+                        .iter()
+                        .filter(|pod| {
+                            let status = pod.status.as_ref();
+                            let phase = status.and_then(|status| status.phase.as_deref());
+                            if matches!(phase, Some("Succeeded" | "Failed")) {
+                                return false;
+                            }
+                            let named = pod.spec.iter().flat_map(|spec| {
+                                spec.containers
+                                    .iter()
+                                    .chain(spec.init_containers.iter().flatten())
+                                    .filter_map(|container| container.image.clone())
+                            });
+                            let pulled = status.into_iter().flat_map(|status| {
+                                status
+                                    .container_statuses
+                                    .iter()
+                                    .flatten()
+                                    .chain(status.init_container_statuses.iter().flatten())
+                                    .map(|container| container.image_id.clone())
+                            });
+                            named.chain(pulled).any(|image| block.blocks(&image))
+                        })
+                        .map(|pod| {
+                            format!(
+                                "{}/{}",
+                                pod.metadata.namespace.as_deref().unwrap_or_default(),
+                                pod.metadata.name.as_deref().unwrap_or_default()
+                            )
+                        })
+                        .collect();
+                    (running.is_empty(), running.join(", "))
+                }
+                Err(error) => (false, error_text(error)),
+            }
+        }
         Check::Denied {
             user,
             groups,

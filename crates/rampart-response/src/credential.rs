@@ -798,6 +798,7 @@ pub fn credential_leak(
         }),
         reach,
         rotate,
+        affected: Vec::new(),
     })
 }
 

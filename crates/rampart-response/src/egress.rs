@@ -210,6 +210,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
         identity: None,
         reach: Vec::new(),
         rotate: Vec::new(),
+        affected: Vec::new(),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod egress;
 pub mod identity;
 pub mod namespace;
 pub mod plan;
+pub mod vulnerable;
 
 pub use apply::{Journal, StepResult};
-pub use plan::{Action, Approval, Check, Consumer, ObjectRef, Plan, Principal, Reach, Rotation, Step};
+pub use plan::{Action, Affected, Approval, Check, Consumer, ObjectRef, Plan, Principal, Reach, Rotation, Step};

@@ -37,7 +37,7 @@ fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptiv
 }
 
 /// Whether the pod spec is privileged, shares a host namespace or mounts a host path.
-fn reaches_its_node(spec: &Value) -> bool {
+pub(crate) fn reaches_its_node(spec: &Value) -> bool {
     let containers = ["containers", "initContainers"]
         .iter()
         .filter_map(|list| spec[list].as_array())
@@ -52,6 +52,35 @@ fn reaches_its_node(spec: &Value) -> bool {
         .as_array()
         .is_some_and(|volumes| volumes.iter().any(|volume| volume.get("hostPath").is_some()));
     privileged || host || host_path
+}
+
+/// Cordoning `node` and labelling it suspect: the write, its undo, and who may make it.
+pub(crate) fn cordon(inventory: &Inventory, node: &str, incident: &str) -> (Action, Action, Vec<String>) {
+    let node_ref = ObjectRef {
+        api_version: "v1".to_string(),
+        kind: "Node".to_string(),
+        namespace: None,
+        name: node.to_string(),
+    };
+    let who = inventory
+        .rbac
+        .who_can("patch", Some(""), "nodes", None)
+        .into_iter()
+        .map(|grant| grant.subject.describe())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    (
+        Action::Patch {
+            object: node_ref.clone(),
+            patch: json!({"spec": {"unschedulable": true}, "metadata": {"labels": {NODE_LABEL: incident}}}),
+        },
+        Action::Patch {
+            object: node_ref,
+            patch: json!({"spec": {"unschedulable": null}, "metadata": {"labels": {NODE_LABEL: null}}}),
+        },
+        who,
+    )
 }
 
 /// The plan for `namespace`, from the cluster's `objects` and their `inventory`.
@@ -389,32 +418,14 @@ pub fn namespace_compromise(
     nodes.sort();
     nodes.dedup();
     for (number, node) in nodes.iter().enumerate() {
-        let node_ref = ObjectRef {
-            api_version: "v1".to_string(),
-            kind: "Node".to_string(),
-            namespace: None,
-            name: node.clone(),
-        };
+        let (action, undo, who) = cordon(inventory, node, incident);
         steps.push(step(
             &format!("E5.{}", number + 1),
             format!("Cordon and mark node {node}: a privileged or host-path pod of the namespace ran there"),
-            Action::Patch {
-                object: node_ref.clone(),
-                patch: json!({"spec": {"unschedulable": true}, "metadata": {"labels": {NODE_LABEL: incident}}}),
-            },
-            Some(Action::Patch {
-                object: node_ref,
-                patch: json!({"spec": {"unschedulable": null}, "metadata": {"labels": {NODE_LABEL: null}}}),
-            }),
+            action,
+            Some(undo),
             true,
-            inventory
-                .rbac
-                .who_can("patch", Some(""), "nodes", None)
-                .into_iter()
-                .map(|grant| grant.subject.describe())
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect(),
+            who,
         ));
     }
 
@@ -547,6 +558,7 @@ pub fn namespace_compromise(
         identity: None,
         reach: Vec::new(),
         rotate,
+        affected: Vec::new(),
     })
 }
 

@@ -80,12 +80,13 @@ impl Action {
     }
 }
 
-/// The plural resource of a kind, as RBAC names it.
-fn resource_of(kind: &str) -> String {
-    match kind {
-        "NetworkPolicy" => "networkpolicies".to_string(),
-        "Pod" => "pods".to_string(),
-        other => format!("{}s", other.to_ascii_lowercase()),
+/// The plural resource of a kind, as RBAC and the API paths name it.
+pub(crate) fn resource_of(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    match lower.strip_suffix('y') {
+        // NetworkPolicy, ValidatingAdmissionPolicy.
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{lower}s"),
     }
 }
 
@@ -100,6 +101,8 @@ pub enum Check {
     NoRunningPods { namespace: String, selector: String },
     /// The object is gone (a deleted token Secret, the pod a token was bound to).
     Gone { object: ObjectRef },
+    /// No pod runs the blocked image, by the image it names or the digest it pulled.
+    ImageNotRunning { block: rampart_core::BlockedImage },
     /// An access review says the identity may no longer do this.
     Denied {
         /// `system:serviceaccount:<namespace>:<name>`, or a user's name.
@@ -119,6 +122,7 @@ impl Check {
         match self {
             Check::Exists { object } => format!("{} exists", object.describe()),
             Check::Gone { object } => format!("{} is gone", object.describe()),
+            Check::ImageNotRunning { block } => format!("no pod runs {}", block.image),
             Check::NoRunningPods { namespace, selector } if selector.is_empty() => {
                 format!("no pod of {namespace} runs")
             }
@@ -200,6 +204,24 @@ pub struct Plan {
     /// What to rotate, with what reads it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rotate: Vec<Rotation>,
+    /// The pods an image (or exposure) affects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub affected: Vec<Affected>,
+}
+
+/// A pod the incident touches: what owns it, where it runs, how it is reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affected {
+    /// `namespace/name`.
+    pub pod: String,
+    /// The object that stands for it: `Deployment/shop/web` (itself for a bare pod).
+    pub workload: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    pub images: Vec<String>,
+    /// Services (with their type), Ingresses, host networking and ports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposure: Vec<String>,
 }
 
 /// A user name and its groups, as the API server authenticates them.
@@ -333,6 +355,25 @@ impl Plan {
                     None => "",
                 };
                 out.push_str(&format!("  - {}{confirmed}\n", reach.describe()));
+            }
+        }
+        if !self.affected.is_empty() {
+            out.push_str("\naffected\n");
+            for found in &self.affected {
+                out.push_str(&format!(
+                    "  - {} of {}{}: {}\n",
+                    found.pod,
+                    found.workload,
+                    found
+                        .node
+                        .as_deref()
+                        .map(|node| format!(" on {node}"))
+                        .unwrap_or_default(),
+                    found.images.join(", ")
+                ));
+                if !found.exposure.is_empty() {
+                    out.push_str(&format!("      reached through {}\n", found.exposure.join(", ")));
+                }
             }
         }
         if !self.rotate.is_empty() {

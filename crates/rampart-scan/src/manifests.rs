@@ -24,6 +24,7 @@ pub fn kubernetes_config(team: &Config, flags: &Flags) -> ScanConfig {
         } else {
             flags.allowed_registries.clone()
         },
+        blocked_images: team.images.blocked.clone(),
         non_waivable: team.non_waivable_selectors(),
         cluster: flags.cluster,
         cluster_namespaces: flags.cluster_namespaces.clone(),

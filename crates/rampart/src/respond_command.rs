@@ -77,6 +77,39 @@ pub enum PlanCommand {
     /// app Secret): what it reaches, revoke what Kubernetes can, and every
     /// credential to rotate with what reads it.
     CredentialLeak(CredentialArgs),
+    /// An image with a known vulnerability (or a compromised build): the pods
+    /// running it by digest, their owners, nodes and exposure; refuse it at
+    /// admission; move the workloads to the fixed image.
+    VulnerableImage(ImageArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ImageArgs {
+    /// The image: a digest (`sha256:...`), a reference with one, a tag
+    /// (`ghcr.io/acme/web:1.4.1`) or, with --family, its repository.
+    #[arg(long, value_name = "IMAGE")]
+    image: String,
+
+    /// Block every tag and digest of the image's repository, but --fixed and
+    /// --except.
+    #[arg(long)]
+    family: bool,
+
+    /// The fixed image (`name:tag@sha256:...`): the workloads move to it,
+    /// and the block lets it through.
+    #[arg(long, value_name = "IMAGE")]
+    fixed: Option<String>,
+
+    /// Other references the block lets through.
+    #[arg(long, value_name = "IMAGE")]
+    except: Vec<String>,
+
+    /// Why (the advisory): shown by the policy and every finding.
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+
+    #[command(flatten)]
+    plan: PlanArgs,
 }
 
 #[derive(clap::Args)]
@@ -204,6 +237,21 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 },
             )
         }
+        RespondCommand::Plan(PlanCommand::VulnerableImage(args)) => {
+            let block = blocked_image(args);
+            plan(&args.plan, &[], |objects, inventory, incident| {
+                let block = rampart_core::BlockedImage {
+                    reason: Some(block.reason.clone().unwrap_or_else(|| format!("incident {incident}"))),
+                    ..block.clone()
+                };
+                let target = rampart_response::vulnerable::ImageTarget {
+                    incident,
+                    block: &block,
+                    fixed: args.fixed.as_deref(),
+                };
+                rampart_response::vulnerable::vulnerable_image(objects, inventory, &target)
+            })
+        }
         RespondCommand::Plan(PlanCommand::CredentialLeak(args)) => {
             let credential = match leaked_credential(args) {
                 Ok(credential) => credential,
@@ -219,6 +267,24 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 rampart_response::credential::credential_leak(objects, inventory, incident, &credential, options)
             })
         }
+    }
+}
+
+/// What the flags block: the image, or its repository with --family; the fixed image
+/// and the exceptions let through.
+fn blocked_image(args: &ImageArgs) -> rampart_core::BlockedImage {
+    let image = if args.family {
+        let reference = rampart_core::ImageRef::parse(&args.image);
+        format!("{}/{}", reference.registry, reference.repository)
+    } else {
+        args.image.trim().to_string()
+    };
+    let mut except = args.except.clone();
+    except.extend(args.fixed.clone());
+    rampart_core::BlockedImage {
+        image,
+        reason: args.reason.clone(),
+        except,
     }
 }
 

@@ -683,3 +683,201 @@ fn a_credential_plan_needs_a_cluster_and_a_well_named_credential() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("nothing to do for user mallory"), "{stderr}");
 }
+
+const BAD: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+const GOOD: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+fn web_pod(name: &str, digest: &str) -> serde_json::Value {
+    serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "labels": {"app": "web"},
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d9", "controller": true}]},
+        "spec": {"nodeName": "worker-1", "containers": [{"name": "web", "image": "ghcr.io/acme/web:1.4.1"}]},
+        "status": {"phase": "Running", "containerStatuses": [{"name": "web", "imageID": format!("ghcr.io/acme/web@{digest}")}]}})
+}
+
+#[test]
+fn a_vulnerable_image_is_found_by_digest_refused_at_admission_and_replaced() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = api_server::Script::default();
+    script.objects.insert(
+        "/apis/apps/v1/deployments".into(),
+        vec![
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"replicas": 1, "template": {"metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:1.4.1"}]}}}}),
+        ],
+    );
+    script.objects.insert(
+        "/apis/apps/v1/replicasets".into(),
+        vec![json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "web-7d9", "namespace": "shop", "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "controller": true}]},
+            "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "ghcr.io/acme/web:1.4.1"}]}}}})],
+    );
+    script
+        .objects
+        .insert("/api/v1/pods".into(), vec![web_pod("web-7d9-a", BAD)]);
+    let server = api_server::start(script);
+    write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
+    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
+    let fixed = format!("ghcr.io/acme/web:1.4.2@{GOOD}");
+
+    let mut args = vec![
+        "respond",
+        "plan",
+        "vulnerable-image",
+        "--image",
+        BAD,
+        "--fixed",
+        &fixed,
+        "--reason",
+        "CVE-2026-1234",
+        "--incident",
+        "INC-4",
+        "-o",
+        "plan.json",
+    ];
+    args.extend(cluster);
+    let planned = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&planned.stdout).to_string();
+    assert_eq!(
+        planned.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    assert!(stdout.contains(&format!("  - shop/web-7d9-a of Deployment/shop/web on worker-1: ghcr.io/acme/web:1.4.1 (runs ghcr.io/acme/web@{BAD})\n")), "{stdout}");
+    assert!(writes(&server).is_empty());
+
+    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
+    args.extend(cluster);
+    let applied = rampart_in(dir.path(), &args);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let done: Vec<(String, String)> = writes(&server)
+        .into_iter()
+        .map(|(method, path, _, _)| (method, path))
+        .collect();
+    assert_eq!(
+        done,
+        [
+            (
+                "POST".to_string(),
+                "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies".to_string()
+            ),
+            (
+                "POST".to_string(),
+                "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings".to_string()
+            ),
+            (
+                "PATCH".to_string(),
+                "/apis/apps/v1/namespaces/shop/deployments/web".to_string()
+            ),
+        ]
+    );
+    let policy = server.seen.lock().unwrap().writes[0].body.clone();
+    assert_eq!(
+        policy["spec"]["validations"][0]["message"],
+        format!("image {BAD} is blocked: CVE-2026-1234")
+    );
+
+    // The old pod still runs until the rollout replaces it: not contained yet.
+    let mut args = vec!["respond", "verify", "incidents/INC-4/journal.json"];
+    args.extend(cluster);
+    let verified = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
+    assert_eq!(verified.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("FAIL  no pod runs {BAD} (shop/web-7d9-a)")),
+        "{stdout}"
+    );
+    server.edit(|script| {
+        script
+            .objects
+            .insert("/api/v1/pods".into(), vec![web_pod("web-8e1-b", GOOD)]);
+    });
+    let verified = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
+    assert_eq!(verified.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains(&format!("pass  no pod runs {BAD}\n")), "{stdout}");
+
+    // The block the plan hands to rampart.toml makes CI refuse the image too.
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("plan.json")).unwrap()).unwrap();
+    let instruction = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["id"] == "B4.3")
+        .unwrap()["action"]["instruction"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let block = instruction.split_once('\n').unwrap().1;
+    write_file(dir.path(), "rampart.toml", block);
+    write_file(
+        dir.path(),
+        "deploy/pod.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: old, namespace: shop}}\nspec:\n  containers:\n  - name: web\n    image: ghcr.io/acme/web@{BAD}\n  - name: fixed\n    image: {fixed}\n"
+        ),
+    );
+    let scanned = rampart_in(dir.path(), &["scan", "deploy", "--format", "json", "--no-secrets"]);
+    let report: serde_json::Value = serde_json::from_slice(&scanned.stdout).unwrap();
+    let blocked: Vec<(u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule"] == "image-blocked")
+        .map(|finding| {
+            (
+                finding["location"]["line"].as_u64().unwrap(),
+                finding["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(blocked, [(7, "spec.containers[0].image")], "{report:#}");
+
+    // Undo: the binding and policy go, the Deployment names its old image again.
+    let mut args = vec!["respond", "undo", "incidents/INC-4/journal.json"];
+    args.extend(cluster);
+    let undone = rampart_in(dir.path(), &args);
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    let back: Vec<(String, String)> = writes(&server)
+        .into_iter()
+        .skip(3)
+        .map(|(method, path, _, _)| (method, path))
+        .collect();
+    assert_eq!(
+        back[0],
+        (
+            "PATCH".to_string(),
+            "/apis/apps/v1/namespaces/shop/deployments/web".to_string()
+        )
+    );
+    assert_eq!(back[1].0, "DELETE");
+    assert!(
+        back[1]
+            .1
+            .ends_with("/validatingadmissionpolicybindings/rampart-block-inc-4"),
+        "{back:?}"
+    );
+    assert!(
+        back[2].1.ends_with("/validatingadmissionpolicies/rampart-block-inc-4"),
+        "{back:?}"
+    );
+    let seen = server.seen.lock().unwrap();
+    assert_eq!(
+        seen.writes[3].body["spec"]["template"]["spec"]["containers"][0]["image"],
+        "ghcr.io/acme/web:1.4.1"
+    );
+}

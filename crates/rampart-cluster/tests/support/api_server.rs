@@ -74,6 +74,7 @@ pub struct Seen {
 pub struct Server {
     pub url: String,
     pub seen: Arc<Mutex<Seen>>,
+    shared: Arc<Shared>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -101,6 +102,7 @@ pub fn start(script: Script) -> Server {
         script: Mutex::new(script),
         seen: seen.clone(),
     });
+    let kept = shared.clone();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -124,8 +126,17 @@ pub fn start(script: Script) -> Server {
     Server {
         url,
         seen,
+        shared: kept,
         shutdown: Some(shutdown),
         thread: Some(thread),
+    }
+}
+
+impl Server {
+    /// Changes what the server holds, as a controller would (a rollout replacing pods).
+    #[allow(dead_code)]
+    pub fn edit(&self, change: impl FnOnce(&mut Script)) {
+        change(&mut self.shared.script.lock().unwrap());
     }
 }
 
@@ -277,6 +288,14 @@ fn resources(group_version: &str) -> Option<Vec<(&'static str, &'static str, boo
             ("deployments", "Deployment", true),
             ("replicasets", "ReplicaSet", true),
             ("daemonsets", "DaemonSet", true),
+        ],
+        "admissionregistration.k8s.io/v1" => vec![
+            ("validatingadmissionpolicies", "ValidatingAdmissionPolicy", false),
+            (
+                "validatingadmissionpolicybindings",
+                "ValidatingAdmissionPolicyBinding",
+                false,
+            ),
         ],
         "rbac.authorization.k8s.io/v1" => vec![
             ("clusterroles", "ClusterRole", false),

@@ -220,6 +220,7 @@ pub fn all() -> &'static [&'static Rule] {
         &images::image_tag_not_latest::RULE,
         &images::image_digest_pinned::RULE,
         &images::image_registry_allowed::RULE,
+        &images::image_blocked::RULE,
         &images::image_tag_drift::RULE,
         // workload health
         &workload::resource_requests_set::RULE,

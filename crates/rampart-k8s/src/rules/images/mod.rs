@@ -1,5 +1,6 @@
 //! Image rules: tags, digests, registries.
 
+pub mod image_blocked;
 pub mod image_digest_pinned;
 pub mod image_registry_allowed;
 pub mod image_tag_drift;
