@@ -352,6 +352,22 @@ async fn check(client: &kube::Client, check: &Check) -> (bool, String) {
             Err(kube::Error::Api(status)) if status.code == 404 => (true, String::new()),
             Err(error) => (false, error_text(error)),
         },
+        Check::Field {
+            object,
+            pointer,
+            equals,
+        } => match api(client, object).get(&object.name).await {
+            Ok(found) => {
+                let json = serde_json::to_value(&found).unwrap_or_default();
+                let value = json.pointer(pointer).cloned().unwrap_or(serde_json::Value::Null);
+                if &value == equals {
+                    (true, String::new())
+                } else {
+                    (false, format!("it is {value}"))
+                }
+            }
+            Err(error) => (false, error_text(error)),
+        },
         Check::ImageNotRunning { block } => {
             let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::all(client.clone());
             match pods.list(&kube::api::ListParams::default()).await {

@@ -340,7 +340,7 @@ fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptiv
 }
 
 /// A manifest fit to create again: what the API server set removed.
-fn recreatable(object: &Object) -> Value {
+pub(crate) fn recreatable(object: &Object) -> Value {
     let mut manifest = object.root.to_json();
     if let Some(metadata) = manifest["metadata"].as_object_mut() {
         for key in [
@@ -799,6 +799,7 @@ pub fn credential_leak(
         reach,
         rotate,
         affected: Vec::new(),
+        exposed: Vec::new(),
     })
 }
 

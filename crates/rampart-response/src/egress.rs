@@ -211,6 +211,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
         reach: Vec::new(),
         rotate: Vec::new(),
         affected: Vec::new(),
+        exposed: Vec::new(),
     })
 }
 

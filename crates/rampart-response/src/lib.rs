@@ -6,10 +6,13 @@
 pub mod apply;
 pub mod credential;
 pub mod egress;
+pub mod exposure;
 pub mod identity;
 pub mod namespace;
 pub mod plan;
 pub mod vulnerable;
 
 pub use apply::{Journal, StepResult};
-pub use plan::{Action, Affected, Approval, Check, Consumer, ObjectRef, Plan, Principal, Reach, Rotation, Step};
+pub use plan::{
+    Action, Affected, Approval, Check, Consumer, Exposure, ObjectRef, Plan, Principal, Reach, Rotation, Step,
+};

@@ -559,6 +559,7 @@ pub fn namespace_compromise(
         reach: Vec::new(),
         rotate,
         affected: Vec::new(),
+        exposed: Vec::new(),
     })
 }
 

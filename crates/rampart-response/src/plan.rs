@@ -91,7 +91,7 @@ pub(crate) fn resource_of(kind: &str) -> String {
 }
 
 /// An objective check that containment holds, run against the cluster by `respond verify`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "check", rename_all = "kebab-case")]
 pub enum Check {
     /// The object is there (the deny policy, the quota).
@@ -101,6 +101,12 @@ pub enum Check {
     NoRunningPods { namespace: String, selector: String },
     /// The object is gone (a deleted token Secret, the pod a token was bound to).
     Gone { object: ObjectRef },
+    /// A field of the object (a JSON pointer) has this value; a missing field is `null`.
+    Field {
+        object: ObjectRef,
+        pointer: String,
+        equals: Value,
+    },
     /// No pod runs the blocked image, by the image it names or the digest it pulled.
     ImageNotRunning { block: rampart_core::BlockedImage },
     /// An access review says the identity may no longer do this.
@@ -123,6 +129,11 @@ impl Check {
             Check::Exists { object } => format!("{} exists", object.describe()),
             Check::Gone { object } => format!("{} is gone", object.describe()),
             Check::ImageNotRunning { block } => format!("no pod runs {}", block.image),
+            Check::Field {
+                object,
+                pointer,
+                equals,
+            } => format!("{} has {pointer} = {equals}", object.describe()),
             Check::NoRunningPods { namespace, selector } if selector.is_empty() => {
                 format!("no pod of {namespace} runs")
             }
@@ -207,6 +218,22 @@ pub struct Plan {
     /// The pods an image (or exposure) affects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub affected: Vec<Affected>,
+    /// What is reachable from outside, and how.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exposed: Vec<Exposure>,
+}
+
+/// One way in from outside the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exposure {
+    /// `Service/shop/web`, `Ingress/shop/web`, `Pod/shop/web-1`.
+    pub object: String,
+    /// `LoadBalancer`, `NodePort`, `Ingress (TLS)`, `host`.
+    pub kind: String,
+    /// Addresses, node ports, hosts.
+    pub reach: Vec<String>,
+    /// Source ranges let in.
+    pub allowed_from: Vec<String>,
 }
 
 /// A pod the incident touches: what owns it, where it runs, how it is reached.
@@ -374,6 +401,18 @@ impl Plan {
                 if !found.exposure.is_empty() {
                     out.push_str(&format!("      reached through {}\n", found.exposure.join(", ")));
                 }
+            }
+        }
+        if !self.exposed.is_empty() {
+            out.push_str("\nexposed\n");
+            for found in &self.exposed {
+                out.push_str(&format!(
+                    "  - {} ({}): {}; from {}\n",
+                    found.object,
+                    found.kind,
+                    found.reach.join(", "),
+                    found.allowed_from.join(", ")
+                ));
             }
         }
         if !self.rotate.is_empty() {

@@ -558,6 +558,7 @@ pub fn vulnerable_image(objects: &[Object], inventory: &Inventory, target: &Imag
         reach: Vec::new(),
         rotate: Vec::new(),
         affected,
+        exposed: Vec::new(),
     })
 }
 

@@ -81,6 +81,49 @@ pub enum PlanCommand {
     /// running it by digest, their owners, nodes and exposure; refuse it at
     /// admission; move the workloads to the fixed image.
     VulnerableImage(ImageArgs),
+    /// A Service or Ingress reachable from where it should not be: the real
+    /// exposure from status, then the least disruptive cut (narrow the load
+    /// balancer, admit only the ingress controller, drop external IPs);
+    /// --hard removes the load balancer and the Ingresses.
+    IngressExposure(ExposureArgs),
+}
+
+#[derive(clap::Args)]
+#[group(id = "exposed", required = true, multiple = false)]
+pub struct ExposedArgs {
+    /// The Service, as NAMESPACE/NAME.
+    #[arg(long, value_name = "NAMESPACE/NAME", group = "exposed")]
+    service: Option<String>,
+    /// The Ingress, as NAMESPACE/NAME (and the Services it routes to).
+    #[arg(long, value_name = "NAMESPACE/NAME", group = "exposed")]
+    ingress: Option<String>,
+    /// Everything the namespace exposes.
+    #[arg(long, short = 'n', value_name = "NAMESPACE", group = "exposed")]
+    namespace: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub struct ExposureArgs {
+    #[command(flatten)]
+    exposed: ExposedArgs,
+
+    /// Source ranges the load balancers keep (repeatable): they are narrowed
+    /// to these, their address kept.
+    #[arg(long, value_name = "CIDR")]
+    allow: Vec<String>,
+
+    /// The ingress controller's namespace [default: found from its pods'
+    /// app.kubernetes.io/name label].
+    #[arg(long, value_name = "NAMESPACE")]
+    ingress_namespace: Option<String>,
+
+    /// Make the Services ClusterIP (their load balancer address is released)
+    /// and delete the Ingresses routing to them.
+    #[arg(long)]
+    hard: bool,
+
+    #[command(flatten)]
+    plan: PlanArgs,
 }
 
 #[derive(clap::Args)]
@@ -237,6 +280,46 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 },
             )
         }
+        RespondCommand::Plan(PlanCommand::IngressExposure(args)) => {
+            use rampart_response::exposure::{Exposed, ExposureTarget, ingress_exposure};
+            fn named<'a>(flag: &str, value: &'a str) -> Result<(&'a str, &'a str), String> {
+                value
+                    .split_once('/')
+                    .ok_or_else(|| format!("{flag} {value}: give NAMESPACE/NAME"))
+            }
+            let exposed = match (&args.exposed.service, &args.exposed.ingress, &args.exposed.namespace) {
+                (Some(service), _, _) => {
+                    named("--service", service).map(|(namespace, name)| Exposed::Service { namespace, name })
+                }
+                (_, Some(ingress), _) => {
+                    named("--ingress", ingress).map(|(namespace, name)| Exposed::Ingress { namespace, name })
+                }
+                (_, _, namespace) => Ok(Exposed::Namespace(namespace.as_deref().unwrap_or_default())),
+            };
+            let exposed = match exposed {
+                Ok(exposed) => exposed,
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return Outcome::Error;
+                }
+            };
+            for range in &args.allow {
+                if !valid_cidr(range) {
+                    eprintln!("error: --allow {range}: give a CIDR (10.0.0.0/8, 2001:db8::/32)");
+                    return Outcome::Error;
+                }
+            }
+            plan(&args.plan, &[], |objects, inventory, incident| {
+                let target = ExposureTarget {
+                    incident,
+                    exposed,
+                    allow: &args.allow,
+                    ingress_namespace: args.ingress_namespace.as_deref(),
+                    hard: args.hard,
+                };
+                ingress_exposure(objects, inventory, &target)
+            })
+        }
         RespondCommand::Plan(PlanCommand::VulnerableImage(args)) => {
             let block = blocked_image(args);
             plan(&args.plan, &[], |objects, inventory, incident| {
@@ -267,6 +350,18 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 rampart_response::credential::credential_leak(objects, inventory, incident, &credential, options)
             })
         }
+    }
+}
+
+/// `10.0.0.0/8`, `2001:db8::/32`.
+fn valid_cidr(range: &str) -> bool {
+    let Some((address, bits)) = range.split_once('/') else {
+        return false;
+    };
+    match (address.parse::<std::net::IpAddr>(), bits.parse::<u8>()) {
+        (Ok(std::net::IpAddr::V4(_)), Ok(bits)) => bits <= 32,
+        (Ok(std::net::IpAddr::V6(_)), Ok(bits)) => bits <= 128,
+        _ => false,
     }
 }
 

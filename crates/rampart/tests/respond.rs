@@ -881,3 +881,110 @@ fn a_vulnerable_image_is_found_by_digest_refused_at_admission_and_replaced() {
         "ghcr.io/acme/web:1.4.1"
     );
 }
+
+#[test]
+fn an_exposed_service_is_narrowed_verified_and_put_back() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"type": "LoadBalancer", "selector": {"app": "web"}, "externalIPs": ["198.51.100.9"],
+                 "ports": [{"port": 80, "targetPort": 8080, "nodePort": 30080}]},
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}]}}});
+    let mut script = api_server::Script::default();
+    script.objects.insert("/api/v1/services".into(), vec![service.clone()]);
+    script.objects.insert(
+        "/api/v1/pods".into(),
+        vec![json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "namespace": "shop", "labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "web", "image": "web:1"}]}})],
+    );
+    let server = api_server::start(script);
+    write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
+    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
+
+    let mut args = vec![
+        "respond",
+        "plan",
+        "ingress-exposure",
+        "--service",
+        "shop/web",
+        "--allow",
+        "10.0.0.0/8",
+        "--ingress-namespace",
+        "ingress-nginx",
+        "--incident",
+        "INC-6",
+        "-o",
+        "plan.json",
+    ];
+    args.extend(cluster);
+    let planned = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&planned.stdout).to_string();
+    assert_eq!(
+        planned.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    assert!(stdout.contains("  - Service/shop/web (LoadBalancer): load balancer 203.0.113.7, node port 30080, external IP 198.51.100.9; from anywhere\n"), "{stdout}");
+
+    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
+    args.extend(cluster);
+    let applied = rampart_in(dir.path(), &args);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let mut args = vec!["respond", "verify", "incidents/INC-6/journal.json"];
+    args.extend(cluster);
+    let verified = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
+    assert_eq!(verified.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("pass  Service/shop/web has /spec/loadBalancerSourceRanges = [\"10.0.0.0/8\"]\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pass  Service/shop/web has /spec/externalIPs = null\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pass  NetworkPolicy/shop/rampart-ingress-inc-6 exists\n"),
+        "{stdout}"
+    );
+
+    let mut args = vec!["respond", "undo", "incidents/INC-6/journal.json"];
+    args.extend(cluster);
+    let undone = rampart_in(dir.path(), &args);
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    // Back object by object: the Service as it was, the policy gone.
+    let mut args = vec!["respond", "verify", "incidents/INC-6/journal.json"];
+    args.extend(cluster);
+    assert_eq!(rampart_in(dir.path(), &args).status.code(), Some(1));
+    let mut now = json!(null);
+    server.edit(|script| now = script.objects["/api/v1/services"][0].clone());
+    assert_eq!(now, service);
+
+    let bad = rampart_in(
+        dir.path(),
+        &[
+            "respond",
+            "plan",
+            "ingress-exposure",
+            "-n",
+            "shop",
+            "--allow",
+            "everyone",
+            "--snapshot",
+            "plan.json",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--allow everyone: give a CIDR"));
+}
