@@ -23,6 +23,8 @@ pub struct EgressTarget<'a> {
     pub pod: &'a str,
     /// Let the quarantined pod resolve names (kube-dns), to watch what it tries next.
     pub allow_dns: bool,
+    /// The engine that can deny outright, where the cluster serves one.
+    pub enforcer: Option<crate::deny::Enforcer>,
 }
 
 /// The subjects RBAC lets `verb` `resource` (of `group`) in `namespace`.
@@ -93,7 +95,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             "egress": egress
         }
     });
-    let steps = vec![
+    let mut steps = vec![
         Step {
             id: "D1".to_string(),
             title: "Capture what ending the pod would lose".to_string(),
@@ -156,13 +158,47 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
         },
     ];
     let mut notes = Vec::new();
+    let mut checks = Vec::new();
+    if let Some(enforcer) = target.enforcer {
+        let (reference, manifest) = crate::deny::egress_deny(
+            enforcer,
+            incident,
+            namespace,
+            (QUARANTINE_LABEL, incident),
+            target.allow_dns,
+        );
+        let (group, resource) = enforcer.resource();
+        steps.insert(
+            3,
+            Step {
+                id: "D3.1".to_string(),
+                title: format!(
+                    "Deny the pod's egress with a {} (it wins over every NetworkPolicy)",
+                    enforcer.kind()
+                ),
+                action: Action::Create {
+                    object: reference.clone(),
+                    manifest,
+                },
+                undo: Some(Action::Delete {
+                    object: reference.clone(),
+                }),
+                disruptive: true,
+                who_can: who_can(inventory, "create", group, resource, namespace),
+                approval: Approval::Isolate,
+                approver: None,
+            },
+        );
+        checks.push(Check::Exists { object: reference });
+        notes.extend(crate::deny::caveat(enforcer, target.allow_dns));
+    }
     let mut quarantined = labels.clone();
     quarantined.insert(QUARANTINE_LABEL.to_string(), incident.to_string());
     for policy in &inventory.policies {
         if policy.namespace != namespace || !policy.egress || !policy.selector.matches(&quarantined) {
             continue;
         }
-        if policy.egress_peers.is_empty() {
+        if policy.egress_peers.is_empty() || target.enforcer.is_some() {
             continue;
         }
         let reach: Vec<String> = policy.egress_peers.iter().map(describe_peer).collect();
@@ -193,7 +229,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             format!("no pod labelled {QUARANTINE_LABEL}={incident} is Running"),
             "the pod's logs and events are in the incident's evidence".to_string(),
         ],
-        checks: vec![
+        checks: [
             Check::Exists {
                 object: ObjectRef {
                     api_version: "networking.k8s.io/v1".to_string(),
@@ -206,7 +242,10 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
                 namespace: namespace.to_string(),
                 selector: format!("{QUARANTINE_LABEL}={incident}"),
             },
-        ],
+        ]
+        .into_iter()
+        .chain(checks)
+        .collect(),
         identity: None,
         reach: Vec::new(),
         rotate: Vec::new(),
@@ -276,6 +315,7 @@ subjects: [{kind: Group, name: oncall, apiGroup: rbac.authorization.k8s.io}]
                 namespace: "shop",
                 pod,
                 allow_dns,
+                enforcer: None,
             },
         )
     }

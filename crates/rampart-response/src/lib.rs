@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod credential;
+pub mod deny;
 pub mod egress;
 pub mod exposure;
 pub mod identity;

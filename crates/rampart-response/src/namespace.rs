@@ -89,6 +89,7 @@ pub fn namespace_compromise(
     inventory: &Inventory,
     incident: &str,
     namespace: &str,
+    enforcer: Option<crate::deny::Enforcer>,
 ) -> Result<Plan, String> {
     let in_namespace: Vec<&Object> = objects
         .iter()
@@ -151,7 +152,34 @@ pub fn namespace_compromise(
         true,
         who("create", "networking.k8s.io", "networkpolicies"),
     ));
-    for policy in inventory.policies.iter().filter(|policy| policy.namespace == namespace) {
+    let mut real_deny = None;
+    if let Some(enforcer) = enforcer {
+        let (reference, manifest) = crate::deny::namespace_deny(enforcer, incident, namespace);
+        let (group, resource) = enforcer.resource();
+        steps.push(step(
+            "E1.1",
+            format!(
+                "Deny the namespace all traffic with a {} (it wins over the namespace's own NetworkPolicies)",
+                enforcer.kind()
+            ),
+            Action::Create {
+                object: reference.clone(),
+                manifest,
+            },
+            Some(Action::Delete {
+                object: reference.clone(),
+            }),
+            true,
+            who("create", group, resource),
+        ));
+        notes.extend(crate::deny::caveat(enforcer, false));
+        real_deny = Some(reference);
+    }
+    for policy in inventory
+        .policies
+        .iter()
+        .filter(|policy| policy.namespace == namespace && enforcer.is_none())
+    {
         if !policy.ingress_peers.is_empty() || !policy.egress_peers.is_empty() {
             notes.push(format!(
                 "NetworkPolicy {namespace}/{} still allows some of the namespace's traffic: NetworkPolicies add up, so delete it (its manifest is preserved by E7) or deny with the CNI's own policy",
@@ -518,6 +546,9 @@ pub fn namespace_compromise(
             selector: String::new(),
         },
     ];
+    if let Some(object) = real_deny {
+        checks.push(Check::Exists { object });
+    }
     for (verb, group, resource) in RISKY {
         for grant in inventory.rbac.who_can(verb, Some(group), resource, None) {
             let subject = &grant.subject;
@@ -651,7 +682,7 @@ spec: {nodeName: worker-2, hostPID: true, containers: [{name: a, image: x}]}
         let loaded = load_bytes("cluster.yaml", CLUSTER.as_bytes(), &LoadOptions::default());
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         let inventory = Inventory::of_objects(&loaded.objects, &ScanConfig::default());
-        namespace_compromise(&loaded.objects, &inventory, "INC-9", "shop").unwrap()
+        namespace_compromise(&loaded.objects, &inventory, "INC-9", "shop", None).unwrap()
     }
 
     fn step<'a>(plan: &'a Plan, id: &str) -> &'a Step {
@@ -739,6 +770,38 @@ spec: {nodeName: worker-2, hostPID: true, containers: [{name: a, image: x}]}
     }
 
     #[test]
+    fn a_real_deny_comes_right_after_the_network_policy_and_is_checked() {
+        let loaded = load_bytes("cluster.yaml", CLUSTER.as_bytes(), &LoadOptions::default());
+        let inventory = Inventory::of_objects(&loaded.objects, &ScanConfig::default());
+        let plan = namespace_compromise(
+            &loaded.objects,
+            &inventory,
+            "INC-9",
+            "shop",
+            Some(crate::deny::Enforcer::AdminNetworkPolicy),
+        )
+        .unwrap();
+        assert_eq!(plan.steps[2].id, "E1.1");
+        let Action::Create { object, manifest } = &plan.steps[2].action else {
+            panic!()
+        };
+        assert_eq!(
+            (object.kind.as_str(), object.namespace.as_deref()),
+            ("AdminNetworkPolicy", None)
+        );
+        assert_eq!(
+            manifest["spec"]["subject"]["namespaces"]["matchLabels"]["kubernetes.io/metadata.name"],
+            "shop"
+        );
+        assert!(plan.checks.contains(&Check::Exists { object: object.clone() }));
+        assert!(
+            plan.notes
+                .iter()
+                .any(|note| note.starts_with("an AdminNetworkPolicy (v1alpha1)"))
+        );
+    }
+
+    #[test]
     fn a_daemonsets_selector_is_put_back_as_it_was() {
         assert_eq!(restore_selector(Value::Null), Value::Null);
         assert_eq!(
@@ -751,6 +814,6 @@ spec: {nodeName: worker-2, hostPID: true, containers: [{name: a, image: x}]}
     fn an_unknown_namespace_is_an_error() {
         let loaded = load_bytes("cluster.yaml", CLUSTER.as_bytes(), &LoadOptions::default());
         let inventory = Inventory::of_objects(&loaded.objects, &ScanConfig::default());
-        assert!(namespace_compromise(&loaded.objects, &inventory, "INC-9", "nope").is_err());
+        assert!(namespace_compromise(&loaded.objects, &inventory, "INC-9", "nope", None).is_err());
     }
 }

@@ -211,6 +211,12 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
     kubeconfig: Option<PathBuf>,
 
+    /// The engine that denies outright, for the playbooks that cut traffic:
+    /// anp (AdminNetworkPolicy), cilium, calico, or none [default: what a
+    /// live cluster serves; none for a snapshot].
+    #[arg(long, value_name = "ENGINE", value_parser = ["anp", "cilium", "calico", "none"])]
+    deny_with: Option<String>,
+
     /// The incident's id [default: INC- and the time now].
     #[arg(long, value_name = "ID")]
     incident: Option<String>,
@@ -259,15 +265,20 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
                 return Outcome::Error;
             };
-            plan(&args.plan, &[namespace.to_string()], |objects, inventory, incident| {
-                let target = rampart_response::egress::EgressTarget {
-                    incident,
-                    namespace,
-                    pod,
-                    allow_dns: args.allow_dns,
-                };
-                rampart_response::egress::suspicious_egress(objects, inventory, &target)
-            })
+            plan(
+                &args.plan,
+                &[namespace.to_string()],
+                |objects, inventory, incident, enforcer| {
+                    let target = rampart_response::egress::EgressTarget {
+                        incident,
+                        namespace,
+                        pod,
+                        allow_dns: args.allow_dns,
+                        enforcer,
+                    };
+                    rampart_response::egress::suspicious_egress(objects, inventory, &target)
+                },
+            )
         }
         RespondCommand::Plan(PlanCommand::NamespaceCompromise(args)) => {
             // Cluster-wide bindings and the nodes are read whole; namespaced kinds of the
@@ -275,8 +286,14 @@ pub fn run(command: &RespondCommand) -> Outcome {
             plan(
                 &args.plan,
                 std::slice::from_ref(&args.namespace),
-                |objects, inventory, incident| {
-                    rampart_response::namespace::namespace_compromise(objects, inventory, incident, &args.namespace)
+                |objects, inventory, incident, enforcer| {
+                    rampart_response::namespace::namespace_compromise(
+                        objects,
+                        inventory,
+                        incident,
+                        &args.namespace,
+                        enforcer,
+                    )
                 },
             )
         }
@@ -309,7 +326,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
                     return Outcome::Error;
                 }
             }
-            plan(&args.plan, &[], |objects, inventory, incident| {
+            plan(&args.plan, &[], |objects, inventory, incident, _| {
                 let target = ExposureTarget {
                     incident,
                     exposed,
@@ -322,7 +339,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
         }
         RespondCommand::Plan(PlanCommand::VulnerableImage(args)) => {
             let block = blocked_image(args);
-            plan(&args.plan, &[], |objects, inventory, incident| {
+            plan(&args.plan, &[], |objects, inventory, incident, _| {
                 let block = rampart_core::BlockedImage {
                     reason: Some(block.reason.clone().unwrap_or_else(|| format!("incident {incident}"))),
                     ..block.clone()
@@ -346,7 +363,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
             let options = rampart_response::credential::LeakOptions {
                 recreate_account: args.recreate_account,
             };
-            plan(&args.plan, &[], |objects, inventory, incident| {
+            plan(&args.plan, &[], |objects, inventory, incident, _| {
                 rampart_response::credential::credential_leak(objects, inventory, incident, &credential, options)
             })
         }
@@ -477,11 +494,39 @@ fn read_objects(args: &PlanArgs, namespaces: &[String]) -> Result<Read, String> 
     })
 }
 
+/// The first engine that can deny which the live cluster serves.
+fn served_enforcer(live: &Live) -> Option<rampart_response::deny::Enforcer> {
+    use rampart_response::deny::Enforcer;
+    let wanted: Vec<rampart_cluster::live::Wanted> = Enforcer::ALL
+        .iter()
+        .map(|(_, group, version, kind)| rampart_cluster::live::Wanted {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+            metadata_only: false,
+        })
+        .collect();
+    let discovered = live.runtime.block_on(rampart_cluster::live::discover(
+        &live.connection,
+        &wanted,
+        &rampart_cluster::live::ListOptions::default(),
+    ));
+    Enforcer::ALL
+        .iter()
+        .find(|(_, _, _, kind)| discovered.served.iter().any(|served| served.kind == *kind))
+        .map(|(enforcer, _, _, _)| *enforcer)
+}
+
 /// Reads the objects, makes the plan with `make`, prints it and writes it.
 fn plan(
     args: &PlanArgs,
     namespaces: &[String],
-    make: impl FnOnce(&[rampart_k8s::Object], &rampart_k8s::Inventory, &str) -> Result<rampart_response::Plan, String>,
+    make: impl FnOnce(
+        &[rampart_k8s::Object],
+        &rampart_k8s::Inventory,
+        &str,
+        Option<rampart_response::deny::Enforcer>,
+    ) -> Result<rampart_response::Plan, String>,
 ) -> Outcome {
     let Read { objects, errors, live } = match read_objects(args, namespaces) {
         Ok(read) => read,
@@ -498,7 +543,11 @@ fn plan(
     let Ok(team) = crate::config_command::load(None, std::path::Path::new(".")) else {
         return Outcome::Error;
     };
-    let mut plan = match make(&objects, &inventory, &incident) {
+    let enforcer = match args.deny_with.as_deref() {
+        Some(name) => rampart_response::deny::Enforcer::parse(name),
+        None => live.as_ref().and_then(served_enforcer),
+    };
+    let mut plan = match make(&objects, &inventory, &incident, enforcer) {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("error: {error}");

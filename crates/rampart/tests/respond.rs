@@ -988,3 +988,83 @@ fn an_exposed_service_is_narrowed_verified_and_put_back() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--allow everyone: give a CIDR"));
 }
+
+#[test]
+fn a_cluster_serving_a_real_deny_gets_one_that_wins_over_its_network_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web-1", "namespace": "shop", "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "app", "image": "shop/web:1"}]}});
+    let mut script = api_server::Script::default();
+    script.objects.insert("/api/v1/pods".into(), vec![pod]);
+    script.custom.push((
+        "cilium.io".into(),
+        "v2".into(),
+        "ciliumnetworkpolicies".into(),
+        "CiliumNetworkPolicy".into(),
+        true,
+    ));
+    let server = api_server::start(script);
+    write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
+    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
+    let plan = |extra: &[&str]| {
+        let mut args = vec![
+            "respond",
+            "plan",
+            "suspicious-egress",
+            "--pod",
+            "shop/web-1",
+            "--incident",
+            "INC-1",
+            "-f",
+            "json",
+        ];
+        args.extend(cluster);
+        args.extend(extra);
+        let output = rampart_in(dir.path(), &args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let served = plan(&[]);
+    let ids: Vec<&str> = served["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["D1", "D2", "D3", "D3.1", "D4"]);
+    let deny = &served["steps"][3]["action"];
+    assert_eq!(deny["object"]["kind"], "CiliumNetworkPolicy");
+    assert_eq!(
+        deny["manifest"]["spec"]["endpointSelector"]["matchLabels"]["rampart.dev/quarantine"],
+        "INC-1"
+    );
+    assert_eq!(deny["manifest"]["spec"]["egressDeny"][0]["toEntities"][0], "all");
+    let none = plan(&["--deny-with", "none"]);
+    assert_eq!(none["steps"].as_array().unwrap().len(), 4);
+    let calico = plan(&["--deny-with", "calico"]);
+    assert_eq!(calico["steps"][3]["action"]["object"]["kind"], "GlobalNetworkPolicy");
+
+    write_file(dir.path(), "plan.json", &serde_json::to_string(&served).unwrap());
+    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
+    args.extend(cluster);
+    let applied = rampart_in(dir.path(), &args);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert!(
+        writes(&server).iter().any(|(method, path, _, status)| method == "POST"
+            && path == "/apis/cilium.io/v2/namespaces/shop/ciliumnetworkpolicies"
+            && *status == 201),
+        "{:?}",
+        writes(&server)
+    );
+}

@@ -45,6 +45,9 @@ pub struct Script {
     /// Answer reviews from the RBAC objects the server holds now (Rampart's RBAC engine
     /// standing in for the authorizer), so writes to bindings change the answers.
     pub judge_by_rbac: bool,
+    /// Custom resources served besides the built-in kinds: (group, version, plural,
+    /// kind, namespaced), for discovery.
+    pub custom: Vec<(String, String, String, String, bool)>,
     /// Object paths (`/api/v1/namespaces/shop/pods/web`) or list paths whose writes are
     /// answered 403, for a plan that fails midway.
     pub deny_writes: Vec<String>,
@@ -495,11 +498,21 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .into_response();
         }
         "/apis" => {
-            let groups: Vec<Value> = ["apps", "rbac.authorization.k8s.io"]
+            let custom: Vec<(String, String)> = shared
+                .script
+                .lock()
+                .unwrap()
+                .custom
                 .iter()
-                .map(|name| {
-                    json!({"name": name, "versions": [{"groupVersion": format!("{name}/v1"), "version": "v1"}],
-                           "preferredVersion": {"groupVersion": format!("{name}/v1"), "version": "v1"}})
+                .map(|(group, version, ..)| (group.clone(), version.clone()))
+                .collect();
+            let groups: Vec<Value> = [("apps", "v1"), ("rbac.authorization.k8s.io", "v1")]
+                .iter()
+                .map(|(name, version)| (name.to_string(), version.to_string()))
+                .chain(custom)
+                .map(|(name, version)| {
+                    json!({"name": name, "versions": [{"groupVersion": format!("{name}/{version}"), "version": version}],
+                           "preferredVersion": {"groupVersion": format!("{name}/{version}"), "version": version}})
                 })
                 .collect();
             return axum::Json(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})).into_response();
@@ -511,7 +524,24 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .or_else(|| path.strip_prefix("/apis/"))
         .unwrap_or("")
         .to_string();
-    if let Some(resources) = resources(&group_version) {
+    let custom: Vec<(String, String, bool)> = shared
+        .script
+        .lock()
+        .unwrap()
+        .custom
+        .iter()
+        .filter(|(group, version, ..)| format!("{group}/{version}") == group_version)
+        .map(|(_, _, plural, kind, namespaced)| (plural.clone(), kind.clone(), *namespaced))
+        .collect();
+    let served = resources(&group_version)
+        .map(|builtin| {
+            builtin
+                .into_iter()
+                .map(|(plural, kind, namespaced)| (plural.to_string(), kind.to_string(), namespaced))
+                .collect()
+        })
+        .or((!custom.is_empty()).then_some(custom));
+    if let Some(resources) = served {
         let list: Vec<Value> = resources
             .iter()
             .map(|(name, kind, namespaced)| {
