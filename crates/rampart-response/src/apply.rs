@@ -116,57 +116,148 @@ fn error_text(error: kube::Error) -> String {
     }
 }
 
-/// Runs one action; a capture writes into `folder`.
-async fn run(client: &kube::Client, action: &Action, dry_run: bool, folder: &Path) -> (StepResult, Vec<String>) {
+/// An object as evidence keeps it: a Secret's values never (its metadata and type do),
+/// nor the copy `kubectl apply` leaves in an annotation.
+pub fn redacted(mut object: serde_json::Value) -> serde_json::Value {
+    if object["kind"] == "Secret" {
+        if let Some(fields) = object.as_object_mut() {
+            fields.remove("data");
+            fields.remove("stringData");
+        }
+        if let Some(annotations) = object["metadata"]["annotations"].as_object_mut() {
+            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
+    object
+}
+
+/// Writes `object` (redacted) as `folder/name`; returns the name.
+fn keep(folder: &Path, name: String, object: serde_json::Value) -> Result<String, String> {
+    let text = serde_json::to_string_pretty(&redacted(object)).map_err(|error| error.to_string())? + "\n";
+    std::fs::write(folder.join(&name), text).map_err(|error| format!("{name}: {error}"))?;
+    Ok(name)
+}
+
+/// Runs one action; a capture writes into `folder`, and a write keeps the object as it
+/// was before (`label-before.json`) and as the API server answered (`label-after.json`).
+async fn run(
+    client: &kube::Client,
+    action: &Action,
+    dry_run: bool,
+    folder: &Path,
+    label: &str,
+) -> (StepResult, Vec<String>) {
     let done = if dry_run { StepResult::DryRun } else { StepResult::Done };
-    match action {
-        Action::Manual { instruction } => (StepResult::Skipped(format!("for a person: {instruction}")), Vec::new()),
-        Action::Capture { object, .. } => match capture(client, object, folder).await {
-            Ok(files) => (StepResult::Done, files),
-            Err(error) => (StepResult::Failed(error), Vec::new()),
-        },
-        Action::Patch { object, patch } => {
+    let object = match action {
+        Action::Manual { instruction } => {
+            return (StepResult::Skipped(format!("for a person: {instruction}")), Vec::new());
+        }
+        Action::Capture { object, .. } => {
+            return match capture(client, object, folder).await {
+                Ok(files) => (StepResult::Done, files),
+                Err(error) => (StepResult::Failed(error), Vec::new()),
+            };
+        }
+        Action::Patch { object, .. } | Action::Create { object, .. } | Action::Delete { object } => object,
+    };
+    let mut files = Vec::new();
+    // The object before: an undo restores from the plan, the evidence shows it as it was.
+    if let Ok(before) = api(client, object).get(&object.name).await
+        && let Ok(json) = serde_json::to_value(&before)
+        && let Ok(name) = keep(folder, format!("{label}-before.json"), json)
+    {
+        files.push(name);
+    }
+    let answered: Result<Option<DynamicObject>, kube::Error> = match action {
+        Action::Patch { patch, .. } => {
             let params = PatchParams {
                 dry_run,
                 ..PatchParams::default()
             };
-            match api(client, object)
+            api(client, object)
                 .patch(&object.name, &params, &Patch::Merge(patch))
                 .await
-            {
-                Ok(_) => (done, Vec::new()),
-                Err(error) => (StepResult::Failed(error_text(error)), Vec::new()),
-            }
+                .map(Some)
         }
-        Action::Create { object, manifest } => {
+        Action::Create { manifest, .. } => {
             let Ok(created) = serde_json::from_value::<DynamicObject>(manifest.clone()) else {
-                return (
-                    StepResult::Failed("the manifest is not an object".to_string()),
-                    Vec::new(),
-                );
+                return (StepResult::Failed("the manifest is not an object".to_string()), files);
             };
             let params = PostParams {
                 dry_run,
                 ..PostParams::default()
             };
-            match api(client, object).create(&params, &created).await {
-                Ok(_) => (done, Vec::new()),
-                Err(error) => (StepResult::Failed(error_text(error)), Vec::new()),
-            }
+            api(client, object).create(&params, &created).await.map(Some)
         }
-        Action::Delete { object } => {
+        _ => {
             let params = DeleteParams {
                 dry_run,
                 ..DeleteParams::default()
             };
             match api(client, object).delete(&object.name, &params).await {
-                Ok(_) => (done, Vec::new()),
+                Ok(either) => Ok(either.left()),
                 // Gone already is what deleting wanted.
-                Err(kube::Error::Api(status)) if status.code == 404 => (done, Vec::new()),
-                Err(error) => (StepResult::Failed(error_text(error)), Vec::new()),
+                Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
+                Err(error) => Err(error),
             }
         }
+    };
+    match answered {
+        Ok(after) => {
+            if let Some(json) = after.and_then(|after| serde_json::to_value(&after).ok())
+                && let Ok(name) = keep(folder, format!("{label}-after.json"), json)
+            {
+                files.push(name);
+            }
+            (done, files)
+        }
+        Err(error) => (StepResult::Failed(error_text(error)), files),
     }
+}
+
+/// The kinds a namespace's preservation reads: (group/version, plural).
+const PRESERVED: &[(&str, &str)] = &[
+    ("v1", "pods"),
+    ("v1", "services"),
+    ("v1", "serviceaccounts"),
+    ("v1", "configmaps"),
+    ("v1", "secrets"),
+    ("v1", "persistentvolumeclaims"),
+    ("v1", "resourcequotas"),
+    ("apps/v1", "deployments"),
+    ("apps/v1", "statefulsets"),
+    ("apps/v1", "daemonsets"),
+    ("apps/v1", "replicasets"),
+    ("batch/v1", "jobs"),
+    ("batch/v1", "cronjobs"),
+    ("networking.k8s.io/v1", "networkpolicies"),
+    ("networking.k8s.io/v1", "ingresses"),
+    ("rbac.authorization.k8s.io/v1", "roles"),
+    ("rbac.authorization.k8s.io/v1", "rolebindings"),
+];
+
+/// Lists `plural` of `group_version` in `namespace` (`field`: a field selector) as JSON.
+async fn list_in(
+    client: &kube::Client,
+    group_version: &str,
+    plural: &str,
+    namespace: &str,
+    field: Option<&str>,
+) -> Result<Vec<serde_json::Value>, String> {
+    let (group, version) = group_version.rsplit_once('/').unwrap_or(("", group_version));
+    let kind = plural.trim_end_matches('s');
+    let resource = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &resource);
+    let mut params = kube::api::ListParams::default();
+    if let Some(field) = field {
+        params = params.fields(field);
+    }
+    let list = api.list(&params).await.map_err(error_text)?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter_map(|item| serde_json::to_value(item).ok())
+        .collect())
 }
 
 /// Keeps what ending a pod loses: the object itself and each container's logs (the
@@ -185,10 +276,61 @@ async fn capture(client: &kube::Client, object: &ObjectRef, folder: &Path) -> Re
         files.push(name);
         Ok(())
     };
+    let json = serde_json::to_value(&found).map_err(|error| error.to_string())?;
     write(
         format!("{base}.json"),
-        &serde_json::to_string_pretty(&found).map_err(|error| error.to_string())?,
+        &serde_json::to_string_pretty(&redacted(json)).map_err(|error| error.to_string())?,
     )?;
+    // What is read about an object besides it: a kind the cluster does not serve, or may
+    // not be listed, is named in its own file rather than failing the capture.
+    let (namespace, events_field) = match (&object.kind[..], &object.namespace) {
+        ("Namespace", _) => (Some(object.name.clone()), None),
+        (_, Some(namespace)) => (
+            Some(namespace.clone()),
+            Some(format!("involvedObject.name={}", object.name)),
+        ),
+        _ => (None, None),
+    };
+    if let Some(namespace) = &namespace {
+        match list_in(client, "v1", "events", namespace, events_field.as_deref()).await {
+            Ok(events) => write(
+                format!("{base}-events.json"),
+                &serde_json::to_string_pretty(&events).map_err(|error| error.to_string())?,
+            )?,
+            Err(error) => write(format!("{base}-events.error.txt"), &(error + "\n"))?,
+        }
+    }
+    let mut pods = Vec::new();
+    if object.kind == "Namespace" {
+        let mut objects = Vec::new();
+        let mut unread = String::new();
+        for (group_version, plural) in PRESERVED {
+            match list_in(client, group_version, plural, &object.name, None).await {
+                Ok(items) => objects.extend(items.into_iter().map(redacted)),
+                Err(error) => unread.push_str(&format!("{group_version} {plural}: {error}\n")),
+            }
+        }
+        write(
+            format!("{base}-objects.json"),
+            &serde_json::to_string_pretty(&objects).map_err(|error| error.to_string())?,
+        )?;
+        if !unread.is_empty() {
+            write(format!("{base}-objects.error.txt"), &unread)?;
+        }
+        // Every pod's logs, as a pod capture keeps them.
+        for pod in objects.iter().filter(|object| object["kind"] == "Pod") {
+            let Some(name) = pod["metadata"]["name"].as_str() else {
+                continue;
+            };
+            let pod_ref = ObjectRef {
+                api_version: "v1".to_string(),
+                kind: "Pod".to_string(),
+                namespace: Some(object.name.clone()),
+                name: name.to_string(),
+            };
+            pods.push(pod_ref);
+        }
+    }
     if object.kind == "Pod"
         && let Some(namespace) = &object.namespace
     {
@@ -220,6 +362,9 @@ async fn capture(client: &kube::Client, object: &ObjectRef, folder: &Path) -> Re
                 }
             }
         }
+    }
+    for pod in pods {
+        files.extend(Box::pin(capture(client, &pod, folder)).await?);
     }
     Ok(files)
 }
@@ -257,7 +402,7 @@ pub async fn apply(
             (StepResult::Skipped("declined".to_string()), Vec::new())
         } else {
             // A capture reads: it runs for real in a dry run too, so the rehearsal keeps evidence.
-            run(client, &step.action, dry_run, &folder).await
+            run(client, &step.action, dry_run, &folder, &step.id).await
         };
         let stop = matches!(result, StepResult::Failed(_) | StepResult::Skipped(_))
             && !matches!(step.action, Action::Manual { .. });
@@ -293,7 +438,7 @@ pub async fn undo(client: &kube::Client, journal: &mut Journal, journal_path: &P
     for entry in done.iter().rev() {
         let Some(action) = &entry.undo else { continue };
         let started = rampart_core::unix_now();
-        let (mut result, _) = run(client, action, false, &folder).await;
+        let (mut result, _) = run(client, action, false, &folder, &format!("undo-{}", entry.step)).await;
         // An object the plan deleted since (the pod D4 ended) has nothing left to undo.
         if matches!(&result, StepResult::Failed(detail) if detail.starts_with("404 ")) {
             result = StepResult::Skipped("the object is gone".to_string());

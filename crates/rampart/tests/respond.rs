@@ -272,7 +272,11 @@ fn a_plan_is_applied_step_by_step_journalled_and_undone() {
     assert_eq!(results, ["done", "done", "done", "done"]);
     assert_eq!(
         journal["entries"][0]["captured"],
-        serde_json::json!(["pod-shop-web-7d9-x2.json", "pod-shop-web-7d9-x2-app.log"])
+        serde_json::json!([
+            "pod-shop-web-7d9-x2.json",
+            "pod-shop-web-7d9-x2-events.json",
+            "pod-shop-web-7d9-x2-app.log"
+        ])
     );
     let log = std::fs::read_to_string(dir.path().join("incidents/INC-5/pod-shop-web-7d9-x2-app.log")).unwrap();
     assert!(log.starts_with("log of app"), "{log}");
@@ -417,6 +421,7 @@ fn leaked_cluster() -> (api_server::Script, String) {
     put(
         "/api/v1/secrets",
         json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+        "data": {"token": "c2VjcmV0LXRva2VuLXZhbHVl"},
         "metadata": {"name": "deployer-token", "namespace": "ci", "annotations": {"kubernetes.io/service-account.name": "deployer"}}}),
     );
     put(
@@ -561,6 +566,16 @@ fn a_leaked_token_is_planned_live_applied_verified_and_undone() {
             ),
         ]
     );
+
+    // Each write kept the object before it; a Secret's without its values.
+    let before = std::fs::read_to_string(dir.path().join("incidents/INC-8/A3.3-before.json")).unwrap();
+    assert!(before.contains("\"deployer-token\""), "{before}");
+    assert!(
+        !before.contains("c2VjcmV0LXRva2VuLXZhbHVl") && !before.contains("\"data\""),
+        "{before}"
+    );
+    let after = std::fs::read_to_string(dir.path().join("incidents/INC-8/A3.1-after.json")).unwrap();
+    assert!(after.contains("\"alice\"") && !after.contains("deployer\","), "{after}");
 
     // Verify: reviews (judged from the bindings the server now holds) deny the account.
     let mut args = vec!["respond", "verify", "incidents/INC-8/journal.json"];
