@@ -61,6 +61,16 @@ impl Control {
     }
 
     /// One line saying what the control demands, from the catalogue.
+    /// How often the control must run when rampart.toml's `[frequency]` does not say:
+    /// drills (the response control's evidence) quarterly, as the articles ask; the rest
+    /// on every commit.
+    pub fn default_frequency(self) -> &'static str {
+        match self {
+            Control::Response => "quarterly",
+            _ => "every-commit",
+        }
+    }
+
     pub fn summary(self) -> &'static str {
         match self {
             Control::Isolation => {

@@ -117,7 +117,7 @@ pub fn controls_matrix(
                 frequency: frequencies
                     .get(control.id())
                     .cloned()
-                    .unwrap_or_else(|| "every-commit".to_string()),
+                    .unwrap_or_else(|| control.default_frequency().to_string()),
                 last_evidence: None,
                 carried_over: false,
             }

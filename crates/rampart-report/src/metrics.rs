@@ -51,6 +51,27 @@ pub struct Metrics {
     /// The admission webhook's decisions by UTC day (`serve --record`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub admission: Vec<AdmissionDay>,
+    /// Incidents and drills per playbook (`respond`, `drill`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub response: Vec<PlaybookTimes>,
+}
+
+/// One playbook's incidents and drills over time.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PlaybookTimes {
+    pub playbook: String,
+    pub incidents: usize,
+    pub drills: usize,
+    pub contained: usize,
+    pub mean_seconds_to_contain: Option<f64>,
+    pub mean_seconds_to_detect: Option<f64>,
+    /// Each contained incident's time to contain, oldest first.
+    pub trend: Vec<i64>,
+    #[serde(skip)]
+    detect: Vec<i64>,
+    /// Unix time of the newest drill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_drill: Option<i64>,
 }
 
 /// One day of the webhook's decisions, summed over its records.
@@ -94,7 +115,7 @@ pub struct Point {
 pub fn compute(records: &[RunRecord]) -> Metrics {
     let runs: Vec<RunRecord> = records
         .iter()
-        .filter(|record| record.admission.is_none())
+        .filter(|record| record.admission.is_none() && record.incident.is_none())
         .cloned()
         .collect();
     let runs = runs.as_slice();
@@ -149,7 +170,105 @@ pub fn compute(records: &[RunRecord]) -> Metrics {
             })
             .collect(),
         admission: admission_days(records.iter().filter_map(|record| record.admission.as_ref())),
+        response: response_times(records),
     }
+}
+
+/// Times to contain and detect, per playbook, from each incident's newest record (dry
+/// runs left out), oldest incident first.
+pub fn response_times(records: &[RunRecord]) -> Vec<PlaybookTimes> {
+    let mut latest: BTreeMap<&str, (i64, &crate::store::IncidentRecord)> = BTreeMap::new();
+    for record in records {
+        if let Some(incident) = record.incident.as_ref().filter(|incident| !incident.dry_run) {
+            latest.insert(incident.id.as_str(), (record.time, incident));
+        }
+    }
+    let mut incidents: Vec<&crate::store::IncidentRecord> =
+        latest.into_values().map(|(_, incident)| incident).collect();
+    incidents.sort_by_key(|incident| (incident.declared.or(incident.started), incident.id.clone()));
+    let mut playbooks: BTreeMap<String, PlaybookTimes> = BTreeMap::new();
+    for incident in incidents {
+        let times = playbooks
+            .entry(incident.playbook.clone())
+            .or_insert_with(|| PlaybookTimes {
+                playbook: incident.playbook.clone(),
+                ..PlaybookTimes::default()
+            });
+        times.incidents += 1;
+        if incident.drill.is_some() {
+            times.drills += 1;
+            let when = incident.declared.or(incident.started).unwrap_or_default();
+            times.last_drill = Some(times.last_drill.map_or(when, |last: i64| last.max(when)));
+        }
+        if let Some(seconds) = incident.time_to_contain() {
+            times.contained += 1;
+            times.trend.push(seconds);
+        }
+        if let Some(seconds) = incident.time_to_detect() {
+            times.detect.push(seconds);
+        }
+    }
+    playbooks
+        .into_values()
+        .map(|mut times| {
+            times.mean_seconds_to_contain = mean(&times.trend);
+            times.mean_seconds_to_detect = mean(&times.detect);
+            times
+        })
+        .collect()
+}
+
+fn mean(values: &[i64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<i64>() as f64 / values.len() as f64)
+}
+
+/// `4m 12s`, `1h 3m`, `45s`.
+pub fn duration_text(seconds: f64) -> String {
+    let seconds = seconds.round() as i64;
+    match seconds {
+        s if s >= 3600 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{}m {}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// The response section of the metrics.
+fn response_text(playbooks: &[PlaybookTimes]) -> String {
+    if playbooks.is_empty() {
+        return String::new();
+    }
+    let mut out = "Response (time to contain, per playbook; drills included):\n".to_string();
+    for times in playbooks {
+        let mean = |value: Option<f64>| value.map_or_else(|| "-".to_string(), duration_text);
+        out.push_str(&format!(
+            "  {:<22} {} incident{} ({} drill{}), contained {}, mean time to contain {}, to detect {}\n",
+            times.playbook,
+            times.incidents,
+            if times.incidents == 1 { "" } else { "s" },
+            times.drills,
+            if times.drills == 1 { "" } else { "s" },
+            times.contained,
+            mean(times.mean_seconds_to_contain),
+            mean(times.mean_seconds_to_detect),
+        ));
+        if times.trend.len() > 1 {
+            let trend: Vec<String> = times
+                .trend
+                .iter()
+                .map(|seconds| duration_text(*seconds as f64))
+                .collect();
+            out.push_str(&format!("    trend: {}\n", trend.join(" -> ")));
+        }
+        if times.playbook == "namespace-compromise"
+            && let Some(seconds) = times.mean_seconds_to_contain
+        {
+            out.push_str(&format!(
+                "    mean time to isolate a compromised namespace: {}\n",
+                duration_text(seconds)
+            ));
+        }
+    }
+    out
 }
 
 /// The webhook's records summed by the UTC day each began.
@@ -233,7 +352,7 @@ fn lifetimes(runs: &[RunRecord]) -> (usize, f64, usize) {
 
 /// The metrics as text.
 pub fn to_text(metrics: &Metrics) -> String {
-    runs_text(metrics) + &admission_text(&metrics.admission)
+    runs_text(metrics) + &admission_text(&metrics.admission) + &response_text(&metrics.response)
 }
 
 /// The webhook's days: totals, then the rules that blocked or warned most.
@@ -561,5 +680,57 @@ mod tests {
         assert_eq!(metrics.runs, 0);
         assert!(metrics.mean_hours_to_fix.is_none());
         assert!(to_text(&metrics).starts_with("No runs recorded yet"));
+    }
+}
+
+#[cfg(test)]
+mod response_tests {
+    use super::*;
+    use crate::store::IncidentRecord;
+
+    fn incident(time: i64, id: &str, playbook: &str, drill: bool, declared: i64, contained: Option<i64>) -> RunRecord {
+        RunRecord {
+            time,
+            command: "respond".to_string(),
+            outcome: "pass".to_string(),
+            incident: Some(IncidentRecord {
+                id: id.to_string(),
+                playbook: playbook.to_string(),
+                target: "Namespace/shop".to_string(),
+                drill: drill.then(|| id.to_string()),
+                declared: Some(declared),
+                detected: Some(declared + 30),
+                started: Some(declared + 60),
+                contained,
+                ..IncidentRecord::default()
+            }),
+            ..RunRecord::default()
+        }
+    }
+
+    #[test]
+    fn each_incident_counts_once_at_its_newest_record() {
+        let records = [
+            incident(100, "D-1", "namespace-compromise", true, 0, None),
+            incident(400, "D-1", "namespace-compromise", true, 0, Some(360)),
+            incident(1000, "D-2", "namespace-compromise", true, 900, Some(1020)),
+            incident(2000, "INC-9", "credential-leak", false, 1900, None),
+        ];
+        let times = response_times(&records);
+        assert_eq!(times.len(), 2);
+        assert_eq!(
+            (times[0].playbook.as_str(), times[0].incidents, times[0].contained),
+            ("credential-leak", 1, 0)
+        );
+        let namespace = &times[1];
+        assert_eq!((namespace.incidents, namespace.drills, namespace.contained), (2, 2, 2));
+        assert_eq!(namespace.trend, [360, 120]);
+        assert_eq!(namespace.mean_seconds_to_contain, Some(240.0));
+        assert_eq!(namespace.mean_seconds_to_detect, Some(30.0));
+        let metrics = compute(&records);
+        assert_eq!(metrics.runs, 0, "incident records are not scan runs");
+        let text = to_text(&metrics);
+        assert!(text.contains("  namespace-compromise   2 incidents (2 drills), contained 2, mean time to contain 4m 0s, to detect 30s\n    trend: 6m 0s -> 2m 0s\n    mean time to isolate a compromised namespace: 4m 0s\n"), "{text}");
+        assert_eq!(duration_text(3_725.0), "1h 2m");
     }
 }

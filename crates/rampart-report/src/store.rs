@@ -65,6 +65,51 @@ pub struct RunRecord {
     /// previous one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admission: Option<AdmissionRecord>,
+    /// For `respond` and `drill` records: where an incident's containment stood.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<IncidentRecord>,
+}
+
+/// An incident (or a drill's staged one) as a response run left it; the newest record of
+/// an incident is its state. Times are Unix seconds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IncidentRecord {
+    pub id: String,
+    pub playbook: String,
+    pub target: String,
+    /// The drill that staged it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<String>,
+    pub dry_run: bool,
+    /// When it began: a drill's injection; for a real incident, the first step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared: Option<i64>,
+    /// When a detection named it (a drill's signal seen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected: Option<i64>,
+    /// The first step of the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<i64>,
+    /// The first verification that passed whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contained: Option<i64>,
+    pub steps: usize,
+    pub failed: usize,
+    /// Its undo was played back.
+    #[serde(default)]
+    pub undone: bool,
+}
+
+impl IncidentRecord {
+    /// Seconds from declared (or the first step) to containment.
+    pub fn time_to_contain(&self) -> Option<i64> {
+        Some(self.contained? - self.declared.or(self.started)?)
+    }
+
+    /// Seconds from declared to the detection.
+    pub fn time_to_detect(&self) -> Option<i64> {
+        Some(self.detected? - self.declared?)
+    }
 }
 
 /// The webhook's decisions over one period (`rampart serve --record`),

@@ -80,6 +80,32 @@ pub struct CheckResult {
 }
 
 impl Journal {
+    /// The incident as the run store keeps it; `drill` names the drill that staged it,
+    /// `declared` when it began (the drill's injection).
+    pub fn incident_record(&self, drill: Option<&str>, declared: Option<i64>) -> rampart_report::store::IncidentRecord {
+        let started = self.entries.first().map(|entry| entry.started);
+        rampart_report::store::IncidentRecord {
+            id: self.incident.clone(),
+            playbook: self.playbook.clone(),
+            target: self.target.clone(),
+            drill: drill.map(str::to_string),
+            dry_run: self.dry_run,
+            declared,
+            detected: None,
+            started,
+            contained: started
+                .zip(self.contained_after)
+                .map(|(started, after)| started + after),
+            steps: self.entries.len(),
+            failed: self
+                .entries
+                .iter()
+                .filter(|entry| matches!(entry.result, StepResult::Failed(_)))
+                .count(),
+            undone: !self.undone.is_empty(),
+        }
+    }
+
     pub fn read(path: &Path) -> Result<Journal, String> {
         let text = std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
         serde_json::from_str(&text).map_err(|error| format!("{}: not a journal: {error}", path.display()))
@@ -215,37 +241,36 @@ async fn run(
     }
 }
 
-/// The kinds a namespace's preservation reads: (group/version, plural).
-const PRESERVED: &[(&str, &str)] = &[
-    ("v1", "pods"),
-    ("v1", "services"),
-    ("v1", "serviceaccounts"),
-    ("v1", "configmaps"),
-    ("v1", "secrets"),
-    ("v1", "persistentvolumeclaims"),
-    ("v1", "resourcequotas"),
-    ("apps/v1", "deployments"),
-    ("apps/v1", "statefulsets"),
-    ("apps/v1", "daemonsets"),
-    ("apps/v1", "replicasets"),
-    ("batch/v1", "jobs"),
-    ("batch/v1", "cronjobs"),
-    ("networking.k8s.io/v1", "networkpolicies"),
-    ("networking.k8s.io/v1", "ingresses"),
-    ("rbac.authorization.k8s.io/v1", "roles"),
-    ("rbac.authorization.k8s.io/v1", "rolebindings"),
+/// The kinds a namespace's preservation reads: (group/version, plural, kind).
+const PRESERVED: &[(&str, &str, &str)] = &[
+    ("v1", "pods", "Pod"),
+    ("v1", "services", "Service"),
+    ("v1", "serviceaccounts", "ServiceAccount"),
+    ("v1", "configmaps", "ConfigMap"),
+    ("v1", "secrets", "Secret"),
+    ("v1", "persistentvolumeclaims", "PersistentVolumeClaim"),
+    ("v1", "resourcequotas", "ResourceQuota"),
+    ("apps/v1", "deployments", "Deployment"),
+    ("apps/v1", "statefulsets", "StatefulSet"),
+    ("apps/v1", "daemonsets", "DaemonSet"),
+    ("apps/v1", "replicasets", "ReplicaSet"),
+    ("batch/v1", "jobs", "Job"),
+    ("batch/v1", "cronjobs", "CronJob"),
+    ("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy"),
+    ("networking.k8s.io/v1", "ingresses", "Ingress"),
+    ("rbac.authorization.k8s.io/v1", "roles", "Role"),
+    ("rbac.authorization.k8s.io/v1", "rolebindings", "RoleBinding"),
 ];
 
-/// Lists `plural` of `group_version` in `namespace` (`field`: a field selector) as JSON.
+/// Lists `plural` (of `kind`) of `group_version` in `namespace` (`field`: a field
+/// selector) as JSON, each item with its kind and apiVersion (lists leave them out).
 async fn list_in(
     client: &kube::Client,
-    group_version: &str,
-    plural: &str,
+    (group_version, plural, kind): (&str, &str, &str),
     namespace: &str,
     field: Option<&str>,
 ) -> Result<Vec<serde_json::Value>, String> {
     let (group, version) = group_version.rsplit_once('/').unwrap_or(("", group_version));
-    let kind = plural.trim_end_matches('s');
     let resource = ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural);
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), namespace, &resource);
     let mut params = kube::api::ListParams::default();
@@ -257,6 +282,11 @@ async fn list_in(
         .items
         .into_iter()
         .filter_map(|item| serde_json::to_value(item).ok())
+        .map(|mut item| {
+            item["kind"] = serde_json::json!(kind);
+            item["apiVersion"] = serde_json::json!(group_version);
+            item
+        })
         .collect())
 }
 
@@ -292,7 +322,7 @@ async fn capture(client: &kube::Client, object: &ObjectRef, folder: &Path) -> Re
         _ => (None, None),
     };
     if let Some(namespace) = &namespace {
-        match list_in(client, "v1", "events", namespace, events_field.as_deref()).await {
+        match list_in(client, ("v1", "events", "Event"), namespace, events_field.as_deref()).await {
             Ok(events) => write(
                 format!("{base}-events.json"),
                 &serde_json::to_string_pretty(&events).map_err(|error| error.to_string())?,
@@ -304,8 +334,8 @@ async fn capture(client: &kube::Client, object: &ObjectRef, folder: &Path) -> Re
     if object.kind == "Namespace" {
         let mut objects = Vec::new();
         let mut unread = String::new();
-        for (group_version, plural) in PRESERVED {
-            match list_in(client, group_version, plural, &object.name, None).await {
+        for &(group_version, plural, kind) in PRESERVED {
+            match list_in(client, (group_version, plural, kind), &object.name, None).await {
                 Ok(items) => objects.extend(items.into_iter().map(redacted)),
                 Err(error) => unread.push_str(&format!("{group_version} {plural}: {error}\n")),
             }
@@ -497,6 +527,21 @@ async fn check(client: &kube::Client, check: &Check) -> (bool, String) {
             Err(kube::Error::Api(status)) if status.code == 404 => (true, String::new()),
             Err(error) => (false, error_text(error)),
         },
+        Check::Isolated {
+            namespace,
+            labels,
+            direction,
+        } => match list_in(
+            client,
+            ("networking.k8s.io/v1", "networkpolicies", "NetworkPolicy"),
+            namespace,
+            None,
+        )
+        .await
+        {
+            Ok(policies) => isolated(&policies, labels, direction),
+            Err(error) => (false, error),
+        },
         Check::Field {
             object,
             pointer,
@@ -570,6 +615,65 @@ async fn check(client: &kube::Client, check: &Check) -> (bool, String) {
     }
 }
 
+/// Judges `Check::Isolated` over a namespace's NetworkPolicies, with the scan's own
+/// selector and peer reading.
+fn isolated(
+    policies: &[serde_json::Value],
+    labels: &std::collections::BTreeMap<String, String>,
+    direction: &str,
+) -> (bool, String) {
+    use rampart_k8s::inventory::Peer;
+    let items: Vec<serde_json::Value> = policies
+        .iter()
+        .map(|policy| {
+            let mut policy = policy.clone();
+            policy["apiVersion"] = serde_json::json!("networking.k8s.io/v1");
+            policy["kind"] = serde_json::json!("NetworkPolicy");
+            policy
+        })
+        .collect();
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string();
+    let loaded = rampart_k8s::loader::load_bytes(
+        "networkpolicies.json",
+        list.as_bytes(),
+        &rampart_k8s::loader::LoadOptions::default(),
+    );
+    let inventory = rampart_k8s::Inventory::of_objects(&loaded.objects, &rampart_k8s::ScanConfig::default());
+    let labels: rampart_k8s::selector::Labels =
+        labels.iter().map(|(key, value)| (key.clone(), value.clone())).collect();
+    let selecting: Vec<_> = inventory
+        .policies
+        .iter()
+        .filter(|policy| policy.selector.matches(&labels))
+        .collect();
+    let egress = direction == "egress";
+    let governs = selecting
+        .iter()
+        .any(|policy| if egress { policy.egress } else { policy.ingress });
+    if !governs {
+        return (false, format!("no NetworkPolicy governs their {direction}"));
+    }
+    let open: Vec<String> = selecting
+        .iter()
+        .filter(|policy| {
+            let peers = if egress {
+                &policy.egress_peers
+            } else {
+                &policy.ingress_peers
+            };
+            peers
+                .iter()
+                .any(|peer| matches!(peer, Peer::Anywhere | Peer::Addresses(_)))
+        })
+        .map(|policy| policy.name.clone())
+        .collect();
+    if open.is_empty() {
+        (true, String::new())
+    } else {
+        (false, format!("still open through {}", open.join(", ")))
+    }
+}
+
 /// Whether the API server lets `user` (in `groups`; a service account's are implied)
 /// `verb` `resource` (`pods/exec`: a subresource) of `group` in `namespace`, by a
 /// SubjectAccessReview.
@@ -622,12 +726,20 @@ pub async fn allowed(
     Ok(answer.status.as_ref().is_some_and(|status| status.allowed))
 }
 
-/// Runs the journal's checks now and adds the result to it; the first run that passes
-/// whole sets the time to containment.
-pub async fn verify(client: &kube::Client, journal: &mut Journal, journal_path: &Path) -> Result<bool, String> {
+/// Deletes `object`; `false` when it was gone already.
+pub async fn delete(client: &kube::Client, object: &ObjectRef) -> Result<bool, String> {
+    match api(client, object).delete(&object.name, &DeleteParams::default()).await {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+        Err(error) => Err(error_text(error)),
+    }
+}
+
+/// Runs `checks` against the cluster now.
+pub async fn run_checks(client: &kube::Client, checks: &[Check]) -> Verification {
     let time = rampart_core::unix_now();
     let mut results = Vec::new();
-    for planned in &journal.checks {
+    for planned in checks {
         let (passed, detail) = check(client, planned).await;
         results.push(CheckResult {
             check: planned.describe(),
@@ -635,14 +747,55 @@ pub async fn verify(client: &kube::Client, journal: &mut Journal, journal_path: 
             detail,
         });
     }
-    let all = !results.is_empty() && results.iter().all(|result| result.passed);
+    Verification { time, results }
+}
+
+impl Verification {
+    /// Every check passed (and there was one).
+    pub fn passed(&self) -> bool {
+        !self.results.is_empty() && self.results.iter().all(|result| result.passed)
+    }
+}
+
+/// Runs the journal's checks now and adds the result to it; the first run that passes
+/// whole sets the time to containment.
+pub async fn verify(client: &kube::Client, journal: &mut Journal, journal_path: &Path) -> Result<bool, String> {
+    let verification = run_checks(client, &journal.checks).await;
+    let (time, all) = (verification.time, verification.passed());
     if all
         && journal.contained_after.is_none()
         && let Some(first) = journal.entries.first()
     {
         journal.contained_after = Some(time - first.started);
     }
-    journal.verified.push(Verification { time, results });
+    journal.verified.push(verification);
     journal.write(journal_path)?;
     Ok(all)
+}
+
+#[cfg(test)]
+mod isolation_tests {
+    use super::isolated;
+    use serde_json::json;
+
+    #[test]
+    fn isolation_needs_a_governing_policy_and_no_way_out_of_the_cluster() {
+        let labels = std::collections::BTreeMap::from([("app".to_string(), "victim".to_string())]);
+        let deny = json!({"metadata": {"name": "quarantine", "namespace": "d"}, "spec": {"podSelector": {"matchLabels": {"app": "victim"}}, "policyTypes": ["Egress"]}});
+        let dns = json!({"metadata": {"name": "dns", "namespace": "d"}, "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]}]}});
+        let open = json!({"metadata": {"name": "open", "namespace": "d"}, "spec": {"podSelector": {}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}});
+        assert_eq!(isolated(std::slice::from_ref(&deny), &labels, "egress"), (true, String::new()));
+        assert!(isolated(&[deny.clone(), dns], &labels, "egress").0);
+        assert_eq!(
+            isolated(&[deny.clone(), open], &labels, "egress"),
+            (false, "still open through open".to_string())
+        );
+        assert_eq!(
+            isolated(&[deny], &labels, "ingress"),
+            (false, "no NetworkPolicy governs their ingress".to_string())
+        );
+        assert!(!isolated(&[], &labels, "egress").0);
+    }
 }

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod credential;
 pub mod deny;
+pub mod drill;
 pub mod egress;
 pub mod exposure;
 pub mod identity;

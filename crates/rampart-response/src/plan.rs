@@ -101,6 +101,14 @@ pub enum Check {
     NoRunningPods { namespace: String, selector: String },
     /// The object is gone (a deleted token Secret, the pod a token was bound to).
     Gone { object: ObjectRef },
+    /// A NetworkPolicy selecting pods with these labels governs `direction` (`ingress` or
+    /// `egress`), and no policy selecting them lets that direction reach outside the
+    /// cluster (anywhere, or an address block).
+    Isolated {
+        namespace: String,
+        labels: std::collections::BTreeMap<String, String>,
+        direction: String,
+    },
     /// A field of the object (a JSON pointer) has this value; a missing field is `null`.
     Field {
         object: ObjectRef,
@@ -129,6 +137,18 @@ impl Check {
             Check::Exists { object } => format!("{} exists", object.describe()),
             Check::Gone { object } => format!("{} is gone", object.describe()),
             Check::ImageNotRunning { block } => format!("no pod runs {}", block.image),
+            Check::Isolated {
+                namespace,
+                labels,
+                direction,
+            } => format!(
+                "{direction} of pods of {namespace} labelled {} is cut off from outside the cluster",
+                labels
+                    .iter()
+                    .map(|(key, value)| format!("{key}={value}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
             Check::Field {
                 object,
                 pointer,

@@ -270,6 +270,7 @@ fn run_record(
         open: open_fingerprints(&run.report.findings),
         images: run.report.summary.images.clone(),
         admission: None,
+        incident: None,
     }
 }
 

@@ -8,6 +8,7 @@ mod audit_log_command;
 mod ci_command;
 mod config_command;
 mod controls_command;
+mod drill_command;
 mod evidence_command;
 mod exceptions_command;
 mod fix_command;
@@ -119,6 +120,10 @@ enum Command {
     /// who may run each step (read-only).
     #[command(subcommand)]
     Respond(respond_command::RespondCommand),
+    /// Rehearse a playbook on a synthetic victim in a sandbox namespace:
+    /// time to detect, to contain, to verify; per playbook, over time.
+    #[command(subcommand)]
+    Drill(drill_command::DrillCommand),
     /// The trust-boundary map of manifests, a snapshot or a live cluster:
     /// namespaces, workloads, service accounts and what they may do,
     /// exposure, and allowed network paths, each classed public,
@@ -341,6 +346,7 @@ fn main() -> ExitCode {
         Command::Images(command) => images_command::run(&command),
         Command::AuditLog(args) => audit_log_command::run(&args),
         Command::Respond(command) => respond_command::run(&command),
+        Command::Drill(command) => drill_command::run(&command),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),
         Command::Policy(command) => policy_command::run(&command),

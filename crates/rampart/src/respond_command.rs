@@ -23,6 +23,38 @@ pub enum RespondCommand {
     /// access reviews deny the accounts); the first pass records the time to
     /// containment in the journal.
     Verify(UndoArgs),
+    /// Write the incident's evidence bundle: the plan, the journal (each
+    /// step's times and result, every verification), the captures and the
+    /// objects before and after each write, with a manifest (and signature).
+    Evidence(EvidenceArgs),
+}
+
+#[derive(clap::Args)]
+pub struct EvidenceArgs {
+    /// The journal `rampart respond apply` wrote.
+    journal: PathBuf,
+    /// The bundle's folder [default: evidence/ beside the journal].
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
+    /// Sign the manifest with this Ed25519 key (PKCS#8 PEM, `rampart
+    /// evidence keygen`).
+    #[arg(long, value_name = "FILE")]
+    sign_key: Option<PathBuf>,
+    /// The run store whose record of the incident the bundle names
+    /// [default: .rampart/evidence.db beside rampart.toml].
+    #[arg(long, value_name = "FILE")]
+    store: Option<PathBuf>,
+}
+
+/// Where each run's record of the incident goes.
+#[derive(clap::Args)]
+pub struct Recording {
+    /// The run store [default: .rampart/evidence.db beside rampart.toml].
+    #[arg(long, value_name = "FILE")]
+    store: Option<PathBuf>,
+    /// Do not record the incident in the run store.
+    #[arg(long)]
+    no_record: bool,
 }
 
 #[derive(clap::Args)]
@@ -42,6 +74,8 @@ pub struct ApplyArgs {
     /// beside it.
     #[arg(long, value_name = "FILE")]
     journal: Option<PathBuf>,
+    #[command(flatten)]
+    recording: Recording,
 }
 
 #[derive(clap::Args)]
@@ -50,6 +84,8 @@ pub struct UndoArgs {
     journal: PathBuf,
     #[command(flatten)]
     cluster: Cluster,
+    #[command(flatten)]
+    recording: Recording,
 }
 
 /// The cluster a plan is applied to.
@@ -260,6 +296,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
         RespondCommand::Apply(args) => apply(args),
         RespondCommand::Undo(args) => undo(args),
         RespondCommand::Verify(args) => verify(args),
+        RespondCommand::Evidence(args) => evidence(args),
         RespondCommand::Plan(PlanCommand::SuspiciousEgress(args)) => {
             let Some((namespace, pod)) = args.pod.split_once('/') else {
                 eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
@@ -666,6 +703,12 @@ fn apply(args: &ApplyArgs) -> Outcome {
             return Outcome::Error;
         }
     };
+    if let Ok(copy) = serde_json::to_string_pretty(&plan)
+        && let Some(folder) = journal_path.parent()
+    {
+        let _ = std::fs::write(folder.join("plan.json"), copy + "\n");
+    }
+    record(&journal, &journal_path, &args.recording);
     let mut failed = false;
     for entry in &journal.entries {
         let result = match &entry.result {
@@ -725,6 +768,7 @@ fn undo(args: &UndoArgs) -> Outcome {
         eprintln!("error: {error}");
         return Outcome::Error;
     }
+    record(&journal, &args.journal, &args.recording);
     let mut failed = false;
     for entry in &journal.undone {
         let result = match &entry.result {
@@ -766,6 +810,7 @@ fn verify(args: &UndoArgs) -> Outcome {
             return Outcome::Error;
         }
     };
+    record(&journal, &args.journal, &args.recording);
     if let Some(last) = journal.verified.last() {
         for result in &last.results {
             let mark = if result.passed { "pass" } else { "FAIL" };
@@ -783,4 +828,140 @@ fn verify(args: &UndoArgs) -> Outcome {
         (false, _) => println!("not contained yet"),
     }
     if passed { Outcome::Pass } else { Outcome::Fail }
+}
+
+/// The drill that staged an incident (`DRILL-<id>`), and when it injected its signal.
+fn drill_of(incident: &str) -> (Option<String>, Option<i64>) {
+    let Some(id) = incident.strip_prefix("DRILL-") else {
+        return (None, None);
+    };
+    let injected = rampart_response::drill::Drill::read(&crate::drill_command::state_path(id))
+        .ok()
+        .map(|drill| drill.injected);
+    (Some(id.to_string()), injected)
+}
+
+/// Adds the incident's state to the run store, unless told not to; a store that cannot
+/// be written is a warning (the journal holds everything).
+fn record(journal: &rampart_response::Journal, journal_path: &std::path::Path, recording: &Recording) {
+    if recording.no_record || journal.dry_run {
+        return;
+    }
+    let Ok(team) = crate::config_command::load(None, std::path::Path::new(".")) else {
+        return;
+    };
+    let (drill, declared) = drill_of(&journal.incident);
+    let incident = journal.incident_record(drill.as_deref(), declared);
+    let store = rampart_scan::proof::store_path(recording.store.as_deref(), &team);
+    let recorded = rampart_report::store::Store::open(&store).and_then(|mut opened| {
+        opened.record(&rampart_report::store::RunRecord {
+            time: rampart_core::unix_now(),
+            command: "respond".to_string(),
+            outcome: if incident.contained.is_some() { "pass" } else { "fail" }.to_string(),
+            incident: Some(incident),
+            ..rampart_report::store::RunRecord::default()
+        })
+    });
+    if let Err(error) = recorded {
+        eprintln!(
+            "warning: the incident was not recorded in {}: {error} (journal: {})",
+            store.display(),
+            journal_path.display()
+        );
+    }
+}
+
+/// Writes the incident's bundle from its journal's folder.
+fn evidence(args: &EvidenceArgs) -> Outcome {
+    let journal = match rampart_response::apply::Journal::read(&args.journal) {
+        Ok(journal) => journal,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    let folder = args
+        .journal
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf);
+    let dir = args.evidence.clone().unwrap_or_else(|| folder.join("evidence"));
+    let key = match args
+        .sign_key
+        .as_deref()
+        .map(rampart_report::evidence::signing::read_signing_key)
+        .transpose()
+    {
+        Ok(key) => key,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Outcome::Error;
+        }
+    };
+    // The plan, the journal, and every file the journal names.
+    let mut files: Vec<String> = vec!["journal.json".to_string()];
+    if folder.join("plan.json").exists() {
+        files.insert(0, "plan.json".to_string());
+    }
+    for entry in journal.entries.iter().chain(&journal.undone) {
+        for captured in &entry.captured {
+            if !files.contains(captured) {
+                files.push(captured.clone());
+            }
+        }
+    }
+    let store_head = crate::config_command::load(None, std::path::Path::new("."))
+        .ok()
+        .map(|team| rampart_scan::proof::store_path(args.store.as_deref(), &team))
+        .filter(|path| path.exists())
+        .and_then(|path| {
+            let store = rampart_report::store::Store::open(&path).ok()?;
+            let runs = store.runs_without_fingerprints().ok()?;
+            let run = runs.iter().rev().find(|run| {
+                run.record
+                    .incident
+                    .as_ref()
+                    .is_some_and(|incident| incident.id == journal.incident)
+            })?;
+            Some(serde_json::json!({"store": path.display().to_string(), "seq": run.seq, "hash": run.hash}))
+        });
+    let written = (|| -> std::io::Result<()> {
+        let mut bundle = rampart_report::evidence::BundleWriter::create(&dir)?;
+        for name in &files {
+            let source = if name == "journal.json" {
+                args.journal.clone()
+            } else {
+                folder.join(name)
+            };
+            let bytes = std::fs::read(&source)
+                .map_err(|error| std::io::Error::new(error.kind(), format!("{}: {error}", source.display())))?;
+            bundle.add(name, |out| out.write_all(&bytes))?;
+        }
+        if let Some(head) = &store_head {
+            bundle.add("store.json", |out| {
+                out.write_all((serde_json::to_string_pretty(head).unwrap_or_default() + "\n").as_bytes())
+            })?;
+        }
+        bundle.finish(
+            &rampart_core::rfc3339(rampart_core::unix_now()),
+            &format!("rampart {}", env!("CARGO_PKG_VERSION")),
+            key.as_ref(),
+        )?;
+        Ok(())
+    })();
+    match written {
+        Ok(()) => {
+            eprintln!(
+                "evidence of {} written to {} ({} files)",
+                journal.incident,
+                dir.display(),
+                files.len()
+            );
+            Outcome::Pass
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Outcome::Error
+        }
+    }
 }
