@@ -7,6 +7,7 @@
 //! configuration file, `rampart.toml`.
 
 pub mod baseline;
+pub mod breakglass;
 mod config;
 mod control;
 pub mod coverage;

@@ -33,6 +33,9 @@ pub struct ScanConfig {
     pub review_annotation: String,
     /// The date expiry is judged against (today, unless a test says).
     pub today: Date,
+    /// The time (Unix seconds) expiries to the minute are judged against (break-glass
+    /// bindings).
+    pub now: i64,
     /// Rules no waiver annotation can suppress (rampart.toml `non-waivable`).
     pub non_waivable: Vec<RuleSelector>,
     /// Days a Secret may go unwritten (rampart.toml `[secrets]
@@ -65,6 +68,7 @@ impl Default for ScanConfig {
             owner_annotation: "rampart.dev/owner".to_string(),
             review_annotation: "rampart.dev/review-by".to_string(),
             today: Date::today(),
+            now: rampart_core::unix_now(),
             non_waivable: Vec::new(),
             secret_max_age_days: 90,
             cluster: false,
@@ -207,6 +211,8 @@ pub fn check_file(objects: &[Object], config: &ScanConfig, rules: &[&'static Rul
             has_pod: pod.is_some(),
             is_workload,
             has_waivers: inventory.record(object, config, pss_violations),
+            images_blocked: !config.blocked_images.is_empty(),
+            registries_listed: !config.allowed_registries.is_empty(),
         };
         for (count, rule) in judged.iter_mut().zip(rules) {
             *count += usize::from(rule.judges(object, &shape));

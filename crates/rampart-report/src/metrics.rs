@@ -115,7 +115,7 @@ pub struct Point {
 pub fn compute(records: &[RunRecord]) -> Metrics {
     let runs: Vec<RunRecord> = records
         .iter()
-        .filter(|record| record.admission.is_none() && record.incident.is_none())
+        .filter(|record| record.admission.is_none() && record.incident.is_none() && record.breakglass.is_none())
         .cloned()
         .collect();
     let runs = runs.as_slice();

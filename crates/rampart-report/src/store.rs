@@ -68,6 +68,28 @@ pub struct RunRecord {
     /// For `respond` and `drill` records: where an incident's containment stood.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incident: Option<IncidentRecord>,
+    /// For `breakglass` records: a grant or its revocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakglass: Option<BreakglassRecord>,
+}
+
+/// A break-glass grant (or its revocation), as `rampart breakglass` made it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BreakglassRecord {
+    /// `grant` or `revoke`.
+    pub action: String,
+    /// `ClusterRoleBinding/name` or `RoleBinding/namespace/name`.
+    pub binding: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<i64>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub requester: String,
 }
 
 /// An incident (or a drill's staged one) as a response run left it; the newest record of

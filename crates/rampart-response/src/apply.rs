@@ -726,6 +726,29 @@ pub async fn allowed(
     Ok(answer.status.as_ref().is_some_and(|status| status.allowed))
 }
 
+/// Every RoleBinding and ClusterRoleBinding labelled `label` (`key` or `key=value`), as JSON.
+pub async fn bindings_labelled(client: &kube::Client, label: &str) -> Result<Vec<serde_json::Value>, String> {
+    let mut found = Vec::new();
+    for (kind, plural) in [
+        ("ClusterRoleBinding", "clusterrolebindings"),
+        ("RoleBinding", "rolebindings"),
+    ] {
+        let resource =
+            ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("rbac.authorization.k8s.io", "v1", kind), plural);
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
+        let list = api
+            .list(&kube::api::ListParams::default().labels(label))
+            .await
+            .map_err(error_text)?;
+        found.extend(
+            list.items
+                .into_iter()
+                .filter_map(|item| serde_json::to_value(item).ok()),
+        );
+    }
+    Ok(found)
+}
+
 /// Deletes `object`; `false` when it was gone already.
 pub async fn delete(client: &kube::Client, object: &ObjectRef) -> Result<bool, String> {
     match api(client, object).delete(&object.name, &DeleteParams::default()).await {
@@ -786,7 +809,10 @@ mod isolation_tests {
             "egress": [{"to": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}]}]}});
         let open = json!({"metadata": {"name": "open", "namespace": "d"}, "spec": {"podSelector": {}, "policyTypes": ["Egress"],
             "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}});
-        assert_eq!(isolated(std::slice::from_ref(&deny), &labels, "egress"), (true, String::new()));
+        assert_eq!(
+            isolated(std::slice::from_ref(&deny), &labels, "egress"),
+            (true, String::new())
+        );
         assert!(isolated(&[deny.clone(), dns], &labels, "egress").0);
         assert_eq!(
             isolated(&[deny.clone(), open], &labels, "egress"),

@@ -4,6 +4,7 @@
 //! runs a plan against a cluster, journalling each step, and plays the undos back.
 
 pub mod apply;
+pub mod breakglass;
 pub mod credential;
 pub mod deny;
 pub mod drill;

@@ -271,6 +271,7 @@ fn run_record(
         images: run.report.summary.images.clone(),
         admission: None,
         incident: None,
+        breakglass: None,
     }
 }
 

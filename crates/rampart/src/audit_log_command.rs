@@ -65,19 +65,26 @@ fn since_of(text: &str, now: i64) -> Result<i64, String> {
     if let Some(time) = rampart_core::unix_from_rfc3339(text, false) {
         return Ok(time);
     }
+    duration_seconds(text)
+        .map(|seconds| now - seconds)
+        .map_err(|error| format!("--since {text}: {error}, or an RFC 3339 time"))
+}
+
+/// `30m`, `24h`, `7d`, `90s` as seconds.
+pub fn duration_seconds(text: &str) -> Result<i64, String> {
     let unit_at = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(unit_at);
     let number: i64 = number
         .parse()
-        .map_err(|_| format!("--since {text}: give a duration (30m, 24h, 7d) or an RFC 3339 time"))?;
+        .map_err(|_| "give a duration (30m, 24h, 7d)".to_string())?;
     let seconds = match unit {
         "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("--since {text}: the unit is s, m, h or d")),
+        _ => return Err("give a duration whose unit is s, m, h or d".to_string()),
     };
-    Ok(now - number * seconds)
+    Ok(number * seconds)
 }
 
 /// A file read as it grows: at its end, wait and read again (`--follow`).

@@ -107,14 +107,17 @@ pub fn run(command: &DrillCommand) -> Outcome {
     })
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|error| error.to_string())
 }
 
-fn connect(runtime: &tokio::runtime::Runtime, cluster: &Cluster) -> Result<rampart_cluster::live::Connection, String> {
+pub fn connect(
+    runtime: &tokio::runtime::Runtime,
+    cluster: &Cluster,
+) -> Result<rampart_cluster::live::Connection, String> {
     runtime.block_on(rampart_cluster::live::connect(
         cluster.kubeconfig.as_deref(),
         cluster.context.as_deref(),

@@ -5,6 +5,7 @@
 
 mod audit_command;
 mod audit_log_command;
+mod breakglass_command;
 mod ci_command;
 mod config_command;
 mod controls_command;
@@ -124,6 +125,10 @@ enum Command {
     /// time to detect, to contain, to verify; per playbook, over time.
     #[command(subcommand)]
     Drill(drill_command::DrillCommand),
+    /// Emergency access: a binding bounded in time, with its reason and
+    /// requester, recorded; every use and every overstay flagged.
+    #[command(subcommand)]
+    Breakglass(breakglass_command::BreakglassCommand),
     /// The trust-boundary map of manifests, a snapshot or a live cluster:
     /// namespaces, workloads, service accounts and what they may do,
     /// exposure, and allowed network paths, each classed public,
@@ -347,6 +352,7 @@ fn main() -> ExitCode {
         Command::AuditLog(args) => audit_log_command::run(&args),
         Command::Respond(command) => respond_command::run(&command),
         Command::Drill(command) => drill_command::run(&command),
+        Command::Breakglass(command) => breakglass_command::run(&command),
         Command::Config(command) => config_command::run(&command),
         Command::Controls(args) => controls_command::run(&args),
         Command::Policy(command) => policy_command::run(&command),

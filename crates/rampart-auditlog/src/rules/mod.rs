@@ -8,6 +8,7 @@
 
 mod admission_guard_changed;
 mod anonymous_allowed;
+mod breakglass_used;
 mod configmap_credentials;
 mod csr_approved;
 mod ephemeral_container;
@@ -166,6 +167,7 @@ pub fn all() -> &'static [&'static Rule] {
         &csr_approved::RULE,
         &node_proxy::RULE,
         &impersonation::RULE,
+        &breakglass_used::RULE,
         &admission_guard_changed::RULE,
         &network_policy_deleted::RULE,
         &service_exposed::RULE,

@@ -86,6 +86,19 @@ pub enum Subjects {
     /// Secrets whose values were compared with other clusters'
     /// (`rampart audit --compare-secret-values`).
     ComparedSecrets,
+    /// Objects with a pod spec, when rampart.toml or the command line gives
+    /// the rule something to judge them by: without it, the rule proves
+    /// nothing.
+    PodsWhen(Setting),
+}
+
+/// A setting that turns a rule on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// `[[images.block]]`.
+    BlockedImages,
+    /// `allowed-registries`, `--allowed-registry`.
+    AllowedRegistries,
 }
 
 /// Role and ClusterRole.
@@ -120,6 +133,10 @@ pub struct Shape {
     pub has_pod: bool,
     pub is_workload: bool,
     pub has_waivers: bool,
+    /// Images are blocked (`[[images.block]]`).
+    pub images_blocked: bool,
+    /// Registries are listed as allowed.
+    pub registries_listed: bool,
 }
 
 impl Rule {
@@ -144,6 +161,13 @@ impl Rule {
                 shape.in_cluster && pairs.iter().any(|(g, k)| *k == object.kind && *g == group)
             }
             Subjects::ComparedSecrets => shape.secrets_compared && object.kind == "Secret" && object.group().is_empty(),
+            Subjects::PodsWhen(setting) => {
+                shape.has_pod
+                    && match setting {
+                        Setting::BlockedImages => shape.images_blocked,
+                        Setting::AllowedRegistries => shape.registries_listed,
+                    }
+            }
         }
     }
 }
@@ -258,6 +282,7 @@ pub fn all() -> &'static [&'static Rule] {
         &rbac::rbac_default_sa_binding::RULE,
         &rbac::rbac_owner_review::RULE,
         &rbac::rbac_review_expired::RULE,
+        &rbac::rbac_breakglass_expired::RULE,
         &rbac::rbac_binding_missing_subject::RULE,
         &rbac::rbac_role_unused::RULE,
         // secrets in manifests
@@ -425,7 +450,7 @@ pub(crate) mod prelude {
     pub use crate::object::Object;
     pub use crate::rules::{
         BINDINGS, Check, InventoryReporter, NETWORK_POLICIES, RBAC_OBJECTS, ROLES, Reporter, Rule, SECRETS, SERVICES,
-        Subjects,
+        Setting, Subjects,
     };
     pub use crate::workload::{Container, PodSpec};
     pub use crate::yaml::Node;

@@ -42,10 +42,13 @@ pub static RULE: Rule = Rule {
         references: &[],
         fix: "Move the workload to the fixed image the block allows.",
     },
-    check: Check::Pod(check),
+    check: Check::Object(Subjects::PodsWhen(Setting::BlockedImages), check),
 };
 
-fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    let Some(pod) = context.config.workload_kinds.pod_of(object) else {
+        return;
+    };
     let blocks = &context.config.blocked_images;
     if blocks.is_empty() {
         return;

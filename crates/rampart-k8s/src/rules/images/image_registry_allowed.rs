@@ -38,10 +38,13 @@ pub static RULE: Rule = Rule {
         }],
         fix: "Mirror the image into an allowed registry and reference it from there.",
     },
-    check: Check::Pod(check),
+    check: Check::Object(Subjects::PodsWhen(Setting::AllowedRegistries), check),
 };
 
-fn check(pod: &PodSpec<'_>, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+fn check(object: &Object, context: &RuleContext<'_>, out: &mut Reporter<'_>) {
+    let Some(pod) = context.config.workload_kinds.pod_of(object) else {
+        return;
+    };
     let allowed = &context.config.allowed_registries;
     if allowed.is_empty() {
         return;

@@ -2,6 +2,7 @@
 
 pub mod rbac_anonymous_binding;
 pub mod rbac_binding_missing_subject;
+pub mod rbac_breakglass_expired;
 pub mod rbac_cluster_admin_binding;
 pub mod rbac_dangerous_permissions;
 pub mod rbac_default_sa_binding;
