@@ -10,6 +10,7 @@ pub mod deny;
 pub mod drill;
 pub mod egress;
 pub mod exposure;
+pub mod harden;
 pub mod identity;
 pub mod namespace;
 pub mod plan;

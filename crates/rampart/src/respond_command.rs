@@ -27,6 +27,21 @@ pub enum RespondCommand {
     /// step's times and result, every verification), the captures and the
     /// objects before and after each write, with a manifest (and signature).
     Evidence(EvidenceArgs),
+    /// After containment: the permanent follow-ups as files for a pull
+    /// request (NetworkPolicy, Namespace with Pod Security, the RBAC
+    /// removed, the image block and policy, the rules to make non-waivable,
+    /// the rotation checklist).
+    Harden(HardenArgs),
+}
+
+#[derive(clap::Args)]
+pub struct HardenArgs {
+    /// The incident: its id (incidents/<id>/plan.json), or a plan or
+    /// journal file.
+    incident: String,
+    /// Where to write [default: incidents/<id>/harden/].
+    #[arg(long, short = 'o', value_name = "DIR")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -297,6 +312,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
         RespondCommand::Undo(args) => undo(args),
         RespondCommand::Verify(args) => verify(args),
         RespondCommand::Evidence(args) => evidence(args),
+        RespondCommand::Harden(args) => harden(args),
         RespondCommand::Plan(PlanCommand::SuspiciousEgress(args)) => {
             let Some((namespace, pod)) = args.pod.split_once('/') else {
                 eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
@@ -964,4 +980,53 @@ fn evidence(args: &EvidenceArgs) -> Outcome {
             Outcome::Error
         }
     }
+}
+
+/// Writes the follow-up files of an incident's plan.
+fn harden(args: &HardenArgs) -> Outcome {
+    let given = PathBuf::from(&args.incident);
+    let plan_path = if given.is_file() {
+        // A journal's plan is beside it.
+        if given.file_name().is_some_and(|name| name == "journal.json") {
+            given.with_file_name("plan.json")
+        } else {
+            given
+        }
+    } else {
+        PathBuf::from("incidents").join(&args.incident).join("plan.json")
+    };
+    let plan: rampart_response::Plan = match std::fs::read_to_string(&plan_path)
+        .map_err(|error| error.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|error| format!("not a plan: {error}")))
+    {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("error: {}: {error}", plan_path.display());
+            return Outcome::Error;
+        }
+    };
+    let files = match rampart_response::harden::harden(&plan) {
+        Ok(files) => files,
+        Err(error) => {
+            eprintln!("error: {}: {error}", plan_path.display());
+            return Outcome::Error;
+        }
+    };
+    let dir = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("incidents").join(&plan.incident).join("harden"));
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        eprintln!("error: {}: {error}", dir.display());
+        return Outcome::Error;
+    }
+    for file in &files {
+        let path = dir.join(&file.name);
+        if let Err(error) = std::fs::write(&path, &file.content) {
+            eprintln!("error: {}: {error}", path.display());
+            return Outcome::Error;
+        }
+        println!("{}: {}", path.display(), file.purpose);
+    }
+    Outcome::Pass
 }

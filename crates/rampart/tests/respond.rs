@@ -1083,3 +1083,108 @@ fn a_cluster_serving_a_real_deny_gets_one_that_wins_over_its_network_policies() 
         writes(&server)
     );
 }
+
+#[test]
+fn each_playbooks_follow_up_is_written_and_passes_ramparts_own_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = format!(
+        r#"{{"apiVersion":"v1","kind":"List","items":[
+{{"apiVersion":"v1","kind":"Namespace","metadata":{{"name":"shop"}}}},
+{{"apiVersion":"v1","kind":"ServiceAccount","metadata":{{"name":"web","namespace":"shop"}}}},
+{{"apiVersion":"v1","kind":"Secret","type":"Opaque","metadata":{{"name":"db","namespace":"shop"}}}},
+{{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{{"name":"read","namespace":"shop"}},"rules":[{{"apiGroups":[""],"resources":["secrets"],"verbs":["get"]}}]}},
+{{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{{"name":"read","namespace":"shop"}},"roleRef":{{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"read"}},"subjects":[{{"kind":"ServiceAccount","name":"web","namespace":"shop"}}]}},
+{{"apiVersion":"apps/v1","kind":"Deployment","metadata":{{"name":"web","namespace":"shop"}},"spec":{{"template":{{"metadata":{{"labels":{{"app":"web"}}}},"spec":{{"serviceAccountName":"web","containers":[{{"name":"web","image":"ghcr.io/acme/web@{BAD}","env":[{{"name":"P","valueFrom":{{"secretKeyRef":{{"name":"db","key":"p"}}}}}}]}}]}}}}}}}},
+{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"web-1","namespace":"shop","labels":{{"app":"web"}}}},"spec":{{"containers":[{{"name":"web","image":"ghcr.io/acme/web@{BAD}"}}]}}}},
+{{"apiVersion":"v1","kind":"Service","metadata":{{"name":"web","namespace":"shop"}},"spec":{{"type":"LoadBalancer","selector":{{"app":"web"}},"ports":[{{"port":80}}]}}}}
+]}}"#
+    );
+    write_file(dir.path(), "cluster.json", &snapshot);
+    let playbooks: [(&str, Vec<&str>); 5] = [
+        ("suspicious-egress", vec!["--pod", "shop/web-1"]),
+        ("namespace-compromise", vec!["-n", "shop"]),
+        ("credential-leak", vec!["--service-account", "shop/web"]),
+        ("vulnerable-image", vec!["--image", BAD, "--reason", "CVE-2026-1"]),
+        (
+            "ingress-exposure",
+            vec!["--service", "shop/web", "--allow", "10.0.0.0/8"],
+        ),
+    ];
+    for (playbook, extra) in playbooks {
+        let incident = format!("INC-{playbook}");
+        let plan_path = format!("{playbook}.json");
+        let mut args = vec![
+            "respond",
+            "plan",
+            playbook,
+            "--snapshot",
+            "cluster.json",
+            "--incident",
+            &incident,
+            "-o",
+            &plan_path,
+        ];
+        args.extend(extra);
+        let planned = rampart_in(dir.path(), &args);
+        assert_eq!(
+            planned.status.code(),
+            Some(0),
+            "{playbook}: {}",
+            String::from_utf8_lossy(&planned.stderr)
+        );
+        let out = format!("harden-{playbook}");
+        let hardened = rampart_in(dir.path(), &["respond", "harden", &plan_path, "-o", &out]);
+        assert_eq!(
+            hardened.status.code(),
+            Some(0),
+            "{playbook}: {}",
+            String::from_utf8_lossy(&hardened.stderr)
+        );
+        let readme = std::fs::read_to_string(dir.path().join(&out).join("README.md")).unwrap();
+        assert!(
+            readme.starts_with(&format!("# Follow-up to {incident} ({playbook})")),
+            "{readme}"
+        );
+        let toml = std::fs::read_to_string(dir.path().join(&out).join("rampart.toml.add")).unwrap();
+        assert!(toml.contains("non-waivable = [\""), "{toml}");
+        // What it writes is what Rampart would let through: no finding on its own scan.
+        let scanned = rampart_in(
+            dir.path(),
+            &["scan", &out, "--format", "json", "--no-secrets", "--allow-empty"],
+        );
+        let report: serde_json::Value = serde_json::from_slice(&scanned.stdout).unwrap();
+        assert!(report["summary"]["objects"].as_u64().unwrap() > 0, "{playbook}: nothing scanned");
+        assert_eq!(report["findings"], serde_json::json!([]), "{playbook}: {report:#}");
+        assert!(
+            report["errors"].as_array().unwrap().is_empty(),
+            "{playbook}: {report:#}"
+        );
+    }
+    let egress = std::fs::read_to_string(dir.path().join("harden-suspicious-egress/networkpolicy.yaml")).unwrap();
+    assert!(
+        egress.contains("name: default-deny") && egress.contains("- Egress") && egress.contains("k8s-app: kube-dns"),
+        "{egress}"
+    );
+    let rbac = std::fs::read_to_string(dir.path().join("harden-credential-leak/rbac-removed.md")).unwrap();
+    assert!(rbac.contains("- delete RoleBinding/shop/read (step A3.1)"), "{rbac}");
+    let rotation = std::fs::read_to_string(dir.path().join("harden-credential-leak/rotation-checklist.md")).unwrap();
+    assert!(rotation.contains("- [ ] shop/db (readable by ServiceAccount shop/web)\n  - [ ] Deployment/shop/web reads it (env): restart it after\n"), "{rotation}");
+    let image = std::fs::read_to_string(dir.path().join("harden-vulnerable-image/rampart.toml.add")).unwrap();
+    assert!(
+        image.contains(&format!(
+            "[[images.block]]\nimage = \"{BAD}\"\nreason = \"CVE-2026-1\"\n"
+        )),
+        "{image}"
+    );
+    let policy = std::fs::read_to_string(
+        dir.path()
+            .join("harden-vulnerable-image/validatingadmissionpolicy.yaml"),
+    )
+    .unwrap();
+    assert!(policy.contains("kind: ValidatingAdmissionPolicyBinding"), "{policy}");
+    let namespace = std::fs::read_to_string(dir.path().join("harden-namespace-compromise/namespace.yaml")).unwrap();
+    assert!(
+        namespace.contains("pod-security.kubernetes.io/enforce: restricted"),
+        "{namespace}"
+    );
+}
