@@ -21,6 +21,45 @@ pub struct Object {
     pub resource: Arc<ResourceRef>,
 }
 
+/// Whether objects of `kind` belong to no namespace, for the kinds Kubernetes and the
+/// common add-ons serve (an unknown custom kind is taken as namespaced).
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "PersistentVolume"
+            | "StorageClass"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "CustomResourceDefinition"
+            | "ValidatingWebhookConfiguration"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "MutatingAdmissionPolicy"
+            | "MutatingAdmissionPolicyBinding"
+            | "PriorityClass"
+            | "IngressClass"
+            | "RuntimeClass"
+            | "APIService"
+            | "CSIDriver"
+            | "CSINode"
+            | "VolumeAttachment"
+            | "CertificateSigningRequest"
+            | "PodSecurityPolicy"
+            | "FlowSchema"
+            | "PriorityLevelConfiguration"
+            | "GatewayClass"
+            | "ClusterIssuer"
+            | "ClusterPolicy"
+            | "AdminNetworkPolicy"
+            | "BaselineAdminNetworkPolicy"
+            | "GlobalNetworkPolicy"
+            | "ClusterTriggerAuthentication"
+    )
+}
+
 impl Object {
     pub fn new(api_version: String, kind: String, root: Node, path: Arc<str>) -> Self {
         let metadata = root.get("metadata");

@@ -273,18 +273,26 @@ pub fn ingress_exposure(
         }
     }
 
+    // The ingress controller: its pods, or its workloads' pod templates, say its name.
+    let kinds = rampart_k8s::workload::WorkloadKinds::default();
     let ingress_namespace = target.ingress_namespace.map(str::to_string).or_else(|| {
         objects
             .iter()
-            .filter(|object| object.kind == "Pod")
-            .find(|pod| {
-                let labels = labels_of(pod.root.get_path("metadata.labels"));
+            .find(|object| {
+                let labels = labels_of(
+                    kinds
+                        .pod_of(object)
+                        .and_then(|pod| pod.metadata)
+                        .and_then(|metadata| metadata.get("labels")),
+                );
                 labels
                     .get("app.kubernetes.io/name")
                     .is_some_and(|name| CONTROLLERS.contains(&name.as_str()))
             })
-            .and_then(|pod| pod.namespace.clone())
+            .and_then(|controller| controller.namespace.clone())
     });
+    // Exposing the controller itself: admitting its own namespace would admit itself.
+    let ingress_namespace = ingress_namespace.filter(|controller| controller != namespace);
 
     let mut steps = Vec::new();
     let mut notes = Vec::new();
@@ -442,11 +450,15 @@ pub fn ingress_exposure(
                 String::new()
             }
         );
-        let from = match &ingress_namespace {
-            Some(controller) => {
-                json!([{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": controller}}}]}])
-            }
-            None => json!([]),
+        let mut peers: Vec<Value> = Vec::new();
+        if let Some(controller) = &ingress_namespace {
+            peers.push(json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": controller}}}));
+        }
+        peers.extend(target.allow.iter().map(|cidr| json!({"ipBlock": {"cidr": cidr}})));
+        let from = if peers.is_empty() {
+            json!([])
+        } else {
+            json!([{"from": peers}])
         };
         let policy_ref = crate::plan::ObjectRef {
             api_version: "networking.k8s.io/v1".to_string(),
@@ -456,9 +468,18 @@ pub fn ingress_exposure(
         };
         steps.push(step(
             &format!("C2.2.{}", index + 1),
-            match &ingress_namespace {
-                Some(controller) => format!("Admit the pods' traffic only from the ingress controller (namespace {controller})"),
-                None => "Admit no traffic to the pods (no ingress controller found: --ingress-namespace names it)".to_string(),
+            match (&ingress_namespace, target.allow.is_empty()) {
+                (Some(controller), true) => {
+                    format!("Admit the pods' traffic only from the ingress controller (namespace {controller})")
+                }
+                (Some(controller), false) => format!(
+                    "Admit the pods' traffic only from the ingress controller (namespace {controller}) and {}",
+                    target.allow.join(", ")
+                ),
+                (None, false) => format!("Admit the pods' traffic only from {}", target.allow.join(", ")),
+                (None, true) => {
+                    "Admit no traffic to the pods (no ingress controller found: --ingress-namespace names it)".to_string()
+                }
             },
             Action::Create {
                 object: policy_ref.clone(),
@@ -531,6 +552,9 @@ pub fn ingress_exposure(
     }
     if exposed.iter().any(|found| found.kind == "host") {
         notes.push("pods listening on their node's ports stay reachable there: a NetworkPolicy may not cover host networking; remove hostPort/hostNetwork from their workload".to_string());
+    }
+    if !target.allow.is_empty() {
+        notes.push("the policy admits the allow-list by source address: a load balancer keeps client addresses only with externalTrafficPolicy: Local (else traffic arrives from node addresses, which it does not name)".to_string());
     }
     notes.push("connections already open may survive a new policy, as the CNI decides".to_string());
     if steps.is_empty() {
@@ -667,6 +691,10 @@ spec: {selector: {app: internal}, ports: [{port: 80}]}
         assert_eq!(
             manifest["spec"]["ingress"][0]["from"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
             "ingress-nginx"
+        );
+        assert_eq!(
+            manifest["spec"]["ingress"][0]["from"][1]["ipBlock"]["cidr"],
+            "10.0.0.0/8"
         );
         assert!(
             plan.notes

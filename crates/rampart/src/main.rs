@@ -117,8 +117,9 @@ enum Command {
     /// pods, unexpected Secret reads, RBAC changes, privileged workloads,
     /// anonymous access, refusal spikes, guards turned off ('-' for stdin).
     AuditLog(Box<audit_log_command::AuditLogArgs>),
-    /// Containment playbooks: the plan for an incident, step by step, with
-    /// who may run each step (read-only).
+    /// Containment playbooks: the plan for an incident (read-only), step by
+    /// step with who may run and approve each; apply it with a journal,
+    /// verify containment, undo, write its evidence and its follow-ups.
     #[command(subcommand)]
     Respond(respond_command::RespondCommand),
     /// Rehearse a playbook on a synthetic victim in a sandbox namespace:

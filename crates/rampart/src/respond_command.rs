@@ -262,6 +262,11 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "snapshot")]
     kubeconfig: Option<PathBuf>,
 
+    /// The namespace of manifest objects that name none, as `kubectl apply
+    /// -n` would put them [default: default]; snapshots name theirs.
+    #[arg(long, value_name = "NAMESPACE", default_value = "default")]
+    default_namespace: String,
+
     /// The engine that denies outright, for the playbooks that cut traffic:
     /// anp (AdminNetworkPolicy), cilium, calico, or none [default: what a
     /// live cluster serves; none for a snapshot].
@@ -522,7 +527,43 @@ fn read_objects(args: &PlanArgs, namespaces: &[String]) -> Result<Read, String> 
                 "give the cluster: --snapshot FILE..., or --context (or --kubeconfig) for the live one".to_string(),
             );
         }
-        let (objects, errors) = crate::inventory_input::load_objects(&args.snapshot);
+        let (mut objects, errors) = crate::inventory_input::load_objects(&args.snapshot);
+        let mut placed = 0;
+        for object in objects
+            .iter_mut()
+            .filter(|object| object.namespace.is_none() && !rampart_k8s::object::is_cluster_scoped(&object.kind))
+        {
+            object.namespace = Some(args.default_namespace.clone());
+            placed += 1;
+        }
+        if placed > 0 {
+            eprintln!(
+                "note: {placed} object{} name no namespace: taken as in `{}` (--default-namespace)",
+                if placed == 1 { "" } else { "s" },
+                args.default_namespace
+            );
+        }
+        // A cluster holds one object per name: the last one read stands, as `kubectl
+        // apply` of the files in order would leave it.
+        let before = objects.len();
+        let mut seen = std::collections::HashSet::new();
+        objects.reverse();
+        objects.retain(|object| {
+            seen.insert((
+                object.group().to_string(),
+                object.kind.clone(),
+                object.namespace.clone(),
+                object.name.clone(),
+            ))
+        });
+        objects.reverse();
+        if objects.len() < before {
+            eprintln!(
+                "note: {} object{} named twice: the last one read stands",
+                before - objects.len(),
+                if before - objects.len() == 1 { " is" } else { "s are" }
+            );
+        }
         return Ok(Read {
             objects,
             errors,
@@ -636,6 +677,12 @@ fn plan(
     }
     let json = serde_json::to_string_pretty(&plan).unwrap_or_default() + "\n";
     if let Some(path) = &args.output {
+        if let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty())
+            && let Err(error) = std::fs::create_dir_all(folder)
+        {
+            eprintln!("error: {}: {error}", folder.display());
+            return Outcome::Error;
+        }
         if let Err(error) = std::fs::write(path, &json) {
             eprintln!("error: {}: {error}", path.display());
             return Outcome::Error;

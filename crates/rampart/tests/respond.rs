@@ -1153,7 +1153,10 @@ fn each_playbooks_follow_up_is_written_and_passes_ramparts_own_scan() {
             &["scan", &out, "--format", "json", "--no-secrets", "--allow-empty"],
         );
         let report: serde_json::Value = serde_json::from_slice(&scanned.stdout).unwrap();
-        assert!(report["summary"]["objects"].as_u64().unwrap() > 0, "{playbook}: nothing scanned");
+        assert!(
+            report["summary"]["objects"].as_u64().unwrap() > 0,
+            "{playbook}: nothing scanned"
+        );
         assert_eq!(report["findings"], serde_json::json!([]), "{playbook}: {report:#}");
         assert!(
             report["errors"].as_array().unwrap().is_empty(),
