@@ -45,6 +45,16 @@ impl Connection {
 }
 
 pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result<Connection, String> {
+    connect_as(kubeconfig, context, None).await
+}
+
+/// As [`connect`], acting as another identity (`Impersonate-User` and `-Group`): a drill
+/// uses its victim's account to make the signal detection should see.
+pub async fn connect_as(
+    kubeconfig: Option<&Path>,
+    context: Option<&str>,
+    impersonate: Option<(&str, &[String])>,
+) -> Result<Connection, String> {
     let options = KubeConfigOptions {
         context: context.map(str::to_string),
         ..KubeConfigOptions::default()
@@ -71,6 +81,10 @@ pub async fn connect(kubeconfig: Option<&Path>, context: Option<&str>) -> Result
         }
         None => return Err(format!("no kubeconfig found for context {}", context.unwrap_or(""))),
     };
+    if let Some((user, groups)) = impersonate {
+        config.auth_info.impersonate = Some(user.to_string());
+        config.auth_info.impersonate_groups = (!groups.is_empty()).then(|| groups.to_vec());
+    }
     // Retries are ours (bounded, and 500s too), not the client's.
     config.default_retry = false;
     config.read_timeout = Some(Duration::from_secs(120));

@@ -50,6 +50,9 @@ pub struct Drill {
     pub checks: Vec<Check>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verified: Vec<Verification>,
+    /// What was done for detection to see, and when.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signal: String,
     /// Removed by `drill cleanup`.
     #[serde(default)]
     pub cleaned: bool,
@@ -206,6 +209,7 @@ pub fn stage(playbook: &str, id: &str) -> Result<(Plan, Drill), String> {
         contained: None,
         checks: Vec::new(),
         verified: Vec::new(),
+        signal: String::new(),
         cleaned: false,
     };
     drill.checks = containment_checks(&drill);
@@ -225,6 +229,54 @@ pub fn stage(playbook: &str, id: &str) -> Result<(Plan, Drill), String> {
         exposed: Vec::new(),
     };
     Ok((plan, drill))
+}
+
+/// Makes the signal the detection rules should see, through `victim` (a client acting as
+/// the victim's service account): for the credential and namespace drills, the account
+/// lists its namespace's Secrets, as whoever holds its token would. Returns what was done.
+pub async fn inject_signal(victim: &kube::Client, drill: &Drill) -> Result<String, String> {
+    match drill.playbook.as_str() {
+        "credential-leak" | "namespace-compromise" => {
+            let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
+                kube::Api::namespaced(victim.clone(), &drill.namespace);
+            // Only the names are wanted: the values are never kept.
+            let listed = secrets
+                .list_metadata(&kube::api::ListParams::default())
+                .await
+                .map_err(|error| format!("the victim's account could not list Secrets: {error}"))?;
+            Ok(format!(
+                "{} listed {} Secret{} of {} (audit-secret-list, audit-impersonation and the Secret-read rules see it)",
+                drill.victim_user(),
+                listed.items.len(),
+                if listed.items.len() == 1 { "" } else { "s" },
+                drill.namespace
+            ))
+        }
+        "ingress-exposure" => Ok(format!(
+            "Service {}/victim was created as a NodePort (audit-service-exposed sees it)",
+            drill.namespace
+        )),
+        "vulnerable-image" => Ok(format!(
+            "Deployment {}/victim runs {VULNERABLE_IMAGE} (block it: image-blocked, or your scanner's report)",
+            drill.namespace
+        )),
+        _ => Ok("no API signal: start the traffic your egress detection watches from the victim pod".to_string()),
+    }
+}
+
+/// Whether a detection names the drill: its victim's account (as the user or the one
+/// impersonated), or an object of its namespace.
+pub fn names_drill(drill: &Drill, finding: &rampart_core::Finding) -> bool {
+    let victim = drill.victim_user();
+    let by_victim = finding
+        .event
+        .as_ref()
+        .is_some_and(|event| event.user == victim || event.impersonated_user.as_deref() == Some(victim.as_str()));
+    let in_namespace = finding
+        .resource
+        .as_ref()
+        .is_some_and(|resource| resource.namespace.as_deref() == Some(drill.namespace.as_str()));
+    by_victim || in_namespace
 }
 
 /// What containment of the victim means, per playbook: objective checks against the

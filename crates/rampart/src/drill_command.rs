@@ -52,8 +52,12 @@ pub struct StartArgs {
 pub struct DetectedArgs {
     id: String,
     /// When [default: now] (RFC 3339).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", conflicts_with = "audit_log")]
     at: Option<String>,
+    /// Find it in these audit logs instead: the first detection after the
+    /// signal that names the victim's account or namespace.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    audit_log: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -160,6 +164,20 @@ fn start(args: &StartArgs) -> Result<Outcome, String> {
     ))?;
     drill.injected = rampart_core::unix_now();
     drill.write(&path)?;
+    if staged
+        .entries
+        .iter()
+        .all(|entry| !matches!(entry.result, rampart_response::StepResult::Failed(_)))
+    {
+        // The signal, made as the victim's account.
+        let victim = runtime.block_on(rampart_cluster::live::connect_as(
+            args.cluster.kubeconfig.as_deref(),
+            args.cluster.context.as_deref(),
+            Some((&drill.victim_user(), &[])),
+        ))?;
+        drill.signal = runtime.block_on(rampart_response::drill::inject_signal(victim.client(), &drill))?;
+        drill.write(&path)?;
+    }
     if let Some(failed) = staged
         .entries
         .iter()
@@ -178,9 +196,10 @@ fn start(args: &StartArgs) -> Result<Outcome, String> {
         drill.namespace,
         rampart_core::rfc3339(drill.injected)
     );
+    eprintln!("signal: {}", drill.signal);
     if !args.auto {
         eprintln!("next:");
-        eprintln!("  rampart drill detected {id}            # when your alerting fires");
+        eprintln!("  rampart drill detected {id}            # when your alerting fires (or --audit-log FILE)");
         eprintln!("  {}", plan_command(&drill, &flags));
         eprintln!("  rampart respond apply incidents/{}/plan.json{flags}", drill.incident);
         eprintln!("  rampart drill verify {id}{flags}");
@@ -229,11 +248,12 @@ fn start(args: &StartArgs) -> Result<Outcome, String> {
 fn detected(args: &DetectedArgs) -> Result<Outcome, String> {
     let path = state_path(&args.id);
     let mut drill = Drill::read(&path)?;
-    let at = match &args.at {
-        Some(text) => {
+    let at = match (&args.at, args.audit_log.is_empty()) {
+        (Some(text), _) => {
             rampart_core::unix_from_rfc3339(text, false).ok_or_else(|| format!("--at {text}: give an RFC 3339 time"))?
         }
-        None => rampart_core::unix_now(),
+        (None, false) => detected_in(&drill, &args.audit_log)?,
+        (None, true) => rampart_core::unix_now(),
     };
     if at < drill.injected {
         return Err(format!(
@@ -250,6 +270,53 @@ fn detected(args: &DetectedArgs) -> Result<Outcome, String> {
         at - drill.injected
     );
     Ok(Outcome::Pass)
+}
+
+/// The time of the first detection in `logs`, at or after the signal, that names the
+/// drill.
+fn detected_in(drill: &Drill, logs: &[PathBuf]) -> Result<i64, String> {
+    let team = crate::config_command::load(None, std::path::Path::new(".")).map_err(|_| "rampart.toml".to_string())?;
+    let settings = rampart_auditlog::settings::Settings::from_config(&team.audit_log);
+    let mut detector = rampart_auditlog::detector::Detector::new(rampart_auditlog::rules::all().to_vec(), settings);
+    let mut first: Option<(i64, String)> = None;
+    for path in logs {
+        let mut reader =
+            rampart_auditlog::reader::LogReader::open(path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let mut emit = |finding: rampart_core::Finding| {
+            let time = finding
+                .event
+                .as_ref()
+                .and_then(|event| event.time.as_deref())
+                .and_then(|time| rampart_core::unix_from_rfc3339(time, false));
+            if let Some(time) = time
+                && rampart_response::drill::names_drill(drill, &finding)
+                && first.as_ref().is_none_or(|(earliest, _)| time < *earliest)
+            {
+                first = Some((time, format!("{}: {}", finding.rule, finding.message)));
+            }
+        };
+        for error in detector.read_log(
+            &mut reader,
+            &path.display().to_string(),
+            Some(drill.injected),
+            false,
+            &mut emit,
+        ) {
+            eprintln!("warning: {error}");
+        }
+    }
+    let (time, what) = first.ok_or_else(|| {
+        format!(
+            "no detection in {} names the drill's account or namespace since {}: not detected yet",
+            logs.iter()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            rampart_core::rfc3339(drill.injected)
+        )
+    })?;
+    eprintln!("first detection: {what}");
+    Ok(time)
 }
 
 fn verify(args: &DrillArgs) -> Result<bool, String> {

@@ -44,6 +44,18 @@ fn a_namespace_compromise_drill_is_staged_contained_timed_recorded_and_cleaned_u
         stderr.contains("rampart respond plan namespace-compromise -n rampart-drill-t1 --incident DRILL-t1"),
         "{stderr}"
     );
+    // The signal: the victim's account lists its namespace's Secrets.
+    assert!(
+        stderr.contains("signal: system:serviceaccount:rampart-drill-t1:victim listed 1 Secret of rampart-drill-t1"),
+        "{stderr}"
+    );
+    assert_eq!(
+        server.seen.lock().unwrap().impersonated,
+        [(
+            "/api/v1/namespaces/rampart-drill-t1/secrets".to_string(),
+            "system:serviceaccount:rampart-drill-t1:victim".to_string()
+        )]
+    );
     let staged: Vec<String> = server
         .seen
         .lock()
@@ -57,8 +69,34 @@ fn a_namespace_compromise_drill_is_staged_contained_timed_recorded_and_cleaned_u
     let (code, _, _) = live(dir.path(), &["drill", "start", "namespace-compromise", "--id", "t1"]);
     assert_eq!(code, Some(2), "an id is used once");
 
-    let (code, _, stderr) = run(dir.path(), &["drill", "detected", "t1"]);
+    // Detection, read from the audit log: the first detection naming the victim.
+    let (code, _, stderr) = run(dir.path(), &["drill", "detected", "t1", "--audit-log", "missing.log"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let when = |offset: i64| rampart_core::rfc3339(rampart_core::unix_now() + offset);
+    let event = |time: String, user: &str| {
+        format!(
+            "{{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"a-{user}\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api/v1/namespaces/rampart-drill-t1/secrets\",\"verb\":\"list\",\"user\":{{\"username\":\"admin\",\"groups\":[\"system:masters\"]}},\"impersonatedUser\":{{\"username\":\"{user}\"}},\"sourceIPs\":[\"10.0.0.7\"],\"objectRef\":{{\"resource\":\"secrets\",\"namespace\":\"rampart-drill-t1\",\"apiVersion\":\"v1\"}},\"responseStatus\":{{\"code\":200}},\"requestReceivedTimestamp\":\"{time}\",\"stageTimestamp\":\"{time}\"}}\n"
+        )
+    };
+    let log = event(when(-3600), "system:serviceaccount:rampart-drill-t1:victim")
+        + &event(when(30), "system:serviceaccount:other:web")
+        + &event(when(45), "system:serviceaccount:rampart-drill-t1:victim");
+    write_file(dir.path(), "audit.log", &log);
+    let (code, _, stderr) = run(dir.path(), &["drill", "detected", "t1", "--audit-log", "audit.log"]);
     assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "first detection: audit-impersonation: admin acted as system:serviceaccount:rampart-drill-t1:victim"
+        ),
+        "{stderr}"
+    );
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(".rampart/drills/t1.json")).unwrap()).unwrap();
+    let detected_after = state["detected"].as_i64().unwrap() - state["injected"].as_i64().unwrap();
+    assert!(
+        (40..=50).contains(&detected_after),
+        "the event 45 s after the signal, not the one before it: {detected_after}"
+    );
 
     // Before any response, nothing holds.
     let (code, stdout, _) = live(dir.path(), &["drill", "verify", "t1"]);

@@ -68,6 +68,8 @@ pub struct Write {
 #[derive(Default, Clone, Debug)]
 pub struct Seen {
     pub requests: Vec<(String, String, String)>,
+    /// Requests made as another identity: (path, the impersonated user).
+    pub impersonated: Vec<(String, String)>,
     /// The spec of every SubjectAccessReview asked.
     pub reviews: Vec<Value>,
     /// Every create, patch and delete, dry runs included.
@@ -437,6 +439,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .unwrap()
         .requests
         .push((uri.to_string(), accept.clone(), authorization.clone()));
+    if let Some(user) = headers.get("impersonate-user").and_then(|value| value.to_str().ok()) {
+        shared
+            .seen
+            .lock()
+            .unwrap()
+            .impersonated
+            .push((uri.path().to_string(), user.to_string()));
+    }
     if authorization != format!("Bearer {TOKEN}") {
         return status(StatusCode::UNAUTHORIZED, "Unauthorized", "no valid bearer token");
     }
