@@ -52,6 +52,15 @@ pub enum Credential {
     User { name: String, groups: Vec<String> },
     /// An application's Secret.
     Secret { namespace: String, name: String },
+    /// A credential written into another object (a ConfigMap's data, a container's
+    /// environment), as a secrets finding located it.
+    Embedded {
+        object: ObjectRef,
+        /// The field (`data.DB_PASSWORD`).
+        field: String,
+        /// The detector that found it (`aws-access-key`).
+        rule: String,
+    },
 }
 
 impl Credential {
@@ -80,7 +89,7 @@ impl Credential {
                 name: format!("system:bootstrap:{id}"),
                 groups: vec!["system:bootstrappers".to_string()],
             }),
-            Credential::Secret { .. } => None,
+            Credential::Secret { .. } | Credential::Embedded { .. } => None,
         }
     }
 
@@ -138,6 +147,9 @@ impl Credential {
             Credential::Account { namespace, name } => format!("ServiceAccount {namespace}/{name}"),
             Credential::User { name, .. } => format!("user {name}"),
             Credential::Secret { namespace, name } => format!("Secret {namespace}/{name}"),
+            Credential::Embedded { object, field, rule } => {
+                format!("a credential ({rule}) written into {} at {field}", object.describe())
+            }
         }
     }
 }
@@ -316,6 +328,57 @@ fn kubeconfig(text: &str) -> Result<Credential, String> {
     Err("a kubeconfig whose user holds no credential".to_string())
 }
 
+/// The credential a finding of a Rampart JSON report names, chosen by its secret's
+/// fingerprint or by `PATH:LINE`: the Secret it is in, the object it is written into, or
+/// (when the report was made with `--show-secrets`) the value itself, classified.
+pub fn from_finding(report: &Value, selector: &str) -> Result<Credential, String> {
+    let findings = report["findings"]
+        .as_array()
+        .ok_or("not a Rampart JSON report (no findings)")?;
+    let at = |finding: &&Value| {
+        format!(
+            "{}:{}",
+            finding["location"]["path"].as_str().unwrap_or_default(),
+            finding["location"]["line"]
+        ) == selector
+    };
+    let finding = findings
+        .iter()
+        .find(|finding| finding["secret"]["fingerprint"].as_str() == Some(selector))
+        .or_else(|| findings.iter().find(at))
+        .ok_or_else(|| format!("no finding of the report has fingerprint or location {selector}"))?;
+    if let Some(value) = finding["secret"]["value"].as_str()
+        && let Ok(credential) = classify(value.as_bytes())
+    {
+        return Ok(credential);
+    }
+    let resource = &finding["resource"];
+    let (Some(kind), Some(name)) = (resource["kind"].as_str(), resource["name"].as_str()) else {
+        return Err(format!(
+            "the finding at {}:{} is in no Kubernetes object: rotate the credential at its source (give --credential FILE to plan from its value)",
+            finding["location"]["path"].as_str().unwrap_or_default(),
+            finding["location"]["line"]
+        ));
+    };
+    let namespace = resource["namespace"].as_str().map(str::to_string);
+    if kind == "Secret" {
+        return Ok(Credential::Secret {
+            namespace: namespace.unwrap_or_else(|| "default".to_string()),
+            name: name.to_string(),
+        });
+    }
+    Ok(Credential::Embedded {
+        object: ObjectRef {
+            api_version: resource["apiVersion"].as_str().unwrap_or("v1").to_string(),
+            kind: kind.to_string(),
+            namespace: namespace.or_else(|| Some("default".to_string())),
+            name: name.to_string(),
+        },
+        field: finding["field"].as_str().unwrap_or_default().to_string(),
+        rule: finding["rule"].as_str().unwrap_or_default().to_string(),
+    })
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LeakOptions {
     /// Delete and recreate the service account: a new UID ends every token it had.
@@ -355,6 +418,32 @@ pub(crate) fn recreatable(object: &Object) -> Value {
         }
     }
     manifest
+}
+
+/// The workloads of `namespace` that read ConfigMap `name` (environment and subPath: a
+/// restart; a volume: refreshed).
+fn configmap_consumers(objects: &[Object], namespace: &str, name: &str) -> Vec<crate::plan::Consumer> {
+    let kinds = rampart_k8s::workload::WorkloadKinds::default();
+    let mut found = Vec::new();
+    for object in objects
+        .iter()
+        .filter(|object| object.namespace.as_deref() == Some(namespace))
+    {
+        if object.root.get_path("metadata.ownerReferences").is_some() {
+            continue;
+        }
+        let Some(pod) = kinds.pod_of(object) else {
+            continue;
+        };
+        for via in crate::identity::pod_reads_from(&pod.spec.to_json(), name, crate::identity::Source::ConfigMap) {
+            found.push(crate::plan::Consumer {
+                workload: format!("{}/{namespace}/{}", object.kind, object.name),
+                restart: via != "volume",
+                via,
+            });
+        }
+    }
+    found
 }
 
 /// The plan, from the cluster's `objects` and their `inventory`.
@@ -427,6 +516,56 @@ pub fn credential_leak(
                 },
             );
         }
+    }
+
+    let mut move_out = None;
+    if let Credential::Embedded { object, field, .. } = credential {
+        let namespace = object.namespace.clone().unwrap_or_default();
+        // What reads the object: a ConfigMap's consumers; a workload reads its own.
+        let mut read_by = if object.kind == "ConfigMap" {
+            configmap_consumers(objects, &namespace, &object.name)
+        } else {
+            vec![crate::plan::Consumer {
+                workload: object.describe(),
+                via: field.clone(),
+                restart: true,
+            }]
+        };
+        read_by.dedup();
+        add(
+            &mut rotate,
+            Rotation {
+                credential: format!("{} ({field})", object.describe()),
+                why: "leaked, and written where anyone who reads the object reads it".to_string(),
+                consumers: read_by,
+            },
+        );
+        let readers = who_can(
+            inventory,
+            "get",
+            "",
+            &crate::plan::resource_of(&object.kind),
+            &namespace,
+        );
+        if !readers.is_empty() {
+            notes.push(format!(
+                "who else could read it (get {} in {namespace}): {}",
+                crate::plan::resource_of(&object.kind),
+                readers.join(", ")
+            ));
+        }
+        move_out = Some(step(
+            "A6",
+            format!("Move the credential out of {} into a Secret", object.describe()),
+            Action::Manual {
+                instruction: format!(
+                    "after rotating it, keep the new value in a Secret and reference it (valueFrom.secretKeyRef, a secret volume) instead of {field}; remove it from the repository's history too"
+                ),
+            },
+            None,
+            false,
+            Vec::new(),
+        ));
     }
 
     let account_object = match &identity {
@@ -757,6 +896,7 @@ pub fn credential_leak(
             ));
         }
     }
+    steps.extend(move_out);
     if steps.is_empty() {
         return Err(format!(
             "nothing to do for {}: no binding names it and nothing among the objects read reads it",
@@ -765,6 +905,7 @@ pub fn credential_leak(
     }
 
     let target = match (&identity, credential) {
+        (_, Credential::Embedded { object, .. }) => object.describe(),
         (Some(Identity::ServiceAccount { namespace, name }), _) => format!("ServiceAccount/{namespace}/{name}"),
         (_, Credential::Secret { namespace, name }) => format!("Secret/{namespace}/{name}"),
         (Some(Identity::User { name, .. }), _) => format!("User/{name}"),
@@ -1149,6 +1290,78 @@ subjects: [{kind: Group, name: oncall}]
         );
         let text = plan.to_text();
         assert!(text.contains("\n  - shop/db-credentials: readable by ServiceAccount ci/deployer\n      read by Deployment/shop/web (env): restart it after\n      read by Deployment/shop/web (volume)\n"), "{text}");
+    }
+
+    #[test]
+    fn a_finding_names_the_object_a_credential_is_written_into() {
+        let report = json!({"findings": [
+            {"rule": "no-credential-in-configmap", "location": {"path": "cm.yaml", "line": 5},
+             "resource": {"apiVersion": "v1", "kind": "ConfigMap", "namespace": "shop", "name": "app"},
+             "field": "data.GITHUB_TOKEN"},
+            {"rule": "github-pat", "location": {"path": "app.env", "line": 2}, "resource": null,
+             "secret": {"fingerprint": "abc123", "redacted": "ghp_…(40 chars)"}}
+        ]});
+        let credential = from_finding(&report, "cm.yaml:5").unwrap();
+        assert_eq!(
+            credential.describe(),
+            "a credential (no-credential-in-configmap) written into ConfigMap/shop/app at data.GITHUB_TOKEN"
+        );
+        assert!(
+            from_finding(&report, "abc123")
+                .unwrap_err()
+                .contains("is in no Kubernetes object")
+        );
+        assert!(from_finding(&report, "nope").is_err());
+        let cluster = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app, namespace: shop}
+data: {GITHUB_TOKEN: x}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec: {template: {spec: {containers: [{name: a, image: x, envFrom: [{configMapRef: {name: app}}]}]}}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: devs, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: Group, name: devs}]
+"#;
+        let loaded = load_bytes("c.yaml", cluster.as_bytes(), &LoadOptions::default());
+        let inventory = Inventory::of_objects(&loaded.objects, &ScanConfig::default());
+        let plan = credential_leak(
+            &loaded.objects,
+            &inventory,
+            "INC-5",
+            &credential,
+            LeakOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(plan.target, "ConfigMap/shop/app");
+        assert_eq!(plan.rotate[0].credential, "ConfigMap/shop/app (data.GITHUB_TOKEN)");
+        assert_eq!(
+            plan.rotate[0].consumers,
+            [crate::plan::Consumer {
+                workload: "Deployment/shop/web".into(),
+                via: "envFrom".into(),
+                restart: true
+            }]
+        );
+        // The view role reads ConfigMaps: every developer had the credential.
+        assert!(
+            plan.notes
+                .iter()
+                .any(|note| note == "who else could read it (get configmaps in shop): Group devs"),
+            "{:?}",
+            plan.notes
+        );
+        assert!(
+            plan.steps
+                .iter()
+                .any(|step| step.title == "Move the credential out of ConfigMap/shop/app into a Secret")
+        );
     }
 
     #[test]

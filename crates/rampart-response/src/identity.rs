@@ -400,18 +400,34 @@ pub(crate) fn consumers(objects: &[Object], namespace: &str, name: &str) -> Vec<
     found
 }
 
+/// What holds the value a pod reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Secret,
+    ConfigMap,
+}
+
 /// How a pod spec reads Secret `name`: `env`, `envFrom`, `volume`, `volume (subPath)`,
 /// `imagePullSecrets`.
 fn pod_reads(spec: &Value, name: &str) -> Vec<String> {
+    pod_reads_from(spec, name, Source::Secret)
+}
+
+/// How a pod spec reads the Secret or ConfigMap `name`.
+pub(crate) fn pod_reads_from(spec: &Value, name: &str, source: Source) -> Vec<String> {
+    let (volume_key, volume_name, key_ref, from_ref) = match source {
+        Source::Secret => ("secret", "secretName", "secretKeyRef", "secretRef"),
+        Source::ConfigMap => ("configMap", "name", "configMapKeyRef", "configMapRef"),
+    };
     let mut ways = Vec::new();
     let mut volumes: Vec<&str> = Vec::new();
     for volume in spec["volumes"].as_array().into_iter().flatten() {
-        let direct = volume["secret"]["secretName"].as_str() == Some(name);
+        let direct = volume[volume_key][volume_name].as_str() == Some(name);
         let projected = volume["projected"]["sources"]
             .as_array()
             .into_iter()
             .flatten()
-            .any(|source| source["secret"]["name"].as_str() == Some(name));
+            .any(|projected| projected[volume_key]["name"].as_str() == Some(name));
         if (direct || projected)
             && let Some(volume_name) = volume["name"].as_str()
         {
@@ -424,7 +440,7 @@ fn pod_reads(spec: &Value, name: &str) -> Vec<String> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .any(|env| env["valueFrom"]["secretKeyRef"]["name"].as_str() == Some(name))
+                .any(|env| env["valueFrom"][key_ref]["name"].as_str() == Some(name))
             {
                 ways.push("env".to_string());
             }
@@ -432,7 +448,7 @@ fn pod_reads(spec: &Value, name: &str) -> Vec<String> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .any(|source| source["secretRef"]["name"].as_str() == Some(name))
+                .any(|entry| entry[from_ref]["name"].as_str() == Some(name))
             {
                 ways.push("envFrom".to_string());
             }
@@ -446,11 +462,12 @@ fn pod_reads(spec: &Value, name: &str) -> Vec<String> {
             }
         }
     }
-    if spec["imagePullSecrets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|item| item["name"].as_str() == Some(name))
+    if source == Source::Secret
+        && spec["imagePullSecrets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|item| item["name"].as_str() == Some(name))
     {
         ways.push("imagePullSecrets".to_string());
     }

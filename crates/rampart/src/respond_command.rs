@@ -13,7 +13,7 @@ use crate::output_failed;
 pub enum RespondCommand {
     /// The containment plan for an incident, step by step, read-only.
     #[command(subcommand)]
-    Plan(PlanCommand),
+    Plan(Box<PlanCommand>),
     /// Run a plan against a cluster, step by step, journalling each step and
     /// what undoes it; asks before each disruptive step unless --yes.
     Apply(ApplyArgs),
@@ -223,12 +223,20 @@ pub struct Leaked {
     /// A leaked user's credential (a client certificate's CN).
     #[arg(long, value_name = "NAME", group = "leaked")]
     user: Option<String>,
+    /// A finding of a Rampart JSON report (--report): its secret's
+    /// fingerprint, or PATH:LINE.
+    #[arg(long, value_name = "FINGERPRINT|PATH:LINE", group = "leaked", requires = "report")]
+    finding: Option<String>,
 }
 
 #[derive(clap::Args)]
 pub struct CredentialArgs {
     #[command(flatten)]
     leaked: Leaked,
+
+    /// The report (`rampart scan|audit|secrets --format json`) --finding is in.
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
 
     /// The groups the leaked user arrives with (a certificate's O), for --user.
     #[arg(long = "group", value_name = "GROUP", requires = "user")]
@@ -318,7 +326,13 @@ pub fn run(command: &RespondCommand) -> Outcome {
         RespondCommand::Verify(args) => verify(args),
         RespondCommand::Evidence(args) => evidence(args),
         RespondCommand::Harden(args) => harden(args),
-        RespondCommand::Plan(PlanCommand::SuspiciousEgress(args)) => {
+        RespondCommand::Plan(plan_command) => run_plan(plan_command),
+    }
+}
+
+fn run_plan(command: &PlanCommand) -> Outcome {
+    match command {
+        PlanCommand::SuspiciousEgress(args) => {
             let Some((namespace, pod)) = args.pod.split_once('/') else {
                 eprintln!("error: --pod {}: give NAMESPACE/NAME", args.pod);
                 return Outcome::Error;
@@ -338,7 +352,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 },
             )
         }
-        RespondCommand::Plan(PlanCommand::NamespaceCompromise(args)) => {
+        PlanCommand::NamespaceCompromise(args) => {
             // Cluster-wide bindings and the nodes are read whole; namespaced kinds of the
             // namespace only.
             plan(
@@ -355,7 +369,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 },
             )
         }
-        RespondCommand::Plan(PlanCommand::IngressExposure(args)) => {
+        PlanCommand::IngressExposure(args) => {
             use rampart_response::exposure::{Exposed, ExposureTarget, ingress_exposure};
             fn named<'a>(flag: &str, value: &'a str) -> Result<(&'a str, &'a str), String> {
                 value
@@ -395,7 +409,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 ingress_exposure(objects, inventory, &target)
             })
         }
-        RespondCommand::Plan(PlanCommand::VulnerableImage(args)) => {
+        PlanCommand::VulnerableImage(args) => {
             let block = blocked_image(args);
             plan(&args.plan, &[], |objects, inventory, incident, _| {
                 let block = rampart_core::BlockedImage {
@@ -410,7 +424,7 @@ pub fn run(command: &RespondCommand) -> Outcome {
                 rampart_response::vulnerable::vulnerable_image(objects, inventory, &target)
             })
         }
-        RespondCommand::Plan(PlanCommand::CredentialLeak(args)) => {
+        PlanCommand::CredentialLeak(args) => {
             let credential = match leaked_credential(args) {
                 Ok(credential) => credential,
                 Err(error) => {
@@ -478,6 +492,13 @@ fn leaked_credential(args: &CredentialArgs) -> Result<rampart_response::credenti
             std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?
         };
         return classify(&bytes).map_err(|error| format!("{}: {error}", path.display()));
+    }
+    if let (Some(selector), Some(report)) = (&leaked.finding, &args.report) {
+        let text = std::fs::read_to_string(report).map_err(|error| format!("{}: {error}", report.display()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|error| format!("{}: not JSON: {error}", report.display()))?;
+        return rampart_response::credential::from_finding(&json, selector)
+            .map_err(|error| format!("{}: {error}", report.display()));
     }
     if let Some(secret) = &leaked.secret {
         let (namespace, name) = split("--secret", secret)?;
