@@ -44,9 +44,20 @@ pub struct HardenArgs {
     output: Option<PathBuf>,
 }
 
+/// The journal an argument names: a file, or an incident's id.
+fn journal_of(given: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(given);
+    if path.is_file() || given.ends_with(".json") {
+        return Ok(path);
+    }
+    Ok(PathBuf::from("incidents").join(given).join("journal.json"))
+}
+
 #[derive(clap::Args)]
 pub struct EvidenceArgs {
-    /// The journal `rampart respond apply` wrote.
+    /// The incident's id (incidents/<id>/journal.json), or the journal
+    /// `rampart respond apply` wrote.
+    #[arg(value_parser = journal_of)]
     journal: PathBuf,
     /// The bundle's folder [default: evidence/ beside the journal].
     #[arg(long, value_name = "DIR")]
@@ -95,7 +106,9 @@ pub struct ApplyArgs {
 
 #[derive(clap::Args)]
 pub struct UndoArgs {
-    /// The journal `rampart respond apply` wrote.
+    /// The incident's id (incidents/<id>/journal.json), or the journal
+    /// `rampart respond apply` wrote.
+    #[arg(value_parser = journal_of)]
     journal: PathBuf,
     #[command(flatten)]
     cluster: Cluster,

@@ -1191,3 +1191,178 @@ fn each_playbooks_follow_up_is_written_and_passes_ramparts_own_scan() {
         "{namespace}"
     );
 }
+
+/// Every object the server holds, by list path, without what a capture or a deletion
+/// without undo (bare pods) changes.
+fn held(server: &api_server::Server) -> std::collections::BTreeMap<String, Vec<serde_json::Value>> {
+    let mut objects = std::collections::BTreeMap::new();
+    server.edit(|script| objects = script.objects.clone());
+    objects.remove("/api/v1/pods");
+    objects
+}
+
+#[test]
+fn a_namespace_compromise_is_applied_and_undone_back_to_the_recorded_state() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let mut script = api_server::Script {
+        judge_by_rbac: true,
+        ..api_server::Script::default()
+    };
+    let mut put =
+        |path: &str, object: serde_json::Value| script.objects.entry(path.to_string()).or_default().push(object);
+    put(
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"pod-security.kubernetes.io/enforce": "baseline", "team": "shop"}}}),
+    );
+    put(
+        "/api/v1/serviceaccounts",
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "web", "namespace": "shop"}}),
+    );
+    put(
+        "/api/v1/serviceaccounts",
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "batch", "namespace": "shop"}, "automountServiceAccountToken": true}),
+    );
+    put(
+        "/apis/apps/v1/deployments",
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop", "annotations": {"owner": "team-shop"}},
+        "spec": {"replicas": 3, "template": {"spec": {"serviceAccountName": "web", "containers": [{"name": "web", "image": "web:1"}]}}}}),
+    );
+    put(
+        "/apis/apps/v1/daemonsets",
+        json!({"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent", "namespace": "shop"},
+        "spec": {"template": {"spec": {"nodeSelector": {"pool": "edge"}, "containers": [{"name": "agent", "image": "agent:1"}]}}}}),
+    );
+    put(
+        "/apis/rbac.authorization.k8s.io/v1/roles",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "read", "namespace": "shop"},
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]}),
+    );
+    put(
+        "/apis/rbac.authorization.k8s.io/v1/rolebindings",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "read", "namespace": "shop"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "read"},
+        "subjects": [{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}, {"kind": "User", "name": "alice"}]}),
+    );
+    put(
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "batch-view"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+        "subjects": [{"kind": "ServiceAccount", "name": "batch", "namespace": "shop"}]}),
+    );
+    put(
+        "/api/v1/pods",
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "namespace": "shop",
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-1", "controller": true}]}, "spec": {"containers": [{"name": "web", "image": "web:1"}]}}),
+    );
+    let server = api_server::start(script);
+    let before = held(&server);
+    write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
+    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
+
+    let mut args = vec![
+        "respond",
+        "plan",
+        "namespace-compromise",
+        "-n",
+        "shop",
+        "--incident",
+        "INC-11",
+        "-o",
+        "incidents/INC-11/plan.json",
+    ];
+    args.extend(cluster);
+    let planned = rampart_in(dir.path(), &args);
+    assert_eq!(
+        planned.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    let mut args = vec!["respond", "apply", "incidents/INC-11/plan.json", "--yes"];
+    args.extend(cluster);
+    let applied = rampart_in(dir.path(), &args);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let during = held(&server);
+    assert_eq!(during["/apis/apps/v1/deployments"][0]["spec"]["replicas"], 0);
+    // Its people and accounts both went: the binding went whole.
+    assert!(during["/apis/rbac.authorization.k8s.io/v1/rolebindings"].is_empty());
+    assert!(during["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"].is_empty());
+    assert_eq!(
+        during["/api/v1/namespaces"][0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        "restricted"
+    );
+
+    // Verify by the incident's id; the reviews are the bindings the server holds now.
+    let mut args = vec!["respond", "verify", "INC-11"];
+    args.extend(cluster);
+    let verified = rampart_in(dir.path(), &args);
+    let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
+    assert!(
+        stdout.contains("pass  system:serviceaccount:shop:web may not get secrets in shop\n"),
+        "{stdout}"
+    );
+
+    let mut args = vec!["respond", "undo", "INC-11"];
+    args.extend(cluster);
+    let undone = rampart_in(dir.path(), &args);
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    // Object by object as it was: what containment created is gone again.
+    let mut after = held(&server);
+    after.retain(|_, list| !list.is_empty());
+    assert_eq!(after, before);
+}
+
+#[test]
+fn a_conflict_midway_stops_the_run_and_undo_restores_what_was_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let _planned = cluster_and_plan(dir.path());
+    let pod = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web-7d9-x2", "namespace": "shop", "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "app", "image": "shop/web:1"}]}});
+    let mut script = api_server::Script::default();
+    script.objects.insert("/api/v1/pods".into(), vec![pod.clone()]);
+    // The quarantine policy is there already: its create answers 409.
+    script.objects.insert(
+        "/apis/networking.k8s.io/v1/networkpolicies".into(),
+        vec![
+            serde_json::json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": "rampart-quarantine-inc-5", "namespace": "shop"}, "spec": {"podSelector": {}}}),
+        ],
+    );
+    let server = api_server::start(script);
+    write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
+    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
+    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
+    args.extend(cluster);
+    let applied = rampart_in(dir.path(), &args);
+    let stderr = String::from_utf8_lossy(&applied.stderr).to_string();
+    assert_eq!(applied.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("D3 create NetworkPolicy/shop/rampart-quarantine-inc-5: failed: 409"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("(1 step not run)"), "{stderr}");
+    let mut args = vec!["respond", "undo", "INC-5"];
+    args.extend(cluster);
+    let undone = rampart_in(dir.path(), &args);
+    assert_eq!(
+        undone.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&undone.stderr)
+    );
+    let mut now = serde_json::Value::Null;
+    server.edit(|script| now = script.objects["/api/v1/pods"][0].clone());
+    assert_eq!(now, pod, "the label D2 added is gone again");
+}
