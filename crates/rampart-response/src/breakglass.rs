@@ -94,14 +94,7 @@ pub fn grant_plan(grant: &Grant<'_>) -> Result<Plan, String> {
             approval: Approval::None,
             approver: None,
         }],
-        notes: Vec::new(),
-        verify: Vec::new(),
-        checks: Vec::new(),
-        identity: None,
-        reach: Vec::new(),
-        rotate: Vec::new(),
-        affected: Vec::new(),
-        exposed: Vec::new(),
+        ..Plan::default()
     })
 }
 

@@ -12,9 +12,9 @@ use rampart_k8s::Inventory;
 use rampart_k8s::object::Object;
 use serde_json::{Value, json};
 
-use crate::egress::who_can;
 use crate::identity::{
-    Identity, cloud_identities, consumers, denied_checks, legacy_tokens, reach_of, readable_secrets, reference, unbind,
+    Identity, Rotations, consumers, denied_checks, legacy_tokens, reach_of, readable_secrets, reference, unbind,
+    who_can,
 };
 use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Principal, Rotation, Step};
 
@@ -386,20 +386,18 @@ pub struct LeakOptions {
 }
 
 fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptive: bool, who: Vec<String>) -> Step {
-    Step {
-        id: id.to_string(),
+    Step::new(
+        id,
         title,
-        action,
-        undo,
+        (action, undo),
         disruptive,
-        who_can: who,
-        approval: if id.starts_with("A3") || id.starts_with("A4") || id.starts_with("A5") {
+        who,
+        if id.starts_with("A3") || id.starts_with("A4") || id.starts_with("A5") {
             Approval::Revoke
         } else {
             Approval::None
         },
-        approver: None,
-    }
+    )
 }
 
 /// A manifest fit to create again: what the API server set removed.
@@ -458,12 +456,7 @@ pub fn credential_leak(
     let mut steps: Vec<Step> = Vec::new();
     let mut notes = vec![format!("the credential: {}", credential.describe())];
     let mut checks = Vec::new();
-    let mut rotate: Vec<Rotation> = Vec::new();
-    let add = |rotate: &mut Vec<Rotation>, rotation: Rotation| {
-        if !rotate.iter().any(|known| known.credential == rotation.credential) {
-            rotate.push(rotation);
-        }
-    };
+    let mut rotate = Rotations::default();
     let find = |kind: &str, namespace: Option<&str>, name: &str| {
         objects
             .iter()
@@ -499,7 +492,7 @@ pub fn credential_leak(
         })
     });
     if let Some((namespace, secret)) = &leaked_secret {
-        let readers: Vec<String> = who_can(inventory, "get", "", "secrets", namespace);
+        let readers: Vec<String> = who_can(inventory, "get", "", "secrets", Some(namespace));
         if !readers.is_empty() {
             notes.push(format!(
                 "who else could read it (get secrets in {namespace}): {}",
@@ -507,14 +500,11 @@ pub fn credential_leak(
             ));
         }
         if identity.is_none() {
-            add(
-                &mut rotate,
-                Rotation {
-                    credential: format!("{namespace}/{}", secret.name),
-                    why: "leaked".to_string(),
-                    consumers: consumers(objects, namespace, &secret.name),
-                },
-            );
+            rotate.add(Rotation {
+                credential: format!("{namespace}/{}", secret.name),
+                why: "leaked".to_string(),
+                consumers: consumers(objects, namespace, &secret.name),
+            });
         }
     }
 
@@ -532,20 +522,17 @@ pub fn credential_leak(
             }]
         };
         read_by.dedup();
-        add(
-            &mut rotate,
-            Rotation {
-                credential: format!("{} ({field})", object.describe()),
-                why: "leaked, and written where anyone who reads the object reads it".to_string(),
-                consumers: read_by,
-            },
-        );
+        rotate.add(Rotation {
+            credential: format!("{} ({field})", object.describe()),
+            why: "leaked, and written where anyone who reads the object reads it".to_string(),
+            consumers: read_by,
+        });
         let readers = who_can(
             inventory,
             "get",
             "",
             &crate::plan::resource_of(&object.kind),
-            &namespace,
+            Some(&namespace),
         );
         if !readers.is_empty() {
             notes.push(format!(
@@ -584,16 +571,8 @@ pub fn credential_leak(
     if let Some(identity) = &identity {
         // A2: what it reaches.
         reach = reach_of(inventory, identity);
-        let who = |verb: &str, group: &str, resource: &str, namespace: Option<&str>| -> Vec<String> {
-            let mut subjects: Vec<String> = inventory
-                .rbac
-                .who_can(verb, Some(group), resource, namespace)
-                .into_iter()
-                .map(|grant| grant.subject.describe())
-                .collect();
-            subjects.sort();
-            subjects.dedup();
-            subjects
+        let who = |verb: &str, group: &str, resource: &str, namespace: Option<&str>| {
+            who_can(inventory, verb, group, resource, namespace)
         };
 
         // A3: revoke what Kubernetes can.
@@ -765,14 +744,11 @@ pub fn credential_leak(
         for secret in readable_secrets(objects, &reach) {
             let namespace = secret.namespace.as_deref().unwrap_or_default();
             if legacy_tokens(std::slice::from_ref(secret), namespace, None).is_empty() {
-                add(
-                    &mut rotate,
-                    Rotation {
-                        credential: format!("{namespace}/{}", secret.name),
-                        why: format!("readable by {}", identity.describe()),
-                        consumers: consumers(objects, namespace, &secret.name),
-                    },
-                );
+                rotate.add(Rotation {
+                    credential: format!("{namespace}/{}", secret.name),
+                    why: format!("readable by {}", identity.describe()),
+                    consumers: consumers(objects, namespace, &secret.name),
+                });
             }
         }
         // A pod it may create can mount any Secret of its namespace; one it may exec into
@@ -793,21 +769,18 @@ pub fn credential_leak(
                 if !legacy_tokens(std::slice::from_ref(secret), namespace, None).is_empty() {
                     continue;
                 }
-                add(
-                    &mut rotate,
-                    Rotation {
-                        credential: format!("{namespace}/{}", secret.name),
-                        why: if create {
-                            format!(
-                                "{} may create pods in {namespace}, which can mount it",
-                                identity.describe()
-                            )
-                        } else {
-                            format!("mounted by pods {} may exec into", identity.describe())
-                        },
-                        consumers: read_by,
+                rotate.add(Rotation {
+                    credential: format!("{namespace}/{}", secret.name),
+                    why: if create {
+                        format!(
+                            "{} may create pods in {namespace}, which can mount it",
+                            identity.describe()
+                        )
+                    } else {
+                        format!("mounted by pods {} may exec into", identity.describe())
                     },
-                );
+                    consumers: read_by,
+                });
             }
             if create {
                 notes.push(format!(
@@ -830,51 +803,30 @@ pub fn credential_leak(
                 .unwrap_or(&[])
             {
                 if let Some(name) = pull.get("name").and_then(|name| name.as_str()) {
-                    add(
-                        &mut rotate,
-                        Rotation {
-                            credential: format!("{namespace}/{name}"),
-                            why: format!("an image pull secret of {}", identity.describe()),
-                            consumers: consumers(objects, namespace, name),
-                        },
-                    );
+                    rotate.add(Rotation {
+                        credential: format!("{namespace}/{name}"),
+                        why: format!("an image pull secret of {}", identity.describe()),
+                        consumers: consumers(objects, namespace, name),
+                    });
                 }
             }
-            for cloud in cloud_identities(account) {
-                add(
-                    &mut rotate,
-                    Rotation {
-                        credential: cloud,
-                        why: format!(
-                            "{} acts as it (workload identity): revoke its active sessions",
-                            identity.describe()
-                        ),
-                        consumers: Vec::new(),
-                    },
-                );
-            }
+            rotate.add_cloud(account, identity);
         }
     }
 
-    if !rotate.is_empty() {
+    if !rotate.0.is_empty() {
         steps.push(step(
             "A4",
             "Rotate each credential at its source (the database, the provider), then update its Secret".to_string(),
             Action::Manual {
-                instruction: format!(
-                    "rotate {}",
-                    rotate
-                        .iter()
-                        .map(|rotation| rotation.credential.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                instruction: rotate.instruction(),
             },
             None,
             false,
             Vec::new(),
         ));
         let mut restart: Vec<&str> = rotate
+            .0
             .iter()
             .flat_map(|rotation| &rotation.consumers)
             .filter(|consumer| consumer.restart)
@@ -921,7 +873,7 @@ pub fn credential_leak(
     if checks.iter().any(|check| matches!(check, Check::Gone { .. })) {
         verify.push("the token Secrets and the object the token was bound to are gone".to_string());
     }
-    if !rotate.is_empty() {
+    if !rotate.0.is_empty() {
         verify.push("every credential listed under rotate has a new value, and its consumers restarted".to_string());
     }
     Ok(Plan {
@@ -938,9 +890,8 @@ pub fn credential_leak(
             groups: identity.groups(),
         }),
         reach,
-        rotate,
-        affected: Vec::new(),
-        exposed: Vec::new(),
+        rotate: rotate.0,
+        ..Plan::default()
     })
 }
 

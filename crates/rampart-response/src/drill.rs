@@ -219,14 +219,7 @@ pub fn stage(playbook: &str, id: &str) -> Result<(Plan, Drill), String> {
         playbook: "drill-stage".to_string(),
         target: format!("Namespace/{namespace}"),
         steps,
-        notes: Vec::new(),
-        verify: Vec::new(),
-        checks: Vec::new(),
-        identity: None,
-        reach: Vec::new(),
-        rotate: Vec::new(),
-        affected: Vec::new(),
-        exposed: Vec::new(),
+        ..Plan::default()
     };
     Ok((plan, drill))
 }

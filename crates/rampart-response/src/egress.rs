@@ -12,6 +12,7 @@ use rampart_k8s::object::Object;
 use rampart_k8s::selector::labels_of;
 use serde_json::json;
 
+use crate::identity::who_can;
 use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Step};
 
 /// The label that marks a pod quarantined, valued with the incident.
@@ -25,19 +26,6 @@ pub struct EgressTarget<'a> {
     pub allow_dns: bool,
     /// The engine that can deny outright, where the cluster serves one.
     pub enforcer: Option<crate::deny::Enforcer>,
-}
-
-/// The subjects RBAC lets `verb` `resource` (of `group`) in `namespace`.
-pub(crate) fn who_can(inventory: &Inventory, verb: &str, group: &str, resource: &str, namespace: &str) -> Vec<String> {
-    let mut subjects: Vec<String> = inventory
-        .rbac
-        .who_can(verb, Some(group), resource, Some(namespace))
-        .into_iter()
-        .map(|grant| grant.subject.describe())
-        .collect();
-    subjects.sort();
-    subjects.dedup();
-    subjects
 }
 
 /// The plan, from the cluster's `objects` and their `inventory`.
@@ -109,7 +97,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             },
             undo: None,
             disruptive: false,
-            who_can: who_can(inventory, "get", "", "pods/log", namespace),
+            who_can: who_can(inventory, "get", "", "pods/log", Some(namespace)),
             approval: Approval::None,
             approver: None,
         },
@@ -125,7 +113,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
                 patch: json!({"metadata": {"labels": {QUARANTINE_LABEL: null}}}),
             }),
             disruptive: false,
-            who_can: who_can(inventory, "patch", "", "pods", namespace),
+            who_can: who_can(inventory, "patch", "", "pods", Some(namespace)),
             approval: Approval::Isolate,
             approver: None,
         },
@@ -142,7 +130,13 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             },
             undo: Some(Action::Delete { object: policy_ref }),
             disruptive: true,
-            who_can: who_can(inventory, "create", "networking.k8s.io", "networkpolicies", namespace),
+            who_can: who_can(
+                inventory,
+                "create",
+                "networking.k8s.io",
+                "networkpolicies",
+                Some(namespace),
+            ),
             approval: Approval::Isolate,
             approver: None,
         },
@@ -152,7 +146,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
             action: Action::Delete { object: pod_ref },
             undo: None,
             disruptive: true,
-            who_can: who_can(inventory, "delete", "", "pods", namespace),
+            who_can: who_can(inventory, "delete", "", "pods", Some(namespace)),
             approval: Approval::Shutdown,
             approver: None,
         },
@@ -184,7 +178,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
                     object: reference.clone(),
                 }),
                 disruptive: true,
-                who_can: who_can(inventory, "create", group, resource, namespace),
+                who_can: who_can(inventory, "create", group, resource, Some(namespace)),
                 approval: Approval::Isolate,
                 approver: None,
             },
@@ -246,11 +240,7 @@ pub fn suspicious_egress(objects: &[Object], inventory: &Inventory, target: &Egr
         .into_iter()
         .chain(checks)
         .collect(),
-        identity: None,
-        reach: Vec::new(),
-        rotate: Vec::new(),
-        affected: Vec::new(),
-        exposed: Vec::new(),
+        ..Plan::default()
     })
 }
 

@@ -10,8 +10,8 @@ use rampart_k8s::object::Object;
 use rampart_k8s::selector::{LabelSelector, labels_of};
 use serde_json::{Value, json};
 
-use crate::egress::who_can;
 use crate::identity::reference;
+use crate::identity::who_can;
 use crate::plan::{Action, Approval, Check, Exposure, Plan, Step};
 
 /// Which exposure: one Service, one Ingress, or everything a namespace exposes.
@@ -45,20 +45,18 @@ const CONTROLLERS: &[&str] = &[
 ];
 
 fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptive: bool, who: Vec<String>) -> Step {
-    Step {
-        id: id.to_string(),
+    Step::new(
+        id,
         title,
-        action,
-        undo,
+        (action, undo),
         disruptive,
-        who_can: who,
-        approval: if id.starts_with("C2.3") || id.starts_with("C2.4") {
+        who,
+        if id.starts_with("C2.3") || id.starts_with("C2.4") {
             Approval::Shutdown
         } else {
             Approval::Isolate
         },
-        approver: None,
-    }
+    )
 }
 
 /// The Services an Ingress routes to.
@@ -297,7 +295,7 @@ pub fn ingress_exposure(
     let mut steps = Vec::new();
     let mut notes = Vec::new();
     let mut checks = Vec::new();
-    let who = |verb: &str, group: &str, resource: &str| who_can(inventory, verb, group, resource, namespace);
+    let who = |verb: &str, group: &str, resource: &str| who_can(inventory, verb, group, resource, Some(namespace));
     let mut number = 0;
     let mut next = || {
         number += 1;
@@ -572,11 +570,8 @@ pub fn ingress_exposure(
             "the ingress policy selects the Services' pods".to_string(),
         ],
         checks,
-        identity: None,
-        reach: Vec::new(),
-        rotate: Vec::new(),
-        affected: Vec::new(),
         exposed,
+        ..Plan::default()
     })
 }
 

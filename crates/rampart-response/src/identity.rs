@@ -11,7 +11,7 @@ use rampart_k8s::object::Object;
 use rampart_k8s::workload::WorkloadKinds;
 use serde_json::{Value, json};
 
-use crate::plan::{Action, Check, Consumer, ObjectRef, Reach};
+use crate::plan::{Action, Check, Consumer, ObjectRef, Reach, Rotation};
 
 /// What an identity could do that matters most: each, where a binding of the identity
 /// itself gives it, is checked denied once contained.
@@ -37,6 +37,26 @@ const ESCALATING: &[(&str, &str, &str)] = &[
     ("create", "rbac.authorization.k8s.io", "rolebindings"),
     ("create", "certificates.k8s.io", "certificatesigningrequests"),
 ];
+
+/// The subjects RBAC lets `verb` `resource` (of `group`) in `namespace` (`None`: anywhere,
+/// or cluster-scoped), each once, sorted.
+pub(crate) fn who_can(
+    inventory: &Inventory,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    namespace: Option<&str>,
+) -> Vec<String> {
+    let mut subjects: Vec<String> = inventory
+        .rbac
+        .who_can(verb, Some(group), resource, namespace)
+        .into_iter()
+        .map(|grant| grant.subject.describe())
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    subjects
+}
 
 pub(crate) fn reference(object: &Object) -> ObjectRef {
     ObjectRef {
@@ -303,6 +323,44 @@ pub(crate) fn cloud_identities(account: &Object) -> Vec<String> {
             Some(format!("{what} {value}"))
         })
         .collect()
+}
+
+/// The credentials to rotate, each once, in the order found.
+#[derive(Default)]
+pub(crate) struct Rotations(pub Vec<Rotation>);
+
+impl Rotations {
+    pub fn add(&mut self, rotation: Rotation) {
+        if !self.0.iter().any(|known| known.credential == rotation.credential) {
+            self.0.push(rotation);
+        }
+    }
+
+    /// The cloud identities `account` acts as, for `identity`.
+    pub fn add_cloud(&mut self, account: &Object, identity: &Identity) {
+        for cloud in cloud_identities(account) {
+            self.add(Rotation {
+                credential: cloud,
+                why: format!(
+                    "{} acts as it (workload identity): revoke its active sessions",
+                    identity.describe()
+                ),
+                consumers: Vec::new(),
+            });
+        }
+    }
+
+    /// `rotate a, b, c`.
+    pub fn instruction(&self) -> String {
+        format!(
+            "rotate {}",
+            self.0
+                .iter()
+                .map(|rotation| rotation.credential.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
 }
 
 /// The Secrets among `objects` that `reach` lets read (get, list or watch secrets), by

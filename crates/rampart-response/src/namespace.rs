@@ -7,9 +7,8 @@ use rampart_k8s::Inventory;
 use rampart_k8s::object::Object;
 use serde_json::{Value, json};
 
-use crate::egress::who_can;
 use crate::identity::{
-    Identity, RISKY, cloud_identities, consumers, legacy_tokens, reach_of, readable_secrets, reference, unbind,
+    Identity, RISKY, Rotations, consumers, legacy_tokens, reach_of, readable_secrets, reference, unbind, who_can,
 };
 use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Rotation, Step};
 
@@ -24,16 +23,7 @@ fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptiv
         "E3" | "E4" => Approval::Shutdown,
         _ => Approval::None,
     };
-    Step {
-        id: id.to_string(),
-        title,
-        action,
-        undo,
-        disruptive,
-        who_can: who,
-        approval,
-        approver: None,
-    }
+    Step::new(id, title, (action, undo), disruptive, who, approval)
 }
 
 /// Whether the pod spec is privileged, shares a host namespace or mounts a host path.
@@ -62,14 +52,7 @@ pub(crate) fn cordon(inventory: &Inventory, node: &str, incident: &str) -> (Acti
         namespace: None,
         name: node.to_string(),
     };
-    let who = inventory
-        .rbac
-        .who_can("patch", Some(""), "nodes", None)
-        .into_iter()
-        .map(|grant| grant.subject.describe())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let who = who_can(inventory, "patch", "", "nodes", None);
     (
         Action::Patch {
             object: node_ref.clone(),
@@ -101,7 +84,7 @@ pub fn namespace_compromise(
     if in_namespace.is_empty() && namespace_object.is_none() {
         return Err(format!("no object of namespace {namespace} among the objects read"));
     }
-    let who = |verb: &str, group: &str, resource: &str| who_can(inventory, verb, group, resource, namespace);
+    let who = |verb: &str, group: &str, resource: &str| who_can(inventory, verb, group, resource, Some(namespace));
     let mut steps = Vec::new();
     let mut notes = Vec::new();
 
@@ -430,7 +413,7 @@ pub fn namespace_compromise(
             patch: json!({"metadata": {"labels": {"pod-security.kubernetes.io/enforce": enforce_before}}}),
         }),
         false,
-        who_can(inventory, "patch", "", "namespaces", namespace),
+        who_can(inventory, "patch", "", "namespaces", Some(namespace)),
     ));
 
     // E5: the nodes its privileged pods ran on.
@@ -459,15 +442,10 @@ pub fn namespace_compromise(
 
     // E6: what to rotate: the namespace's Secrets, those its accounts could read
     // elsewhere, and the cloud identities they act as.
-    let mut rotate: Vec<Rotation> = Vec::new();
-    let mut add = |rotation: Rotation| {
-        if !rotate.iter().any(|known| known.credential == rotation.credential) {
-            rotate.push(rotation);
-        }
-    };
+    let mut rotate = Rotations::default();
     for secret in in_namespace.iter().filter(|object| object.kind == "Secret") {
         if legacy_tokens(std::slice::from_ref(*secret), namespace, None).is_empty() {
-            add(Rotation {
+            rotate.add(Rotation {
                 credential: format!("{namespace}/{}", secret.name),
                 why: "in the compromised namespace".to_string(),
                 consumers: consumers(objects, namespace, &secret.name),
@@ -485,36 +463,23 @@ pub fn namespace_compromise(
             if secret_namespace != namespace
                 && legacy_tokens(std::slice::from_ref(secret), secret_namespace, None).is_empty()
             {
-                add(Rotation {
+                rotate.add(Rotation {
                     credential: format!("{secret_namespace}/{}", secret.name),
                     why: format!("readable by {}", identity.describe()),
                     consumers: consumers(objects, secret_namespace, &secret.name),
                 });
             }
         }
-        for cloud in cloud_identities(account) {
-            add(Rotation {
-                credential: cloud,
-                why: format!(
-                    "{} acts as it (workload identity): revoke its active sessions",
-                    identity.describe()
-                ),
-                consumers: Vec::new(),
-            });
-        }
+        rotate.add_cloud(account, &identity);
     }
-    if !rotate.is_empty() {
+    if !rotate.0.is_empty() {
         steps.push(step(
             "E6",
             "Rotate the namespace's credentials at their source, then restart what reads them".to_string(),
             Action::Manual {
                 instruction: format!(
-                    "rotate {} (environment variables and subPath mounts never refresh: restart their consumers)",
-                    rotate
-                        .iter()
-                        .map(|rotation| rotation.credential.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "{} (environment variables and subPath mounts never refresh: restart their consumers)",
+                    rotate.instruction()
                 ),
             },
             None,
@@ -586,11 +551,8 @@ pub fn namespace_compromise(
             format!("a pod created in {namespace} is refused (quota pods: 0)"),
         ],
         checks,
-        identity: None,
-        reach: Vec::new(),
-        rotate,
-        affected: Vec::new(),
-        exposed: Vec::new(),
+        rotate: rotate.0,
+        ..Plan::default()
     })
 }
 

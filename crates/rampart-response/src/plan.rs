@@ -209,7 +209,30 @@ pub struct Step {
     pub approver: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl Step {
+    /// A step whose approver is named later (`Plan::assign_approvers`).
+    pub fn new(
+        id: &str,
+        title: String,
+        (action, undo): (Action, Option<Action>),
+        disruptive: bool,
+        who_can: Vec<String>,
+        approval: Approval,
+    ) -> Step {
+        Step {
+            id: id.to_string(),
+            title,
+            action,
+            undo,
+            disruptive,
+            who_can,
+            approval,
+            approver: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// The plan format's version.
     pub version: u32,

@@ -31,16 +31,7 @@ fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptiv
         "B5" => Approval::Shutdown,
         _ => Approval::None,
     };
-    Step {
-        id: id.to_string(),
-        title,
-        action,
-        undo,
-        disruptive,
-        who_can: who,
-        approval,
-        approver: None,
-    }
+    Step::new(id, title, (action, undo), disruptive, who, approval)
 }
 
 /// The object that stands for `object` in a plan: its controller's controller, as far as
@@ -391,16 +382,8 @@ pub fn vulnerable_image(objects: &[Object], inventory: &Inventory, target: &Imag
         kind: "ValidatingAdmissionPolicyBinding".to_string(),
         ..policy_ref.clone()
     };
-    let who_admission = |resource: &str| -> Vec<String> {
-        inventory
-            .rbac
-            .who_can("create", Some("admissionregistration.k8s.io"), resource, None)
-            .into_iter()
-            .map(|grant| grant.subject.describe())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect()
-    };
+    let who_admission =
+        |resource: &str| crate::identity::who_can(inventory, "create", "admissionregistration.k8s.io", resource, None);
     steps.push(step(
         "B4.1",
         format!(
@@ -524,12 +507,12 @@ pub fn vulnerable_image(objects: &[Object], inventory: &Inventory, target: &Imag
                 patch: wrap(undo_spec),
             }),
             true,
-            crate::egress::who_can(
+            crate::identity::who_can(
                 inventory,
                 "patch",
                 group,
                 &format!("{}s", owner.kind.to_ascii_lowercase()),
-                owner.namespace.as_deref().unwrap_or_default(),
+                owner.namespace.as_deref(),
             ),
         ));
     }
@@ -554,11 +537,8 @@ pub fn vulnerable_image(objects: &[Object], inventory: &Inventory, target: &Imag
             format!("no pod runs {} (by the digest it pulled)", block.image),
         ],
         checks,
-        identity: None,
-        reach: Vec::new(),
-        rotate: Vec::new(),
         affected,
-        exposed: Vec::new(),
+        ..Plan::default()
     })
 }
 

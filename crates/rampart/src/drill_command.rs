@@ -80,15 +80,7 @@ pub struct ReportArgs {
     format: String,
 }
 
-#[derive(clap::Args)]
-pub struct Cluster {
-    /// The kubeconfig context (a staging cluster, not production).
-    #[arg(long)]
-    context: Option<String>,
-    /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config].
-    #[arg(long, value_name = "FILE")]
-    kubeconfig: Option<PathBuf>,
-}
+pub use crate::respond_command::Cluster;
 
 /// Where a drill's state is kept.
 pub fn state_path(id: &str) -> PathBuf {

@@ -116,16 +116,16 @@ pub struct UndoArgs {
     recording: Recording,
 }
 
-/// The cluster a plan is applied to.
+/// The cluster a plan is applied to (a drill staged in, a grant made in).
 #[derive(clap::Args)]
 pub struct Cluster {
     /// The kubeconfig context.
     #[arg(long)]
-    context: Option<String>,
+    pub context: Option<String>,
     /// The kubeconfig [default: $KUBECONFIG, else ~/.kube/config, else the
     /// pod's service account].
     #[arg(long, value_name = "FILE")]
-    kubeconfig: Option<PathBuf>,
+    pub kubeconfig: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]

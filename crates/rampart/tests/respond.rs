@@ -187,6 +187,13 @@ fn cluster_and_plan(dir: &std::path::Path) -> api_server::Server {
     server
 }
 
+/// Runs rampart against the test cluster of `dir/kubeconfig`.
+fn live(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut all = args.to_vec();
+    all.extend(["--kubeconfig", "kubeconfig", "--context", "test"]);
+    rampart_in(dir, &all)
+}
+
 fn writes(server: &api_server::Server) -> Vec<(String, String, bool, u16)> {
     server
         .seen
@@ -202,20 +209,20 @@ fn writes(server: &api_server::Server) -> Vec<(String, String, bool, u16)> {
 fn a_plan_is_applied_step_by_step_journalled_and_undone() {
     let dir = tempfile::tempdir().unwrap();
     let server = cluster_and_plan(dir.path());
-    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
 
     // A dry run: every write judged by the server, nothing changed, nothing to undo.
-    let mut args = vec![
-        "respond",
-        "apply",
-        "plan.json",
-        "--dry-run",
-        "--yes",
-        "--journal",
-        "dry/journal.json",
-    ];
-    args.extend(cluster);
-    let dry = rampart_in(dir.path(), &args);
+    let dry = live(
+        dir.path(),
+        &[
+            "respond",
+            "apply",
+            "plan.json",
+            "--dry-run",
+            "--yes",
+            "--journal",
+            "dry/journal.json",
+        ],
+    );
     assert_eq!(dry.status.code(), Some(0), "{}", String::from_utf8_lossy(&dry.stderr));
     assert!(
         writes(&server).iter().all(|(_, _, dry_run, _)| *dry_run),
@@ -223,14 +230,13 @@ fn a_plan_is_applied_step_by_step_journalled_and_undone() {
         writes(&server)
     );
     assert_eq!(writes(&server).len(), 3);
-    let mut args = vec!["respond", "undo", "dry/journal.json"];
-    args.extend(cluster);
-    assert_eq!(rampart_in(dir.path(), &args).status.code(), Some(2));
+    assert_eq!(
+        live(dir.path(), &["respond", "undo", "dry/journal.json"]).status.code(),
+        Some(2)
+    );
 
     // For real.
-    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
-    args.extend(cluster);
-    let applied = rampart_in(dir.path(), &args);
+    let applied = live(dir.path(), &["respond", "apply", "plan.json", "--yes"]);
     assert_eq!(
         applied.status.code(),
         Some(0),
@@ -282,9 +288,7 @@ fn a_plan_is_applied_step_by_step_journalled_and_undone() {
     assert!(log.starts_with("log of app"), "{log}");
 
     // Verify: the deny policy is there and no quarantined pod runs.
-    let mut args = vec!["respond", "verify", "incidents/INC-5/journal.json"];
-    args.extend(cluster);
-    let verified = rampart_in(dir.path(), &args);
+    let verified = live(dir.path(), &["respond", "verify", "incidents/INC-5/journal.json"]);
     let stdout = String::from_utf8_lossy(&verified.stdout);
     assert_eq!(
         verified.status.code(),
@@ -305,9 +309,7 @@ fn a_plan_is_applied_step_by_step_journalled_and_undone() {
     assert!(journal["contained_after"].as_i64().unwrap() >= 0);
 
     // Undo: the policy goes; the label's undo finds the pod ended.
-    let mut args = vec!["respond", "undo", "incidents/INC-5/journal.json"];
-    args.extend(cluster);
-    let undone = rampart_in(dir.path(), &args);
+    let undone = live(dir.path(), &["respond", "undo", "incidents/INC-5/journal.json"]);
     assert_eq!(
         undone.status.code(),
         Some(0),
@@ -331,7 +333,6 @@ fn a_plan_failing_midway_stops_and_its_journal_undoes_what_was_done() {
     // The plan, made against one cluster, applied to one where the responder may patch pods
     // but not create network policies.
     let _planned = cluster_and_plan(dir.path());
-    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
     let denied = api_server::start({
         let mut script = api_server::Script::default();
         script.objects.insert(
@@ -346,16 +347,17 @@ fn a_plan_failing_midway_stops_and_its_journal_undoes_what_was_done() {
         script
     });
     write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&denied, "test"));
-    let mut args = vec![
-        "respond",
-        "apply",
-        "plan.json",
-        "--yes",
-        "--journal",
-        "midway/journal.json",
-    ];
-    args.extend(cluster);
-    let applied = rampart_in(dir.path(), &args);
+    let applied = live(
+        dir.path(),
+        &[
+            "respond",
+            "apply",
+            "plan.json",
+            "--yes",
+            "--journal",
+            "midway/journal.json",
+        ],
+    );
     assert_eq!(applied.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&applied.stderr);
     assert!(
@@ -369,9 +371,7 @@ fn a_plan_failing_midway_stops_and_its_journal_undoes_what_was_done() {
     // No delete happened: the pod is still there, labelled.
     assert!(writes(&denied).iter().all(|(method, _, _, _)| method != "DELETE"));
     // Not contained: the policy was never made and the pod still runs.
-    let mut args = vec!["respond", "verify", "midway/journal.json"];
-    args.extend(cluster);
-    let verified = rampart_in(dir.path(), &args);
+    let verified = live(dir.path(), &["respond", "verify", "midway/journal.json"]);
     assert_eq!(verified.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&verified.stdout);
     assert!(
@@ -382,9 +382,7 @@ fn a_plan_failing_midway_stops_and_its_journal_undoes_what_was_done() {
         stdout.contains("FAIL  no pod of shop labelled rampart.dev/quarantine=INC-5 runs (web-7d9-x2)"),
         "{stdout}"
     );
-    let mut args = vec!["respond", "undo", "midway/journal.json"];
-    args.extend(cluster);
-    let undone = rampart_in(dir.path(), &args);
+    let undone = live(dir.path(), &["respond", "undo", "midway/journal.json"]);
     assert_eq!(
         undone.status.code(),
         Some(0),
@@ -489,21 +487,21 @@ fn a_leaked_token_is_planned_live_applied_verified_and_undone() {
     let server = api_server::start(script);
     write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
     write_file(dir.path(), "leaked.jwt", &token);
-    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
 
-    let mut args = vec![
-        "respond",
-        "plan",
-        "credential-leak",
-        "--credential",
-        "leaked.jwt",
-        "--incident",
-        "INC-8",
-        "-o",
-        "plan.json",
-    ];
-    args.extend(cluster);
-    let planned = rampart_in(dir.path(), &args);
+    let planned = live(
+        dir.path(),
+        &[
+            "respond",
+            "plan",
+            "credential-leak",
+            "--credential",
+            "leaked.jwt",
+            "--incident",
+            "INC-8",
+            "-o",
+            "plan.json",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&planned.stdout).to_string();
     let stderr = String::from_utf8_lossy(&planned.stderr).to_string();
     assert_eq!(planned.status.code(), Some(0), "{stdout}{stderr}");
@@ -531,9 +529,7 @@ fn a_leaked_token_is_planned_live_applied_verified_and_undone() {
     assert!(stdout.contains("  - create pods/exec in shop (as ServiceAccount ci/deployer, via RoleBinding/shop/deploy -> Role/shop/deploy), confirmed by an access review\n"), "{stdout}");
     assert!(stdout.contains("  - shop/db-credentials: readable by ServiceAccount ci/deployer\n      read by Deployment/shop/web (env): restart it after\n"), "{stdout}");
 
-    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
-    args.extend(cluster);
-    let applied = rampart_in(dir.path(), &args);
+    let applied = live(dir.path(), &["respond", "apply", "plan.json", "--yes"]);
     assert_eq!(
         applied.status.code(),
         Some(0),
@@ -578,9 +574,7 @@ fn a_leaked_token_is_planned_live_applied_verified_and_undone() {
     assert!(after.contains("\"alice\"") && !after.contains("deployer\","), "{after}");
 
     // Verify: reviews (judged from the bindings the server now holds) deny the account.
-    let mut args = vec!["respond", "verify", "incidents/INC-8/journal.json"];
-    args.extend(cluster);
-    let verified = rampart_in(dir.path(), &args);
+    let verified = live(dir.path(), &["respond", "verify", "incidents/INC-8/journal.json"]);
     let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
     assert_eq!(verified.status.code(), Some(0), "{stdout}");
     assert!(
@@ -591,18 +585,14 @@ fn a_leaked_token_is_planned_live_applied_verified_and_undone() {
     assert!(stdout.contains("pass  Pod/ci/runner-1 is gone\n"), "{stdout}");
 
     // Undo puts every binding back as it was, object by object.
-    let mut args = vec!["respond", "undo", "incidents/INC-8/journal.json"];
-    args.extend(cluster);
-    let undone = rampart_in(dir.path(), &args);
+    let undone = live(dir.path(), &["respond", "undo", "incidents/INC-8/journal.json"]);
     assert_eq!(
         undone.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&undone.stderr)
     );
-    let mut args = vec!["respond", "verify", "incidents/INC-8/journal.json"];
-    args.extend(cluster);
-    let again = rampart_in(dir.path(), &args);
+    let again = live(dir.path(), &["respond", "verify", "incidents/INC-8/journal.json"]);
     assert_eq!(
         again.status.code(),
         Some(1),
@@ -734,26 +724,26 @@ fn a_vulnerable_image_is_found_by_digest_refused_at_admission_and_replaced() {
         .insert("/api/v1/pods".into(), vec![web_pod("web-7d9-a", BAD)]);
     let server = api_server::start(script);
     write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
-    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
     let fixed = format!("ghcr.io/acme/web:1.4.2@{GOOD}");
 
-    let mut args = vec![
-        "respond",
-        "plan",
-        "vulnerable-image",
-        "--image",
-        BAD,
-        "--fixed",
-        &fixed,
-        "--reason",
-        "CVE-2026-1234",
-        "--incident",
-        "INC-4",
-        "-o",
-        "plan.json",
-    ];
-    args.extend(cluster);
-    let planned = rampart_in(dir.path(), &args);
+    let planned = live(
+        dir.path(),
+        &[
+            "respond",
+            "plan",
+            "vulnerable-image",
+            "--image",
+            BAD,
+            "--fixed",
+            &fixed,
+            "--reason",
+            "CVE-2026-1234",
+            "--incident",
+            "INC-4",
+            "-o",
+            "plan.json",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&planned.stdout).to_string();
     assert_eq!(
         planned.status.code(),
@@ -764,9 +754,7 @@ fn a_vulnerable_image_is_found_by_digest_refused_at_admission_and_replaced() {
     assert!(stdout.contains(&format!("  - shop/web-7d9-a of Deployment/shop/web on worker-1: ghcr.io/acme/web:1.4.1 (runs ghcr.io/acme/web@{BAD})\n")), "{stdout}");
     assert!(writes(&server).is_empty());
 
-    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
-    args.extend(cluster);
-    let applied = rampart_in(dir.path(), &args);
+    let applied = live(dir.path(), &["respond", "apply", "plan.json", "--yes"]);
     assert_eq!(
         applied.status.code(),
         Some(0),
@@ -801,9 +789,7 @@ fn a_vulnerable_image_is_found_by_digest_refused_at_admission_and_replaced() {
     );
 
     // The old pod still runs until the rollout replaces it: not contained yet.
-    let mut args = vec!["respond", "verify", "incidents/INC-4/journal.json"];
-    args.extend(cluster);
-    let verified = rampart_in(dir.path(), &args);
+    let verified = live(dir.path(), &["respond", "verify", "incidents/INC-4/journal.json"]);
     let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
     assert_eq!(verified.status.code(), Some(1), "{stdout}");
     assert!(
@@ -815,7 +801,7 @@ fn a_vulnerable_image_is_found_by_digest_refused_at_admission_and_replaced() {
             .objects
             .insert("/api/v1/pods".into(), vec![web_pod("web-8e1-b", GOOD)]);
     });
-    let verified = rampart_in(dir.path(), &args);
+    let verified = live(dir.path(), &["respond", "verify", "incidents/INC-4/journal.json"]);
     let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
     assert_eq!(verified.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains(&format!("pass  no pod runs {BAD}\n")), "{stdout}");
@@ -858,9 +844,7 @@ fn a_vulnerable_image_is_found_by_digest_refused_at_admission_and_replaced() {
     assert_eq!(blocked, [(7, "spec.containers[0].image")], "{report:#}");
 
     // Undo: the binding and policy go, the Deployment names its old image again.
-    let mut args = vec!["respond", "undo", "incidents/INC-4/journal.json"];
-    args.extend(cluster);
-    let undone = rampart_in(dir.path(), &args);
+    let undone = live(dir.path(), &["respond", "undo", "incidents/INC-4/journal.json"]);
     assert_eq!(
         undone.status.code(),
         Some(0),
@@ -914,25 +898,25 @@ fn an_exposed_service_is_narrowed_verified_and_put_back() {
     );
     let server = api_server::start(script);
     write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
-    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
 
-    let mut args = vec![
-        "respond",
-        "plan",
-        "ingress-exposure",
-        "--service",
-        "shop/web",
-        "--allow",
-        "10.0.0.0/8",
-        "--ingress-namespace",
-        "ingress-nginx",
-        "--incident",
-        "INC-6",
-        "-o",
-        "plan.json",
-    ];
-    args.extend(cluster);
-    let planned = rampart_in(dir.path(), &args);
+    let planned = live(
+        dir.path(),
+        &[
+            "respond",
+            "plan",
+            "ingress-exposure",
+            "--service",
+            "shop/web",
+            "--allow",
+            "10.0.0.0/8",
+            "--ingress-namespace",
+            "ingress-nginx",
+            "--incident",
+            "INC-6",
+            "-o",
+            "plan.json",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&planned.stdout).to_string();
     assert_eq!(
         planned.status.code(),
@@ -942,18 +926,14 @@ fn an_exposed_service_is_narrowed_verified_and_put_back() {
     );
     assert!(stdout.contains("  - Service/shop/web (LoadBalancer): load balancer 203.0.113.7, node port 30080, external IP 198.51.100.9; from anywhere\n"), "{stdout}");
 
-    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
-    args.extend(cluster);
-    let applied = rampart_in(dir.path(), &args);
+    let applied = live(dir.path(), &["respond", "apply", "plan.json", "--yes"]);
     assert_eq!(
         applied.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&applied.stderr)
     );
-    let mut args = vec!["respond", "verify", "incidents/INC-6/journal.json"];
-    args.extend(cluster);
-    let verified = rampart_in(dir.path(), &args);
+    let verified = live(dir.path(), &["respond", "verify", "incidents/INC-6/journal.json"]);
     let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
     assert_eq!(verified.status.code(), Some(0), "{stdout}");
     assert!(
@@ -969,9 +949,7 @@ fn an_exposed_service_is_narrowed_verified_and_put_back() {
         "{stdout}"
     );
 
-    let mut args = vec!["respond", "undo", "incidents/INC-6/journal.json"];
-    args.extend(cluster);
-    let undone = rampart_in(dir.path(), &args);
+    let undone = live(dir.path(), &["respond", "undo", "incidents/INC-6/journal.json"]);
     assert_eq!(
         undone.status.code(),
         Some(0),
@@ -979,9 +957,12 @@ fn an_exposed_service_is_narrowed_verified_and_put_back() {
         String::from_utf8_lossy(&undone.stderr)
     );
     // Back object by object: the Service as it was, the policy gone.
-    let mut args = vec!["respond", "verify", "incidents/INC-6/journal.json"];
-    args.extend(cluster);
-    assert_eq!(rampart_in(dir.path(), &args).status.code(), Some(1));
+    assert_eq!(
+        live(dir.path(), &["respond", "verify", "incidents/INC-6/journal.json"])
+            .status
+            .code(),
+        Some(1)
+    );
     let mut now = json!(null);
     server.edit(|script| now = script.objects["/api/v1/services"][0].clone());
     assert_eq!(now, service);
@@ -1021,7 +1002,6 @@ fn a_cluster_serving_a_real_deny_gets_one_that_wins_over_its_network_policies() 
     ));
     let server = api_server::start(script);
     write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
-    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
     let plan = |extra: &[&str]| {
         let mut args = vec![
             "respond",
@@ -1034,9 +1014,8 @@ fn a_cluster_serving_a_real_deny_gets_one_that_wins_over_its_network_policies() 
             "-f",
             "json",
         ];
-        args.extend(cluster);
         args.extend(extra);
-        let output = rampart_in(dir.path(), &args);
+        let output = live(dir.path(), &args);
         assert_eq!(
             output.status.code(),
             Some(0),
@@ -1066,9 +1045,7 @@ fn a_cluster_serving_a_real_deny_gets_one_that_wins_over_its_network_policies() 
     assert_eq!(calico["steps"][3]["action"]["object"]["kind"], "GlobalNetworkPolicy");
 
     write_file(dir.path(), "plan.json", &serde_json::to_string(&served).unwrap());
-    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
-    args.extend(cluster);
-    let applied = rampart_in(dir.path(), &args);
+    let applied = live(dir.path(), &["respond", "apply", "plan.json", "--yes"]);
     assert_eq!(
         applied.status.code(),
         Some(0),
@@ -1258,30 +1235,28 @@ fn a_namespace_compromise_is_applied_and_undone_back_to_the_recorded_state() {
     let server = api_server::start(script);
     let before = held(&server);
     write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
-    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
 
-    let mut args = vec![
-        "respond",
-        "plan",
-        "namespace-compromise",
-        "-n",
-        "shop",
-        "--incident",
-        "INC-11",
-        "-o",
-        "incidents/INC-11/plan.json",
-    ];
-    args.extend(cluster);
-    let planned = rampart_in(dir.path(), &args);
+    let planned = live(
+        dir.path(),
+        &[
+            "respond",
+            "plan",
+            "namespace-compromise",
+            "-n",
+            "shop",
+            "--incident",
+            "INC-11",
+            "-o",
+            "incidents/INC-11/plan.json",
+        ],
+    );
     assert_eq!(
         planned.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&planned.stderr)
     );
-    let mut args = vec!["respond", "apply", "incidents/INC-11/plan.json", "--yes"];
-    args.extend(cluster);
-    let applied = rampart_in(dir.path(), &args);
+    let applied = live(dir.path(), &["respond", "apply", "incidents/INC-11/plan.json", "--yes"]);
     assert_eq!(
         applied.status.code(),
         Some(0),
@@ -1299,18 +1274,14 @@ fn a_namespace_compromise_is_applied_and_undone_back_to_the_recorded_state() {
     );
 
     // Verify by the incident's id; the reviews are the bindings the server holds now.
-    let mut args = vec!["respond", "verify", "INC-11"];
-    args.extend(cluster);
-    let verified = rampart_in(dir.path(), &args);
+    let verified = live(dir.path(), &["respond", "verify", "INC-11"]);
     let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
     assert!(
         stdout.contains("pass  system:serviceaccount:shop:web may not get secrets in shop\n"),
         "{stdout}"
     );
 
-    let mut args = vec!["respond", "undo", "INC-11"];
-    args.extend(cluster);
-    let undone = rampart_in(dir.path(), &args);
+    let undone = live(dir.path(), &["respond", "undo", "INC-11"]);
     assert_eq!(
         undone.status.code(),
         Some(0),
@@ -1342,10 +1313,7 @@ fn a_conflict_midway_stops_the_run_and_undo_restores_what_was_done() {
     );
     let server = api_server::start(script);
     write_file(dir.path(), "kubeconfig", &api_server::kubeconfig(&server, "test"));
-    let cluster = ["--kubeconfig", "kubeconfig", "--context", "test"];
-    let mut args = vec!["respond", "apply", "plan.json", "--yes"];
-    args.extend(cluster);
-    let applied = rampart_in(dir.path(), &args);
+    let applied = live(dir.path(), &["respond", "apply", "plan.json", "--yes"]);
     let stderr = String::from_utf8_lossy(&applied.stderr).to_string();
     assert_eq!(applied.status.code(), Some(2), "{stderr}");
     assert!(
@@ -1353,9 +1321,7 @@ fn a_conflict_midway_stops_the_run_and_undo_restores_what_was_done() {
         "{stderr}"
     );
     assert!(stderr.contains("(1 step not run)"), "{stderr}");
-    let mut args = vec!["respond", "undo", "INC-5"];
-    args.extend(cluster);
-    let undone = rampart_in(dir.path(), &args);
+    let undone = live(dir.path(), &["respond", "undo", "INC-5"]);
     assert_eq!(
         undone.status.code(),
         Some(0),
