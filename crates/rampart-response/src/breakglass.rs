@@ -5,7 +5,7 @@
 use rampart_core::breakglass::{EXPIRES, LABEL, REASON, REQUESTER, binding_name};
 use serde_json::{Value, json};
 
-use crate::plan::{Action, Approval, ObjectRef, Plan, Step};
+use crate::plan::{ObjectRef, Plan, Step};
 
 /// Who gets what, until when, and why.
 pub struct Grant<'a> {
@@ -75,25 +75,18 @@ pub fn grant_plan(grant: &Grant<'_>) -> Result<Plan, String> {
         incident: name.clone(),
         playbook: "breakglass".to_string(),
         target: format!("{} {}", grant.subject_kind, grant.subject),
-        steps: vec![Step {
-            id: "G1".to_string(),
-            title: format!(
+        steps: vec![Step::creating(
+            "G1".to_string(),
+            format!(
                 "Grant {} {} the ClusterRole {} until {}",
                 grant.subject_kind,
                 grant.subject,
                 grant.role,
                 rampart_core::rfc3339(grant.expires)
             ),
-            action: Action::Create {
-                object: object.clone(),
-                manifest,
-            },
-            undo: Some(Action::Delete { object }),
-            disruptive: false,
-            who_can: Vec::new(),
-            approval: Approval::None,
-            approver: None,
-        }],
+            object,
+            manifest,
+        )],
         ..Plan::default()
     })
 }
@@ -160,6 +153,7 @@ pub fn listed(bindings: &[Value], now: i64) -> Vec<Listed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Action;
 
     fn grant(expires: i64) -> Grant<'static> {
         Grant {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::apply::Verification;
-use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Step};
+use crate::plan::{Check, ObjectRef, Plan, Step};
 
 /// The label every object a drill makes carries, valued with the drill's id.
 pub const DRILL_LABEL: &str = "rampart.dev/drill";
@@ -182,19 +182,12 @@ pub fn stage(playbook: &str, id: &str) -> Result<(Plan, Drill), String> {
                 namespace: manifest["metadata"]["namespace"].as_str().map(str::to_string),
                 name: manifest["metadata"]["name"].as_str().unwrap_or_default().to_string(),
             };
-            Step {
-                id: format!("S{}", index + 1),
-                title: format!("Stage {}", object.describe()),
-                action: Action::Create {
-                    object: object.clone(),
-                    manifest,
-                },
-                undo: Some(Action::Delete { object }),
-                disruptive: false,
-                who_can: Vec::new(),
-                approval: Approval::None,
-                approver: None,
-            }
+            Step::creating(
+                format!("S{}", index + 1),
+                format!("Stage {}", object.describe()),
+                object,
+                manifest,
+            )
         })
         .collect();
     let incident = format!("DRILL-{id}");
@@ -412,6 +405,7 @@ pub fn plan_command(drill: &Drill, cluster: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Action;
 
     #[test]
     fn staging_makes_a_labelled_victim_undone_by_deletes() {

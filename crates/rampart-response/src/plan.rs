@@ -210,6 +210,24 @@ pub struct Step {
 }
 
 impl Step {
+    /// A step that creates `manifest` as `object`, undone by deleting it, asking nobody.
+    pub fn creating(id: String, title: String, object: ObjectRef, manifest: Value) -> Step {
+        Step::new(
+            &id,
+            title,
+            (
+                Action::Create {
+                    object: object.clone(),
+                    manifest,
+                },
+                Some(Action::Delete { object }),
+            ),
+            false,
+            Vec::new(),
+            Approval::None,
+        )
+    }
+
     /// A step whose approver is named later (`Plan::assign_approvers`).
     pub fn new(
         id: &str,
