@@ -25,8 +25,15 @@ pub const PLAYBOOKS: &[&str] = &[
 ];
 
 /// The image the victim runs; the vulnerable-image drill runs an older one it then blocks.
-const VICTIM_IMAGE: &str = "registry.k8s.io/pause:3.10";
-pub const VULNERABLE_IMAGE: &str = "registry.k8s.io/pause:3.9";
+const VICTIM_IMAGE: &str =
+    "registry.k8s.io/pause:3.10@sha256:ee6521f290b2168b6e0935a181d4cff9be1ac3f505666ef0e3c98fae8199917a";
+pub const VULNERABLE_IMAGE: &str =
+    "registry.k8s.io/pause:3.9@sha256:7031c1b283388d2c2e09b57badb803c05ebed362dc88d84b480cc47f72a21097";
+
+/// What a victim is meant to lack, waived by annotation with the drill as the reason: a
+/// drill measures how fast these are cut, so they must be open when it starts.
+const WORKLOAD_WAIVED: &str = "no-naked-pods,liveness-probe-set,readiness-probe-set,workload-network-policy,namespace-default-deny-egress,namespace-default-deny-ingress";
+const ROLE_WAIVED: &str = "rbac-dangerous-permissions,rbac-secrets-read";
 
 /// A drill as it stands, kept in `.rampart/drills/<id>.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,22 +118,27 @@ fn victim_labels(id: &str) -> BTreeMap<String, String> {
 /// The victim pod: bare, so a playbook can name it; a Deployment's for the vulnerable-image
 /// drill, so moving it to the fixed image replaces it.
 fn victim_workload(playbook: &str, namespace: &str, labels: &BTreeMap<String, String>, image: &str) -> Value {
+    let annotations = json!({
+        "rampart.dev/ignore": WORKLOAD_WAIVED,
+        "rampart.dev/ignore-reason": "a drill victim: open until the drill's response cuts it, removed by drill cleanup"
+    });
     let spec = json!({
         "serviceAccountName": "victim",
+        "automountServiceAccountToken": false,
         "securityContext": {"runAsNonRoot": true, "runAsUser": 65535, "seccompProfile": {"type": "RuntimeDefault"}},
         "containers": [{
             "name": "victim", "image": image,
-            "env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "victim-credentials", "key": "password"}}}],
+            "env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "victim-credentials", "key": "password", "optional": true}}}],
             "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"cpu": "50m", "memory": "32Mi"}},
             "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": {"drop": ["ALL"]}}
         }]
     });
     if playbook == "vulnerable-image" {
-        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "victim", "namespace": namespace, "labels": labels},
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "victim", "namespace": namespace, "labels": labels, "annotations": annotations},
             "spec": {"replicas": 1, "selector": {"matchLabels": labels},
                      "template": {"metadata": {"labels": labels}, "spec": spec}}})
     } else {
-        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "victim", "namespace": namespace, "labels": labels}, "spec": spec})
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "victim", "namespace": namespace, "labels": labels, "annotations": annotations}, "spec": spec})
     }
 }
 
@@ -150,6 +162,8 @@ pub fn stage(playbook: &str, id: &str) -> Result<(Plan, Drill), String> {
     let namespace = format!("rampart-drill-{id}");
     let labels = json!({DRILL_LABEL: id});
     let victim = victim_labels(id);
+    // Reviewed by cleanup: a week is the longest a drill should stand.
+    let review_by = rampart_core::Date::today().plus_days(7).to_string();
     let image = if playbook == "vulnerable-image" {
         VULNERABLE_IMAGE
     } else {
@@ -157,16 +171,23 @@ pub fn stage(playbook: &str, id: &str) -> Result<(Plan, Drill), String> {
     };
     let objects: Vec<Value> = vec![
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": {
-            DRILL_LABEL: id, "pod-security.kubernetes.io/enforce": "restricted"}}}),
+            DRILL_LABEL: id, "pod-security.kubernetes.io/enforce": "restricted"},
+            "annotations": {"rampart.dev/ignore": "namespace-default-deny-egress,namespace-default-deny-ingress",
+                "rampart.dev/ignore-reason": "a drill's sandbox: its traffic is open until the drill's response cuts it"}}}),
+        json!({"apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "victim", "namespace": namespace, "labels": labels},
+            "spec": {"limits": [{"type": "Container", "default": {"cpu": "50m", "memory": "32Mi"}, "defaultRequest": {"cpu": "10m", "memory": "16Mi"}}]}}),
         json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "victim", "namespace": namespace, "labels": labels}}),
-        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "victim", "namespace": namespace, "labels": labels},
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "victim", "namespace": namespace, "labels": labels,
+            "annotations": {"rampart.dev/owner": "rampart-drill", "rampart.dev/review-by": review_by.clone(),
+                "rampart.dev/ignore": ROLE_WAIVED, "rampart.dev/ignore-reason": "a drill victim's grants: what the drill's response must take away"}},
             "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]},
                       {"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]}),
-        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "victim", "namespace": namespace, "labels": labels},
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "victim", "namespace": namespace, "labels": labels,
+            "annotations": {"rampart.dev/owner": "rampart-drill", "rampart.dev/review-by": review_by}},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "victim"},
             "subjects": [{"kind": "ServiceAccount", "name": "victim", "namespace": namespace}]}),
-        json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": "victim-credentials", "namespace": namespace, "labels": labels},
-            "stringData": {"password": format!("drill-{id}-not-a-secret")}}),
+        // No value: the drill needs a Secret to name, never one to hold.
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": "victim-credentials", "namespace": namespace, "labels": labels}}),
         victim_workload(playbook, &namespace, &victim, image),
         json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "victim", "namespace": namespace, "labels": labels},
             "spec": {"type": if playbook == "ingress-exposure" { "NodePort" } else { "ClusterIP" },
@@ -424,6 +445,7 @@ mod tests {
             kinds,
             [
                 "Namespace",
+                "LimitRange",
                 "ServiceAccount",
                 "Role",
                 "RoleBinding",
