@@ -180,6 +180,25 @@ fn a_namespace_compromise_drill_is_staged_contained_timed_recorded_and_cleaned_u
         stdout.contains("The response control runs quarterly: the last drill ("),
         "{stdout}"
     );
+    // A scan's controls matrix carries the drill over as the response control's evidence.
+    let scanned = rampart_in(dir.path(), &["scan", "staged", "--format", "json", "--no-secrets"]);
+    let report: serde_json::Value = serde_json::from_slice(&scanned.stdout).unwrap();
+    let response = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["control"] == "response")
+        .unwrap()
+        .clone();
+    assert_eq!(response["result"], "pass", "{response:#}");
+    assert_eq!(response["frequency"], "quarterly");
+    assert!(
+        response["evidence"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("recorded run of "),
+        "{response:#}"
+    );
     let metrics = rampart_in(dir.path(), &["metrics"]);
     let text = String::from_utf8_lossy(&metrics.stdout);
     assert!(text.contains("Response (time to contain, per playbook; drills included):\n  namespace-compromise   1 incident (1 drill), contained 1"), "{text}");
@@ -293,6 +312,52 @@ fn without_drills_the_response_control_is_due() {
     let (code, _, stderr) = run(dir.path(), &["drill", "report"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("no run store yet"), "{stderr}");
+    // A drill older than the quarter: the control is stale and a drill is due.
+    let long_ago = rampart_core::unix_now() - 200 * 86_400;
+    let mut store = rampart_report::store::Store::open(&dir.path().join(".rampart/evidence.db")).unwrap();
+    store
+        .record(&rampart_report::store::RunRecord {
+            time: long_ago,
+            command: "drill".to_string(),
+            outcome: "pass".to_string(),
+            controls: std::collections::BTreeMap::from([(
+                "response".to_string(),
+                rampart_report::store::ControlRecord {
+                    result: "pass".to_string(),
+                    open: 0,
+                    suppressed: 0,
+                },
+            )]),
+            incident: Some(rampart_report::store::IncidentRecord {
+                id: "DRILL-old".to_string(),
+                playbook: "suspicious-egress".to_string(),
+                drill: Some("old".to_string()),
+                declared: Some(long_ago),
+                contained: Some(long_ago + 300),
+                ..rampart_report::store::IncidentRecord::default()
+            }),
+            ..rampart_report::store::RunRecord::default()
+        })
+        .unwrap();
+    drop(store);
+    let (code, stdout, _) = run(dir.path(), &["drill", "report"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("is too old, a drill is due"), "{stdout}");
+    write_file(
+        dir.path(),
+        "deploy/ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n",
+    );
+    let scanned = rampart_in(dir.path(), &["scan", "deploy", "--format", "json", "--no-secrets"]);
+    let report: serde_json::Value = serde_json::from_slice(&scanned.stdout).unwrap();
+    let response = report["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["control"] == "response")
+        .unwrap()
+        .clone();
+    assert_eq!(response["result"], "stale", "{response:#}");
     let (code, _, stderr) = run(dir.path(), &["drill", "detected", "nope"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains(".rampart/drills/nope.json"), "{stderr}");
