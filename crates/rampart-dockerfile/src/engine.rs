@@ -58,9 +58,11 @@ pub fn check(path: &str, bytes: &[u8], config: &DockerfileConfig, rules: &[&'sta
     }
     let path: Arc<str> = file.path.clone();
     for rule in rules {
-        checked.coverage.add_rule(rule.meta.id, 1);
         let mut reporter = Reporter::default();
         (rule.check)(&file, config, &mut reporter);
+        checked
+            .coverage
+            .add_rule(rule.meta.id, usize::from(!reporter.nothing_to_judge));
         for hit in reporter.hits {
             checked.findings.push(Finding {
                 rule: rule.meta.id.into(),
@@ -115,12 +117,12 @@ mod tests {
     #[test]
     fn every_rule_judges_a_dockerfile_and_none_an_empty_file() {
         let rules = crate::rules::all();
-        let checked = check(
-            "Dockerfile",
-            b"FROM alpine:3.20\nUSER 10001\n",
-            &DockerfileConfig::default(),
-            rules,
-        );
+        // With every setting given, so that no rule is left without something to judge by.
+        let config = DockerfileConfig {
+            allowed_registries: vec!["docker.io".to_string()],
+            ..DockerfileConfig::default()
+        };
+        let checked = check("Dockerfile", b"FROM alpine:3.20\nUSER 10001\n", &config, rules);
         for rule in rules {
             assert_eq!(
                 checked.coverage.judged("dockerfiles", rule.meta.id),
@@ -132,5 +134,16 @@ mod tests {
         let empty = check("Dockerfile", b"", &DockerfileConfig::default(), rules);
         assert_eq!(empty.coverage.judged("dockerfiles", rules[0].meta.id), 0);
         assert_eq!(empty.errors.len(), 1);
+        // Without a registry list the registry rule judges nothing.
+        let unlisted = check(
+            "Dockerfile",
+            b"FROM alpine:3.20\nUSER 10001\n",
+            &DockerfileConfig::default(),
+            rules,
+        );
+        assert_eq!(
+            unlisted.coverage.judged("dockerfiles", "base-image-registry-allowed"),
+            0
+        );
     }
 }

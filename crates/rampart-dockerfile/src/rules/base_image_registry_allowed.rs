@@ -51,6 +51,7 @@ pub static RULE: Rule = Rule {
 
 fn check(file: &Dockerfile, config: &DockerfileConfig, out: &mut Reporter) {
     if config.allowed_registries.is_empty() {
+        out.nothing_to_judge();
         return;
     }
     for stage in image_stages(file) {

@@ -103,9 +103,17 @@ pub struct Hit {
 #[derive(Default)]
 pub struct Reporter {
     pub hits: Vec<Hit>,
+    /// The rule had nothing to judge the file by (a list it checks against is not
+    /// configured): the file does not count as judged by it.
+    pub nothing_to_judge: bool,
 }
 
 impl Reporter {
+    /// Says the rule could not judge this file (its setting is not configured).
+    pub fn nothing_to_judge(&mut self) {
+        self.nothing_to_judge = true;
+    }
+
     pub fn report(&mut self, stage: &Stage, line: usize, field: impl Into<String>, message: String) {
         self.hits.push(Hit {
             line,
