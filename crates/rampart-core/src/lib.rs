@@ -38,6 +38,6 @@ pub use fingerprint::{FingerprintKey, finding_fingerprint, keyed_hash};
 pub use image::{ImageRef, ImageUse};
 pub use profile::{Compliance, Profile};
 pub use report::{ImageSummary, Outcome, REPORT_VERSION, Report, SeverityCounts, Summary, Tool};
-pub use rule::{FixSafety, PssLevel, Reference, RuleMeta, module_doc, rule_page};
+pub use rule::{FixSafety, PssLevel, Reference, RuleMeta, module_doc, rule_doc, rule_page};
 pub use severity::Severity;
 pub use waiver::{InlineWaiver, WaiverScope, apply_inline_waivers};

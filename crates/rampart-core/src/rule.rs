@@ -103,6 +103,21 @@ pub fn rule_page(meta: &RuleMeta, doc: &str) -> String {
 
 /// The `//!` documentation at the top of a rule's source file, without
 /// the comment markers.
+/// [`module_doc`] of a rule's source, worked out once per rule id and kept for the run
+/// (every engine's `Rule::doc`).
+pub fn rule_doc(id: &'static str, source: &'static str) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static DOCS: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
+    let mut docs = DOCS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    // One string per rule, alive as long as the rule table: leaking it is the cache.
+    docs.entry(id)
+        .or_insert_with(|| Box::leak(module_doc(source).into_boxed_str()))
+}
+
 pub fn module_doc(source: &str) -> String {
     let lines: Vec<&str> = source
         .lines()

@@ -29,7 +29,6 @@ mod service_exposed;
 mod workload_breaks_pod_security;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::OnceLock;
 
 use rampart_core::RuleMeta;
 
@@ -51,15 +50,7 @@ pub struct Rule {
 impl Rule {
     /// The rule's documentation, from the `//!` comment of its file.
     pub fn doc(&self) -> &'static str {
-        static DOCS: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
-        DOCS.get_or_init(|| {
-            all()
-                .iter()
-                .map(|rule| (rule.meta.id, rampart_core::module_doc(rule.source)))
-                .collect()
-        })
-        .get(self.meta.id)
-        .map_or("", String::as_str)
+        rampart_core::rule_doc(self.meta.id, self.source)
     }
 }
 

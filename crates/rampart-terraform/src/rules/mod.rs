@@ -82,9 +82,6 @@ pub(crate) mod iam;
 
 pub(crate) mod network;
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
 use rampart_core::{RuleMeta, Severity};
 
 use crate::engine::TerraformConfig;
@@ -103,15 +100,7 @@ pub struct Rule {
 impl Rule {
     /// The rule's documentation, from the `//!` comment of its file.
     pub fn doc(&self) -> &'static str {
-        static DOCS: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
-        DOCS.get_or_init(|| {
-            all()
-                .iter()
-                .map(|rule| (rule.meta.id, rampart_core::module_doc(rule.source)))
-                .collect()
-        })
-        .get(self.meta.id)
-        .map_or("", String::as_str)
+        rampart_core::rule_doc(self.meta.id, self.source)
     }
 
     /// The peer ids this rule answers for: `source` is `Checkov`, `Trivy`
