@@ -164,7 +164,7 @@ pub fn with_history(rows: &mut [ControlRow], runs: &[RunRecord], now: i64, commi
 }
 
 /// The age a calendar frequency allows; `None` for event frequencies.
-fn max_age_days(frequency: &str) -> Option<i64> {
+pub fn max_age_days(frequency: &str) -> Option<i64> {
     match frequency {
         "weekly" => Some(7),
         "monthly" => Some(31),

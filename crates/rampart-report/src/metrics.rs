@@ -174,18 +174,25 @@ pub fn compute(records: &[RunRecord]) -> Metrics {
     }
 }
 
+/// Each incident (dry runs left out) at its newest record, oldest incident first.
+pub fn latest_incidents(records: &[RunRecord]) -> Vec<&crate::store::IncidentRecord> {
+    let mut latest: BTreeMap<&str, &crate::store::IncidentRecord> = BTreeMap::new();
+    for incident in records
+        .iter()
+        .filter_map(|record| record.incident.as_ref())
+        .filter(|incident| !incident.dry_run)
+    {
+        latest.insert(incident.id.as_str(), incident);
+    }
+    let mut incidents: Vec<&crate::store::IncidentRecord> = latest.into_values().collect();
+    incidents.sort_by_key(|incident| (incident.declared.or(incident.started), incident.id.clone()));
+    incidents
+}
+
 /// Times to contain and detect, per playbook, from each incident's newest record (dry
 /// runs left out), oldest incident first.
 pub fn response_times(records: &[RunRecord]) -> Vec<PlaybookTimes> {
-    let mut latest: BTreeMap<&str, (i64, &crate::store::IncidentRecord)> = BTreeMap::new();
-    for record in records {
-        if let Some(incident) = record.incident.as_ref().filter(|incident| !incident.dry_run) {
-            latest.insert(incident.id.as_str(), (record.time, incident));
-        }
-    }
-    let mut incidents: Vec<&crate::store::IncidentRecord> =
-        latest.into_values().map(|(_, incident)| incident).collect();
-    incidents.sort_by_key(|incident| (incident.declared.or(incident.started), incident.id.clone()));
+    let incidents = latest_incidents(records);
     let mut playbooks: BTreeMap<String, PlaybookTimes> = BTreeMap::new();
     for incident in incidents {
         let times = playbooks
@@ -233,7 +240,7 @@ pub fn duration_text(seconds: f64) -> String {
 }
 
 /// The response section of the metrics.
-fn response_text(playbooks: &[PlaybookTimes]) -> String {
+pub fn response_text(playbooks: &[PlaybookTimes]) -> String {
     if playbooks.is_empty() {
         return String::new();
     }

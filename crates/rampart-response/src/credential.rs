@@ -13,8 +13,8 @@ use rampart_k8s::object::Object;
 use serde_json::{Value, json};
 
 use crate::identity::{
-    Identity, Rotations, consumers, denied_checks, legacy_tokens, reach_of, readable_secrets, reference, unbind,
-    who_can,
+    Identity, Rotations, consumers, denied_checks, legacy_tokens, reach_of, readable_secrets, reference, token_account,
+    unbind, who_can,
 };
 use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Principal, Rotation, Step};
 
@@ -418,32 +418,6 @@ pub(crate) fn recreatable(object: &Object) -> Value {
     manifest
 }
 
-/// The workloads of `namespace` that read ConfigMap `name` (environment and subPath: a
-/// restart; a volume: refreshed).
-fn configmap_consumers(objects: &[Object], namespace: &str, name: &str) -> Vec<crate::plan::Consumer> {
-    let kinds = rampart_k8s::workload::WorkloadKinds::default();
-    let mut found = Vec::new();
-    for object in objects
-        .iter()
-        .filter(|object| object.namespace.as_deref() == Some(namespace))
-    {
-        if object.root.get_path("metadata.ownerReferences").is_some() {
-            continue;
-        }
-        let Some(pod) = kinds.pod_of(object) else {
-            continue;
-        };
-        for via in crate::identity::pod_reads_from(&pod.spec.to_json(), name, crate::identity::Source::ConfigMap) {
-            found.push(crate::plan::Consumer {
-                workload: format!("{}/{namespace}/{}", object.kind, object.name),
-                restart: via != "volume",
-                via,
-            });
-        }
-    }
-    found
-}
-
 /// The plan, from the cluster's `objects` and their `inventory`.
 pub fn credential_leak(
     objects: &[Object],
@@ -480,13 +454,8 @@ pub fn credential_leak(
     // A Secret holding a legacy token is the account's credential.
     let identity = identity.or_else(|| {
         let (namespace, secret) = leaked_secret.as_ref()?;
-        let account = secret
-            .root
-            .get_path("metadata.annotations")?
-            .get("kubernetes.io/service-account.name")?
-            .as_str()?;
-        let token = !legacy_tokens(std::slice::from_ref(*secret), namespace, None).is_empty();
-        token.then(|| Identity::ServiceAccount {
+        let account = token_account(secret).filter(|account| !account.is_empty())?;
+        Some(Identity::ServiceAccount {
             namespace: namespace.clone(),
             name: account.to_string(),
         })
@@ -513,7 +482,7 @@ pub fn credential_leak(
         let namespace = object.namespace.clone().unwrap_or_default();
         // What reads the object: a ConfigMap's consumers; a workload reads its own.
         let mut read_by = if object.kind == "ConfigMap" {
-            configmap_consumers(objects, &namespace, &object.name)
+            crate::identity::consumers_of(objects, &namespace, &object.name, crate::identity::Source::ConfigMap)
         } else {
             vec![crate::plan::Consumer {
                 workload: object.describe(),
@@ -743,7 +712,7 @@ pub fn credential_leak(
         // A4: what it could have read.
         for secret in readable_secrets(objects, &reach) {
             let namespace = secret.namespace.as_deref().unwrap_or_default();
-            if legacy_tokens(std::slice::from_ref(secret), namespace, None).is_empty() {
+            if token_account(secret).is_none() {
                 rotate.add(Rotation {
                     credential: format!("{namespace}/{}", secret.name),
                     why: format!("readable by {}", identity.describe()),
@@ -766,7 +735,7 @@ pub fn credential_leak(
                 if exec && read_by.is_empty() {
                     continue;
                 }
-                if !legacy_tokens(std::slice::from_ref(secret), namespace, None).is_empty() {
+                if token_account(secret).is_some() {
                     continue;
                 }
                 rotate.add(Rotation {

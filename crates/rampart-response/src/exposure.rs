@@ -59,8 +59,24 @@ fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptiv
     )
 }
 
+/// How a pod spec listens on its node: `host port 8080`, every port with hostNetwork.
+pub(crate) fn on_its_node(spec: &Value) -> Vec<String> {
+    let mut reach: Vec<String> = spec["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|container| container["ports"].as_array().into_iter().flatten())
+        .filter_map(|port| port["hostPort"].as_i64())
+        .map(|port| format!("host port {port}"))
+        .collect();
+    if spec["hostNetwork"] == true {
+        reach.push("every port of its node (hostNetwork)".to_string());
+    }
+    reach
+}
+
 /// The Services an Ingress routes to.
-fn backends(ingress: &Value) -> Vec<String> {
+pub(crate) fn backends(ingress: &Value) -> Vec<String> {
     let mut names = Vec::new();
     let mut add = |backend: &Value| {
         if let Some(name) = backend["service"]["name"].as_str().or(backend["serviceName"].as_str())
@@ -247,19 +263,7 @@ pub fn ingress_exposure(
             .filter(|object| object.kind == "Pod" && object.namespace.as_deref() == Some(namespace))
             .filter(|pod| selector.matches(&labels_of(pod.root.get_path("metadata.labels"))))
         {
-            let json = pod.root.to_json();
-            let host_ports: Vec<String> = json["spec"]["containers"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|container| container["ports"].as_array().into_iter().flatten())
-                .filter_map(|port| port["hostPort"].as_i64())
-                .map(|port| format!("host port {port}"))
-                .collect();
-            let mut reach = host_ports;
-            if json["spec"]["hostNetwork"] == true {
-                reach.push("every port of its node (hostNetwork)".to_string());
-            }
+            let reach = on_its_node(&pod.root.to_json()["spec"]);
             if !reach.is_empty() {
                 exposed.push(Exposure {
                     object: format!("Pod/{namespace}/{}", pod.name),

@@ -221,24 +221,29 @@ pub(crate) fn unbind(objects: &[Object], removes: &dyn Fn(&Value, &Object) -> bo
 pub(crate) fn legacy_tokens<'a>(objects: &'a [Object], namespace: &str, account: Option<&str>) -> Vec<&'a Object> {
     objects
         .iter()
-        .filter(|object| {
-            if object.kind != "Secret" || object.namespace.as_deref() != Some(namespace) {
-                return false;
-            }
-            let owner = object
-                .root
-                .get_path("metadata.annotations")
-                .and_then(|annotations| annotations.get("kubernetes.io/service-account.name"))
-                .and_then(|name| name.as_str());
-            // A live cluster's Secrets are read as metadata, without their type: the
-            // token controller's annotation tells them.
-            let token = match object.root.get("type").and_then(|kind| kind.as_str()) {
-                Some(kind) => kind == "kubernetes.io/service-account-token",
-                None => owner.is_some(),
-            };
-            token && account.is_none_or(|account| owner == Some(account))
-        })
+        .filter(|object| object.namespace.as_deref() == Some(namespace))
+        .filter(|object| token_account(object).is_some_and(|owner| account.is_none_or(|account| owner == account)))
         .collect()
+}
+
+/// The account a legacy token Secret belongs to (empty when it names none); `None` for
+/// any other object.
+pub(crate) fn token_account(object: &Object) -> Option<&str> {
+    if object.kind != "Secret" {
+        return None;
+    }
+    let owner = object
+        .root
+        .get_path("metadata.annotations")
+        .and_then(|annotations| annotations.get("kubernetes.io/service-account.name"))
+        .and_then(|name| name.as_str());
+    match object.root.get("type").and_then(|kind| kind.as_str()) {
+        Some("kubernetes.io/service-account-token") => Some(owner.unwrap_or_default()),
+        Some(_) => None,
+        // A live cluster's Secrets are read as metadata, without their type: the token
+        // controller's annotation tells them.
+        None => owner,
+    }
 }
 
 /// What `identity` could do that matters most, each with the binding that gives it.
@@ -384,6 +389,12 @@ pub(crate) fn readable_secrets<'a>(objects: &'a [Object], reach: &[Reach]) -> Ve
 /// The workloads of `namespace` that read Secret `name`, and how. Pods a controller owns
 /// are represented by the controller.
 pub(crate) fn consumers(objects: &[Object], namespace: &str, name: &str) -> Vec<Consumer> {
+    consumers_of(objects, namespace, name, Source::Secret)
+}
+
+/// The workloads of `namespace` that read the Secret or ConfigMap `name`, and how
+/// (service accounts' pull secrets and Ingress TLS for a Secret).
+pub(crate) fn consumers_of(objects: &[Object], namespace: &str, name: &str, source: Source) -> Vec<Consumer> {
     let kinds = WorkloadKinds::default();
     let mut found = Vec::new();
     for object in objects
@@ -392,6 +403,7 @@ pub(crate) fn consumers(objects: &[Object], namespace: &str, name: &str) -> Vec<
     {
         let workload = format!("{}/{namespace}/{}", object.kind, object.name);
         match object.kind.as_str() {
+            "ServiceAccount" | "Ingress" if source == Source::ConfigMap => continue,
             "ServiceAccount" => {
                 let pulls = object
                     .root
@@ -443,7 +455,7 @@ pub(crate) fn consumers(objects: &[Object], namespace: &str, name: &str) -> Vec<
         let Some(pod) = kinds.pod_of(object) else {
             continue;
         };
-        for via in pod_reads(&pod.spec.to_json(), name) {
+        for via in pod_reads(&pod.spec.to_json(), name, source) {
             let restart = via != "volume" && via != "imagePullSecrets";
             let consumer = Consumer {
                 workload: workload.clone(),
@@ -465,14 +477,9 @@ pub(crate) enum Source {
     ConfigMap,
 }
 
-/// How a pod spec reads Secret `name`: `env`, `envFrom`, `volume`, `volume (subPath)`,
-/// `imagePullSecrets`.
-fn pod_reads(spec: &Value, name: &str) -> Vec<String> {
-    pod_reads_from(spec, name, Source::Secret)
-}
-
-/// How a pod spec reads the Secret or ConfigMap `name`.
-pub(crate) fn pod_reads_from(spec: &Value, name: &str, source: Source) -> Vec<String> {
+/// How a pod spec reads the Secret or ConfigMap `name`: `env`, `envFrom`, `volume`,
+/// `volume (subPath)`, `imagePullSecrets`.
+fn pod_reads(spec: &Value, name: &str, source: Source) -> Vec<String> {
     let (volume_key, volume_name, key_ref, from_ref) = match source {
         Source::Secret => ("secret", "secretName", "secretKeyRef", "secretRef"),
         Source::ConfigMap => ("configMap", "name", "configMapKeyRef", "configMapRef"),
@@ -555,10 +562,10 @@ mod tests {
             ]
         });
         assert_eq!(
-            pod_reads(&spec, "db"),
+            pod_reads(&spec, "db", Source::Secret),
             ["env", "volume", "envFrom", "volume (subPath)", "imagePullSecrets"]
         );
-        assert!(pod_reads(&spec, "nope").is_empty());
+        assert!(pod_reads(&spec, "nope", Source::Secret).is_empty());
     }
 
     #[test]

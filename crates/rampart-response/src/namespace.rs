@@ -8,7 +8,8 @@ use rampart_k8s::object::Object;
 use serde_json::{Value, json};
 
 use crate::identity::{
-    Identity, RISKY, Rotations, consumers, legacy_tokens, reach_of, readable_secrets, reference, unbind, who_can,
+    Identity, RISKY, Rotations, consumers, legacy_tokens, reach_of, readable_secrets, reference, token_account, unbind,
+    who_can,
 };
 use crate::plan::{Action, Approval, Check, ObjectRef, Plan, Rotation, Step};
 
@@ -444,7 +445,7 @@ pub fn namespace_compromise(
     // elsewhere, and the cloud identities they act as.
     let mut rotate = Rotations::default();
     for secret in in_namespace.iter().filter(|object| object.kind == "Secret") {
-        if legacy_tokens(std::slice::from_ref(*secret), namespace, None).is_empty() {
+        if token_account(secret).is_none() {
             rotate.add(Rotation {
                 credential: format!("{namespace}/{}", secret.name),
                 why: "in the compromised namespace".to_string(),
@@ -460,9 +461,7 @@ pub fn namespace_compromise(
         let reach = reach_of(inventory, &identity);
         for secret in readable_secrets(objects, &reach) {
             let secret_namespace = secret.namespace.as_deref().unwrap_or_default();
-            if secret_namespace != namespace
-                && legacy_tokens(std::slice::from_ref(secret), secret_namespace, None).is_empty()
-            {
+            if secret_namespace != namespace && token_account(secret).is_none() {
                 rotate.add(Rotation {
                     credential: format!("{secret_namespace}/{}", secret.name),
                     why: format!("readable by {}", identity.describe()),

@@ -107,9 +107,8 @@ fn blocked_containers(spec: &Value, statuses: &Value, block: &BlockedImage) -> V
 
 /// How the pod is reachable: Services selecting it (their type), Ingresses routing to
 /// them, host ports and host networking.
-fn exposure(objects: &[Object], pod: &Object) -> Vec<String> {
+fn exposure(objects: &[Object], pod: &Object, spec: &Value) -> Vec<String> {
     let labels = labels_of(pod.root.get_path("metadata.labels"));
-    let json = pod.root.to_json();
     let mut found = Vec::new();
     for service in objects
         .iter()
@@ -135,30 +134,12 @@ fn exposure(objects: &[Object], pod: &Object) -> Vec<String> {
             .iter()
             .filter(|object| object.kind == "Ingress" && object.namespace == pod.namespace)
         {
-            if ingress
-                .root
-                .to_json()
-                .to_string()
-                .contains(&format!("\"name\":\"{}\"", service.name))
-            {
+            if crate::exposure::backends(&ingress.root.to_json()).contains(&service.name) {
                 found.push(format!("Ingress {}", ingress.name));
             }
         }
     }
-    if json["spec"]["hostNetwork"] == true {
-        found.push("the node's network (hostNetwork)".to_string());
-    }
-    let host_ports = json["spec"]["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|container| container["ports"].as_array().into_iter().flatten())
-        .filter_map(|port| port["hostPort"].as_i64())
-        .map(|port| port.to_string())
-        .collect::<Vec<_>>();
-    if !host_ports.is_empty() {
-        found.push(format!("host ports {}", host_ports.join(", ")));
-    }
+    found.extend(crate::exposure::on_its_node(spec));
     found
 }
 
@@ -308,7 +289,7 @@ pub fn vulnerable_image(objects: &[Object], inventory: &Inventory, target: &Imag
             ),
             node,
             images: containers.iter().map(|container| container.image.clone()).collect(),
-            exposure: exposure(objects, pod),
+            exposure: exposure(objects, pod, &json["spec"]),
         });
         if !owners.iter().any(|(known, _)| std::ptr::eq(*known, owner)) {
             // The owner's template names the image, or a tag that now pulls the blocked

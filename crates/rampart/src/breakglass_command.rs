@@ -90,16 +90,16 @@ pub fn run(command: &BreakglassCommand) -> Outcome {
 }
 
 fn record(store: Option<&std::path::Path>, entry: rampart_report::store::BreakglassRecord) -> Result<(), String> {
-    let team = crate::config_command::load(None, std::path::Path::new(".")).map_err(|_| "rampart.toml".to_string())?;
-    let path = rampart_scan::proof::store_path(store, &team);
-    rampart_report::store::Store::open(&path)?.record(&rampart_report::store::RunRecord {
-        time: rampart_core::unix_now(),
-        command: "breakglass".to_string(),
-        outcome: "pass".to_string(),
-        breakglass: Some(entry),
-        ..rampart_report::store::RunRecord::default()
-    })?;
-    Ok(())
+    crate::proof::append_to_store(
+        store,
+        &rampart_report::store::RunRecord {
+            time: rampart_core::unix_now(),
+            command: "breakglass".to_string(),
+            outcome: "pass".to_string(),
+            breakglass: Some(entry),
+            ..rampart_report::store::RunRecord::default()
+        },
+    )
 }
 
 fn grant(args: &GrantArgs) -> Result<Outcome, String> {

@@ -371,7 +371,6 @@ fn verify_with(
 
 /// The drill's record: its times, and the response control's evidence.
 fn record(drill: &Drill, store: Option<&std::path::Path>) -> Result<(), String> {
-    let team = crate::config_command::load(None, std::path::Path::new(".")).map_err(|_| "rampart.toml".to_string())?;
     let journal =
         rampart_response::apply::Journal::read(&PathBuf::from("incidents").join(&drill.incident).join("journal.json"))
             .ok();
@@ -379,8 +378,6 @@ fn record(drill: &Drill, store: Option<&std::path::Path>) -> Result<(), String> 
         .as_ref()
         .and_then(|journal| journal.entries.first())
         .map(|entry| entry.started);
-    let path = rampart_scan::proof::store_path(store, &team);
-    let mut opened = rampart_report::store::Store::open(&path)?;
     let controls = std::collections::BTreeMap::from([(
         rampart_core::Control::Response.id().to_string(),
         rampart_report::store::ControlRecord {
@@ -389,15 +386,17 @@ fn record(drill: &Drill, store: Option<&std::path::Path>) -> Result<(), String> 
             suppressed: 0,
         },
     )]);
-    opened.record(&rampart_report::store::RunRecord {
-        time: rampart_core::unix_now(),
-        command: "drill".to_string(),
-        outcome: "pass".to_string(),
-        controls,
-        incident: Some(drill.incident_record(started)),
-        ..rampart_report::store::RunRecord::default()
-    })?;
-    Ok(())
+    crate::proof::append_to_store(
+        store,
+        &rampart_report::store::RunRecord {
+            time: rampart_core::unix_now(),
+            command: "drill".to_string(),
+            outcome: "pass".to_string(),
+            controls,
+            incident: Some(drill.incident_record(started)),
+            ..rampart_report::store::RunRecord::default()
+        },
+    )
 }
 
 fn report(args: &ReportArgs) -> Result<Outcome, String> {
@@ -426,32 +425,23 @@ fn report(args: &ReportArgs) -> Result<Outcome, String> {
         .map(|(_, frequency)| frequency.get_ref().clone())
         .unwrap_or_else(|| rampart_core::Control::Response.default_frequency().to_string());
     let last = playbooks.iter().filter_map(|times| times.last_drill).max();
-    let days = match frequency.as_str() {
-        "weekly" => 7,
-        "monthly" => 31,
-        _ => 92,
+    // Fresh as the controls matrix judges it: an event frequency (every commit) is never
+    // met by a drill, which names no commit.
+    let due = match (last, rampart_report::matrix::max_age_days(&frequency)) {
+        (Some(last), Some(days)) => rampart_core::unix_now() - last > days * 86_400,
+        _ => true,
     };
-    let due = last.is_none_or(|last| rampart_core::unix_now() - last > days * 86_400);
     if args.format == "json" {
         let json = serde_json::json!({"playbooks": playbooks, "frequency": frequency, "due": due,
             "last_drill": last.map(rampart_core::rfc3339)});
         println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
         return Ok(Outcome::Pass);
     }
-    // Each drill at its newest record.
-    let mut latest: std::collections::BTreeMap<String, rampart_report::store::IncidentRecord> = Default::default();
-    for record in &records {
-        if let Some(incident) = &record.incident {
-            latest.insert(incident.id.clone(), incident.clone());
-        }
-    }
     println!("Drills:");
-    let mut drills: Vec<&rampart_report::store::IncidentRecord> = latest.values().collect();
-    drills.sort_by_key(|incident| incident.declared);
     let time = |seconds: Option<i64>| {
         seconds.map_or_else(|| "-".to_string(), |s| rampart_report::metrics::duration_text(s as f64))
     };
-    for incident in drills {
+    for incident in rampart_report::metrics::latest_incidents(&records) {
         println!(
             "  {:<26} {:<22} {}  detect {}, contain {}",
             incident.id,
@@ -461,14 +451,7 @@ fn report(args: &ReportArgs) -> Result<Outcome, String> {
             time(incident.time_to_contain())
         );
     }
-    print!(
-        "{}",
-        rampart_report::metrics::to_text(&rampart_report::metrics::compute(&records))
-            .lines()
-            .skip_while(|line| !line.starts_with("Response"))
-            .map(|line| format!("{line}\n"))
-            .collect::<String>()
-    );
+    print!("{}", rampart_report::metrics::response_text(&playbooks));
     println!(
         "The response control runs {frequency}: {}",
         match (last, due) {

@@ -77,3 +77,18 @@ pub fn conclude(run: &Run<'_>, formats: &[ReportFormat], outputs: &[PathBuf], pr
     }
     outcome
 }
+
+/// Appends `record` to the run store (`store`, else the one beside rampart.toml), for the
+/// commands that record outside a scan: `respond`, `drill`, `breakglass`.
+pub fn append_to_store(
+    store: Option<&std::path::Path>,
+    record: &rampart_report::store::RunRecord,
+) -> Result<(), String> {
+    let team = crate::config_command::load(None, std::path::Path::new("."))
+        .map_err(|_| "rampart.toml could not be read".to_string())?;
+    let path = rampart_scan::proof::store_path(store, &team);
+    rampart_report::store::Store::open(&path)
+        .and_then(|mut opened| opened.record(record))
+        .map(|_| ())
+        .map_err(|error| format!("the run store {}: {error}", path.display()))
+}

@@ -944,25 +944,21 @@ fn record(journal: &rampart_response::Journal, journal_path: &std::path::Path, r
     if recording.no_record || journal.dry_run {
         return;
     }
-    let Ok(team) = crate::config_command::load(None, std::path::Path::new(".")) else {
-        return;
-    };
     let (drill, declared) = drill_of(&journal.incident);
     let incident = journal.incident_record(drill.as_deref(), declared);
-    let store = rampart_scan::proof::store_path(recording.store.as_deref(), &team);
-    let recorded = rampart_report::store::Store::open(&store).and_then(|mut opened| {
-        opened.record(&rampart_report::store::RunRecord {
+    let recorded = crate::proof::append_to_store(
+        recording.store.as_deref(),
+        &rampart_report::store::RunRecord {
             time: rampart_core::unix_now(),
             command: "respond".to_string(),
             outcome: if incident.contained.is_some() { "pass" } else { "fail" }.to_string(),
             incident: Some(incident),
             ..rampart_report::store::RunRecord::default()
-        })
-    });
+        },
+    );
     if let Err(error) = recorded {
         eprintln!(
-            "warning: the incident was not recorded in {}: {error} (journal: {})",
-            store.display(),
+            "warning: the incident was not recorded: {error} (journal: {})",
             journal_path.display()
         );
     }
