@@ -606,7 +606,7 @@ pub fn credential_leak(
                             Action::Delete { object: bound.clone() },
                             None,
                             true,
-                            who("delete", "", &format!("{}s", kind.to_ascii_lowercase()), Some(namespace)),
+                            who("delete", "", &crate::plan::resource_of(kind), Some(namespace)),
                         ));
                     }
                 }

@@ -283,7 +283,7 @@ pub fn namespace_compromise(
                         object: object.clone(),
                         patch: json!({"spec": {"replicas": replicas}, "metadata": {"annotations": {"rampart.dev/replicas-before": null}}}),
                     },
-                    format!("{}s", workload.kind.to_ascii_lowercase()),
+                    crate::plan::resource_of(&workload.kind),
                 )
             }
             "CronJob" | "Job" => {
@@ -301,7 +301,7 @@ pub fn namespace_compromise(
                         object: object.clone(),
                         patch: json!({"spec": {"suspend": before}}),
                     },
-                    format!("{}s", workload.kind.to_ascii_lowercase()),
+                    crate::plan::resource_of(&workload.kind),
                 )
             }
             "DaemonSet" => {

@@ -34,9 +34,12 @@ fn step(id: &str, title: String, action: Action, undo: Option<Action>, disruptiv
     Step::new(id, title, (action, undo), disruptive, who, approval)
 }
 
+/// The objects that can own pods, by kind, namespace and name.
+type Owners<'a> = std::collections::HashMap<(&'a str, Option<&'a str>, &'a str), &'a Object>;
+
 /// The object that stands for `object` in a plan: its controller's controller, as far as
 /// the objects read go (a pod → its ReplicaSet → its Deployment).
-fn top_owner<'a>(objects: &'a [Object], object: &'a Object) -> &'a Object {
+fn top_owner<'a>(owners: &Owners<'a>, object: &'a Object) -> &'a Object {
     let mut current = object;
     for _ in 0..4 {
         let controller = current
@@ -50,9 +53,7 @@ fn top_owner<'a>(objects: &'a [Object], object: &'a Object) -> &'a Object {
         let Some((kind, name)) = controller else {
             break;
         };
-        match objects.iter().find(|candidate| {
-            candidate.kind == kind && candidate.name == name && candidate.namespace == current.namespace
-        }) {
+        match owners.get(&(kind, current.namespace.as_deref(), name)) {
             Some(owner) => current = owner,
             None => break,
         }
@@ -261,6 +262,16 @@ pub fn vulnerable_image(objects: &[Object], inventory: &Inventory, target: &Imag
     // Workloads to move to the fixed image, with their blocked containers.
     let mut owners: Vec<(&Object, Vec<Blocked>)> = Vec::new();
     let mut nodes: Vec<String> = Vec::new();
+    let by_name: Owners<'_> = objects
+        .iter()
+        .filter(|object| object.kind != "Pod")
+        .map(|object| {
+            (
+                (object.kind.as_str(), object.namespace.as_deref(), object.name.as_str()),
+                object,
+            )
+        })
+        .collect();
     for pod in objects.iter().filter(|object| object.kind == "Pod") {
         let json = pod.root.to_json();
         let containers = blocked_containers(&json["spec"], &json["status"], block);
@@ -271,7 +282,7 @@ pub fn vulnerable_image(objects: &[Object], inventory: &Inventory, target: &Imag
         if matches!(phase, "Succeeded" | "Failed") {
             continue;
         }
-        let owner = top_owner(objects, pod);
+        let owner = top_owner(&by_name, pod);
         let node = json["spec"]["nodeName"].as_str().map(str::to_string);
         if reaches_its_node(&json["spec"])
             && let Some(node) = &node
@@ -492,7 +503,7 @@ pub fn vulnerable_image(objects: &[Object], inventory: &Inventory, target: &Imag
                 inventory,
                 "patch",
                 group,
-                &format!("{}s", owner.kind.to_ascii_lowercase()),
+                &crate::plan::resource_of(&owner.kind),
                 owner.namespace.as_deref(),
             ),
         ));

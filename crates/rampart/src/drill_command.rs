@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use rampart_core::Outcome;
-use rampart_response::drill::{Drill, containment_checks, plan_command, stage};
+use rampart_response::drill::{Drill, plan_command, stage};
 
 #[derive(clap::Subcommand)]
 pub enum DrillCommand {
@@ -327,9 +327,6 @@ fn verify_with(
 ) -> Result<bool, String> {
     let path = state_path(id);
     let mut drill = Drill::read(&path)?;
-    if drill.checks.is_empty() {
-        drill.checks = containment_checks(&drill);
-    }
     let verification = runtime.block_on(rampart_response::apply::run_checks(connection.client(), &drill.checks));
     for result in &verification.results {
         let detail = if result.detail.is_empty() {
